@@ -1,0 +1,111 @@
+/*
+ * config.h: the sync configuration (notion-sync.config.json, SPEC §2.2) and
+ * the resolved runtime settings (flags > environment > file > defaults,
+ * SPEC §2.1). Loading validates everything and reports every problem at
+ * once, each naming the file and the JSON path. The API token is read only
+ * from NOTION_API_KEY and lives only in struct settings.
+ */
+#ifndef NV_CONFIG_H
+#define NV_CONFIG_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+enum task_field {
+	FIELD_TITLE = 0,
+	FIELD_DESCRIPTION,
+	FIELD_STATUS,
+	FIELD_RESOLUTION,
+	FIELD_CATEGORY,
+	FIELD_DUE_DATE,
+	FIELD_ASSIGNEE,
+	FIELD_TAGS,
+	FIELD_COUNT
+};
+
+/* "title", "description", ..., "dueDate", ..., "tags". */
+const char *task_field_name(enum task_field f);
+/* -1 when name is not a task field. */
+int task_field_parse(const char *name);
+
+struct field_mapping {
+	char *property;     /* Notion property name */
+	enum task_field field;
+	char *notion_type;  /* declared type (array form), or NULL */
+};
+
+struct status_mapping {
+	char *notion_name;  /* Notion option name */
+	const char *status; /* canonical task status (static string) */
+};
+
+struct db_config {
+	char *database_id;           /* dashed lowercase */
+	char *data_source_id;        /* dashed lowercase, or NULL = all data sources */
+	char *name;
+	char *scope;                 /* projectScopeId */
+	int sync_enabled;
+	struct field_mapping *mappings;
+	size_t n_mappings;
+	struct status_mapping *status_map;
+	size_t n_status_map;
+	char *last_sync_timestamp;   /* ISO, or NULL */
+};
+
+struct config {
+	char *path;
+	char *notion_version;        /* "2025-09-03" (default) or "2022-06-28" */
+	struct db_config *dbs;
+	size_t n_dbs;
+};
+
+/*
+ * Loads and validates the config file at path. On failure returns
+ * NV_ECONFIG with every problem in err->msg, one per line, each naming the
+ * file, the JSON path (databases[1].fieldMappings.Due) and, for syntax
+ * errors, line and column. A missing file is NV_ECONFIG naming the path.
+ * *out is owned by the caller (config_free()).
+ */
+int config_load(const char *path, struct config **out, struct nv_err *err);
+/* Same, from text (path is used in messages only). */
+int config_load_string(const char *text, const char *path, struct config **out,
+		       struct nv_err *err);
+void config_free(struct config *cfg);
+/* The database with this id (any id form), or NULL. */
+const struct db_config *config_find_db(const struct config *cfg, const char *database_id);
+/*
+ * Task status for a Notion option name: the statusMap entry (exact, then
+ * case-insensitive), else task_status_parse(), else "open". NULL → NULL.
+ */
+const char *config_map_status(const struct db_config *db, const char *notion_name);
+/* The property mapped to a field, or NULL. */
+const struct field_mapping *config_mapping_for(const struct db_config *db, enum task_field f);
+
+/* Runtime settings resolved from flags, environment and defaults. */
+struct settings {
+	char *config_path;
+	char *db_path;
+	char *api_key;        /* secret: never printed; wiped by settings_release() */
+	char *base_url;       /* NOTION_API_BASE_URL or https://api.notion.com */
+	char *schedule;       /* AGENT_MEMORY_NOTION_SYNC_SCHEDULE or "0 5 * * *" */
+	int sync_enabled;     /* AGENT_MEMORY_NOTION_SYNC_ENABLED (default: schedule set → true) */
+	double rate_limit;    /* NVAULT_RATE_LIMIT requests/s (default 3; 0 = unlimited) */
+};
+
+/*
+ * Resolves settings. flag_db / flag_config are the --db / --config values
+ * (NULL when not given). Returns NV_ECONFIG for malformed environment values
+ * (e.g. AGENT_MEMORY_NOTION_SYNC_ENABLED=maybe), naming the variable.
+ */
+int settings_resolve(struct settings *st, const char *flag_db, const char *flag_config,
+		     struct nv_err *err);
+void settings_release(struct settings *st);
+/* true/false, yes/no, on/off, 1/0 (any case) → 0/1; -1 for anything else. */
+int parse_bool(const char *s);
+
+/* The resolved settings and config as JSON for `config check` (never the key). */
+json_t *config_to_json(const struct config *cfg, const struct settings *st);
+
+#endif

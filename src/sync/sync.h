@@ -1,0 +1,80 @@
+/*
+ * sync.h: the sync engine (SPEC §4): Notion → store, per data source, with
+ * an incremental pass on a lookback watermark, content-hash skipping, one
+ * transaction per result page with its resume point, deletion only after a
+ * complete id scan, conflict handling, and one evidence record per database
+ * per run. One sync at a time per store (store_lock()).
+ */
+#ifndef NV_SYNC_H
+#define NV_SYNC_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "notion/notion.h"
+#include "store/store.h"
+#include "util/err.h"
+
+struct sync_progress {
+	const char *database_id;
+	const char *phase;        /* "query", "scan", "done" */
+	int64_t rows;             /* rows processed in this database so far */
+	int64_t requests;         /* client requests so far (whole run) */
+	int64_t rate_limit_waits;
+};
+
+typedef void (*sync_progress_cb)(void *ud, const struct sync_progress *p);
+
+struct sync_opts {
+	const char *database_id;  /* NULL = every enabled database */
+	int full;                 /* ignore the watermark */
+	int dry_run;              /* read Notion, write nothing */
+	int allow_mass_delete;
+	const char *trigger;      /* "manual", "schedule", "mcp" */
+	int64_t lookback_ms;      /* 0 → 120000 */
+	volatile int *stop;       /* set asynchronously to stop after the current transaction */
+	sync_progress_cb progress;
+	void *progress_ud;
+};
+
+struct sync_db_result {
+	char *database_id;
+	char *name;
+	char *status;             /* "success", "partial", "failed", "interrupted" */
+	int64_t synced, created, updated, unchanged, deleted, restored, conflicts;
+	json_t *errors;           /* array of strings */
+	json_t *warnings;         /* array of strings */
+	char *evidence_id;        /* NULL in dry runs */
+};
+
+struct sync_report {
+	struct sync_db_result *dbs;
+	size_t n;
+	int failed;               /* any database not "success" */
+	int dry_run;
+};
+
+/*
+ * Syncs the configured databases (or opts->database_id) into s through
+ * client c. Returns NV_OK when every database succeeded; NV_ERR when any
+ * failed (details per database in *report, which is always filled);
+ * NV_ELOCKED when another sync holds the lock; NV_ECONFIG when
+ * opts->database_id is not configured; NV_EINTERRUPTED when stopped.
+ * *report is released by the caller with sync_report_release().
+ */
+int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
+	     const struct sync_opts *opts, struct sync_report *report, struct nv_err *err);
+
+/*
+ * Convenience for the CLI, daemon and MCP: builds a Notion client from
+ * settings (NOTION_API_KEY required: NV_ECONFIG without it) and cfg's
+ * notionVersion, then calls sync_run().
+ */
+int sync_execute(struct store *s, const struct config *cfg, const struct settings *st,
+		 const struct sync_opts *opts, struct sync_report *report, struct nv_err *err);
+
+void sync_report_release(struct sync_report *r);
+json_t *sync_report_to_json(const struct sync_report *r);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * task.h: the task, nvault's unit of memory, and its immutable versions.
+ *
+ * A task is the current state of one Notion row (source "notion") or of a
+ * task created locally (source "local"). Every change to any content field
+ * produces a new version; the version carries a content hash (what decides
+ * "changed or not") and a chain hash linking it to the previous version, so
+ * that history cannot be rewritten without `nvault verify` noticing.
+ *
+ * All strings are owned by the struct (NULL = absent/cleared) and released by
+ * task_release(); tags and metadata are jansson values owned by the struct
+ * (one reference each). Timestamps are ISO strings from time_format_iso(),
+ * except Notion's own times, which are kept as Notion sent them.
+ */
+#ifndef NV_TASK_H
+#define NV_TASK_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "util/hash.h"
+
+struct task {
+	char *id;                      /* uuid */
+	char *scope;                   /* projectScopeId */
+	char *title;
+	char *description;
+	char *status;                  /* one of task_status_names */
+	char *resolution;
+	char *category;
+	char *due_date;                /* date or date-time text */
+	char *assignee;
+	json_t *tags;                  /* array of strings, or NULL */
+	json_t *metadata;              /* object, or NULL */
+	char *notion_status;           /* raw Notion option name */
+	char *source;                  /* "notion" or "local" */
+	char *notion_database_id;      /* dashed */
+	char *notion_data_source_id;   /* dashed; for 2022-06-28 the database id */
+	char *notion_page_id;          /* dashed */
+	char *notion_url;
+	char *notion_created_time;
+	char *notion_last_edited_time;
+	int active;                    /* 0 once soft-deleted */
+	char *deleted_at;              /* set while deleted */
+	/* maintained by the store */
+	char *current_version_id;
+	int64_t version;               /* current version number, 0 if none */
+	char *created_at;
+	char *updated_at;
+};
+
+struct task_version {
+	char *id;                      /* uuid of the version */
+	int64_t num;                   /* 1, 2, ... per task */
+	struct task snap;              /* every task field as it was (snap.id = task id) */
+	char *created_at;
+	char *created_by;              /* "notion-sync", "mcp:<agent>", "cli" */
+	char *change_reason;           /* "created", "updated in Notion", ... */
+	int conflict;
+	char content_hash[HASH_HEX_LEN + 1];
+	char chain_hash[HASH_HEX_LEN + 1];
+};
+
+/* The task status enum, in order. */
+extern const char *const task_status_names[];
+extern const int task_status_count;
+
+void task_init(struct task *t);
+void task_release(struct task *t);
+/* Deep copy of src into dst (dst is initialised first). */
+void task_copy(struct task *dst, const struct task *src);
+void task_version_init(struct task_version *v);
+void task_version_release(struct task_version *v);
+
+/*
+ * Returns the canonical name for a status given as an enum name or its
+ * words, compared case-insensitively ("In progress", "in-progress",
+ * "IN_PROGRESS" → "in_progress"; "Won't do" → "wont_do"), or NULL when it
+ * is none of them. No substring matching: "Incomplete" is NULL.
+ */
+const char *task_status_parse(const char *name);
+
+/*
+ * New JSON object with the fields whose change makes a new version:
+ * everything but the store's bookkeeping (id, version, timestamps) and
+ * notionLastEditedTime (which moves on body edits nvault does not back up).
+ */
+json_t *task_content_json(const struct task *t);
+/* SHA-256 of the canonical (sorted, compact) serialisation of task_content_json(). */
+void task_content_hash(const struct task *t, char out[HASH_HEX_LEN + 1]);
+/*
+ * Chain hash of a version: SHA-256 of prev_chain ("" for version 1) followed
+ * by the canonical serialisation of the whole version record (all fields,
+ * content hash, number, author, reason, conflict flag, time).
+ */
+void task_version_chain_hash(const char *prev_chain, const struct task_version *v,
+			     char out[HASH_HEX_LEN + 1]);
+
+/* New JSON object: the public (camelCase) representation used by --json and MCP. */
+json_t *task_to_json(const struct task *t);
+json_t *task_version_to_json(const struct task_version *v);
+
+/* Canonical serialisation used for hashing: sorted keys, compact. Caller frees. */
+char *json_canonical(const json_t *value);
+
+#endif
