@@ -6,5 +6,6 @@
 
 const struct cli_command cli_commands[] = {
 	{ .name = "version", .run = cmd_version, .summary = "print nvault's version" },
+	{ .name = "config", .run = cmd_config, .summary = "validate the sync config and show the settings" },
 	{ .name = NULL },
 };
