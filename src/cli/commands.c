@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 
 const struct cli_command cli_commands[] = {
+	{ .name = "mcp", .run = cmd_mcp, .summary = "MCP server on stdin/stdout (for AI agents)" },
 	{ .name = "version", .run = cmd_version, .summary = "print nvault's version" },
 	{ .name = NULL },
 };

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 
+int cmd_mcp(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif
