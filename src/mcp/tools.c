@@ -371,6 +371,7 @@ int mcp_tools_call(struct mcp_server *m, const struct jsonrpc_request *req,
 	c.m = m;
 	c.req = req;
 	c.args = args;
+	c.action = json_string_value(json_object_get(args, "action")); /* for messages */
 	nv_err_clear(&err);
 	rc = validate_args(&c, &action, &err);
 	if (!rc)
