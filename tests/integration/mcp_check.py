@@ -17,6 +17,9 @@ A scenario is JSON Lines; each line is one step:
   {"fake": [ARGS...]}      start fake-notion with ARGS (before "start")
   {"control": [METHOD, PATH, BODY]}  call the fake's control endpoint
   {"start": [ARGS...]}     start `nvault mcp ARGS` (implicit before the first send)
+  {"wait_note": EXPR}      read until a notification n satisfies EXPR
+                           (replies read meanwhile are kept for "expect")
+  {"env": {NAME: VALUE}}   set environment variables for the server (before "start")
   {"sleep": SECONDS}
 Strings in sent messages may contain ${NAME} for saved values. At the end
 stdin is closed; the server must exit 0 without writing anything more, and
@@ -43,6 +46,7 @@ fake = None
 fake_url = None
 out_q = queue.Queue()
 all_out = []
+pending = []
 
 
 def fail(lineno, msg):
@@ -93,7 +97,9 @@ def start(args):
     threading.Thread(target=reader, args=(proc.stdout,), daemon=True).start()
 
 
-def next_message(lineno):
+def next_message(lineno, want_note=None):
+    if want_note is None and pending:
+        return pending.pop(0)
     deadline = time.time() + TIMEOUT
     while True:
         left = deadline - time.time()
@@ -111,6 +117,11 @@ def next_message(lineno):
             fail(lineno, "server wrote a line that is not JSON: %r" % line[:200])
         if isinstance(msg, dict) and "method" in msg and "id" not in msg:
             notes.append(msg)
+            if want_note is not None and want_note(msg):
+                return msg
+            continue
+        if want_note is not None:
+            pending.append(msg)
             continue
         return msg
 
@@ -197,6 +208,11 @@ def run():
             for expr in step["notes"]:
                 if not eval(expr, env):
                     fail(lineno, "assertion failed: %s\n  notifications: %s" % (expr, json.dumps(notes)[:3000]))
+        elif "wait_note" in step:
+            expr = step["wait_note"]
+            next_message(lineno, lambda n: eval(expr, {"n": n, "v": saved, "json": json}))
+        elif "env" in step:
+            os.environ.update({k: str(val) for k, val in step["env"].items()})
         elif "sleep" in step:
             time.sleep(step["sleep"])
         else:
@@ -209,7 +225,7 @@ def run():
     except subprocess.TimeoutExpired:
         fail(len(steps), "server did not exit after its input closed")
     time.sleep(0.05)
-    extra = []
+    extra = [json.dumps(p) + "\n" for p in pending]
     while True:
         try:
             line = out_q.get_nowait()
