@@ -19,6 +19,8 @@ A scenario is JSON Lines; each line is one step:
   {"start": [ARGS...]}     start `nvault mcp ARGS` (implicit before the first send)
   {"wait_note": EXPR}      read until a notification n satisfies EXPR
                            (replies read meanwhile are kept for "expect")
+  {"peer": MSG, "expect": PARTIAL}  run a second `nvault mcp` process on
+                           the same store, send it MSG, match its reply
   {"env": {NAME: VALUE}}   set environment variables for the server (before "start")
   {"sleep": SECONDS}
 Strings in sent messages may contain ${NAME} for saved values. At the end
@@ -187,6 +189,19 @@ def run():
             n = step["big"]
             proc.stdin.write('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"' + "x" * (n - 60) + '"}}\n')
             proc.stdin.flush()
+        elif "peer" in step:
+            env = dict(os.environ)
+            if fake_url:
+                env["NOTION_API_BASE_URL"] = fake_url
+            res = subprocess.run([NVAULT, "mcp"], input=json.dumps(subst(step["peer"])) + "\n",
+                                 capture_output=True, text=True, timeout=TIMEOUT, env=env)
+            replies = [json.loads(l) for l in res.stdout.splitlines() if l.strip()]
+            replies = [m for m in replies if "id" in m]
+            if res.returncode != 0 or len(replies) != 1 or not matches(subst(step["expect"]), replies[0]):
+                fail(lineno, "peer reply does not match (exit %d)\n  expected: %s\n  got: %s" %
+                     (res.returncode, json.dumps(step["expect"]), res.stdout[:3000]))
+            if TOKEN and (TOKEN in res.stdout or TOKEN in res.stderr):
+                fail(lineno, "the Notion token appeared in the peer's output")
         elif "expect" in step:
             r = next_message(lineno)
             if not matches(subst(step["expect"]), r):
