@@ -8,5 +8,7 @@
 #include "cli/cli.h"
 
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_sync(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_databases(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif
