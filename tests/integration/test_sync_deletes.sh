@@ -41,7 +41,8 @@ check_eq "115 active, 180 deleted this run" "115 180" \
 # ---- one sync at a time: exit 3 ------------------------------------------------------
 # a stalled query keeps the first sync busy inside its data source
 ctl POST /_control/faults "{\"count\": 1, \"kind\": \"stall\", \"stall_ms\": 20000, \"match\": \"/v1/data_sources/$DS_ID/query\"}" >/dev/null
-nv sync >"$T/bg.out" 2>"$T/bg.err" &
+ctl DELETE /_control/log >/dev/null
+"$NVAULT" sync >"$T/bg.out" 2>"$T/bg.err" &
 BG=$!
 for _ in $(seq 1 100); do
   ctl GET /_control/log | grep -q "/v1/data_sources/$DS_ID/query" && break
@@ -64,7 +65,7 @@ ctl DELETE /_control/faults >/dev/null
 # kill -9: the next run finds the dead run and records it
 ctl POST /_control/faults "{\"count\": 1, \"kind\": \"stall\", \"stall_ms\": 20000, \"match\": \"/v1/data_sources/$DS_ID/query\"}" >/dev/null
 ctl DELETE /_control/log >/dev/null
-nv sync >/dev/null 2>&1 &
+"$NVAULT" sync >/dev/null 2>&1 &
 BG=$!
 for _ in $(seq 1 100); do
   ctl GET /_control/log | grep -q "/v1/data_sources/$DS_ID/query" && break

@@ -80,7 +80,7 @@ check_eq "databases --json: counts" "48 2 40 0 50" \
   "$(jget "$(cat "$T/dbs.json")" '" ".join(str(x) for x in [d["databases"][0]["activeTasks"], d["databases"][0]["deletedTasks"], d["databases"][1]["activeTasks"], d["databases"][1]["deletedTasks"], d["databases"][2]["activeTasks"]])')"
 check "databases --json: watermarks and last sync" \
   test "$(jget "$(cat "$T/dbs.json")" 'all(x["watermark"] and x["lastSync"]["status"] == "success" for x in d["databases"]) and len(d["databases"][2]["dataSources"]) == 2')" = True
-check "databases table" sh -c "nv databases | grep -q '^$A *db-aaaa *shared *yes *48 *2 '"
+check "databases table" sh -c "\"$NVAULT\" databases | grep -q '^$A *db-aaaa *shared *yes *48 *2 '"
 
 # ---- one data source of a multi-source database --------------------------------------
 export NVAULT_DB=$T/one-source.db
