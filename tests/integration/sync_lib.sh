@@ -4,9 +4,6 @@
 DB_ID=1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6
 DS_ID=2b3c4d5e-6f70-48a9-b0c1-d2e3f4a5b6c7
 export NVAULT_RATE_LIMIT=0
-# TEMPORARY until tests/fake_notion lands on main: without the fake there is
-# nothing to sync against. Removed once it is there.
-if [ ! -x "${FAKE_NOTION:-}" ]; then echo "SKIP: fake-notion is not built yet"; trap - EXIT; rm -rf "$T"; exit 0; fi
 command -v sqlite3 >/dev/null || { echo "sqlite3 shell needed (Debian package sqlite3)" >&2; exit 1; }
 
 # write_config VERSION DB_ID [DB_ID...]: a config syncing these databases.

@@ -4,8 +4,6 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sync_lib.sh"
 
-# TEMPORARY until `nvault task` lands on main (local edits need it).
-if ! nv help task >/dev/null 2>&1; then echo "SKIP: nvault task is not there yet"; exit 0; fi
 fake_start --rows 40 --seed 5
 default_config
 check_eq "first sync" 0 "$(sync_rc)"
