@@ -441,10 +441,60 @@ static int want_string(struct vctx *v, const json_t *j, int nullable, int nonemp
 	return 0;
 }
 
+/*
+ * 32 hex digits, or the dashed 8-4-4-4-12 form (the same rule as the JSON
+ * Schema's pattern, so the two validators agree).
+ */
+static int is_id_form(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 32) {
+		for (size_t i = 0; i < 32; i++)
+			if (!isxdigit((unsigned char)s[i]))
+				return 0;
+		return 1;
+	}
+	if (len != ID_DASHED_LEN)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* The last run of exactly 32 hex digits in a pasted Notion URL, or 0. */
+static int id_from_url(const char *s, char out[33])
+{
+	const char *best = NULL;
+	size_t run = 0;
+
+	if (strncmp(s, "http", 4))
+		return 0;
+	for (const char *p = s;; p++) {
+		if (*p && isxdigit((unsigned char)*p)) {
+			run++;
+			continue;
+		}
+		if (run == 32)
+			best = p - 32;
+		run = 0;
+		if (!*p)
+			break;
+	}
+	if (!best)
+		return 0;
+	memcpy(out, best, 32);
+	out[32] = '\0';
+	return 1;
+}
+
 /* A Notion id, stored dashed lowercase. */
 static int want_id(struct vctx *v, const json_t *j, int nullable, char **out)
 {
-	char dashed[ID_DASHED_LEN + 1];
+	char dashed[ID_DASHED_LEN + 1], from_url[33];
 	struct buf s = BUF_INIT;
 
 	*out = NULL;
@@ -455,8 +505,13 @@ static int want_id(struct vctx *v, const json_t *j, int nullable, char **out)
 			json_kind(j));
 		return -1;
 	}
-	if (id_normalize(json_string_value(j), dashed)) {
-		if (!looks_like_token(json_string_value(j)))
+	if (!is_id_form(json_string_value(j)) || id_normalize(json_string_value(j), dashed)) {
+		if (looks_like_token(json_string_value(j)))
+			; /* reported by scan_secrets */
+		else if (id_from_url(json_string_value(j), from_url))
+			problem(v, "this is a URL, not a Notion id; use the id at its end: \"%s\"",
+				from_url);
+		else
 			problem(v, "%s is not a Notion id (32 hexadecimal digits, with or without dashes)",
 				show(&s, json_string_value(j)));
 		buf_release(&s);

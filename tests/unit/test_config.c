@@ -221,7 +221,15 @@ static const struct invalid_case {
 	/* 27 wrong type for a string */
 	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'name': 42}]}",
 	  { "t.json: databases[0].name: must be a string or null, not a number" } },
-	/* 28 the database entry is not an object */
+	/* 28 a pasted URL: the hint gives the id */
+	{ "{'databases': [{'notionDatabaseId': 'https://www.notion.so/acme/" DB1 "?v=0123'}]}",
+	  { "t.json: databases[0].notionDatabaseId: this is a URL, not a Notion id; use the id at its "
+	    "end: \"" DB1 "\"" } },
+	/* 29 dashes in odd places */
+	{ "{'databases': [{'notionDatabaseId': '1a2b-3c4d5e6f47a8b9c0d1e2f3a4b5c6'}]}",
+	  { "t.json: databases[0].notionDatabaseId: \"1a2b-3c4d5e6f47a8b9c0d1e2f3a4b5c6\" is not a "
+	    "Notion id" } },
+	/* 30 the database entry is not an object */
 	{ "{'databases': ['" DB1 "']}",
 	  { "t.json: databases[0]: each database must be an object, not a string" } },
 };
