@@ -229,10 +229,11 @@ static const char *show(struct buf *scratch, const char *s)
 /* ---- secrets ---- */
 
 /*
- * Whether s contains a Notion integration token: "ntn_" or "secret_" at the
- * start of a word, followed by at least 16 letters and digits (real tokens
- * have about 43). Such a string is never accepted or echoed anywhere, even
- * inside longer text ("Bearer ntn_...").
+ * Whether s contains a Notion integration token: "ntn_" or "secret_"
+ * followed by at least 16 letters and digits (real tokens have about 43),
+ * anywhere, even glued to other text ("Bearer ntn_...", "abcntn_...").
+ * Such a string is never accepted or echoed; a false alarm only costs a
+ * rename, a miss could print a token.
  */
 static int looks_like_token(const char *s)
 {
@@ -240,8 +241,6 @@ static int looks_like_token(const char *s)
 		size_t n = 0;
 		const char *q;
 
-		if (p > s && isalnum((unsigned char)p[-1]))
-			continue;
 		if (!strncmp(p, "ntn_", 4))
 			q = p + 4;
 		else if (!strncmp(p, "secret_", 7))
