@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 
 const struct cli_command cli_commands[] = {
+	{ .name = "daemon", .run = cmd_daemon, .summary = "run the scheduler in the foreground (systemd, containers)" },
 	{ .name = "status", .run = cmd_status, .summary = "scheduler state and each database's last sync" },
 	{ .name = "task", .run = cmd_task, .summary = "add, update, get, list and show history of tasks" },
 	{ .name = "as-of", .run = cmd_as_of, .summary = "every task as it was at a time" },
