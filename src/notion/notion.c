@@ -656,7 +656,12 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 			c->stats.retries++;
 			if (rate_limited)
 				c->stats.rate_limit_wait_ms += delay;
-			if (client_sleep(c, delay)) {
+			/*
+			 * Clock reads are whole milliseconds; 2 ms more make sure the
+			 * real wait is never shorter than a Retry-After asked for, even
+			 * measured by the server's own truncated clock.
+			 */
+			if (client_sleep(c, delay + 2)) {
 				ret = nv_err_set(err, NV_EINTERRUPTED, "%s %s: interrupted", method,
 						 path);
 				break;
@@ -922,8 +927,9 @@ static int next_window(struct query_run *r, const struct notion_query *q, struct
 				  q->id, r->ts);
 	if (r->has_window_start && r->last_ms <= r->window_start_ms)
 		return nv_err_set(err, NV_ERR,
-				  "Notion query on %s: more than %lld rows share %s %s, more than "
-				  "Notion returns for one query; they cannot all be read",
+				  "Notion query on %s hit the per-query result cap with all %lld "
+				  "rows of the window sharing %s %s: too many rows share one "
+				  "timestamp, the rows after them cannot be reached",
 				  q->id, (long long)r->window_rows, r->ts,
 				  time_format_iso(r->last_ms, iso));
 	time_format_iso(r->last_ms, iso);
