@@ -3,7 +3,8 @@
  * binary on pipes, initialize, one memory_task add, then N memory_task get
  * calls (default 10,000) written by one thread while this one reads and
  * counts the replies. Reports calls per second and the mean latency per
- * call (pipelined, so this is server cost, not round-trip time).
+ * call (pipelined, so this is server cost, not round-trip time). The last
+ * lines are `BENCH figure|value|unit|rows|target` for scripts/bench.sh.
  *
  *   bench_mcp [NVAULT_BINARY] [CALLS]      (default: ./nvault, 10000)
  *
@@ -173,6 +174,12 @@ int main(int argc, char **argv)
 		printf("bench_mcp: %ld memory_task get calls over one session in %.2f s: "
 		       "%.0f calls/s, %.1f us per call, %ld errors\n",
 		       calls, secs, (double)calls / secs, secs * 1e6 / (double)calls, errors);
+		/* for scripts/bench.sh: BENCH figure|value|unit|rows|target */
+		printf("BENCH nvault mcp: memory_task get throughput (%ld calls, one session)|%.0f|"
+		       "calls/s|1|\n", calls, (double)calls / secs);
+		printf("BENCH nvault mcp: memory_task get, mean per call (pipelined)|%.1f|us|1|\n",
+		       secs * 1e6 / (double)calls);
+		printf("BENCH nvault mcp: memory_task get errors|%ld|calls|1|0\n", errors);
 	}
 	return errors || !WIFEXITED(status) || WEXITSTATUS(status) ? 1 : 0;
 }
