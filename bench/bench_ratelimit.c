@@ -33,12 +33,13 @@ static int count_rows(void *ud, json_t *rows, struct nv_err *err)
 
 int main(int argc, char **argv)
 {
-	static const char *const args[] = { "--rows", "590", "--seed", "11", "--rate", "3", NULL };
+	static const char *const args[] = {"--rows", "590", "--seed", "11", "--rate", "3", NULL};
 	struct fake_proc f;
-	struct notion_client_opts o = { .token = "secret_bench", .max_retries = -1 };
+	struct notion_client_opts o = {.token = "secret_bench", .max_retries = -1};
 	struct notion_client *c;
-	struct notion_query q = { .data_source = 1, .id = "2b3c4d5e-6f70-48a9-b0c1-d2e3f4a5b6c7",
-				  .page_size = PAGE_SIZE };
+	struct notion_query q = {.data_source = 1,
+				 .id = "2b3c4d5e-6f70-48a9-b0c1-d2e3f4a5b6c7",
+				 .page_size = PAGE_SIZE};
 	struct notion_stats st;
 	struct nv_err err;
 	json_t *db = NULL, *log, *e;
@@ -81,9 +82,8 @@ int main(int argc, char **argv)
 	notion_client_stats(c, &st);
 
 	log = fake_proc_log(&f);
-	json_array_foreach(log, i, e)
-		if (json_integer_value(json_object_get(e, "status")) == 429)
-			fake_429++;
+	json_array_foreach(log, i, e) if (json_integer_value(json_object_get(e, "status")) == 429)
+		fake_429++;
 	json_decref(log);
 
 	wall_s = (double)elapsed / 1000.0;

@@ -39,7 +39,7 @@ struct fake_proc {
 
 static inline void fake_proc_nap(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -163,8 +163,8 @@ static inline size_t fake_proc_collect(char *data, size_t size, size_t nmemb, vo
  * HTTP status (0 on transport failure); *out (if given) gets the parsed
  * JSON answer or NULL.
  */
-static inline int fake_proc_control(const struct fake_proc *f, const char *method,
-				    const char *path, const char *body, json_t **out)
+static inline int fake_proc_control(const struct fake_proc *f, const char *method, const char *path,
+				    const char *body, json_t **out)
 {
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");

@@ -36,7 +36,7 @@
 static struct notion_client *open_client(const struct fake_proc *f, const char *version,
 					 const struct notion_client_opts *overrides)
 {
-	struct notion_client_opts o = { 0 };
+	struct notion_client_opts o = {0};
 	struct notion_client *c = NULL;
 	struct nv_err err;
 
@@ -61,15 +61,15 @@ static struct notion_client *open_client(const struct fake_proc *f, const char *
 
 /* Collects delivered rows: counts, distinct ids, order of the sort key. */
 struct rows_seen {
-	json_t *ids;         /* object used as a set: id → times delivered */
+	json_t *ids; /* object used as a set: id → times delivered */
 	int64_t rows;
 	int64_t pages;
 	int64_t max_ts;
-	const char *ts_key;  /* property to check ascending order on */
+	const char *ts_key; /* property to check ascending order on */
 	int out_of_order;
 	int stop_after_pages; /* 0 = never */
-	json_t *first_row;   /* copy of the first row delivered */
-	int64_t *times;      /* if set (room for 2000), every row's sort time */
+	json_t *first_row;    /* copy of the first row delivered */
+	int64_t *times;	      /* if set (room for 2000), every row's sort time */
 	size_t n_times;
 };
 
@@ -87,9 +87,9 @@ static int collect_rows(void *ud, json_t *rows, struct nv_err *err)
 		int64_t ms;
 
 		assert_non_null(id);
-		json_object_set_new(s->ids, id,
-				    json_integer(json_integer_value(json_object_get(s->ids, id)) +
-						 1));
+		json_object_set_new(
+			s->ids, id,
+			json_integer(json_integer_value(json_object_get(s->ids, id)) + 1));
 		if (!s->first_row)
 			s->first_row = json_deep_copy(row);
 		if (ts && time_parse_iso(ts, &ms) == 0) {
@@ -128,9 +128,7 @@ static int64_t duplicates(const struct rows_seen *s)
 	json_t *v;
 	int64_t d = 0;
 
-	json_object_foreach(s->ids, k, v)
-		if (json_integer_value(v) > 1)
-			d++;
+	json_object_foreach(s->ids, k, v) if (json_integer_value(v) > 1) d++;
 	return d;
 }
 
@@ -168,8 +166,7 @@ static const char *body_on_or_after(json_t *body)
 	json_t *filter = json_object_get(body, "filter");
 	const char *ts = json_string_value(json_object_get(filter, "timestamp"));
 
-	return ts ? json_string_value(
-			    json_object_get(json_object_get(filter, ts), "on_or_after"))
+	return ts ? json_string_value(json_object_get(json_object_get(filter, ts), "on_or_after"))
 		  : NULL;
 }
 
@@ -229,7 +226,7 @@ static int stop_fake(void **state)
 
 static int setup_1050(void **state)
 {
-	static const char *const args[] = { "--rows", "1050", "--seed", "7", NULL };
+	static const char *const args[] = {"--rows", "1050", "--seed", "7", NULL};
 
 	return start_fake(state, args);
 }
@@ -238,7 +235,7 @@ static void test_pagination_data_source(void **state)
 {
 	struct fake_proc *f = *state;
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, NULL);
-	struct notion_query q = { .data_source = 1, .id = DS_ID };
+	struct notion_query q = {.data_source = 1, .id = DS_ID};
 	struct rows_seen s;
 	struct nv_err err;
 	json_t *db = NULL, *log;
@@ -268,10 +265,10 @@ static void test_pagination_data_source(void **state)
 		json_t *body = log_body(json_array_get(log, 1));
 		assert_non_null(body);
 		assert_int_equal(json_integer_value(json_object_get(body, "page_size")), 100);
-		assert_string_equal(json_string_value(json_object_get(
-					    json_array_get(json_object_get(body, "sorts"), 0),
-					    "direction")),
-				    "ascending");
+		assert_string_equal(
+			json_string_value(json_object_get(
+				json_array_get(json_object_get(body, "sorts"), 0), "direction")),
+			"ascending");
 		json_decref(body);
 	}
 	json_decref(log);
@@ -286,7 +283,7 @@ static void test_pagination_legacy_version(void **state)
 {
 	struct fake_proc *f = *state;
 	struct notion_client *c = open_client(f, NOTION_VERSION_LEGACY, NULL);
-	struct notion_query q = { .data_source = 0, .id = DB_ID, .sort = NOTION_SORT_CREATED };
+	struct notion_query q = {.data_source = 0, .id = DB_ID, .sort = NOTION_SORT_CREATED};
 	struct rows_seen s;
 	struct nv_err err;
 	json_t *db = NULL, *log, *row_parent;
@@ -332,7 +329,7 @@ static void test_filter_and_properties(void **state)
 {
 	struct fake_proc *f = *state;
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, NULL);
-	struct notion_query q = { .data_source = 1, .id = DS_ID, .page_size = 100 };
+	struct notion_query q = {.data_source = 1, .id = DS_ID, .page_size = 100};
 	struct rows_seen all, later;
 	struct nv_err err;
 	json_t *ds = NULL, *log, *e, *p;
@@ -402,7 +399,7 @@ static void test_callback_stops_query(void **state)
 {
 	struct fake_proc *f = *state;
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, NULL);
-	struct notion_query q = { .data_source = 1, .id = DS_ID, .page_size = 50 };
+	struct notion_query q = {.data_source = 1, .id = DS_ID, .page_size = 50};
 	struct rows_seen s;
 	struct nv_err err;
 	json_t *log;
@@ -448,7 +445,7 @@ static void test_truncated_relation_completed(void **state)
 {
 	struct fake_proc *f = *state;
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, NULL);
-	struct notion_query q = { .data_source = 1, .id = DS_ID };
+	struct notion_query q = {.data_source = 1, .id = DS_ID};
 	struct nv_err err;
 	json_t *truncated_row = NULL, *full = NULL, *results, *item, *seen;
 	size_t i;
@@ -458,10 +455,8 @@ static void test_truncated_relation_completed(void **state)
 	assert_int_equal(notion_query(c, &q, find_truncated, &truncated_row, &err), NV_OK);
 	assert_non_null(truncated_row);
 	page_id = json_string_value(json_object_get(truncated_row, "id"));
-	rel_id = json_string_value(
-		json_object_get(json_object_get(json_object_get(truncated_row, "properties"),
-						"Related"),
-				"id"));
+	rel_id = json_string_value(json_object_get(
+		json_object_get(json_object_get(truncated_row, "properties"), "Related"), "id"));
 	assert_non_null(rel_id);
 
 	assert_int_equal(fake_proc_clear_log(f), 0);
@@ -478,15 +473,16 @@ static void test_truncated_relation_completed(void **state)
 		json_object_set_new(seen, rid, json_true());
 	}
 	/* the 25 in the page object are the first 25 of the full list */
-	json_array_foreach(json_object_get(json_object_get(json_object_get(truncated_row,
-									    "properties"),
-							   "Related"),
-					   "relation"),
-			   i, item)
-		assert_non_null(json_object_get(seen, json_string_value(json_object_get(item, "id"))));
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(full, "property_item"), "type")),
-			    "relation");
+	json_array_foreach(
+		json_object_get(
+			json_object_get(json_object_get(truncated_row, "properties"), "Related"),
+			"relation"),
+		i, item)
+		assert_non_null(
+			json_object_get(seen, json_string_value(json_object_get(item, "id"))));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(full, "property_item"), "type")),
+		"relation");
 	json_decref(seen);
 	json_decref(full);
 
@@ -502,8 +498,7 @@ static void test_truncated_relation_completed(void **state)
 
 static int setup_1000_cap(void **state)
 {
-	static const char *const args[] = { "--rows", "1000", "--seed", "3", "--cap", "250",
-					     NULL };
+	static const char *const args[] = {"--rows", "1000", "--seed", "3", "--cap", "250", NULL};
 
 	return start_fake(state, args);
 }
@@ -511,7 +506,7 @@ static int setup_1000_cap(void **state)
 static void run_capped(struct fake_proc *f, enum notion_sort sort, const char *ts_key)
 {
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, NULL);
-	struct notion_query q = { .data_source = 1, .id = DS_ID, .sort = sort };
+	struct notion_query q = {.data_source = 1, .id = DS_ID, .sort = sort};
 	struct rows_seen s;
 	struct nv_err err;
 	json_t *log, *e;
@@ -553,7 +548,7 @@ static void test_cap_too_many_rows_in_one_minute(void **state)
 {
 	struct fake_proc *f = *state;
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, NULL);
-	struct notion_query q = { .data_source = 1, .id = DS_ID, .sort = NOTION_SORT_CREATED };
+	struct notion_query q = {.data_source = 1, .id = DS_ID, .sort = NOTION_SORT_CREATED};
 	struct rows_seen s;
 	struct nv_err err;
 	char since[TIME_ISO_MAX];
@@ -564,8 +559,8 @@ static void test_cap_too_many_rows_in_one_minute(void **state)
 	for (int i = 0; i < 5; i++) {
 		char body[200];
 		snprintf(body, sizeof(body),
-			 "{\"data_source_id\":\"%s\",\"set\":{\"Name\":\"same minute %d\"}}",
-			 DS_ID, i);
+			 "{\"data_source_id\":\"%s\",\"set\":{\"Name\":\"same minute %d\"}}", DS_ID,
+			 i);
 		rc = fake_proc_control(f, "POST", "/_control/pages", body, NULL);
 		assert_true(rc >= 200 && rc < 300);
 	}
@@ -605,7 +600,7 @@ static void test_cap_too_many_rows_in_one_minute(void **state)
 
 static int setup_small(void **state)
 {
-	static const char *const args[] = { "--rows", "5", "--seed", "1", NULL };
+	static const char *const args[] = {"--rows", "5", "--seed", "1", NULL};
 
 	return start_fake(state, args);
 }
@@ -615,24 +610,24 @@ static const struct {
 	const char *what;
 	size_t count;
 } retryable_faults[] = {
-	{ "{\"kind\":\"status\",\"status\":409,\"count\":1}", "409", 1 },
-	{ "{\"kind\":\"status\",\"status\":500,\"count\":1}", "500", 1 },
-	{ "{\"kind\":\"html\",\"status\":502,\"count\":1}", "502 html", 1 },
-	{ "{\"kind\":\"status\",\"status\":503,\"count\":1}", "503", 1 },
-	{ "{\"kind\":\"status\",\"status\":504,\"count\":1}", "504", 1 },
-	{ "{\"kind\":\"status\",\"status\":529,\"count\":1,\"retry_after\":\"0\"}", "529", 1 },
+	{"{\"kind\":\"status\",\"status\":409,\"count\":1}", "409", 1},
+	{"{\"kind\":\"status\",\"status\":500,\"count\":1}", "500", 1},
+	{"{\"kind\":\"html\",\"status\":502,\"count\":1}", "502 html", 1},
+	{"{\"kind\":\"status\",\"status\":503,\"count\":1}", "503", 1},
+	{"{\"kind\":\"status\",\"status\":504,\"count\":1}", "504", 1},
+	{"{\"kind\":\"status\",\"status\":529,\"count\":1,\"retry_after\":\"0\"}", "529", 1},
 	/* two drops: libcurl itself resends once when a reused connection dies */
-	{ "{\"kind\":\"drop\",\"count\":2}", "drop", 2 },
-	{ "{\"kind\":\"truncate\",\"count\":1}", "truncate", 1 },
-	{ "{\"kind\":\"stall\",\"stall_ms\":5000,\"count\":1}", "stall", 1 },
+	{"{\"kind\":\"drop\",\"count\":2}", "drop", 2},
+	{"{\"kind\":\"truncate\",\"count\":1}", "truncate", 1},
+	{"{\"kind\":\"stall\",\"stall_ms\":5000,\"count\":1}", "stall", 1},
 };
 
 static void test_retryable_faults_recover(void **state)
 {
 	struct fake_proc *f = *state;
-	struct notion_client_opts o = { .max_retries = -1, .request_timeout_ms = 400 };
+	struct notion_client_opts o = {.max_retries = -1, .request_timeout_ms = 400};
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, &o);
-	struct notion_query q = { .data_source = 1, .id = DS_ID };
+	struct notion_query q = {.data_source = 1, .id = DS_ID};
 
 	for (size_t i = 0; i < sizeof(retryable_faults) / sizeof(retryable_faults[0]); i++) {
 		struct notion_stats before, after;
@@ -677,10 +672,10 @@ static const struct {
 	int status;
 	const char *code;
 } fatal_statuses[] = {
-	{ 400, "validation_error" },
-	{ 401, "unauthorized" },
-	{ 403, "restricted_resource" },
-	{ 404, "object_not_found" },
+	{400, "validation_error"},
+	{401, "unauthorized"},
+	{403, "restricted_resource"},
+	{404, "object_not_found"},
 };
 
 static void test_non_retryable_fail_at_once(void **state)
@@ -730,9 +725,9 @@ static void test_real_errors(void **state)
 	json_t *out = NULL;
 
 	/* an unknown id: Notion's 404 with its own request_id */
-	assert_int_equal(notion_retrieve_database(c, "00000000-0000-4000-8000-000000000000", &out,
-						  &err),
-			 NV_EHTTP);
+	assert_int_equal(
+		notion_retrieve_database(c, "00000000-0000-4000-8000-000000000000", &out, &err),
+		NV_EHTTP);
 	assert_int_equal(err.http_status, 404);
 	assert_non_null(strstr(err.msg, "object_not_found"));
 	assert_non_null(strstr(err.msg, "request_id"));
@@ -742,9 +737,9 @@ static void test_real_errors(void **state)
 
 static void test_wrong_token(void **state)
 {
-	static const char *const args[] = { "--rows", "1", "--token", "secret_right", NULL };
+	static const char *const args[] = {"--rows", "1", "--token", "secret_right", NULL};
 	struct fake_proc f;
-	struct notion_client_opts o = { .max_retries = -1, .token = "secret_wrongWRONG" };
+	struct notion_client_opts o = {.max_retries = -1, .token = "secret_wrongWRONG"};
 	struct notion_client *c;
 	struct nv_err err;
 	json_t *out = NULL;
@@ -800,7 +795,7 @@ static void test_retry_after_is_honoured(void **state)
 static void test_retries_exhausted(void **state)
 {
 	struct fake_proc *f = *state;
-	struct notion_client_opts o = { .max_retries = 2, .breaker_threshold = 100 };
+	struct notion_client_opts o = {.max_retries = 2, .breaker_threshold = 100};
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, &o);
 	struct nv_err err;
 	json_t *out = NULL, *log;
@@ -831,7 +826,7 @@ static void test_retries_exhausted(void **state)
 static void test_breaker_opens_and_recovers(void **state)
 {
 	struct fake_proc *f = *state;
-	struct notion_client_opts o = { .max_retries = 0, .breaker_cooldown_ms = 300 };
+	struct notion_client_opts o = {.max_retries = 0, .breaker_cooldown_ms = 300};
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, &o);
 	struct nv_err err;
 	json_t *out = NULL, *log;
@@ -887,7 +882,7 @@ static void test_stop_ends_waits(void **state)
 {
 	struct fake_proc *f = *state;
 	volatile int stop = 0;
-	struct notion_client_opts o = { .max_retries = -1, .stop = &stop };
+	struct notion_client_opts o = {.max_retries = -1, .stop = &stop};
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, &o);
 	struct nv_err err;
 	json_t *out = NULL;
@@ -920,7 +915,7 @@ static void test_stop_ends_waits(void **state)
 
 static void test_client_options(void **state)
 {
-	struct notion_client_opts o = { .token = TOKEN };
+	struct notion_client_opts o = {.token = TOKEN};
 	struct notion_client *c = NULL;
 	struct nv_err err;
 
