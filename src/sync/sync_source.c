@@ -3,11 +3,12 @@
  *
  *  1. The id scan: every page id, title property only, sorted by
  *     created_time (stable while rows are edited). Each result page marks
- *     its ids seen with this run's scan epoch. Deleted tasks whose page shows
- *     up again are restore candidates for step 2. Skipped when step 2 reads
- *     every row anyway (first sync, --full): that pass is the scan.
+ *     its ids seen with this run's scan epoch. Pages with no task yet, and
+ *     tasks sync deleted whose page shows up again, widen step 2 back to
+ *     their last_edited_time. Skipped when step 2 reads every row anyway
+ *     (first sync, --full): that pass is the scan.
  *  2. The incremental pass: last_edited_time on_or_after (watermark -
- *     lookback), ascending, never a strict "after". Each result page is one
+ *     lookback, or earlier when widened), ascending, never a strict "after". Each result page is one
  *     transaction holding its rows, their scan marks and the sync state with
  *     the new watermark (the greatest last_edited_time committed) and resume
  *     point. A kill at any moment leaves a state from which the next run
