@@ -31,22 +31,25 @@ JSON
 
 # measure LABEL ROWS: one timed sync; prints a table row and a JSON line
 measure() {
-  local label=$1 rows=$2 v0 v1 wall rss req
+  local label=$1 rows=$2 v0 v1 wall rss req cpu
   v0=$(sqlite3 "$NVAULT_DB" "select count(*) from task_versions" 2>/dev/null || echo 0)
   /usr/bin/time -v -o "$T/time.txt" "$NVAULT" sync >/dev/null 2>"$T/sync.err" ||
     { echo "bench_sync: sync failed:" >&2; cat "$T/sync.err" >&2; exit 1; }
   v1=$(sqlite3 "$NVAULT_DB" "select count(*) from task_versions")
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$T/time.txt")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$T/time.txt")
+  # nvault's own CPU time (user + system): the rest of the wall time is spent
+  # waiting for the fake server and the disk
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$T/time.txt")
   req=$(sqlite3 "$NVAULT_DB" "select json_extract(metadata, '\$.requests') from evidence order by seq desc limit 1")
-  printf '| %-22s | %7s | %8.2f s | %8.0f rows/s | %6s MB | %6s | %8s |\n' "$label" "$rows" "$wall" \
-    "$(awk "BEGIN {print $rows / ($wall > 0 ? $wall : 0.001)}")" "$rss" "$req" "$((v1 - v0))"
-  printf '{"figure":"%s","rows":%s,"wall_s":%s,"peak_rss_mb":%s,"requests":%s,"versions_written":%s}\n' \
-    "$label" "$rows" "$wall" "$rss" "$req" "$((v1 - v0))" >>"$T/results.jsonl"
+  printf '| %-18s | %7s | %8.2f s | %7.2f s | %8.0f rows/s | %6s MB | %6s | %8s |\n' "$label" "$rows" \
+    "$wall" "$cpu" "$(awk "BEGIN {print $rows / ($wall > 0 ? $wall : 0.001)}")" "$rss" "$req" "$((v1 - v0))"
+  printf '{"figure":"%s","rows":%s,"wall_s":%s,"cpu_s":%s,"peak_rss_mb":%s,"requests":%s,"versions_written":%s}\n' \
+    "$label" "$rows" "$wall" "$cpu" "$rss" "$req" "$((v1 - v0))" >>"$T/results.jsonl"
 }
 
-echo "| figure                 |    rows |     wall |       throughput | peak RSS | requests | versions |"
-echo "|------------------------|---------|----------|------------------|----------|----------|----------|"
+echo "| figure             |    rows |       wall | nvault CPU |       throughput | peak RSS | requests | versions |"
+echo "|--------------------|---------|------------|------------|------------------|----------|----------|----------|"
 for n in "${ROWS[@]}"; do
   rm -f "$T/port"
   "$FAKE" --port 0 --port-file "$T/port" --rows "$n" --seed 1 >"$T/fake.log" 2>&1 &
