@@ -5,6 +5,14 @@
 #include "cli/commands.h"
 
 const struct cli_command cli_commands[] = {
+	{ .name = "status", .run = cmd_status, .summary = "scheduler state and each database's last sync" },
+	{ .name = "task", .run = cmd_task, .summary = "add, update, get, list and show history of tasks" },
+	{ .name = "as-of", .run = cmd_as_of, .summary = "every task as it was at a time" },
+	{ .name = "diff", .run = cmd_diff, .summary = "what was created/changed/deleted between two times" },
+	{ .name = "evidence", .run = cmd_evidence, .summary = "sync audit records, newest first" },
+	{ .name = "verify", .run = cmd_verify, .summary = "check store integrity and version hash chains" },
+	{ .name = "config", .run = cmd_config, .summary = "validate the sync config and show the settings" },
+	{ .name = "export", .run = cmd_export, .summary = "dump tasks as JSON Lines or CSV" },
 	{ .name = "version", .run = cmd_version, .summary = "print nvault's version" },
 	{ .name = NULL },
 };

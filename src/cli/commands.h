@@ -7,6 +7,14 @@
 
 #include "cli/cli.h"
 
+int cmd_config(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_task(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_diff(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_verify(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -30,6 +30,13 @@ const char *task_field_name(enum task_field f);
 /* -1 when name is not a task field. */
 int task_field_parse(const char *name);
 
+/* The Notion property types that can be mapped (SPEC §2.2), NULL-terminated. */
+extern const char *const notion_mappable_types[];
+/* 1 when a property of this Notion type can be mapped onto field f, else 0. */
+int task_field_accepts(enum task_field f, const char *notion_type);
+/* The types field f accepts, as text for messages ("date, rich_text, title"). Static. */
+const char *task_field_accepted_types(enum task_field f);
+
 struct field_mapping {
 	char *property;     /* Notion property name */
 	enum task_field field;

@@ -1,0 +1,156 @@
+/*
+ * cmd_config.c: `nvault config check`: validates the sync config and prints
+ * the resolved settings (flags > environment > file > defaults), as a table
+ * or with --json one document. It says whether NOTION_API_KEY is set and
+ * never prints it. Exit 0 when valid, 2 on any configuration error (every
+ * problem in the file is listed, one per line).
+ */
+#include "cli/commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+
+/* err->msg split into a JSON array of lines. */
+static json_t *error_lines(const char *msg)
+{
+	json_t *lines = json_array();
+	const char *p = msg;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		json_t *s = json_stringn(p, len);
+		if (s)
+			json_array_append_new(lines, s);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return lines;
+}
+
+static void print_settings(const struct settings *st, const struct config *cfg)
+{
+	static const char *const headers[] = { "SETTING", "VALUE" };
+	struct table t;
+	struct buf b = BUF_INIT;
+	char rate[64];
+
+	table_init(&t, 2, headers);
+	buf_addf(&b, "%s (valid)", cfg->path);
+	table_add(&t, (const char *const[]){ "config", b.data });
+	table_add(&t, (const char *const[]){ "store", st->db_path });
+	table_add(&t, (const char *const[]){ "Notion API", st->base_url });
+	table_add(&t, (const char *const[]){ "Notion version", cfg->notion_version });
+	table_add(&t, (const char *const[]){ "NOTION_API_KEY",
+					     st->api_key && *st->api_key
+						     ? "set"
+						     : "not set (sync refuses to run without it)" });
+	table_add(&t, (const char *const[]){ "schedule", st->schedule ? st->schedule : "none" });
+	table_add(&t, (const char *const[]){ "daemon syncs", st->sync_enabled ? "enabled" : "disabled" });
+	if (st->rate_limit > 0)
+		snprintf(rate, sizeof(rate), "%g requests/s", st->rate_limit);
+	else
+		snprintf(rate, sizeof(rate), "unlimited");
+	table_add(&t, (const char *const[]){ "rate limit", rate });
+	table_print(&t, stdout);
+	table_release(&t);
+	buf_release(&b);
+}
+
+static void print_databases(const struct config *cfg)
+{
+	static const char *const headers[] = { "DATABASE", "NAME", "SCOPE", "SYNC", "DATA SOURCE" };
+	struct table t;
+
+	printf("\n");
+	table_init(&t, 5, headers);
+	for (size_t i = 0; i < cfg->n_dbs; i++) {
+		const struct db_config *db = &cfg->dbs[i];
+		table_add(&t, (const char *const[]){ db->database_id, db->name, db->scope,
+						     db->sync_enabled ? "yes" : "no",
+						     db->data_source_id ? db->data_source_id : "all" });
+	}
+	table_print(&t, stdout);
+	table_release(&t);
+
+	for (size_t i = 0; i < cfg->n_dbs; i++) {
+		const struct db_config *db = &cfg->dbs[i];
+		printf("\n%s%s%s%s\n", db->name ? db->name : db->database_id, db->name ? " (" : "",
+		       db->name ? db->database_id : "", db->name ? ")" : "");
+		if (!config_mapping_for(db, FIELD_TITLE))
+			printf("  title            <- the database's title property (not mapped)\n");
+		for (size_t k = 0; k < db->n_mappings; k++)
+			printf("  %-16s <- \"%s\"%s%s%s\n", task_field_name(db->mappings[k].field),
+			       db->mappings[k].property, db->mappings[k].notion_type ? " (" : "",
+			       db->mappings[k].notion_type ? db->mappings[k].notion_type : "",
+			       db->mappings[k].notion_type ? ")" : "");
+		for (size_t k = 0; k < db->n_status_map; k++)
+			printf("  status map       \"%s\" -> %s\n", db->status_map[k].notion_name,
+			       db->status_map[k].status);
+		if (db->last_sync_timestamp)
+			printf("  first watermark  %s\n", db->last_sync_timestamp);
+	}
+}
+
+static int config_check(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct settings *st;
+	struct config *cfg = NULL;
+	struct nv_err err;
+	int rc;
+
+	if (cli_parse(ctx, argc, argv, NULL, "nvault config check [--json]",
+		      "Validate the sync config file and print the resolved settings.\n"
+		      "Every problem in the file is listed, one per line, with its JSON path.\n"
+		      "Says whether NOTION_API_KEY is set; never prints it. Exit 2 on errors.",
+		      0, 0))
+		return ctx->exit_code;
+	if ((rc = cli_settings(ctx, &st)))
+		return rc;
+	nv_err_clear(&err);
+	if (config_load(st->config_path, &cfg, &err)) {
+		json_t *lines = error_lines(err.msg);
+		if (ctx->json) {
+			json_t *doc = config_to_json(NULL, st);
+			json_object_set_new(doc, "valid", json_false());
+			json_object_set_new(doc, "errors", json_incref(lines));
+			json_object_set_new(doc, "error", json_pack("{s:s s:s}", "code",
+								    nv_status_name(err.code),
+								    "message", err.msg));
+			cli_print_json(doc);
+			json_decref(doc);
+		}
+		fprintf(stderr, "nvault: error: %s is not valid (%zu problem%s):\n", st->config_path,
+			json_array_size(lines), json_array_size(lines) == 1 ? "" : "s");
+		for (size_t i = 0; i < json_array_size(lines); i++)
+			fprintf(stderr, "  %s\n", json_string_value(json_array_get(lines, i)));
+		json_decref(lines);
+		return nv_exit_code(err.code);
+	}
+	if (ctx->json) {
+		json_t *doc = config_to_json(cfg, st);
+		json_object_set_new(doc, "valid", json_true());
+		cli_print_json(doc);
+		json_decref(doc);
+	} else {
+		print_settings(st, cfg);
+		print_databases(cfg);
+	}
+	config_free(cfg);
+	return 0;
+}
+
+static const struct cli_command config_commands[] = {
+	{ .name = "check", .run = config_check,
+	  .summary = "validate the config file and print the resolved settings" },
+	{ .name = NULL },
+};
+
+int cmd_config(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_dispatch(ctx, "config", config_commands, argc, argv);
+}

@@ -1,0 +1,489 @@
+/*
+ * cmd_task.c: `nvault task add|update|get|list|history`, the local view of
+ * the task store. add and update are local edits: they write a new version
+ * with created_by "cli" (reason "created" / "local edit"), exactly as a
+ * sync would, so history, verify and diff see them like any other change.
+ * Reading subcommands never create a store: on a missing store they say so.
+ */
+#include "cli/commands.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/task_view.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+/* ---- add / update ---------------------------------------------------------- */
+
+/* The editable fields as given on the command line (NULL = not given). */
+struct task_edits {
+	const char *title, *description, *status, *resolution, *category;
+	const char *due, *assignee, *tags, *metadata, *scope;
+};
+
+#define EDIT_OPTIONS(e)                                                                       \
+	{ "title", 0, CLI_STRING, &(e).title, "TEXT", "title" },                              \
+	{ "description", 0, CLI_STRING, &(e).description, "TEXT", "description" },            \
+	{ "status", 0, CLI_STRING, &(e).status, "STATUS",                                     \
+	  "backlog, open, in_progress, blocked, review, done or wont_do" },                    \
+	{ "resolution", 0, CLI_STRING, &(e).resolution, "TEXT", "resolution" },               \
+	{ "category", 0, CLI_STRING, &(e).category, "TEXT", "category" },                     \
+	{ "due", 0, CLI_STRING, &(e).due, "DATE", "due date (ISO 8601 date or date-time)" }, \
+	{ "assignee", 0, CLI_STRING, &(e).assignee, "NAME", "assignee" },                     \
+	{ "tags", 0, CLI_STRING, &(e).tags, "A,B", "tags, comma-separated (replaces all)" },  \
+	{ "metadata", 0, CLI_STRING, &(e).metadata, "JSON", "metadata (a JSON object)" },     \
+	{ "scope", 0, CLI_STRING, &(e).scope, "ID", "project scope id" }
+
+static int edits_given(const struct task_edits *e)
+{
+	return e->title || e->description || e->status || e->resolution || e->category ||
+	       e->due || e->assignee || e->tags || e->metadata || e->scope;
+}
+
+/* Sets a text field: "" clears it. */
+static void set_text(char **field, const char *value)
+{
+	if (!value)
+		return;
+	free(*field);
+	*field = *value ? xstrdup(value) : NULL;
+}
+
+/* "a, b,,c" → ["a","b","c"]; "" → NULL (no tags). */
+static json_t *parse_tags(const char *text)
+{
+	json_t *arr = json_array();
+	const char *p = text;
+
+	while (*p) {
+		const char *start, *end;
+		while (*p == ' ' || *p == ',')
+			p++;
+		start = p;
+		while (*p && *p != ',')
+			p++;
+		end = p;
+		while (end > start && end[-1] == ' ')
+			end--;
+		if (end > start) {
+			char *tag = xstrndup(start, (size_t)(end - start));
+			json_array_append_new(arr, json_string(tag));
+			free(tag);
+		}
+	}
+	if (!json_array_size(arr)) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* Applies e to t; returns 0 or prints a usage error and returns 2. */
+static int apply_edits(struct cli_ctx *ctx, const struct task_edits *e, struct task *t)
+{
+	if (e->status) {
+		const char *canon = task_status_parse(e->status);
+		if (!canon) {
+			struct buf allowed = BUF_INIT;
+			for (int i = 0; i < task_status_count; i++)
+				buf_addf(&allowed, "%s%s", i ? ", " : "", task_status_names[i]);
+			cli_usage_error(ctx, "invalid status '%s' (allowed: %s)", e->status,
+					allowed.data);
+			buf_release(&allowed);
+			return 2;
+		}
+		set_text(&t->status, canon);
+	}
+	if (e->due && *e->due && cli_check_time(ctx, "--due", e->due))
+		return 2;
+	if (e->title && !*e->title)
+		return cli_usage_error(ctx, "--title must not be empty");
+	if (e->metadata) {
+		json_error_t jerr;
+		json_t *m = *e->metadata ? json_loads(e->metadata, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+		if (*e->metadata && !m)
+			return cli_usage_error(ctx, "--metadata is not valid JSON: %s (line %d, column %d)",
+					       jerr.text, jerr.line, jerr.column);
+		if (m && !json_is_object(m)) {
+			json_decref(m);
+			return cli_usage_error(ctx, "--metadata must be a JSON object, like {\"key\": 1}");
+		}
+		json_decref(t->metadata);
+		t->metadata = m;
+	}
+	set_text(&t->title, e->title);
+	set_text(&t->description, e->description);
+	set_text(&t->resolution, e->resolution);
+	set_text(&t->category, e->category);
+	set_text(&t->due_date, e->due);
+	set_text(&t->assignee, e->assignee);
+	set_text(&t->scope, e->scope);
+	if (e->tags) {
+		json_decref(t->tags);
+		t->tags = parse_tags(e->tags);
+	}
+	return 0;
+}
+
+static const char *const outcome_names[] = {
+	[PUT_UNCHANGED] = "unchanged",
+	[PUT_CREATED] = "created",
+	[PUT_UPDATED] = "updated",
+};
+
+static void print_outcome(struct cli_ctx *ctx, enum put_outcome outcome, const struct task *t)
+{
+	if (ctx->json) {
+		json_t *doc = json_pack("{s:s s:o}", "outcome", outcome_names[outcome], "task",
+					task_to_json(t));
+		cli_print_json(doc);
+		json_decref(doc);
+	} else if (outcome == PUT_CREATED) {
+		printf("created task %s (version 1)\n", t->id);
+	} else if (outcome == PUT_UPDATED) {
+		printf("updated task %s to version %lld\n", t->id, (long long)t->version);
+	} else {
+		printf("no change: task %s already has these values (version %lld)\n", t->id,
+		       (long long)t->version);
+	}
+}
+
+static int task_add(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct task_edits e = { 0 };
+	const struct cli_opt opts[] = { EDIT_OPTIONS(e), { NULL } };
+	const struct version_info vi = { "cli", "created", 0 };
+	struct store *s = NULL;
+	struct task t;
+	struct nv_err err;
+	enum put_outcome outcome;
+	int rc;
+
+	if (cli_parse(ctx, argc, argv, opts, "nvault task add --title TEXT [options]",
+		      "Create a local task (version 1, written by \"cli\"). The status defaults\n"
+		      "to open.", 0, 0))
+		return ctx->exit_code;
+	if (!e.title)
+		return cli_usage_error(ctx, "--title is required");
+	task_init(&t);
+	t.source = xstrdup("local");
+	t.status = xstrdup("open");
+	if ((rc = apply_edits(ctx, &e, &t)))
+		goto out;
+	if ((rc = cli_open_store(ctx, 0, &s)))
+		goto out;
+	nv_err_clear(&err);
+	if (store_task_put(s, &t, &vi, &outcome, &err)) {
+		rc = cli_error(ctx, &err);
+		goto out;
+	}
+	print_outcome(ctx, outcome, &t);
+out:
+	task_release(&t);
+	store_close(s);
+	return rc;
+}
+
+static int task_update(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct task_edits e = { 0 };
+	const struct cli_opt opts[] = { EDIT_OPTIONS(e), { NULL } };
+	const struct version_info vi = { "cli", "local edit", 0 };
+	struct store *s = NULL;
+	struct task t;
+	struct nv_err err;
+	enum put_outcome outcome;
+	int rc;
+
+	task_init(&t);
+	if (cli_parse(ctx, argc, argv, opts, "nvault task update ID [options]",
+		      "Change fields of a task: a new version written by \"cli\" with reason\n"
+		      "\"local edit\". An empty value clears a field (--due \"\"). An update\n"
+		      "that changes nothing writes nothing. ID is the task id or the Notion\n"
+		      "page id, with or without dashes.", 1, 1))
+		return ctx->exit_code;
+	if (!edits_given(&e))
+		return cli_usage_error(ctx, "nothing to change: give at least one field option");
+	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+		return rc;
+	nv_err_clear(&err);
+	if (store_task_get(s, ctx->args[0], &t, &err)) {
+		rc = cli_error(ctx, &err);
+		goto out;
+	}
+	if ((rc = apply_edits(ctx, &e, &t)))
+		goto out;
+	if (store_task_put(s, &t, &vi, &outcome, &err)) {
+		rc = cli_error(ctx, &err);
+		goto out;
+	}
+	print_outcome(ctx, outcome, &t);
+out:
+	task_release(&t);
+	store_close(s);
+	return rc;
+}
+
+/* ---- get ---------------------------------------------------------------------- */
+
+/* Tags as "a, b", or NULL. Caller frees. */
+static char *tags_text(const json_t *tags)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	json_t *v;
+
+	if (!json_array_size(tags))
+		return NULL;
+	json_array_foreach(tags, i, v)
+		buf_addf(&b, "%s%s", i ? ", " : "", json_is_string(v) ? json_string_value(v) : "?");
+	return buf_detach(&b);
+}
+
+static void print_field(const char *name, const char *value)
+{
+	if (value)
+		printf("%-16s %s\n", name, value);
+}
+
+static void print_task(const struct task *t)
+{
+	char *tags = tags_text(t->tags);
+	char version[32];
+
+	snprintf(version, sizeof(version), "%lld", (long long)t->version);
+	print_field("id", t->id);
+	print_field("title", t->title);
+	print_field("status", t->status);
+	print_field("notion status", t->notion_status);
+	print_field("resolution", t->resolution);
+	print_field("category", t->category);
+	print_field("due", t->due_date);
+	print_field("assignee", t->assignee);
+	print_field("tags", tags);
+	print_field("scope", t->scope);
+	print_field("source", t->source);
+	print_field("active", t->active ? "yes" : "no (deleted)");
+	print_field("deleted at", t->deleted_at);
+	print_field("version", version);
+	print_field("created", t->created_at);
+	print_field("updated", t->updated_at);
+	print_field("notion page", t->notion_page_id);
+	print_field("notion database", t->notion_database_id);
+	print_field("data source", t->notion_data_source_id);
+	print_field("notion url", t->notion_url);
+	print_field("notion edited", t->notion_last_edited_time);
+	if (json_object_size(t->metadata)) {
+		struct buf keys = BUF_INIT;
+		const char *k;
+		json_t *v;
+		json_object_foreach(t->metadata, k, v)
+			buf_addf(&keys, "%s%s", keys.len ? ", " : "", k);
+		printf("%-16s %s (see --json)\n", "metadata", keys.data);
+		buf_release(&keys);
+	}
+	if (t->description)
+		printf("\n%s\n", t->description);
+	free(tags);
+}
+
+static int task_get(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct store *s = NULL;
+	struct task t;
+	struct nv_err err;
+	int rc = 0;
+
+	if (cli_parse(ctx, argc, argv, NULL, "nvault task get ID",
+		      "Show one task in its current version. ID is the task id or the Notion\n"
+		      "page id, with or without dashes.", 1, 1))
+		return ctx->exit_code;
+	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+		return rc;
+	nv_err_clear(&err);
+	if (store_task_get(s, ctx->args[0], &t, &err)) {
+		rc = cli_error(ctx, &err);
+	} else if (ctx->json) {
+		json_t *doc = task_to_json(&t);
+		cli_print_json(doc);
+		json_decref(doc);
+	} else {
+		print_task(&t);
+	}
+	task_release(&t);
+	store_close(s);
+	return rc;
+}
+
+/* ---- list --------------------------------------------------------------------- */
+
+static int task_list(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct task_filter f = { 0 };
+	const char *status = NULL;
+	int include_deleted = 0;
+	const struct cli_opt opts[] = {
+		{ "database", 0, CLI_STRING, &f.database_id, "ID", "only tasks of this Notion database" },
+		{ "status", 0, CLI_STRING, &status, "STATUS", "only tasks with this status" },
+		{ "search", 0, CLI_STRING, &f.search, "TEXT",
+		  "full-text search over title, description and tags" },
+		{ "scope", 0, CLI_STRING, &f.scope, "ID", "only tasks of this project scope" },
+		{ "include-deleted", 0, CLI_FLAG, &include_deleted, NULL, "also soft-deleted tasks" },
+		{ "limit", 0, CLI_INT, &f.limit, "N", "page size (default 50, at most 1000)" },
+		{ "offset", 0, CLI_INT, &f.offset, "N", "skip the first N tasks" },
+		{ NULL },
+	};
+	struct store *s = NULL;
+	struct task_list l;
+	struct nv_err err;
+	int rc;
+
+	if (cli_parse(ctx, argc, argv, opts, "nvault task list [options]",
+		      "List tasks, most recently updated first, one page at a time. When more\n"
+		      "tasks match than the page holds, the output says so and gives the\n"
+		      "--offset of the next page (hasMore / nextOffset with --json).", 0, 0))
+		return ctx->exit_code;
+	if (f.limit < 0 || f.offset < 0)
+		return cli_usage_error(ctx, "--limit and --offset must not be negative");
+	if (status && !(f.status = task_status_parse(status)))
+		return cli_usage_error(ctx, "invalid status '%s' (allowed: backlog, open, in_progress, "
+					    "blocked, review, done, wont_do)", status);
+	f.include_deleted = include_deleted;
+	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+		return rc;
+	nv_err_clear(&err);
+	if (store_task_list(s, &f, &l, &err)) {
+		rc = cli_error(ctx, &err);
+		store_close(s);
+		return rc;
+	}
+	if (ctx->json) {
+		json_t *items = json_array();
+		for (size_t i = 0; i < l.n; i++)
+			json_array_append_new(items, task_to_json(&l.items[i]));
+		json_t *doc = json_pack("{s:o s:I s:I s:I s:b s:o}", "tasks", items,
+					"total", (json_int_t)l.total, "offset", (json_int_t)f.offset,
+					"count", (json_int_t)l.n, "hasMore", l.has_more,
+					"nextOffset", l.has_more ? json_integer(l.next_offset) : json_null());
+		cli_print_json(doc);
+		json_decref(doc);
+	} else if (!l.n) {
+		printf(l.total ? "No tasks past offset %lld (%lld match).\n" : "No tasks match.\n",
+		       (long long)f.offset, (long long)l.total);
+	} else {
+		static const char *const headers[] = { "ID", "STATUS", "TITLE", "VER", "UPDATED" };
+		struct table tb;
+		table_init(&tb, 5, headers);
+		for (size_t i = 0; i < l.n; i++) {
+			const struct task *t = &l.items[i];
+			char title[256], ver[24];
+			short_title(t->title, 50, title, sizeof(title));
+			if (!t->active) {
+				size_t len = strlen(title);
+				snprintf(title + len, sizeof(title) - len, " [deleted]");
+			}
+			snprintf(ver, sizeof(ver), "%lld", (long long)t->version);
+			const char *cells[] = { t->id, t->status, title, ver, t->updated_at };
+			table_add(&tb, cells);
+		}
+		table_print(&tb, stdout);
+		table_release(&tb);
+		if (l.has_more)
+			printf("\nShowing %lld-%lld of %lld tasks; more with --offset %lld.\n",
+			       (long long)f.offset + 1, (long long)f.offset + (long long)l.n,
+			       (long long)l.total, (long long)l.next_offset);
+		else
+			printf("\n%lld task%s.\n", (long long)l.total, l.total == 1 ? "" : "s");
+	}
+	task_list_release(&l);
+	store_close(s);
+	return 0;
+}
+
+/* ---- history ------------------------------------------------------------------ */
+
+/* Names of the content fields that differ between two versions ("title, status"). */
+static char *changed_fields(const struct task_version *prev, const struct task_version *v)
+{
+	json_t *a = task_content_json(&prev->snap), *b = task_content_json(&v->snap), *value;
+	struct buf out = BUF_INIT;
+	const char *key;
+
+	json_object_foreach(b, key, value)
+		if (!json_equal(value, json_object_get(a, key)))
+			buf_addf(&out, "%s%s", out.len ? ", " : "", key);
+	if (strcmp(prev->snap.notion_last_edited_time ? prev->snap.notion_last_edited_time : "",
+		   v->snap.notion_last_edited_time ? v->snap.notion_last_edited_time : ""))
+		buf_addf(&out, "%snotionLastEditedTime", out.len ? ", " : "");
+	json_decref(a);
+	json_decref(b);
+	return out.len ? buf_detach(&out) : (buf_release(&out), NULL);
+}
+
+static int task_history(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct store *s = NULL;
+	struct task_version *v = NULL;
+	size_t n = 0;
+	struct nv_err err;
+	int rc = 0;
+
+	if (cli_parse(ctx, argc, argv, NULL, "nvault task history ID",
+		      "Show every version of a task, oldest first, with who wrote it, why,\n"
+		      "and which fields changed.", 1, 1))
+		return ctx->exit_code;
+	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+		return rc;
+	nv_err_clear(&err);
+	if (store_task_history(s, ctx->args[0], &v, &n, &err)) {
+		rc = cli_error(ctx, &err);
+	} else if (ctx->json) {
+		json_t *items = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(items, task_version_to_json(&v[i]));
+		json_t *doc = json_pack("{s:s s:I s:o}", "taskId", n ? v[0].snap.id : "",
+					"count", (json_int_t)n, "versions", items);
+		cli_print_json(doc);
+		json_decref(doc);
+	} else {
+		static const char *const headers[] = { "VER", "WHEN", "BY", "REASON", "STATUS",
+						       "TITLE", "CHANGED" };
+		struct table tb;
+		table_init(&tb, 7, headers);
+		for (size_t i = 0; i < n; i++) {
+			char num[24], title[256], reason[256];
+			char *changed = i ? changed_fields(&v[i - 1], &v[i]) : NULL;
+			snprintf(num, sizeof(num), "%lld", (long long)v[i].num);
+			short_title(v[i].snap.title, 40, title, sizeof(title));
+			snprintf(reason, sizeof(reason), "%s%s",
+				 v[i].change_reason ? v[i].change_reason : "-",
+				 v[i].conflict ? " (conflict)" : "");
+			const char *cells[] = { num, v[i].created_at, v[i].created_by, reason,
+						v[i].snap.status, title, changed };
+			table_add(&tb, cells);
+			free(changed);
+		}
+		table_print(&tb, stdout);
+		table_release(&tb);
+	}
+	task_versions_free(v, n);
+	store_close(s);
+	return rc;
+}
+
+static const struct cli_command task_commands[] = {
+	{ .name = "add", .run = task_add, .summary = "create a local task" },
+	{ .name = "update", .run = task_update, .summary = "change a task (new version)" },
+	{ .name = "get", .run = task_get, .summary = "one task in its current version" },
+	{ .name = "list", .run = task_list, .summary = "list and search tasks" },
+	{ .name = "history", .run = task_history, .summary = "every version of a task, oldest first" },
+	{ .name = NULL },
+};
+
+int cmd_task(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_dispatch(ctx, "task", task_commands, argc, argv);
+}

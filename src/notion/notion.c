@@ -1,0 +1,1131 @@
+/*
+ * notion.c: the Notion API client (SPEC §6); see notion.h for the contract
+ * and docs/internals/notion-client.md for the design. This is the only file
+ * that includes curl.
+ *
+ * Every request goes through client_call(): circuit breaker → token bucket
+ * → one libcurl transfer on the reused easy handle → classification of the
+ * outcome (JSON answer, Notion error body, HTML or truncated body, transport
+ * failure) → the retry policy. The pure state machines live in src/net; this
+ * file owns the clocks, the sleeping and the I/O. On top of that sit the
+ * endpoint functions, the streaming query with its windowing past Notion's
+ * 10,000-results cap, and the paged property endpoint.
+ */
+#include "notion/notion.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "net/breaker.h"
+#include "net/ratelimit.h"
+#include "net/retry.h"
+#include "util/buf.h"
+#include "util/id.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+#define DEFAULT_BASE_URL "https://api.notion.com"
+#define DEFAULT_RATE 3.0
+#define DEFAULT_BURST 1.0
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000L
+#define DEFAULT_REQUEST_TIMEOUT_MS 65000L
+#define DEFAULT_PAGE_SIZE 100
+#define MAX_PAGE_SIZE 100
+#define RESPONSE_MAX ((size_t)64 << 20) /* one answer; a 100-row page is far smaller */
+#define SNIPPET_MAX 160                 /* bytes of a bad body quoted in a message */
+#define SLEEP_SLICE_MS 50               /* how often waits look at *stop */
+#define HEADER_VALUE_MAX 128
+
+struct notion_client {
+	CURL *curl;
+	char *base_url;                  /* no trailing slash */
+	char *token;                     /* wiped on free */
+	char *version;
+	struct curl_slist *headers;      /* auth, version, accept (holds the token) */
+	struct curl_slist *body_headers; /* the same plus Content-Type */
+	volatile int *stop;
+	struct ratelimit limiter;
+	struct retry_policy retry;
+	struct breaker breaker;
+	struct notion_stats stats;
+	uint64_t rng;
+	/* scratch for the transfer in progress */
+	struct buf body;
+	int body_overflow;
+	char retry_after[HEADER_VALUE_MAX];
+	char content_type[HEADER_VALUE_MAX];
+	char curl_err[CURL_ERROR_SIZE];
+	/* the last failure, quoted when the breaker fails fast */
+	char last_error[512];
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+/* xorshift64*: jitter only needs to be spread out, not unpredictable. */
+static double client_rand(void *ud)
+{
+	struct notion_client *c = ud;
+
+	c->rng ^= c->rng >> 12;
+	c->rng ^= c->rng << 25;
+	c->rng ^= c->rng >> 27;
+	return (double)((c->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+static int stopped(const struct notion_client *c)
+{
+	return c->stop && *c->stop;
+}
+
+/* Sleeps ms in short slices; returns NV_EINTERRUPTED if *stop became set. */
+static int client_sleep(struct notion_client *c, int64_t ms)
+{
+	int64_t end = time_mono_ms() + ms;
+
+	for (;;) {
+		int64_t left = end - time_mono_ms();
+		if (stopped(c))
+			return NV_EINTERRUPTED;
+		if (left <= 0)
+			return NV_OK;
+		time_sleep_ms(left < SLEEP_SLICE_MS ? left : SLEEP_SLICE_MS, c->stop);
+	}
+}
+
+/*
+ * Appends at most max bytes of s to b with control characters turned into
+ * spaces, runs of blanks collapsed and (unless keep_utf8) non-ASCII bytes
+ * shown as '?', so a hostile or binary body cannot garble a terminal or a
+ * log line. Adds "..." when cut.
+ */
+static void add_sanitised(struct buf *b, const char *s, size_t len, size_t max, int keep_utf8)
+{
+	int last_space = 1;
+	size_t i;
+
+	for (i = 0; i < len && i < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch == 0x7f || ch == ' ') {
+			if (!last_space)
+				buf_addch(b, ' ');
+			last_space = 1;
+			continue;
+		}
+		buf_addch(b, ch >= 0x80 && !keep_utf8 ? '?' : (char)ch);
+		last_space = 0;
+	}
+	if (i < len)
+		buf_adds(b, "...");
+}
+
+/* Replaces every occurrence of the token in msg (in place) by "[redacted]". */
+static void redact_token(const struct notion_client *c, char *msg, size_t size)
+{
+	size_t tlen = c->token ? strlen(c->token) : 0;
+	struct buf out = BUF_INIT;
+	const char *p = msg, *hit;
+
+	if (!tlen || !strstr(msg, c->token))
+		return;
+	while ((hit = strstr(p, c->token))) {
+		buf_add(&out, p, (size_t)(hit - p));
+		buf_adds(&out, "[redacted]");
+		p = hit + tlen;
+	}
+	buf_adds(&out, p);
+	snprintf(msg, size, "%s", out.data);
+	buf_release(&out);
+}
+
+/* Sets err from a buf, redacting the token; returns code. */
+static int client_fail(struct notion_client *c, struct nv_err *err, enum nv_status code,
+		       int http_status, const char *msg)
+{
+	nv_err_set(err, code, "%s", msg);
+	if (err) {
+		err->http_status = http_status;
+		redact_token(c, err->msg, sizeof(err->msg));
+	}
+	return code;
+}
+
+/* ---- libcurl callbacks -------------------------------------------------- */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct notion_client *c = ud;
+	size_t n = size * nmemb;
+
+	if (buf_add(&c->body, data, n) < 0) {
+		c->body_overflow = 1;
+		return 0; /* makes curl fail the transfer with CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+/* Copies a header's value (trimmed) into out if the line is `name: value`. */
+static void grab_header(const char *line, size_t len, const char *name, char *out,
+			size_t out_size)
+{
+	size_t nlen = strlen(name), vlen;
+	const char *v;
+
+	if (len <= nlen || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+		return;
+	v = line + nlen + 1;
+	vlen = len - nlen - 1;
+	while (vlen && (*v == ' ' || *v == '\t')) {
+		v++;
+		vlen--;
+	}
+	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+		vlen--;
+	if (vlen >= out_size)
+		vlen = out_size - 1;
+	memcpy(out, v, vlen);
+	out[vlen] = '\0';
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct notion_client *c = ud;
+	size_t n = size * nmemb;
+
+	/* a new status line (after a 100 Continue, say) starts a fresh set */
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		c->retry_after[0] = '\0';
+		c->content_type[0] = '\0';
+	}
+	grab_header(data, n, "retry-after", c->retry_after, sizeof(c->retry_after));
+	grab_header(data, n, "content-type", c->content_type, sizeof(c->content_type));
+	return n;
+}
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	return stopped(ud) ? 1 : 0;
+}
+
+/* ---- client lifecycle --------------------------------------------------- */
+
+/* Appends line to *list; returns 0, or -1 (list freed, *list NULL) on failure. */
+static int add_header(struct curl_slist **list, const char *line)
+{
+	struct curl_slist *next = curl_slist_append(*list, line);
+
+	if (!next) {
+		curl_slist_free_all(*list);
+		*list = NULL;
+		return -1;
+	}
+	*list = next;
+	return 0;
+}
+
+/* Builds the header list; with_body adds Content-Type. NULL on failure. */
+static struct curl_slist *build_headers(const struct notion_client *c, int with_body)
+{
+	struct curl_slist *list = NULL;
+	struct buf auth = BUF_INIT, version = BUF_INIT;
+
+	buf_addf(&auth, "Authorization: Bearer %s", c->token);
+	buf_addf(&version, "Notion-Version: %s", c->version);
+	if (add_header(&list, auth.data) == 0 && add_header(&list, version.data) == 0 &&
+	    add_header(&list, "Accept: application/json") == 0 && with_body)
+		add_header(&list, "Content-Type: application/json");
+	for (volatile char *p = auth.data; *p; p++)
+		*p = 0; /* the token's copy in this buffer */
+	buf_release(&auth);
+	buf_release(&version);
+	return list;
+}
+
+/* Wipes every header line (one holds the token) and frees the list. */
+static void free_headers(struct curl_slist *list)
+{
+	for (struct curl_slist *l = list; l; l = l->next)
+		for (volatile char *p = l->data; *p; p++)
+			*p = 0;
+	curl_slist_free_all(list);
+}
+
+/* Sets the options that stay the same for every transfer. */
+static CURLcode setup_handle(struct notion_client *c, long connect_ms, long request_ms)
+{
+	CURL *h = c->curl;
+	CURLcode rc = CURLE_OK;
+	struct buf ua = BUF_INIT;
+
+	buf_addf(&ua, "nvault/%s", NVAULT_VERSION);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, request_ms);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_USERAGENT, ua.data); /* curl copies it */
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	if (!rc)
+		rc = curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+	buf_release(&ua);
+	return rc;
+}
+
+static int valid_version(const char *v)
+{
+	return strcmp(v, NOTION_VERSION_DATA_SOURCES) == 0 || strcmp(v, NOTION_VERSION_LEGACY) == 0;
+}
+
+int notion_client_new(const struct notion_client_opts *opts, struct notion_client **out,
+		      struct nv_err *err)
+{
+	struct notion_client *c;
+	const char *base = opts->base_url && *opts->base_url ? opts->base_url : DEFAULT_BASE_URL;
+	const char *version = opts->version ? opts->version : NOTION_VERSION_DATA_SOURCES;
+	size_t blen = strlen(base);
+	double rate;
+	CURLcode rc;
+
+	*out = NULL;
+	if (!opts->token || !*opts->token)
+		return nv_err_set(err, NV_ECONFIG, "no Notion API token (set NOTION_API_KEY)");
+	for (const char *p = opts->token; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f)
+			return nv_err_set(err, NV_ECONFIG,
+					  "the Notion API token contains spaces or control characters");
+	if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
+		return nv_err_set(err, NV_ECONFIG,
+				  "Notion API base URL '%s' must start with https:// or http://",
+				  base);
+	if (!valid_version(version))
+		return nv_err_set(err, NV_ECONFIG, "unsupported Notion-Version '%s' (use %s or %s)",
+				  version, NOTION_VERSION_DATA_SOURCES, NOTION_VERSION_LEGACY);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return nv_err_set(err, NV_ERR, "libcurl initialisation failed");
+
+	c = xcalloc(1, sizeof(*c));
+	while (blen && base[blen - 1] == '/')
+		blen--;
+	c->base_url = xstrndup(base, blen);
+	c->token = xstrdup(opts->token);
+	c->version = xstrdup(version);
+	c->stop = opts->stop;
+	buf_init(&c->body, RESPONSE_MAX);
+	c->rng = (uint64_t)time_mono_ms() * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)c;
+	if (!c->rng)
+		c->rng = 1;
+
+	rate = opts->rate_per_sec == 0 ? DEFAULT_RATE : opts->rate_per_sec;
+	ratelimit_init(&c->limiter, rate < 0 ? -1.0 : rate,
+		       opts->burst > 0 ? opts->burst : DEFAULT_BURST, time_mono_ms());
+	retry_policy_default(&c->retry);
+	if (opts->max_retries >= 0)
+		c->retry.max_retries = opts->max_retries;
+	if (opts->max_backoff_ms > 0) {
+		c->retry.max_backoff_ms = opts->max_backoff_ms;
+		if (c->retry.base_ms > opts->max_backoff_ms)
+			c->retry.base_ms = opts->max_backoff_ms;
+	}
+	breaker_init(&c->breaker, opts->breaker_threshold,
+		     opts->breaker_cooldown_ms > 0 ? opts->breaker_cooldown_ms
+						   : BREAKER_DEFAULT_COOLDOWN_MS);
+
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		notion_client_free(c);
+		return nv_err_set(err, NV_ERR, "libcurl could not create a handle");
+	}
+	c->headers = build_headers(c, 0);
+	c->body_headers = build_headers(c, 1);
+	if (!c->headers || !c->body_headers) {
+		notion_client_free(c);
+		return nv_err_set(err, NV_ERR, "libcurl could not build the request headers");
+	}
+	rc = setup_handle(c, opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
+							  : DEFAULT_CONNECT_TIMEOUT_MS,
+			  opts->request_timeout_ms > 0 ? opts->request_timeout_ms
+						       : DEFAULT_REQUEST_TIMEOUT_MS);
+	if (rc != CURLE_OK) {
+		notion_client_free(c);
+		return nv_err_set(err, NV_ERR, "libcurl setup failed: %s", curl_easy_strerror(rc));
+	}
+	*out = c;
+	return NV_OK;
+}
+
+void notion_client_free(struct notion_client *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	free_headers(c->headers);
+	free_headers(c->body_headers);
+	free_secret(c->token);
+	free(c->base_url);
+	free(c->version);
+	buf_release(&c->body);
+	free(c);
+	curl_global_cleanup();
+}
+
+void notion_client_stats(const struct notion_client *c, struct notion_stats *out)
+{
+	*out = c->stats;
+}
+
+const char *notion_client_version(const struct notion_client *c)
+{
+	return c->version;
+}
+
+/* ---- one request, with breaker, rate limit and retries ------------------ */
+
+/* How a libcurl failure is treated by the retry policy. */
+static const struct {
+	CURLcode code;
+	enum retry_net net;
+} curl_failures[] = {
+	{ CURLE_OPERATION_TIMEDOUT, RETRY_NET_TIMEOUT },
+	{ CURLE_COULDNT_RESOLVE_HOST, RETRY_NET_CONNECT },
+	{ CURLE_COULDNT_RESOLVE_PROXY, RETRY_NET_CONNECT },
+	{ CURLE_COULDNT_CONNECT, RETRY_NET_CONNECT },
+	{ CURLE_SEND_ERROR, RETRY_NET_RESET },
+	{ CURLE_RECV_ERROR, RETRY_NET_RESET },
+	{ CURLE_GOT_NOTHING, RETRY_NET_RESET },
+	{ CURLE_HTTP2, RETRY_NET_RESET },
+	{ CURLE_HTTP2_STREAM, RETRY_NET_RESET },
+	{ CURLE_PARTIAL_FILE, RETRY_NET_TRUNCATED },
+	{ CURLE_BAD_CONTENT_ENCODING, RETRY_NET_TRUNCATED },
+};
+
+static enum retry_net classify_curl(CURLcode code)
+{
+	for (size_t i = 0; i < sizeof(curl_failures) / sizeof(curl_failures[0]); i++)
+		if (curl_failures[i].code == code)
+			return curl_failures[i].net;
+	return RETRY_NET_FATAL;
+}
+
+/* The outcome of one attempt. */
+struct attempt {
+	int status;        /* HTTP status, 0 if no answer */
+	enum retry_net net;
+	int interrupted;   /* aborted because *stop was set */
+	json_t *json;      /* a 2xx answer's object (new reference) */
+	struct buf msg;    /* the failure, when json is NULL */
+};
+
+/*
+ * Describes a non-2xx answer: Notion's error body (code, message,
+ * request_id, rate-limit reason) when there is one, else the status, the
+ * content type and the first bytes of whatever came back.
+ */
+static void describe_http_error(struct notion_client *c, struct buf *msg, int status)
+{
+	json_t *j = json_loadb(c->body.data ? c->body.data : "", c->body.len, 0, NULL);
+	const char *code = NULL, *text = NULL, *rid = NULL, *reason = NULL;
+
+	if (j && json_is_object(j)) {
+		code = json_string_value(json_object_get(j, "code"));
+		text = json_string_value(json_object_get(j, "message"));
+		rid = json_string_value(json_object_get(j, "request_id"));
+		reason = json_string_value(json_object_get(
+			json_object_get(j, "additional_data"), "rate_limit_reason"));
+	}
+	buf_addf(msg, "HTTP %d", status);
+	if (code || text) {
+		if (code) {
+			buf_addch(msg, ' ');
+			add_sanitised(msg, code, strlen(code), 64, 1);
+		}
+		if (text) {
+			buf_adds(msg, ": ");
+			add_sanitised(msg, text, strlen(text), 400, 1);
+		}
+		if (reason) {
+			buf_adds(msg, " [");
+			add_sanitised(msg, reason, strlen(reason), 64, 1);
+			buf_addch(msg, ']');
+		}
+		buf_adds(msg, " (request_id ");
+		if (rid)
+			add_sanitised(msg, rid, strlen(rid), 64, 1);
+		else
+			buf_adds(msg, "none");
+		buf_addch(msg, ')');
+	} else if (!c->body.len) {
+		buf_adds(msg, " with an empty body");
+	} else {
+		buf_addf(msg, " with a non-JSON body (%s, %zu bytes): ",
+			 c->content_type[0] ? c->content_type : "no content type", c->body.len);
+		add_sanitised(msg, c->body.data, c->body.len, SNIPPET_MAX, 0);
+	}
+	if (c->retry_after[0]) {
+		buf_adds(msg, "; Retry-After: ");
+		add_sanitised(msg, c->retry_after, strlen(c->retry_after), 64, 0);
+	}
+	json_decref(j);
+}
+
+/*
+ * Sends one request and classifies what came back into *a (whose msg the
+ * caller releases). url is the full URL, body NULL for a GET.
+ */
+static void perform(struct notion_client *c, const char *url, const char *body,
+		    struct attempt *a)
+{
+	CURLcode rc;
+	long status = 0;
+
+	buf_reset(&c->body);
+	c->body_overflow = 0;
+	c->retry_after[0] = '\0';
+	c->content_type[0] = '\0';
+	c->curl_err[0] = '\0';
+
+	rc = curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	if (!rc && body) {
+		rc = curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+		if (!rc)
+			rc = curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+		if (!rc)
+			rc = curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+		if (!rc)
+			rc = curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->body_headers);
+	} else if (!rc) {
+		rc = curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+		if (!rc)
+			rc = curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+	}
+	if (rc != CURLE_OK) {
+		a->net = RETRY_NET_FATAL;
+		buf_addf(&a->msg, "libcurl setup failed: %s", curl_easy_strerror(rc));
+		return;
+	}
+	c->stats.requests++;
+	rc = curl_easy_perform(c->curl);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && stopped(c)) {
+		a->interrupted = 1;
+		a->net = RETRY_NET_FATAL;
+		buf_adds(&a->msg, "interrupted");
+		return;
+	}
+	if (rc == CURLE_WRITE_ERROR && c->body_overflow) {
+		a->net = RETRY_NET_FATAL;
+		buf_addf(&a->msg, "the answer is larger than %zu MiB", RESPONSE_MAX >> 20);
+		return;
+	}
+	if (rc != CURLE_OK) {
+		a->net = classify_curl(rc);
+		add_sanitised(&a->msg, c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc),
+			      strlen(c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc)), 300,
+			      0);
+		if (c->body.len && a->net == RETRY_NET_TRUNCATED)
+			buf_addf(&a->msg, " (after %zu bytes of the body)", c->body.len);
+		return;
+	}
+	if (curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+		status = 0;
+	a->status = (int)status;
+	if (status >= 200 && status < 300) {
+		json_error_t jerr;
+		a->json = json_loadb(c->body.data ? c->body.data : "", c->body.len, 0, &jerr);
+		if (a->json && json_is_object(a->json))
+			return;
+		json_decref(a->json);
+		a->json = NULL;
+		/* an unreadable success is a damaged transfer: worth another try */
+		a->net = RETRY_NET_TRUNCATED;
+		buf_addf(&a->msg, "HTTP %ld with an unreadable body (%s, %zu bytes: %s): ", status,
+			 c->content_type[0] ? c->content_type : "no content type", c->body.len,
+			 jerr.text);
+		add_sanitised(&a->msg, c->body.data ? c->body.data : "", c->body.len, SNIPPET_MAX,
+			      0);
+		return;
+	}
+	describe_http_error(c, &a->msg, (int)status);
+}
+
+/*
+ * Performs METHOD base_url+path (body NULL → GET, else POST with that JSON)
+ * until it succeeds, fails for good, the breaker is open or *stop is set.
+ * On success *out is the answer's JSON object (new reference).
+ */
+static int client_call(struct notion_client *c, const char *path, const char *body, json_t **out,
+		       struct nv_err *err)
+{
+	const char *method = body ? "POST" : "GET";
+	struct buf url = BUF_INIT, msg = BUF_INIT;
+	int ret = NV_OK;
+
+	*out = NULL;
+	buf_addf(&url, "%s%s", c->base_url, path);
+	for (int attempt = 0;; attempt++) {
+		struct attempt a = { .msg = BUF_INIT };
+		struct retry_attempt ra;
+		int64_t now = time_mono_ms(), wait, delay;
+		int failed, rate_limited;
+
+		if (stopped(c)) {
+			ret = nv_err_set(err, NV_EINTERRUPTED, "%s %s: interrupted", method, path);
+			break;
+		}
+		if (!breaker_allow(&c->breaker, now)) {
+			buf_reset(&msg);
+			buf_addf(&msg,
+				 "%s %s: not sent, Notion looks unavailable (circuit breaker open "
+				 "after %d consecutive failures; next attempt allowed in %lld ms). "
+				 "Last error: %s",
+				 method, path, c->breaker.threshold,
+				 (long long)breaker_retry_in(&c->breaker, now), c->last_error);
+			ret = client_fail(c, err, NV_EBREAKER, 0, msg.data);
+			break;
+		}
+		wait = ratelimit_reserve(&c->limiter, now);
+		if (wait > 0) {
+			c->stats.throttle_wait_ms += wait;
+			if (client_sleep(c, wait)) {
+				ret = nv_err_set(err, NV_EINTERRUPTED, "%s %s: interrupted", method,
+						 path);
+				break;
+			}
+		}
+
+		perform(c, url.data, body, &a);
+		if (a.json) {
+			breaker_success(&c->breaker);
+			*out = a.json;
+			buf_release(&a.msg);
+			break;
+		}
+		if (a.interrupted) {
+			buf_release(&a.msg);
+			ret = nv_err_set(err, NV_EINTERRUPTED, "%s %s: interrupted", method, path);
+			break;
+		}
+
+		/* transport failures and 5xx say Notion is unwell; 4xx answers do not */
+		failed = a.net != RETRY_NET_NONE || a.status >= 500;
+		if (failed)
+			breaker_failure(&c->breaker, time_mono_ms());
+		else
+			breaker_success(&c->breaker);
+		rate_limited = a.status == 429 || a.status == 529;
+		if (rate_limited)
+			c->stats.rate_limited++;
+		snprintf(c->last_error, sizeof(c->last_error), "%s", a.msg.data ? a.msg.data : "");
+
+		ra = (struct retry_attempt){ .http_status = a.status,
+					     .net = a.net,
+					     .attempt = attempt,
+					     .retry_after = c->retry_after[0] ? c->retry_after : NULL,
+					     .now_ms = time_now_ms() };
+		if (retry_decide(&c->retry, &ra, client_rand, c, &delay)) {
+			buf_release(&a.msg);
+			c->stats.retries++;
+			if (rate_limited)
+				c->stats.rate_limit_wait_ms += delay;
+			if (client_sleep(c, delay)) {
+				ret = nv_err_set(err, NV_EINTERRUPTED, "%s %s: interrupted", method,
+						 path);
+				break;
+			}
+			continue;
+		}
+
+		buf_reset(&msg);
+		buf_addf(&msg, "Notion %s %s failed: %s", method, path, a.msg.data);
+		if (attempt > 0)
+			buf_addf(&msg, " (gave up after %d %s)", attempt,
+				 attempt == 1 ? "retry" : "retries");
+		buf_release(&a.msg);
+		ret = client_fail(c, err, a.status ? NV_EHTTP : NV_ENET, a.status, msg.data);
+		break;
+	}
+	buf_release(&url);
+	buf_release(&msg);
+	return ret;
+}
+
+/* ---- ids and query strings ---------------------------------------------- */
+
+/* Normalises a Notion id for a URL path; NV_EINVAL with a message if bad. */
+static int path_id(const char *in, const char *what, char out[ID_DASHED_LEN + 1],
+		   struct nv_err *err)
+{
+	if (!in || id_normalize(in, out) < 0)
+		return nv_err_set(err, NV_EINVAL, "not a Notion %s id: '%s'", what,
+				  in ? in : "(none)");
+	return NV_OK;
+}
+
+/*
+ * Appends a property id URL-encoded exactly once: ids come from the API
+ * already percent-encoded ("%3AUPp"), so they are decoded first and then
+ * encoded again, as the official SDK does. Returns 0 or -1.
+ */
+static int add_encoded_property(struct notion_client *c, struct buf *b, const char *prop_id)
+{
+	int dlen = 0;
+	char *decoded = curl_easy_unescape(c->curl, prop_id, 0, &dlen);
+	char *encoded;
+
+	if (!decoded)
+		return -1;
+	encoded = curl_easy_escape(c->curl, decoded, dlen);
+	curl_free(decoded);
+	if (!encoded)
+		return -1;
+	buf_adds(b, encoded);
+	curl_free(encoded);
+	return 0;
+}
+
+/* ---- endpoints ---------------------------------------------------------- */
+
+int notion_retrieve_database(struct notion_client *c, const char *database_id, json_t **out,
+			     struct nv_err *err)
+{
+	char id[ID_DASHED_LEN + 1];
+	struct buf path = BUF_INIT;
+	int ret;
+
+	*out = NULL;
+	nv_err_clear(err);
+	if ((ret = path_id(database_id, "database", id, err)))
+		return ret;
+	buf_addf(&path, "/v1/databases/%s", id);
+	ret = client_call(c, path.data, NULL, out, err);
+	buf_release(&path);
+	return ret;
+}
+
+int notion_retrieve_data_source(struct notion_client *c, const char *data_source_id,
+				json_t **out, struct nv_err *err)
+{
+	char id[ID_DASHED_LEN + 1];
+	struct buf path = BUF_INIT;
+	int ret;
+
+	*out = NULL;
+	nv_err_clear(err);
+	if (strcmp(c->version, NOTION_VERSION_LEGACY) == 0)
+		return nv_err_set(err, NV_EINVAL,
+				  "data sources need Notion-Version %s (the client uses %s)",
+				  NOTION_VERSION_DATA_SOURCES, c->version);
+	if ((ret = path_id(data_source_id, "data source", id, err)))
+		return ret;
+	buf_addf(&path, "/v1/data_sources/%s", id);
+	ret = client_call(c, path.data, NULL, out, err);
+	buf_release(&path);
+	return ret;
+}
+
+/* ---- the streaming query and its windows -------------------------------- */
+
+/*
+ * A set of page ids (open addressing, linear probing). It holds only the
+ * ids delivered with the newest sort timestamp, so it stays small: its size
+ * is bounded by the rows sharing one timestamp, not by the database.
+ */
+struct idset {
+	char **slots;
+	size_t cap; /* power of two, or 0 */
+	size_t n;
+};
+
+static uint64_t idset_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void idset_clear(struct idset *s)
+{
+	for (size_t i = 0; i < s->cap; i++) {
+		free(s->slots[i]);
+		s->slots[i] = NULL;
+	}
+	s->n = 0;
+}
+
+static void idset_release(struct idset *s)
+{
+	idset_clear(s);
+	free(s->slots);
+	s->slots = NULL;
+	s->cap = 0;
+}
+
+/* Returns the slot holding id, or the empty slot where it would go. */
+static char **idset_slot(const struct idset *s, const char *id)
+{
+	size_t i = (size_t)idset_hash(id) & (s->cap - 1);
+
+	while (s->slots[i] && strcmp(s->slots[i], id) != 0)
+		i = (i + 1) & (s->cap - 1);
+	return &s->slots[i];
+}
+
+/* Adds id (copied); returns 1 if it was new, 0 if already present. */
+static int idset_add(struct idset *s, const char *id)
+{
+	char **slot;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		struct idset bigger = { xcalloc(s->cap ? s->cap * 2 : 64, sizeof(char *)),
+					s->cap ? s->cap * 2 : 64, s->n };
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slots[i])
+				*idset_slot(&bigger, s->slots[i]) = s->slots[i];
+		free(s->slots);
+		*s = bigger;
+	}
+	slot = idset_slot(s, id);
+	if (*slot)
+		return 0;
+	*slot = xstrdup(id);
+	s->n++;
+	return 1;
+}
+
+static const char *const sort_timestamps[] = {
+	[NOTION_SORT_LAST_EDITED] = "last_edited_time",
+	[NOTION_SORT_CREATED] = "created_time",
+};
+
+struct query_run {
+	const char *ts;          /* "last_edited_time" or "created_time" */
+	char window_start[TIME_ISO_MAX + 64]; /* on_or_after of this window, "" = none */
+	int64_t window_start_ms;
+	int has_window_start;    /* window_start parsed as a time */
+	int64_t window_rows;     /* rows received in this window */
+	int64_t last_ms;         /* sort timestamp of the newest delivered row */
+	int has_last;
+	struct idset boundary;   /* ids delivered with sort timestamp == last_ms */
+	int windows;
+};
+
+/* Builds the JSON body of one query request; returns a new string. */
+static char *query_body(const struct notion_query *q, const struct query_run *r,
+			const char *cursor)
+{
+	json_t *body = json_object(), *sort = json_object(), *filter, *cond;
+	char *text;
+
+	json_object_set_new(sort, "timestamp", json_string(r->ts));
+	json_object_set_new(sort, "direction", json_string("ascending"));
+	json_object_set_new(body, "sorts", json_pack("[o]", sort));
+	json_object_set_new(body, "page_size",
+			    json_integer(q->page_size ? q->page_size : DEFAULT_PAGE_SIZE));
+	if (r->window_start[0]) {
+		cond = json_pack("{s:s}", "on_or_after", r->window_start);
+		filter = json_pack("{s:s}", "timestamp", r->ts);
+		json_object_set_new(filter, r->ts, cond);
+		json_object_set_new(body, "filter", filter);
+	}
+	if (cursor)
+		json_object_set_new(body, "start_cursor", json_string(cursor));
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!text) {
+		fputs("nvault: out of memory\n", stderr);
+		abort();
+	}
+	return text;
+}
+
+/*
+ * Drops rows already delivered (same sort timestamp as the newest delivered
+ * row and an id in the boundary set) and updates the boundary. Returns the
+ * rows to hand over: `rows` itself (borrowed) when nothing was dropped, else
+ * a new array (*owned set to it, released by the caller).
+ */
+static json_t *dedupe_rows(struct query_run *r, json_t *rows, json_t **owned)
+{
+	json_t *keep = NULL, *row;
+	size_t i;
+
+	*owned = NULL;
+	json_array_foreach(rows, i, row)
+	{
+		const char *id = json_string_value(json_object_get(row, "id"));
+		const char *ts = json_string_value(json_object_get(row, r->ts));
+		int64_t ms;
+		int dup = 0;
+
+		if (id && ts && time_parse_iso(ts, &ms) == 0) {
+			if (r->has_last && ms == r->last_ms) {
+				dup = !idset_add(&r->boundary, id);
+			} else if (!r->has_last || ms > r->last_ms) {
+				idset_clear(&r->boundary);
+				idset_add(&r->boundary, id);
+				r->last_ms = ms;
+				r->has_last = 1;
+			}
+		}
+		if (dup && !keep) {
+			keep = json_array();
+			for (size_t j = 0; j < i; j++)
+				json_array_append(keep, json_array_get(rows, j));
+		} else if (!dup && keep) {
+			json_array_append(keep, row);
+		}
+	}
+	*owned = keep;
+	return keep ? keep : rows;
+}
+
+/* Starts a new window at the newest delivered timestamp (cap reached). */
+static int next_window(struct query_run *r, const struct notion_query *q, struct nv_err *err)
+{
+	char iso[TIME_ISO_MAX];
+
+	if (!r->has_last)
+		return nv_err_set(err, NV_ERR,
+				  "Notion query on %s stopped at its result cap (request_status "
+				  "incomplete) before returning any row with a %s",
+				  q->id, r->ts);
+	if (r->has_window_start && r->last_ms <= r->window_start_ms)
+		return nv_err_set(err, NV_ERR,
+				  "Notion query on %s: more than %lld rows share %s %s, more than "
+				  "Notion returns for one query; they cannot all be read",
+				  q->id, (long long)r->window_rows, r->ts,
+				  time_format_iso(r->last_ms, iso));
+	time_format_iso(r->last_ms, iso);
+	snprintf(r->window_start, sizeof(r->window_start), "%s", iso);
+	r->window_start_ms = r->last_ms;
+	r->has_window_start = 1;
+	r->window_rows = 0;
+	r->windows++;
+	return NV_OK;
+}
+
+int notion_query(struct notion_client *c, const struct notion_query *q, notion_rows_cb cb,
+		 void *ud, struct nv_err *err)
+{
+	char id[ID_DASHED_LEN + 1];
+	struct buf path = BUF_INIT;
+	struct query_run r;
+	char *cursor = NULL;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	nv_err_clear(err);
+	if ((unsigned)q->sort >= sizeof(sort_timestamps) / sizeof(sort_timestamps[0]))
+		return nv_err_set(err, NV_EINVAL, "unknown query sort %d", (int)q->sort);
+	if (q->page_size < 0 || q->page_size > MAX_PAGE_SIZE)
+		return nv_err_set(err, NV_EINVAL, "page_size %d is outside 1..%d", q->page_size,
+				  MAX_PAGE_SIZE);
+	if (q->data_source && strcmp(c->version, NOTION_VERSION_LEGACY) == 0)
+		return nv_err_set(err, NV_EINVAL,
+				  "data source queries need Notion-Version %s (the client uses %s)",
+				  NOTION_VERSION_DATA_SOURCES, c->version);
+	if ((ret = path_id(q->id, q->data_source ? "data source" : "database", id, err)))
+		return ret;
+	r.ts = sort_timestamps[q->sort];
+	if (q->on_or_after && *q->on_or_after) {
+		snprintf(r.window_start, sizeof(r.window_start), "%s", q->on_or_after);
+		r.has_window_start = time_parse_iso(q->on_or_after, &r.window_start_ms) == 0;
+	}
+
+	buf_addf(&path, "/v1/%s/%s/query", q->data_source ? "data_sources" : "databases", id);
+	for (size_t i = 0; i < q->n_filter_properties; i++) {
+		buf_adds(&path, i ? "&filter_properties=" : "?filter_properties=");
+		if (add_encoded_property(c, &path, q->filter_properties[i]) < 0) {
+			ret = nv_err_set(err, NV_EINVAL, "cannot encode property id '%s'",
+					 q->filter_properties[i]);
+			goto out;
+		}
+	}
+
+	for (;;) {
+		char *body = query_body(q, &r, cursor);
+		json_t *resp = NULL, *rows, *owned, *deliver;
+		const char *next, *status;
+		int has_more;
+
+		ret = client_call(c, path.data, body, &resp, err);
+		free(body);
+		if (ret)
+			goto out;
+		rows = json_object_get(resp, "results");
+		if (!json_is_array(rows)) {
+			json_decref(resp);
+			ret = nv_err_set(err, NV_ERR, "Notion query on %s: answer has no results list",
+					 id);
+			goto out;
+		}
+		r.window_rows += (int64_t)json_array_size(rows);
+		deliver = dedupe_rows(&r, rows, &owned);
+		if (json_array_size(deliver) > 0) {
+			nv_err_clear(err);
+			ret = cb(ud, deliver, err);
+		}
+		json_decref(owned);
+		if (ret) {
+			json_decref(resp);
+			goto out;
+		}
+
+		status = json_string_value(
+			json_object_get(json_object_get(resp, "request_status"), "type"));
+		has_more = json_is_true(json_object_get(resp, "has_more"));
+		next = json_string_value(json_object_get(resp, "next_cursor"));
+		if (status && strcmp(status, "incomplete") == 0) {
+			json_decref(resp);
+			free(cursor);
+			cursor = NULL;
+			if ((ret = next_window(&r, q, err)))
+				goto out;
+			continue;
+		}
+		if (!has_more) {
+			json_decref(resp);
+			break;
+		}
+		if (!next || !*next || (cursor && strcmp(cursor, next) == 0)) {
+			json_decref(resp);
+			ret = nv_err_set(err, NV_ERR,
+					 "Notion query on %s: has_more without a new next_cursor", id);
+			goto out;
+		}
+		free(cursor);
+		cursor = xstrdup(next);
+		json_decref(resp);
+	}
+	ret = NV_OK;
+out:
+	free(cursor);
+	idset_release(&r.boundary);
+	buf_release(&path);
+	return ret;
+}
+
+/* ---- the paged property endpoint ---------------------------------------- */
+
+int notion_retrieve_property(struct notion_client *c, const char *page_id,
+			     const char *property_id, json_t **out, struct nv_err *err)
+{
+	char id[ID_DASHED_LEN + 1];
+	struct buf base = BUF_INIT, path = BUF_INIT;
+	json_t *results = NULL, *last_item = NULL;
+	char *cursor = NULL;
+	int ret;
+
+	*out = NULL;
+	nv_err_clear(err);
+	if ((ret = path_id(page_id, "page", id, err)))
+		return ret;
+	if (!property_id || !*property_id)
+		return nv_err_set(err, NV_EINVAL, "no property id given for page %s", id);
+	buf_addf(&base, "/v1/pages/%s/properties/", id);
+	if (add_encoded_property(c, &base, property_id) < 0) {
+		ret = nv_err_set(err, NV_EINVAL, "cannot encode property id '%s'", property_id);
+		goto out;
+	}
+
+	for (;;) {
+		json_t *resp = NULL, *items;
+		const char *object, *next;
+
+		buf_reset(&path);
+		buf_addf(&path, "%s?page_size=%d", base.data, DEFAULT_PAGE_SIZE);
+		if (cursor) {
+			char *enc = curl_easy_escape(c->curl, cursor, 0);
+			if (!enc) {
+				ret = nv_err_set(err, NV_ERR, "cannot encode a cursor");
+				goto out;
+			}
+			buf_addf(&path, "&start_cursor=%s", enc);
+			curl_free(enc);
+		}
+		if ((ret = client_call(c, path.data, NULL, &resp, err)))
+			goto out;
+		object = json_string_value(json_object_get(resp, "object"));
+		if (!object || strcmp(object, "list") != 0) {
+			if (results) {
+				json_decref(resp);
+				ret = nv_err_set(err, NV_ERR,
+						 "property %s of page %s: a later page is not a list",
+						 property_id, id);
+				goto out;
+			}
+			*out = resp; /* a simple property: one item */
+			goto out;
+		}
+		items = json_object_get(resp, "results");
+		if (!json_is_array(items)) {
+			json_decref(resp);
+			ret = nv_err_set(err, NV_ERR, "property %s of page %s: list without results",
+					 property_id, id);
+			goto out;
+		}
+		if (!results)
+			results = json_array();
+		json_array_extend(results, items);
+		json_decref(last_item);
+		last_item = json_incref(json_object_get(resp, "property_item"));
+		next = json_string_value(json_object_get(resp, "next_cursor"));
+		if (!json_is_true(json_object_get(resp, "has_more"))) {
+			json_decref(resp);
+			break;
+		}
+		if (!next || !*next || (cursor && strcmp(cursor, next) == 0)) {
+			json_decref(resp);
+			ret = nv_err_set(err, NV_ERR,
+					 "property %s of page %s: has_more without a new next_cursor",
+					 property_id, id);
+			goto out;
+		}
+		free(cursor);
+		cursor = xstrdup(next);
+		json_decref(resp);
+	}
+	*out = json_object();
+	json_object_set_new(*out, "results", results);
+	results = NULL;
+	json_object_set_new(*out, "property_item", last_item ? last_item : json_null());
+	last_item = NULL;
+out:
+	json_decref(results);
+	json_decref(last_item);
+	free(cursor);
+	buf_release(&base);
+	buf_release(&path);
+	return ret;
+}

@@ -1,0 +1,703 @@
+/*
+ * store_db.c: the SQLite side of the store: opening (WAL, foreign keys,
+ * busy timeout), the versioned schema migrations, the cache of prepared
+ * statements, write transactions that never surface SQLITE_BUSY to callers,
+ * the row <-> struct task mapping, and the cross-process sync lock.
+ *
+ * Migrations are a table of steps; step N brings a store from schema N-1 to
+ * N and runs in one transaction with the PRAGMA user_version bump, so a
+ * store is always at exactly one schema version. A store whose
+ * user_version is newer than this build is refused, never touched.
+ */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+/* ---- schema ------------------------------------------------------------ */
+
+#define VERSION_FIELDS_DDL \
+	"scope TEXT, title TEXT, description TEXT, status TEXT, resolution TEXT, " \
+	"category TEXT, due_date TEXT, assignee TEXT, tags TEXT, metadata TEXT, " \
+	"notion_status TEXT, source TEXT NOT NULL, notion_database_id TEXT, " \
+	"notion_data_source_id TEXT, notion_page_id TEXT, notion_url TEXT, " \
+	"notion_created_time TEXT, notion_last_edited_time TEXT, " \
+	"active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), deleted_at TEXT, "
+
+#define APPEND_ONLY(table) \
+	"CREATE TRIGGER " table "_no_update BEFORE UPDATE ON " table " BEGIN " \
+	"SELECT RAISE(ABORT, '" table " is append-only: UPDATE refused'); END;\n" \
+	"CREATE TRIGGER " table "_no_delete BEFORE DELETE ON " table " BEGIN " \
+	"SELECT RAISE(ABORT, '" table " is append-only: DELETE refused'); END;\n"
+
+static const char schema_v1[] =
+	"CREATE TABLE tasks ("
+	" seq INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE, "
+	VERSION_FIELDS_DDL
+	" current_version_id TEXT, version INTEGER NOT NULL DEFAULT 0,"
+	" created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+	" scan_epoch INTEGER NOT NULL DEFAULT 0," /* last deletion scan that saw the page */
+	" UNIQUE (notion_data_source_id, notion_page_id));\n"
+	"CREATE INDEX tasks_page ON tasks(notion_page_id);\n"
+	"CREATE INDEX tasks_database ON tasks(notion_database_id, active);\n"
+	"CREATE INDEX tasks_updated ON tasks(updated_at);\n"
+	"CREATE TABLE task_versions ("
+	" seq INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" task_id TEXT NOT NULL REFERENCES tasks(id),"
+	" version INTEGER NOT NULL CHECK (version >= 1), "
+	VERSION_FIELDS_DDL
+	" created_at TEXT NOT NULL, created_by TEXT NOT NULL, change_reason TEXT NOT NULL,"
+	" conflict INTEGER NOT NULL DEFAULT 0,"
+	" content_hash TEXT NOT NULL, chain_hash TEXT NOT NULL,"
+	" UNIQUE (task_id, version));\n"
+	"CREATE INDEX task_versions_time ON task_versions(created_at);\n"
+	APPEND_ONLY("task_versions")
+	"CREATE TABLE evidence ("
+	" seq INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" type TEXT NOT NULL, source TEXT NOT NULL, source_id TEXT, scope TEXT,"
+	" trigger TEXT, started_at TEXT, finished_at TEXT, status TEXT NOT NULL,"
+	" metadata TEXT);\n"
+	"CREATE INDEX evidence_source ON evidence(source_id);\n"
+	APPEND_ONLY("evidence")
+	"CREATE TABLE sync_state ("
+	" data_source_id TEXT PRIMARY KEY,"
+	" database_id TEXT, watermark TEXT, last_full_scan_at TEXT,"
+	" scan_epoch INTEGER NOT NULL DEFAULT 0, resume_after TEXT,"
+	" run_id TEXT, run_started_at TEXT, run_trigger TEXT, extra TEXT,"
+	" updated_at TEXT NOT NULL);\n"
+	"CREATE TABLE conflicts ("
+	" seq INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" task_id TEXT NOT NULL REFERENCES tasks(id),"
+	" local_version_id TEXT, notion_version_id TEXT, created_at TEXT NOT NULL);\n"
+	"CREATE INDEX conflicts_task ON conflicts(task_id);\n"
+	"CREATE TABLE scheduler_state ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" enabled INTEGER NOT NULL DEFAULT 0, running INTEGER NOT NULL DEFAULT 0,"
+	" pid INTEGER NOT NULL DEFAULT 0, schedule TEXT, next_run TEXT, last_run TEXT,"
+	" last_run_success INTEGER NOT NULL DEFAULT 0, last_run_error TEXT, updated_at TEXT);\n"
+	/* full-text index over the current state, kept in step by triggers */
+	"CREATE VIRTUAL TABLE tasks_fts USING fts5(title, description, tags,"
+	" content='tasks', content_rowid='seq', tokenize='unicode61 remove_diacritics 2');\n"
+	"CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks BEGIN"
+	" INSERT INTO tasks_fts(rowid, title, description, tags)"
+	" VALUES (new.seq, new.title, new.description, new.tags); END;\n"
+	"CREATE TRIGGER tasks_fts_delete AFTER DELETE ON tasks BEGIN"
+	" INSERT INTO tasks_fts(tasks_fts, rowid, title, description, tags)"
+	" VALUES ('delete', old.seq, old.title, old.description, old.tags); END;\n"
+	"CREATE TRIGGER tasks_fts_update AFTER UPDATE OF title, description, tags ON tasks BEGIN"
+	" INSERT INTO tasks_fts(tasks_fts, rowid, title, description, tags)"
+	" VALUES ('delete', old.seq, old.title, old.description, old.tags);"
+	" INSERT INTO tasks_fts(rowid, title, description, tags)"
+	" VALUES (new.seq, new.title, new.description, new.tags); END;\n";
+
+/* Step i brings the schema from version i to i + 1. */
+static const struct migration {
+	int to_version;
+	const char *what;
+	const char *sql;
+} migrations[] = {
+	{ 1, "initial schema", schema_v1 },
+};
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_schema_version(void)
+{
+	return migrations[N_MIGRATIONS - 1].to_version;
+}
+
+/* ---- statements ---------------------------------------------------------- */
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_TASK_BY_ID] = "SELECT " TASK_COLS " FROM tasks t WHERE t.id = ?",
+	[ST_TASK_BY_PAGE] = "SELECT " TASK_COLS " FROM tasks t WHERE t.notion_page_id = ?"
+			    " ORDER BY t.active DESC, t.updated_at DESC LIMIT 1",
+	[ST_TASK_BY_SOURCE_PAGE] = "SELECT " TASK_COLS " FROM tasks t"
+				   " WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
+	[ST_TASK_INSERT] = "INSERT INTO tasks (id, " SHARED_FIELDS(PLAIN_COL)
+			   "current_version_id, version, created_at, updated_at)"
+			   " VALUES (?, " SHARED_FIELDS(Q_COL) "?, ?, ?, ?)",
+	[ST_TASK_UPDATE] = "UPDATE tasks SET " SHARED_FIELDS(SET_COL)
+			   "current_version_id = ?, version = ?, updated_at = ? WHERE id = ?",
+	[ST_TASK_TOUCH_EDITED] = "UPDATE tasks SET notion_last_edited_time = ?"
+				 " WHERE id = ? AND notion_last_edited_time IS NOT ?",
+	[ST_VERSION_INSERT] = "INSERT INTO task_versions (id, task_id, version, "
+			      SHARED_FIELDS(PLAIN_COL)
+			      "created_at, created_by, change_reason, conflict, content_hash, chain_hash)"
+			      " VALUES (?, ?, ?, " SHARED_FIELDS(Q_COL) "?, ?, ?, ?, ?, ?)",
+	[ST_VERSION_HASHES] = "SELECT content_hash, chain_hash FROM task_versions"
+			      " WHERE task_id = ? AND version = ?",
+	[ST_VERSION_BY_NUM] = "SELECT " VERSION_COLS " FROM task_versions v"
+			      " WHERE v.task_id = ? AND v.version = ?",
+	[ST_VERSION_HISTORY] = "SELECT " VERSION_COLS " FROM task_versions v"
+			       " WHERE v.task_id = ? ORDER BY v.version",
+	[ST_VERSION_LAST_BY] = "SELECT " VERSION_COLS " FROM task_versions v"
+			       " WHERE v.task_id = ?1 AND substr(v.created_by, 1, length(?2)) = ?2"
+			       " ORDER BY v.version DESC LIMIT 1",
+	[ST_SCAN_MARK] = "UPDATE tasks SET scan_epoch = ?"
+			 " WHERE notion_data_source_id = ? AND notion_page_id = ?",
+	[ST_EVIDENCE_INSERT] = "INSERT INTO evidence (id, type, source, source_id, scope, trigger,"
+			       " started_at, finished_at, status, metadata)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_SYNC_STATE_GET] = "SELECT data_source_id, database_id, watermark, last_full_scan_at,"
+			      " scan_epoch, resume_after, run_id, run_started_at, run_trigger, extra"
+			      " FROM sync_state WHERE data_source_id = ?",
+	[ST_SYNC_STATE_PUT] = "INSERT INTO sync_state (data_source_id, database_id, watermark,"
+			      " last_full_scan_at, scan_epoch, resume_after, run_id, run_started_at,"
+			      " run_trigger, extra, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			      " ON CONFLICT (data_source_id) DO UPDATE SET"
+			      " database_id = excluded.database_id, watermark = excluded.watermark,"
+			      " last_full_scan_at = excluded.last_full_scan_at,"
+			      " scan_epoch = excluded.scan_epoch, resume_after = excluded.resume_after,"
+			      " run_id = excluded.run_id, run_started_at = excluded.run_started_at,"
+			      " run_trigger = excluded.run_trigger, extra = excluded.extra,"
+			      " updated_at = excluded.updated_at",
+	[ST_SYNC_STATE_LIST] = "SELECT data_source_id, database_id, watermark, last_full_scan_at,"
+			       " scan_epoch, resume_after, run_id, run_started_at, run_trigger, extra"
+			       " FROM sync_state ORDER BY database_id, data_source_id",
+	[ST_CONFLICT_INSERT] = "INSERT INTO conflicts (id, task_id, local_version_id,"
+			       " notion_version_id, created_at) VALUES (?, ?, ?, ?, ?)",
+	[ST_SCHED_GET] = "SELECT enabled, running, pid, schedule, next_run, last_run,"
+			 " last_run_success, last_run_error, updated_at FROM scheduler_state WHERE id = 1",
+	[ST_SCHED_PUT] = "INSERT OR REPLACE INTO scheduler_state (id, enabled, running, pid, schedule,"
+			 " next_run, last_run, last_run_success, last_run_error, updated_at)"
+			 " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+};
+
+int store_sql_error(struct store *s, int rc, struct nv_err *err, const char *what)
+{
+	enum nv_status code;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		code = NV_EBUSY;
+		break;
+	case SQLITE_CONSTRAINT:
+		code = NV_EINVAL;
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		code = NV_ESCHEMA;
+		break;
+	default:
+		code = NV_EIO;
+		break;
+	}
+	return nv_err_set(err, code, "%s: %s (store %s)", what,
+			  s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc),
+			  s && s->path ? s->path : "?");
+}
+
+int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out, struct nv_err *err)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, out, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_sql_error(s, rc, err, "preparing a query");
+	return NV_OK;
+}
+
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id, struct nv_err *err)
+{
+	if (!s->stmts[id] && store_prepare(s, stmt_sql[id], &s->stmts[id], err))
+		return NULL;
+	return s->stmts[id];
+}
+
+void stmt_done(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int store_exec(struct store *s, const char *sql, struct nv_err *err)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		nv_err_set(err, rc == SQLITE_BUSY ? NV_EBUSY : NV_EIO, "%s (store %s)",
+			   msg ? msg : sqlite3_errstr(rc), s->path);
+		sqlite3_free(msg);
+		return err ? err->code : NV_EIO;
+	}
+	return NV_OK;
+}
+
+/* ---- transactions --------------------------------------------------------- */
+
+/* How long a writer waits for another process's write transaction in total. */
+#define BUSY_TIMEOUT_MS 5000
+#define BEGIN_RETRY_MS 60000
+
+int store_begin_immediate(struct store *s, struct nv_err *err)
+{
+	int64_t deadline = time_mono_ms() + BEGIN_RETRY_MS;
+	int64_t pause = 2;
+	int rc;
+
+	/*
+	 * The busy timeout already waits for the write lock; the loop covers
+	 * the cases where SQLite reports BUSY without waiting (WAL recovery).
+	 */
+	for (;;) {
+		rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return NV_OK;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return store_sql_error(s, rc, err, "starting a write transaction");
+		if (time_mono_ms() > deadline)
+			return nv_err_set(err, NV_EBUSY,
+					  "store %s stayed busy for %d s (another process is writing)",
+					  s->path, BEGIN_RETRY_MS / 1000);
+		time_sleep_ms(pause, NULL);
+		if (pause < 100)
+			pause *= 2;
+	}
+}
+
+int store_begin(struct store *s, struct nv_err *err)
+{
+	if (s->in_tx)
+		return nv_err_set(err, NV_EINVAL, "a store transaction is already open");
+	if (store_begin_immediate(s, err))
+		return err ? err->code : NV_EBUSY;
+	s->in_tx = 1;
+	return NV_OK;
+}
+
+/* COMMIT, retried while readers block the WAL (rare; the busy timeout covers most). */
+static int commit_retry(struct store *s, struct nv_err *err)
+{
+	int64_t deadline = time_mono_ms() + BEGIN_RETRY_MS;
+	int rc;
+
+	while ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
+		if ((rc & 0xff) != SQLITE_BUSY || time_mono_ms() > deadline) {
+			int status = store_sql_error(s, rc, err, "committing");
+			if (!sqlite3_get_autocommit(s->db))
+				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return status;
+		}
+		time_sleep_ms(10, NULL);
+	}
+	return NV_OK;
+}
+
+int store_commit(struct store *s, struct nv_err *err)
+{
+	if (!s->in_tx)
+		return nv_err_set(err, NV_EINVAL, "no store transaction is open");
+	s->in_tx = 0;
+	return commit_retry(s, err);
+}
+
+void store_rollback(struct store *s)
+{
+	if (!s)
+		return;
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = 0;
+}
+
+int tx_enter(struct store *s, int *own, struct nv_err *err)
+{
+	*own = 0;
+	if (s->in_tx)
+		return NV_OK;
+	if (s->flags & STORE_READONLY)
+		return nv_err_set(err, NV_EINVAL, "store %s is open read-only", s->path);
+	if (store_begin_immediate(s, err))
+		return err ? err->code : NV_EBUSY;
+	*own = 1;
+	return NV_OK;
+}
+
+int tx_leave(struct store *s, int own, int rc, struct nv_err *err)
+{
+	if (!own)
+		return rc;
+	if (rc) {
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return commit_retry(s, err);
+}
+
+/* ---- binding and reading ------------------------------------------------- */
+
+void bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, idx);
+}
+
+void bind_json(sqlite3_stmt *st, int idx, const json_t *v)
+{
+	char *text;
+
+	if (!v) {
+		sqlite3_bind_null(st, idx);
+		return;
+	}
+	text = json_canonical(v);
+	sqlite3_bind_text(st, idx, text, -1, free);
+}
+
+char *col_text(sqlite3_stmt *st, int idx)
+{
+	const unsigned char *t = sqlite3_column_text(st, idx);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+json_t *col_json(sqlite3_stmt *st, int idx)
+{
+	const char *t = (const char *)sqlite3_column_text(st, idx);
+
+	/* decoding what we encoded; a NULL result means a tampered row, shown as absent */
+	return t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
+}
+
+int bind_shared(sqlite3_stmt *st, int idx, const struct task *t)
+{
+	bind_text(st, idx++, t->scope);
+	bind_text(st, idx++, t->title);
+	bind_text(st, idx++, t->description);
+	bind_text(st, idx++, t->status);
+	bind_text(st, idx++, t->resolution);
+	bind_text(st, idx++, t->category);
+	bind_text(st, idx++, t->due_date);
+	bind_text(st, idx++, t->assignee);
+	bind_json(st, idx++, t->tags);
+	bind_json(st, idx++, t->metadata);
+	bind_text(st, idx++, t->notion_status);
+	bind_text(st, idx++, t->source);
+	bind_text(st, idx++, t->notion_database_id);
+	bind_text(st, idx++, t->notion_data_source_id);
+	bind_text(st, idx++, t->notion_page_id);
+	bind_text(st, idx++, t->notion_url);
+	bind_text(st, idx++, t->notion_created_time);
+	bind_text(st, idx++, t->notion_last_edited_time);
+	sqlite3_bind_int(st, idx++, t->active ? 1 : 0);
+	bind_text(st, idx++, t->deleted_at);
+	return idx;
+}
+
+/* Reads the shared fields from column base on; returns the next column. */
+static int read_shared(sqlite3_stmt *st, int c, struct task *t)
+{
+	t->scope = col_text(st, c++);
+	t->title = col_text(st, c++);
+	t->description = col_text(st, c++);
+	t->status = col_text(st, c++);
+	t->resolution = col_text(st, c++);
+	t->category = col_text(st, c++);
+	t->due_date = col_text(st, c++);
+	t->assignee = col_text(st, c++);
+	t->tags = col_json(st, c++);
+	t->metadata = col_json(st, c++);
+	t->notion_status = col_text(st, c++);
+	t->source = col_text(st, c++);
+	t->notion_database_id = col_text(st, c++);
+	t->notion_data_source_id = col_text(st, c++);
+	t->notion_page_id = col_text(st, c++);
+	t->notion_url = col_text(st, c++);
+	t->notion_created_time = col_text(st, c++);
+	t->notion_last_edited_time = col_text(st, c++);
+	t->active = sqlite3_column_int(st, c++);
+	t->deleted_at = col_text(st, c++);
+	return c;
+}
+
+void row_to_task(sqlite3_stmt *st, int base, struct task *t)
+{
+	int c = base;
+
+	task_init(t);
+	t->id = col_text(st, c++);
+	c = read_shared(st, c, t);
+	t->current_version_id = col_text(st, c++);
+	t->version = sqlite3_column_int64(st, c++);
+	t->created_at = col_text(st, c++);
+	t->updated_at = col_text(st, c++);
+}
+
+static void col_hash(sqlite3_stmt *st, int idx, char out[HASH_HEX_LEN + 1])
+{
+	const char *t = (const char *)sqlite3_column_text(st, idx);
+	size_t n = t ? strlen(t) : 0;
+
+	if (n > HASH_HEX_LEN)
+		n = HASH_HEX_LEN;
+	if (n)
+		memcpy(out, t, n);
+	out[n] = '\0';
+}
+
+void row_to_version(sqlite3_stmt *st, int base, struct task_version *v)
+{
+	int c = base;
+
+	task_version_init(v);
+	v->id = col_text(st, c++);
+	v->snap.id = col_text(st, c++);
+	v->num = sqlite3_column_int64(st, c++);
+	c = read_shared(st, c, &v->snap);
+	v->snap.version = v->num;
+	v->snap.current_version_id = xstrdup(v->id);
+	v->created_at = col_text(st, c++);
+	v->created_by = col_text(st, c++);
+	v->change_reason = col_text(st, c++);
+	v->conflict = sqlite3_column_int(st, c++);
+	col_hash(st, c++, v->content_hash);
+	col_hash(st, c++, v->chain_hash);
+}
+
+void store_now(char out[32])
+{
+	time_format_iso(time_now_ms(), out);
+}
+
+int store_norm_time(const char *in, char out[32], const char *what, struct nv_err *err)
+{
+	int64_t ms;
+
+	if (!in || time_parse_iso(in, &ms))
+		return nv_err_set(err, NV_EINVAL,
+				  "%s '%s' is not a time (use ISO 8601, e.g. 2026-01-31 or "
+				  "2026-01-31T09:00:00Z)", what, in ? in : "");
+	time_format_iso(ms, out);
+	return NV_OK;
+}
+
+/* ---- open / migrate / close ------------------------------------------------ */
+
+/* mkdir -p of the directory that will hold path. */
+static int make_parent_dirs(const char *path, struct nv_err *err)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int rc = NV_OK;
+
+	if (!slash || slash == dir)
+		goto out;
+	*slash = '\0';
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST) {
+			rc = nv_err_set(err, NV_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+			goto out;
+		}
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		rc = nv_err_set(err, NV_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+out:
+	free(dir);
+	return rc;
+}
+
+static int read_user_version(struct store *s, int *out, struct nv_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, "PRAGMA user_version", &st, err))
+		return err ? err->code : NV_EIO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(s, rc, err, "reading the schema version");
+	return NV_OK;
+}
+
+static int newer_schema_error(struct store *s, int found, struct nv_err *err)
+{
+	return nv_err_set(err, NV_ESCHEMA,
+			  "store %s has schema version %d, but this nvault (%s) only knows schema "
+			  "versions up to %d: use a newer nvault", s->path, found, NVAULT_VERSION,
+			  store_schema_version());
+}
+
+/* Brings the schema up to date, one transaction per step. */
+static int migrate(struct store *s, struct nv_err *err)
+{
+	int current, rc;
+
+	if ((rc = read_user_version(s, &current, err)))
+		return rc;
+	if (current > store_schema_version())
+		return newer_schema_error(s, current, err);
+	if (current == store_schema_version())
+		return NV_OK;
+	if (s->flags & STORE_READONLY)
+		return nv_err_set(err, NV_ESCHEMA,
+				  "store %s has schema version %d and needs migrating to %d; "
+				  "open it once with write access", s->path, current, store_schema_version());
+	for (int i = 0; i < N_MIGRATIONS; i++) {
+		struct buf sql = BUF_INIT;
+
+		if ((rc = store_begin_immediate(s, err)))
+			return rc;
+		/* another process may have migrated while we waited for the lock */
+		if ((rc = read_user_version(s, &current, err)))
+			goto fail;
+		if (current > store_schema_version()) {
+			rc = newer_schema_error(s, current, err);
+			goto fail;
+		}
+		if (current >= migrations[i].to_version) {
+			store_exec(s, "COMMIT", NULL);
+			continue;
+		}
+		buf_addf(&sql, "%s\nPRAGMA user_version = %d;", migrations[i].sql,
+			 migrations[i].to_version);
+		rc = store_exec(s, sql.data, err);
+		buf_release(&sql);
+		if (rc) {
+			nv_err_prefix(err, "migrating the store to schema %d (%s)",
+				      migrations[i].to_version, migrations[i].what);
+			goto fail;
+		}
+		if ((rc = commit_retry(s, err)))
+			return rc;
+		continue;
+fail:
+		store_rollback(s);
+		return rc;
+	}
+	return NV_OK;
+}
+
+int store_open(const char *path, unsigned flags, struct store **out, struct nv_err *err)
+{
+	struct store *s;
+	struct stat sb;
+	int oflags, rc;
+
+	*out = NULL;
+	if (!path || !*path)
+		return nv_err_set(err, NV_EINVAL, "no store path given");
+	if (stat(path, &sb)) {
+		if (flags & (STORE_NO_CREATE | STORE_READONLY))
+			return nv_err_set(err, NV_ENOTFOUND,
+					  "no store at %s (nothing has been synced or added yet; "
+					  "check --db or NVAULT_DB)", path);
+		if ((rc = make_parent_dirs(path, err)))
+			return rc;
+	} else if (S_ISDIR(sb.st_mode)) {
+		return nv_err_set(err, NV_EINVAL, "store path %s is a directory", path);
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	s->flags = flags;
+	oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
+					  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		rc = store_sql_error(s, rc, err, "opening the store");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	/* journal_mode needs write access; a read-only opener uses what is there */
+	if (!(flags & STORE_READONLY) &&
+	    (rc = store_exec(s, "PRAGMA journal_mode = WAL", err))) {
+		nv_err_prefix(err, "opening the store (is it an SQLite file?)");
+		goto fail;
+	}
+	if ((rc = store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", err)))
+		goto fail;
+	if ((rc = migrate(s, err)))
+		goto fail;
+	*out = s;
+	return NV_OK;
+fail:
+	store_close(s);
+	return rc ? rc : NV_EIO;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->db) {
+		store_rollback(s);
+		for (int i = 0; i < ST_COUNT; i++)
+			sqlite3_finalize(s->stmts[i]);
+		sqlite3_close(s->db);
+	}
+	free(s->path);
+	free(s);
+}
+
+/* ---- the sync lock ------------------------------------------------------- */
+
+struct store_lock {
+	int fd;
+};
+
+int store_lock(struct store *s, struct store_lock **out, struct nv_err *err)
+{
+	struct buf path = BUF_INIT;
+	int fd;
+
+	*out = NULL;
+	buf_addf(&path, "%s.lock", s->path);
+	fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		nv_err_set(err, NV_EIO, "cannot open lock file %s: %s", path.data, strerror(errno));
+		buf_release(&path);
+		return NV_EIO;
+	}
+	/* flock: released by the kernel when the process dies, so never stale */
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK)
+			nv_err_set(err, NV_ELOCKED,
+				   "a sync is already running on store %s (lock %s is held)",
+				   s->path, path.data);
+		else
+			nv_err_set(err, NV_EIO, "cannot lock %s: %s", path.data, strerror(e));
+		buf_release(&path);
+		return e == EWOULDBLOCK ? NV_ELOCKED : NV_EIO;
+	}
+	buf_release(&path);
+	*out = xmalloc(sizeof(**out));
+	(*out)->fd = fd;
+	return NV_OK;
+}
+
+void store_unlock(struct store_lock *lock)
+{
+	if (!lock)
+		return;
+	flock(lock->fd, LOCK_UN);
+	close(lock->fd);
+	free(lock);
+}

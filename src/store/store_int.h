@@ -1,0 +1,116 @@
+/*
+ * store_int.h: what the files of src/store share and nobody else sees: the
+ * struct store, the table of cached prepared statements, transaction
+ * helpers, and the column lists that map struct task onto the tasks and
+ * task_versions tables. This is the only header that names SQLite.
+ */
+#ifndef NV_STORE_INT_H
+#define NV_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/*
+ * The fields that tasks and task_versions share, in column order. Column
+ * lists, placeholders and SET clauses are generated from this one list so
+ * that reading and writing cannot drift from each other.
+ */
+#define SHARED_FIELDS(X) \
+	X(scope) X(title) X(description) X(status) X(resolution) X(category) \
+	X(due_date) X(assignee) X(tags) X(metadata) X(notion_status) X(source) \
+	X(notion_database_id) X(notion_data_source_id) X(notion_page_id) \
+	X(notion_url) X(notion_created_time) X(notion_last_edited_time) \
+	X(active) X(deleted_at)
+#define N_SHARED 20
+
+#define PLAIN_COL(f) #f ", "
+#define T_COL(f) "t." #f ", "
+#define V_COL(f) "v." #f ", "
+#define Q_COL(f) "?, "
+#define SET_COL(f) #f " = ?, "
+
+/* SELECT lists; read back with row_to_task() / row_to_version(). */
+#define TASK_COLS "t.id, " SHARED_FIELDS(T_COL) "t.current_version_id, t.version, t.created_at, t.updated_at"
+#define VERSION_COLS \
+	"v.id, v.task_id, v.version, " SHARED_FIELDS(V_COL) \
+	"v.created_at, v.created_by, v.change_reason, v.conflict, v.content_hash, v.chain_hash"
+
+/* Cached statements: one enum entry per SQL text in store_db.c's table. */
+enum stmt_id {
+	ST_TASK_BY_ID,
+	ST_TASK_BY_PAGE,
+	ST_TASK_BY_SOURCE_PAGE,
+	ST_TASK_INSERT,
+	ST_TASK_UPDATE,
+	ST_TASK_TOUCH_EDITED,
+	ST_VERSION_INSERT,
+	ST_VERSION_HASHES,
+	ST_VERSION_BY_NUM,
+	ST_VERSION_HISTORY,
+	ST_VERSION_LAST_BY,
+	ST_SCAN_MARK,
+	ST_EVIDENCE_INSERT,
+	ST_SYNC_STATE_GET,
+	ST_SYNC_STATE_PUT,
+	ST_SYNC_STATE_LIST,
+	ST_CONFLICT_INSERT,
+	ST_SCHED_GET,
+	ST_SCHED_PUT,
+	ST_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	unsigned flags;
+	int in_tx;                      /* inside store_begin() */
+	sqlite3_stmt *stmts[ST_COUNT];  /* prepared on first use */
+};
+
+/* The cached statement id, reset and ready to bind; NULL (err set) on failure. */
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id, struct nv_err *err);
+/* Resets a statement after use (cached or not) so it holds no read lock. */
+void stmt_done(sqlite3_stmt *st);
+/* Records the connection's last error as "<what>: <sqlite message>"; returns the status. */
+int store_sql_error(struct store *s, int rc, struct nv_err *err, const char *what);
+/* Runs SQL without results. */
+int store_exec(struct store *s, const char *sql, struct nv_err *err);
+/* Prepares an uncached statement (dynamic SQL). */
+int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out, struct nv_err *err);
+
+/*
+ * Write-transaction bracketing for functions that may run inside or outside
+ * store_begin(): tx_enter sets *own when it began a transaction itself;
+ * tx_leave commits it (rc == 0) or rolls it back, and returns the final status.
+ */
+int tx_enter(struct store *s, int *own, struct nv_err *err);
+int tx_leave(struct store *s, int own, int rc, struct nv_err *err);
+/* BEGIN IMMEDIATE, retried while another process holds the write lock. */
+int store_begin_immediate(struct store *s, struct nv_err *err);
+
+/* Binding and reading helpers; text is copied by SQLite (SQLITE_TRANSIENT). */
+void bind_text(sqlite3_stmt *st, int idx, const char *s);
+/* Binds a JSON value as compact canonical text, or NULL. */
+void bind_json(sqlite3_stmt *st, int idx, const json_t *v);
+/* New copy of a text column, or NULL. */
+char *col_text(sqlite3_stmt *st, int idx);
+/* New JSON value parsed from a text column, or NULL. */
+json_t *col_json(sqlite3_stmt *st, int idx);
+
+/* Binds the 20 shared fields of t starting at parameter idx; returns the next index. */
+int bind_shared(sqlite3_stmt *st, int idx, const struct task *t);
+/* Fills t (initialised by the callee) from a TASK_COLS row starting at column base. */
+void row_to_task(sqlite3_stmt *st, int base, struct task *t);
+/* Fills v (initialised by the callee) from a VERSION_COLS row starting at column base. */
+void row_to_version(sqlite3_stmt *st, int base, struct task_version *v);
+
+/* Now as a stored ISO timestamp. */
+void store_now(char out[32]);
+/*
+ * Normalises a user time to the stored ISO form (so "2026-01-31" compares
+ * correctly with stored times). NV_EINVAL naming what when it is no time.
+ */
+int store_norm_time(const char *in, char out[32], const char *what, struct nv_err *err);
+
+#endif

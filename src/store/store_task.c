@@ -1,0 +1,974 @@
+/*
+ * store_task.c: tasks and their append-only versions: writing a desired
+ * state (store_task_put: new task, new version, or nothing), lookups by any
+ * id form, history, filtered and paginated lists with full-text search,
+ * point-in-time views, diffs between two times, and deletion-scan marks.
+ *
+ * Invariant kept here: a task row always equals its newest version (same
+ * content hash), versions are numbered 1..N without gaps, and a version is
+ * written in the same transaction as the task row update. Concurrent
+ * writers are serialised by BEGIN IMMEDIATE, and the current version number
+ * is read inside that transaction, so numbers stay dense.
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/id.h"
+#include "util/xalloc.h"
+
+/* ---- lookups -------------------------------------------------------------- */
+
+/* Steps a one-row task query; NV_ENOTFOUND (no message) when it has no row. */
+static int fetch_task(struct store *s, sqlite3_stmt *st, struct task *out, struct nv_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		row_to_task(st, 0, out);
+		rc = NV_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = NV_ENOTFOUND;
+	} else {
+		rc = store_sql_error(s, rc, err, "reading a task");
+	}
+	stmt_done(st);
+	return rc;
+}
+
+static int task_by(struct store *s, enum stmt_id which, const char *a, const char *b,
+		   struct task *out, struct nv_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, which, err);
+
+	if (!st)
+		return err ? err->code : NV_EIO;
+	bind_text(st, 1, a);
+	if (b)
+		bind_text(st, 2, b);
+	return fetch_task(s, st, out, err);
+}
+
+/*
+ * Finds a task by an id a user typed: the task's own id as given, the same
+ * id normalised (uppercase, no dashes), or a Notion page id in any form.
+ */
+static int find_task(struct store *s, const char *id, struct task *out, struct nv_err *err)
+{
+	char norm[ID_DASHED_LEN + 1];
+	int rc;
+
+	task_init(out);
+	if (!id || !*id)
+		return nv_err_set(err, NV_EINVAL, "no task id given");
+	rc = task_by(s, ST_TASK_BY_ID, id, NULL, out, err);
+	if (rc != NV_ENOTFOUND)
+		return rc;
+	if (!id_normalize(id, norm)) {
+		if (strcmp(norm, id)) {
+			rc = task_by(s, ST_TASK_BY_ID, norm, NULL, out, err);
+			if (rc != NV_ENOTFOUND)
+				return rc;
+		}
+		rc = task_by(s, ST_TASK_BY_PAGE, norm, NULL, out, err);
+		if (rc != NV_ENOTFOUND)
+			return rc;
+	}
+	return nv_err_set(err, NV_ENOTFOUND, "no task with id or Notion page id '%s'", id);
+}
+
+int store_task_get(struct store *s, const char *id, struct task *out, struct nv_err *err)
+{
+	return find_task(s, id, out, err);
+}
+
+/* Dashed lowercase form of a Notion id, or the text as given when it is none. */
+static const char *norm_id(const char *in, char buf[ID_DASHED_LEN + 1])
+{
+	if (in && !id_normalize(in, buf))
+		return buf;
+	return in;
+}
+
+int store_task_get_by_page(struct store *s, const char *data_source_id, const char *page_id,
+			   struct task *out, struct nv_err *err)
+{
+	char ds[ID_DASHED_LEN + 1], pg[ID_DASHED_LEN + 1];
+	int rc;
+
+	task_init(out);
+	rc = task_by(s, ST_TASK_BY_SOURCE_PAGE, norm_id(data_source_id, ds), norm_id(page_id, pg),
+		     out, err);
+	if (rc == NV_ENOTFOUND)
+		return nv_err_set(err, NV_ENOTFOUND, "no task for Notion page %s in data source %s",
+				  page_id ? page_id : "?", data_source_id ? data_source_id : "?");
+	return rc;
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+/* Reads the content and chain hash of version num of a task. */
+static int version_hashes(struct store *s, const char *task_id, int64_t num,
+			  char content[HASH_HEX_LEN + 1], char chain[HASH_HEX_LEN + 1],
+			  struct nv_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_VERSION_HASHES, err);
+	int rc;
+
+	if (!st)
+		return err ? err->code : NV_EIO;
+	bind_text(st, 1, task_id);
+	sqlite3_bind_int64(st, 2, num);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		const char *b = (const char *)sqlite3_column_text(st, 1);
+		snprintf(content, HASH_HEX_LEN + 1, "%s", a ? a : "");
+		snprintf(chain, HASH_HEX_LEN + 1, "%s", b ? b : "");
+		rc = NV_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = nv_err_set(err, NV_ESCHEMA, "task %s has no version %lld (run nvault verify)",
+				task_id, (long long)num);
+	} else {
+		rc = store_sql_error(s, rc, err, "reading a version");
+	}
+	stmt_done(st);
+	return rc;
+}
+
+static int step_write(struct store *s, sqlite3_stmt *st, struct nv_err *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, what);
+	return NV_OK;
+}
+
+/* Appends version v (fully filled) to task_versions. */
+static int insert_version(struct store *s, const struct task_version *v, struct nv_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_VERSION_INSERT, err);
+	int i = 1;
+
+	if (!st)
+		return err ? err->code : NV_EIO;
+	bind_text(st, i++, v->id);
+	bind_text(st, i++, v->snap.id);
+	sqlite3_bind_int64(st, i++, v->num);
+	i = bind_shared(st, i, &v->snap);
+	bind_text(st, i++, v->created_at);
+	bind_text(st, i++, v->created_by);
+	bind_text(st, i++, v->change_reason);
+	sqlite3_bind_int(st, i++, v->conflict ? 1 : 0);
+	bind_text(st, i++, v->content_hash);
+	bind_text(st, i++, v->chain_hash);
+	return step_write(s, st, err, "writing a task version");
+}
+
+/* Fills the store-owned normalisations of a desired state before hashing. */
+static void normalise_task(struct task *t, const char *now)
+{
+	char buf[ID_DASHED_LEN + 1];
+	char **ids[] = { &t->notion_database_id, &t->notion_data_source_id, &t->notion_page_id };
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (*ids[i] && !id_normalize(*ids[i], buf) && strcmp(buf, *ids[i])) {
+			free(*ids[i]);
+			*ids[i] = xstrdup(buf);
+		}
+	if (!t->source)
+		t->source = xstrdup(t->notion_page_id ? "notion" : "local");
+	t->active = t->active ? 1 : 0;
+	if (t->active) {
+		free(t->deleted_at);
+		t->deleted_at = NULL;
+	} else if (!t->deleted_at) {
+		t->deleted_at = xstrdup(now);
+	}
+}
+
+/* Replaces *field with a copy of value. */
+static void set_str(char **field, const char *value)
+{
+	char *copy = xstrdup(value);
+
+	free(*field);
+	*field = copy;
+}
+
+static int put_locked(struct store *s, struct task *t, const struct version_info *vi,
+		      enum put_outcome *outcome, struct nv_err *err)
+{
+	struct task cur;
+	struct task_version v;
+	char now[32], vid[ID_DASHED_LEN + 1], prev_content[HASH_HEX_LEN + 1];
+	char prev_chain[HASH_HEX_LEN + 1] = "";
+	sqlite3_stmt *st;
+	int rc, exists, i = 1;
+
+	store_now(now);
+	normalise_task(t, now);
+	task_init(&cur);
+	rc = NV_ENOTFOUND;
+	if (t->id)
+		rc = task_by(s, ST_TASK_BY_ID, t->id, NULL, &cur, err);
+	if (rc == NV_ENOTFOUND && t->notion_data_source_id && t->notion_page_id)
+		rc = task_by(s, ST_TASK_BY_SOURCE_PAGE, t->notion_data_source_id, t->notion_page_id,
+			     &cur, err);
+	if (rc && rc != NV_ENOTFOUND)
+		return rc;
+	exists = rc == NV_OK;
+
+	task_version_init(&v);
+	if (exists) {
+		char content[HASH_HEX_LEN + 1];
+
+		if ((rc = version_hashes(s, cur.id, cur.version, prev_content, prev_chain, err)))
+			goto out;
+		set_str(&t->id, cur.id);
+		task_content_hash(t, content);
+		if (!strcmp(content, prev_content)) {
+			/* unchanged content; only Notion's edit time moves */
+			if (t->notion_last_edited_time &&
+			    (!cur.notion_last_edited_time ||
+			     strcmp(t->notion_last_edited_time, cur.notion_last_edited_time))) {
+				if (!(st = store_stmt(s, ST_TASK_TOUCH_EDITED, err))) {
+					rc = err ? err->code : NV_EIO;
+					goto out;
+				}
+				bind_text(st, 1, t->notion_last_edited_time);
+				bind_text(st, 2, cur.id);
+				bind_text(st, 3, t->notion_last_edited_time);
+				if ((rc = step_write(s, st, err, "updating a task")))
+					goto out;
+				set_str(&cur.notion_last_edited_time, t->notion_last_edited_time);
+			}
+			/* the caller's task now reflects what is stored */
+			task_release(t);
+			task_copy(t, &cur);
+			*outcome = PUT_UNCHANGED;
+			goto out;
+		}
+		v.num = cur.version + 1;
+	} else {
+		if (!t->id) {
+			char tid[ID_DASHED_LEN + 1];
+			id_new_uuid(tid);
+			t->id = xstrdup(tid);
+		}
+		v.num = 1;
+	}
+
+	id_new_uuid(vid);
+	task_release(&v.snap);
+	task_copy(&v.snap, t);
+	v.id = xstrdup(vid);
+	v.created_at = xstrdup(now);
+	v.created_by = xstrdup(vi && vi->created_by ? vi->created_by : "unknown");
+	v.change_reason = xstrdup(vi && vi->change_reason ? vi->change_reason
+					 : (exists ? "updated" : "created"));
+	v.conflict = vi ? vi->conflict : 0;
+	task_content_hash(&v.snap, v.content_hash);
+	task_version_chain_hash(exists ? prev_chain : "", &v, v.chain_hash);
+
+	set_str(&t->current_version_id, vid);
+	t->version = v.num;
+	set_str(&t->updated_at, now);
+	set_str(&t->created_at, exists ? cur.created_at : now);
+
+	if (!exists) {
+		/* the task row first: the version's foreign key points at it */
+		if (!(st = store_stmt(s, ST_TASK_INSERT, err))) {
+			rc = err ? err->code : NV_EIO;
+			goto out;
+		}
+		bind_text(st, i++, t->id);
+		i = bind_shared(st, i, t);
+		bind_text(st, i++, t->current_version_id);
+		sqlite3_bind_int64(st, i++, t->version);
+		bind_text(st, i++, t->created_at);
+		bind_text(st, i++, t->updated_at);
+		if ((rc = step_write(s, st, err, "creating a task")))
+			goto out;
+		rc = insert_version(s, &v, err);
+		*outcome = PUT_CREATED;
+	} else {
+		if ((rc = insert_version(s, &v, err)))
+			goto out;
+		if (!(st = store_stmt(s, ST_TASK_UPDATE, err))) {
+			rc = err ? err->code : NV_EIO;
+			goto out;
+		}
+		i = bind_shared(st, i, t);
+		bind_text(st, i++, t->current_version_id);
+		sqlite3_bind_int64(st, i++, t->version);
+		bind_text(st, i++, t->updated_at);
+		bind_text(st, i++, t->id);
+		rc = step_write(s, st, err, "updating a task");
+		*outcome = PUT_UPDATED;
+	}
+out:
+	task_release(&cur);
+	task_version_release(&v);
+	return rc;
+}
+
+int store_task_put(struct store *s, struct task *t, const struct version_info *vi,
+		   enum put_outcome *outcome, struct nv_err *err)
+{
+	enum put_outcome dummy;
+	int own, rc;
+
+	if (!outcome)
+		outcome = &dummy;
+	*outcome = PUT_UNCHANGED;
+	if ((rc = tx_enter(s, &own, err)))
+		return rc;
+	rc = put_locked(s, t, vi, outcome, err);
+	return tx_leave(s, own, rc, err);
+}
+
+/* ---- versions ------------------------------------------------------------- */
+
+void task_versions_free(struct task_version *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		task_version_release(&v[i]);
+	free(v);
+}
+
+/* Steps a one-row version query into out; NV_ENOTFOUND (no message) when empty. */
+static int fetch_version(struct store *s, sqlite3_stmt *st, struct task_version *out,
+			 struct nv_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		row_to_version(st, 0, out);
+		rc = NV_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = NV_ENOTFOUND;
+	} else {
+		rc = store_sql_error(s, rc, err, "reading a task version");
+	}
+	stmt_done(st);
+	return rc;
+}
+
+/* Resolves any id form to the task's own id (new string in *task_id). */
+static int resolve_task_id(struct store *s, const char *id, char **task_id, struct nv_err *err)
+{
+	struct task t;
+	int rc = find_task(s, id, &t, err);
+
+	*task_id = NULL;
+	if (!rc)
+		*task_id = xstrdup(t.id);
+	task_release(&t);
+	return rc;
+}
+
+int store_task_history(struct store *s, const char *id, struct task_version **out, size_t *n,
+		       struct nv_err *err)
+{
+	sqlite3_stmt *st;
+	char *task_id;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = resolve_task_id(s, id, &task_id, err)))
+		return rc;
+	if (!(st = store_stmt(s, ST_VERSION_HISTORY, err))) {
+		free(task_id);
+		return err ? err->code : NV_EIO;
+	}
+	bind_text(st, 1, task_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
+		row_to_version(st, 0, &(*out)[(*n)++]);
+	}
+	stmt_done(st);
+	free(task_id);
+	if (rc != SQLITE_DONE) {
+		task_versions_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return store_sql_error(s, rc, err, "reading task history");
+	}
+	return NV_OK;
+}
+
+int store_task_version(struct store *s, const char *id, int64_t num, struct task_version *out,
+		       struct nv_err *err)
+{
+	sqlite3_stmt *st;
+	char *task_id;
+	int rc;
+
+	task_version_init(out);
+	if ((rc = resolve_task_id(s, id, &task_id, err)))
+		return rc;
+	if (!(st = store_stmt(s, ST_VERSION_BY_NUM, err))) {
+		free(task_id);
+		return err ? err->code : NV_EIO;
+	}
+	bind_text(st, 1, task_id);
+	sqlite3_bind_int64(st, 2, num);
+	rc = fetch_version(s, st, out, err);
+	if (rc == NV_ENOTFOUND)
+		nv_err_set(err, NV_ENOTFOUND, "task %s has no version %lld", task_id, (long long)num);
+	free(task_id);
+	return rc;
+}
+
+int store_task_last_version_by(struct store *s, const char *task_id, const char *created_by_prefix,
+			       struct task_version *out, struct nv_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	task_version_init(out);
+	if (!(st = store_stmt(s, ST_VERSION_LAST_BY, err)))
+		return err ? err->code : NV_EIO;
+	bind_text(st, 1, task_id);
+	bind_text(st, 2, created_by_prefix ? created_by_prefix : "");
+	rc = fetch_version(s, st, out, err);
+	if (rc == NV_ENOTFOUND)
+		nv_err_set(err, NV_ENOTFOUND, "task %s has no version written by %s*", task_id,
+			   created_by_prefix ? created_by_prefix : "");
+	return rc;
+}
+
+/* ---- filters -------------------------------------------------------------- */
+
+#define MAX_PARAMS 16
+
+/* A WHERE clause under construction with its text parameters. */
+struct where {
+	struct buf sql;
+	const char *params[MAX_PARAMS];
+	int n;
+	char ids[3][ID_DASHED_LEN + 1];
+	char *fts;       /* owned: the FTS5 query built from user text */
+	const char *lead; /* " WHERE " or " AND " before the first condition */
+};
+
+static void where_add(struct where *w, const char *cond, const char *param)
+{
+	buf_adds(&w->sql, w->sql.len ? " AND " : w->lead);
+	buf_adds(&w->sql, cond);
+	if (param)
+		w->params[w->n++] = param;
+}
+
+/*
+ * Turns user text into an FTS5 query that cannot be a syntax error: every
+ * whitespace-separated word becomes a quoted string (quotes doubled), and
+ * the words are ANDed, each also matching as a prefix. NULL when the text
+ * has no words.
+ */
+static char *fts_query(const char *text)
+{
+	struct buf q = BUF_INIT;
+	const char *p = text;
+
+	while (*p) {
+		const char *start;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		start = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			p++;
+		if (q.len)
+			buf_addch(&q, ' ');
+		buf_addch(&q, '"');
+		for (const char *c = start; c < p; c++) {
+			if (*c == '"')
+				buf_addch(&q, '"');
+			buf_addch(&q, *c);
+		}
+		buf_adds(&q, "\"*");
+	}
+	if (!q.len) {
+		buf_release(&q);
+		return NULL;
+	}
+	return buf_detach(&q);
+}
+
+/*
+ * Builds the conditions of f over alias a ("t" for tasks, "v" for
+ * versions), the first one preceded by lead; active: only active rows
+ * unless f->include_deleted. Text parameters point into f or w; w is released by the caller.
+ */
+static void where_build(struct where *w, const struct task_filter *f, const char *a, int active,
+			const char *lead)
+{
+	struct buf cond = BUF_INIT;
+
+	memset(w, 0, sizeof(*w));
+	w->lead = lead;
+#define COND(fmt, param)                                  \
+	do {                                              \
+		buf_reset(&cond);                         \
+		buf_addf(&cond, fmt, a);                  \
+		where_add(w, cond.data, param);           \
+	} while (0)
+	if (!f) {
+		if (active)
+			COND("%s.active = 1", NULL);
+		buf_release(&cond);
+		return;
+	}
+	if (f->scope)
+		COND("%s.scope = ?", f->scope);
+	if (f->database_id)
+		COND("%s.notion_database_id = ?", norm_id(f->database_id, w->ids[0]));
+	if (f->data_source_id)
+		COND("%s.notion_data_source_id = ?", norm_id(f->data_source_id, w->ids[1]));
+	if (f->status)
+		COND("%s.status = ?", f->status);
+	if (f->source)
+		COND("%s.source = ?", f->source);
+	if (active && !f->include_deleted)
+		COND("%s.active = 1", NULL);
+	if (f->search && (w->fts = fts_query(f->search))) {
+		/* the index covers the current state; versions join back to their task */
+		if (!strcmp(a, "t"))
+			where_add(w, "t.seq IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)",
+				  w->fts);
+		else
+			where_add(w, "v.task_id IN (SELECT id FROM tasks WHERE seq IN"
+				  " (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?))", w->fts);
+	}
+#undef COND
+	buf_release(&cond);
+}
+
+static void where_release(struct where *w)
+{
+	buf_release(&w->sql);
+	free(w->fts);
+}
+
+/* Binds the where parameters starting at index first; returns the next index. */
+static int where_bind(sqlite3_stmt *st, const struct where *w, int first)
+{
+	for (int i = 0; i < w->n; i++)
+		bind_text(st, first++, w->params[i]);
+	return first;
+}
+
+/* ---- lists ---------------------------------------------------------------- */
+
+void task_list_release(struct task_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		task_release(&l->items[i]);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+#define LIST_DEFAULT 50
+#define LIST_MAX 1000
+
+static int list_in_snapshot(struct store *s, const struct task_filter *f, struct task_list *out,
+			    struct nv_err *err)
+{
+	struct where w;
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int64_t limit = f && f->limit > 0 ? f->limit : LIST_DEFAULT;
+	int64_t offset = f && f->offset > 0 ? f->offset : 0;
+	size_t cap = 0;
+	int rc, i;
+
+	if (limit > LIST_MAX)
+		limit = LIST_MAX;
+	where_build(&w, f, "t", 1, " WHERE ");
+	buf_addf(&sql, "SELECT count(*) FROM tasks t%s", buf_str(&w.sql));
+	if ((rc = store_prepare(s, sql.data, &st, err)))
+		goto out;
+	where_bind(st, &w, 1);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		rc = store_sql_error(s, rc, err, "counting tasks");
+		goto out;
+	}
+	out->total = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+
+	buf_reset(&sql);
+	buf_addf(&sql, "SELECT " TASK_COLS " FROM tasks t%s"
+		       " ORDER BY t.updated_at DESC, t.seq DESC LIMIT ? OFFSET ?", buf_str(&w.sql));
+	if ((rc = store_prepare(s, sql.data, &st, err)))
+		goto out;
+	i = where_bind(st, &w, 1);
+	sqlite3_bind_int64(st, i++, limit);
+	sqlite3_bind_int64(st, i++, offset);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->items = xgrow(out->items, &cap, out->n + 1, sizeof(*out->items));
+		row_to_task(st, 0, &out->items[out->n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = store_sql_error(s, rc, err, "listing tasks");
+		goto out;
+	}
+	rc = NV_OK;
+	out->has_more = offset + (int64_t)out->n < out->total;
+	out->next_offset = out->has_more ? offset + (int64_t)out->n : 0;
+out:
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	where_release(&w);
+	return rc;
+}
+
+/* Runs a read in one snapshot (outside a write transaction) so counts match rows. */
+static int read_begin(struct store *s, int *own)
+{
+	*own = !s->in_tx && sqlite3_get_autocommit(s->db) &&
+	       sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	return NV_OK;
+}
+
+static void read_end(struct store *s, int own)
+{
+	if (own)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+}
+
+int store_task_list(struct store *s, const struct task_filter *f, struct task_list *out,
+		    struct nv_err *err)
+{
+	int own, rc;
+
+	memset(out, 0, sizeof(*out));
+	read_begin(s, &own);
+	rc = list_in_snapshot(s, f, out, err);
+	read_end(s, own);
+	if (rc)
+		task_list_release(out);
+	return rc;
+}
+
+/* Steps st (VERSION_COLS rows) calling cb for each; returns cb's nonzero or a status. */
+static int stream_versions(struct store *s, sqlite3_stmt *st, store_version_cb cb, void *ud,
+			   struct nv_err *err)
+{
+	struct task_version v;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int stop;
+		row_to_version(st, 0, &v);
+		stop = cb(ud, &v);
+		task_version_release(&v);
+		if (stop)
+			return stop;
+	}
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "reading task versions");
+	return NV_OK;
+}
+
+int store_task_as_of(struct store *s, const char *at, const struct task_filter *f,
+		     store_version_cb cb, void *ud, struct nv_err *err)
+{
+	struct where w;
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	char when[32];
+	int rc, own, i;
+
+	if ((rc = store_norm_time(at, when, "as-of time", err)))
+		return rc;
+	/* filters apply to each task as it was at that time */
+	where_build(&w, f, "v", 1, " WHERE ");
+	buf_addf(&sql, "SELECT " VERSION_COLS " FROM task_versions v JOIN"
+		       " (SELECT task_id, max(version) AS num FROM task_versions"
+		       "  WHERE created_at <= ? GROUP BY task_id) last"
+		       " ON v.task_id = last.task_id AND v.version = last.num%s"
+		       " ORDER BY v.task_id", buf_str(&w.sql));
+	read_begin(s, &own);
+	if ((rc = store_prepare(s, sql.data, &st, err)))
+		goto out;
+	bind_text(st, 1, when);
+	i = where_bind(st, &w, 2);
+	(void)i;
+	rc = stream_versions(s, st, cb, ud, err);
+out:
+	sqlite3_finalize(st);
+	read_end(s, own);
+	buf_release(&sql);
+	where_release(&w);
+	return rc;
+}
+
+int store_task_each_current(struct store *s, const struct task_filter *f, store_version_cb cb,
+			    void *ud, struct nv_err *err)
+{
+	struct where w;
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int rc, own;
+
+	where_build(&w, f, "t", 1, " WHERE ");
+	buf_addf(&sql, "SELECT " VERSION_COLS " FROM tasks t JOIN task_versions v"
+		       " ON v.task_id = t.id AND v.version = t.version%s ORDER BY t.seq",
+		 buf_str(&w.sql));
+	read_begin(s, &own);
+	if ((rc = store_prepare(s, sql.data, &st, err)))
+		goto out;
+	where_bind(st, &w, 1);
+	rc = stream_versions(s, st, cb, ud, err);
+out:
+	sqlite3_finalize(st);
+	read_end(s, own);
+	buf_release(&sql);
+	where_release(&w);
+	return rc;
+}
+
+/* ---- diff ----------------------------------------------------------------- */
+
+static const char *const diff_kind_names[] = {
+	[DIFF_CREATED] = "created",
+	[DIFF_CHANGED] = "changed",
+	[DIFF_DELETED] = "deleted",
+	[DIFF_RESTORED] = "restored",
+};
+
+const char *diff_kind_name(enum diff_kind k)
+{
+	if ((unsigned)k >= sizeof(diff_kind_names) / sizeof(diff_kind_names[0]))
+		return "?";
+	return diff_kind_names[k];
+}
+
+/* Loads version num of task_id into out (by the task's own id). */
+static int load_version(struct store *s, const char *task_id, int64_t num,
+			struct task_version *out, struct nv_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_VERSION_BY_NUM, err);
+	int rc;
+
+	task_version_init(out);
+	if (!st)
+		return err ? err->code : NV_EIO;
+	bind_text(st, 1, task_id);
+	sqlite3_bind_int64(st, 2, num);
+	rc = fetch_version(s, st, out, err);
+	if (rc == NV_ENOTFOUND)
+		rc = nv_err_set(err, NV_ESCHEMA, "task %s is missing version %lld (run nvault verify)",
+				task_id, (long long)num);
+	return rc;
+}
+
+static int diff_in_snapshot(struct store *s, const char *since, const char *until,
+			    const struct task_filter *f, store_diff_cb cb, void *ud,
+			    struct nv_err *err)
+{
+	struct where w;
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* filters (include_deleted aside) select tasks by their current row */
+	where_build(&w, f, "t", 0, " AND ");
+	buf_addf(&sql, "SELECT v.task_id, count(*), min(v.version), max(v.version)"
+		       " FROM task_versions v JOIN tasks t ON t.id = v.task_id"
+		       " WHERE v.created_at > ? AND v.created_at <= ?%s"
+		       " GROUP BY v.task_id ORDER BY min(v.created_at), v.task_id",
+		 buf_str(&w.sql));
+	if ((rc = store_prepare(s, sql.data, &st, err)))
+		goto out;
+	bind_text(st, 1, since);
+	bind_text(st, 2, until);
+	where_bind(st, &w, 3);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct task_version before, after;
+		struct diff_entry e;
+		const char *task_id = (const char *)sqlite3_column_text(st, 0);
+		int64_t first = sqlite3_column_int64(st, 2), last = sqlite3_column_int64(st, 3);
+		int has_before = first > 1, stop;
+
+		task_version_init(&before);
+		memset(&e, 0, sizeof(e));
+		e.versions_in_range = sqlite3_column_int64(st, 1);
+		if ((has_before && (rc = load_version(s, task_id, first - 1, &before, err))) ||
+		    (rc = load_version(s, task_id, last, &after, err))) {
+			task_version_release(&before);
+			goto out;
+		}
+		e.before = has_before ? &before : NULL;
+		e.after = &after;
+		if (!has_before)
+			e.kind = DIFF_CREATED;
+		else if (before.snap.active && !after.snap.active)
+			e.kind = DIFF_DELETED;
+		else if (!before.snap.active && after.snap.active)
+			e.kind = DIFF_RESTORED;
+		else
+			e.kind = DIFF_CHANGED;
+		stop = cb(ud, &e);
+		task_version_release(&before);
+		task_version_release(&after);
+		if (stop) {
+			rc = stop;
+			goto out;
+		}
+	}
+	rc = rc == SQLITE_DONE ? NV_OK : store_sql_error(s, rc, err, "computing a diff");
+out:
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	where_release(&w);
+	return rc;
+}
+
+int store_diff(struct store *s, const char *since, const char *until, const struct task_filter *f,
+	       store_diff_cb cb, void *ud, struct nv_err *err)
+{
+	char from[32], to[32];
+	int rc, own;
+
+	if ((rc = store_norm_time(since, from, "--since time", err)))
+		return rc;
+	if (until) {
+		if ((rc = store_norm_time(until, to, "--until time", err)))
+			return rc;
+	} else {
+		store_now(to);
+	}
+	if (strcmp(from, to) > 0)
+		return nv_err_set(err, NV_EINVAL, "the --since time %s is after the --until time %s",
+				  from, to);
+	read_begin(s, &own);
+	rc = diff_in_snapshot(s, from, to, f, cb, ud, err);
+	read_end(s, own);
+	return rc;
+}
+
+/* ---- counts and deletion scans ------------------------------------------- */
+
+int store_count_tasks(struct store *s, const char *database_id, const char *data_source_id,
+		      int64_t *active, int64_t *deleted, struct nv_err *err)
+{
+	struct task_filter f;
+	struct where w;
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	f.database_id = database_id;
+	f.data_source_id = data_source_id;
+	where_build(&w, &f, "t", 0, " WHERE ");
+	buf_addf(&sql, "SELECT coalesce(sum(t.active), 0), coalesce(sum(1 - t.active), 0)"
+		       " FROM tasks t%s", buf_str(&w.sql));
+	if ((rc = store_prepare(s, sql.data, &st, err)))
+		goto out;
+	where_bind(st, &w, 1);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		rc = store_sql_error(s, rc, err, "counting tasks");
+		goto out;
+	}
+	if (active)
+		*active = sqlite3_column_int64(st, 0);
+	if (deleted)
+		*deleted = sqlite3_column_int64(st, 1);
+	rc = NV_OK;
+out:
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	where_release(&w);
+	return rc;
+}
+
+static int mark_locked(struct store *s, const char *ds, int64_t epoch, const char *const *page_ids,
+		       size_t n, struct nv_err *err)
+{
+	char pg[ID_DASHED_LEN + 1];
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = store_stmt(s, ST_SCAN_MARK, err);
+		if (!st)
+			return err ? err->code : NV_EIO;
+		sqlite3_bind_int64(st, 1, epoch);
+		bind_text(st, 2, ds);
+		bind_text(st, 3, norm_id(page_ids[i], pg));
+		if ((rc = step_write(s, st, err, "recording a deletion scan")))
+			return rc;
+	}
+	return NV_OK;
+}
+
+int store_scan_mark_seen(struct store *s, const char *data_source_id, int64_t epoch,
+			 const char *const *page_ids, size_t n, struct nv_err *err)
+{
+	char ds[ID_DASHED_LEN + 1];
+	int own, rc;
+
+	if ((rc = tx_enter(s, &own, err)))
+		return rc;
+	rc = mark_locked(s, norm_id(data_source_id, ds), epoch, page_ids, n, err);
+	return tx_leave(s, own, rc, err);
+}
+
+int store_scan_unseen(struct store *s, const char *data_source_id, int64_t epoch,
+		      store_task_cb cb, void *ud, int64_t *count, struct nv_err *err)
+{
+	char ds[ID_DASHED_LEN + 1];
+	struct task *items = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (count)
+		*count = 0;
+	rc = store_prepare(s, "SELECT " TASK_COLS " FROM tasks t WHERE t.notion_data_source_id = ?"
+			   " AND t.active = 1 AND t.scan_epoch <> ? ORDER BY t.seq", &st, err);
+	if (rc)
+		return rc;
+	bind_text(st, 1, norm_id(data_source_id, ds));
+	sqlite3_bind_int64(st, 2, epoch);
+	/*
+	 * Collected first: the callback soft-deletes, which updates the very
+	 * rows this query walks. The candidates are bounded by the mass-delete
+	 * guard of the caller, not by the database size.
+	 */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		items = xgrow(items, &cap, n + 1, sizeof(*items));
+		row_to_task(st, 0, &items[n++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rc = store_sql_error(s, rc, err, "finding unseen tasks");
+		goto out;
+	}
+	rc = NV_OK;
+	if (count)
+		*count = (int64_t)n;
+	for (size_t i = 0; cb && i < n; i++)
+		if ((rc = cb(ud, &items[i])))
+			break;
+out:
+	for (size_t i = 0; i < n; i++)
+		task_release(&items[i]);
+	free(items);
+	return rc;
+}

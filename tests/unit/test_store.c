@@ -1,0 +1,904 @@
+/*
+ * test_store.c: the store on a real SQLite file in a private temp dir:
+ * every store operation, the append-only triggers, tamper detection by
+ * verify, migrations (empty file, newer schema refused), unchanged puts,
+ * as-of and diff on a controlled clock, pagination, full-text search with
+ * hostile text, the sync lock, and two processes appending to one task.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+#define DB_ID "1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6"
+#define DS_ID "2b3c4d5e-6f70-48a9-b0c1-d2e3f4a5b6c7"
+
+static char dir[64];
+static char db_path[128];
+static int64_t fake_now;
+
+static int64_t fake_clock(void)
+{
+	return fake_now;
+}
+
+static void set_time(const char *iso)
+{
+	assert_int_equal(time_parse_iso(iso, &fake_now), 0);
+}
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/nv-store-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(db_path, sizeof(db_path), "%s/sub/vault.db", dir);
+	time_set_clock(NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	time_set_clock(NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static struct store *open_store(void)
+{
+	struct store *s = NULL;
+	struct nv_err err;
+
+	nv_err_clear(&err);
+	if (store_open(db_path, 0, &s, &err))
+		fail_msg("store_open: %s", err.msg);
+	return s;
+}
+
+/* Runs SQL on the file directly, behind the store's back; returns the SQLite code. */
+static int raw_sql(const char *sql, char **errmsg)
+{
+	sqlite3 *db;
+	int rc;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	rc = sqlite3_exec(db, sql, NULL, NULL, errmsg);
+	sqlite3_close(db);
+	return rc;
+}
+
+static int64_t raw_count(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t n;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A Notion-style task for page number i. */
+static void notion_task(struct task *t, int i, const char *title)
+{
+	char page[40];
+
+	task_init(t);
+	snprintf(page, sizeof(page), "%08x000040008000%012x", i, i);
+	t->title = xstrdup(title);
+	t->status = xstrdup("open");
+	t->source = xstrdup("notion");
+	t->notion_database_id = xstrdup(DB_ID);
+	t->notion_data_source_id = xstrdup(DS_ID);
+	t->notion_page_id = xstrdup(page); /* undashed: the store normalises */
+	t->tags = json_pack("[ss]", "alpha", "beta");
+	t->metadata = json_pack("{s:i}", "n", i);
+}
+
+static const struct version_info sync_vi = { "notion-sync", "updated in Notion", 0 };
+
+static enum put_outcome put(struct store *s, struct task *t, const struct version_info *vi)
+{
+	enum put_outcome out;
+	struct nv_err err;
+
+	nv_err_clear(&err);
+	if (store_task_put(s, t, vi, &out, &err))
+		fail_msg("store_task_put: %s", err.msg);
+	return out;
+}
+
+static void test_open_creates_and_migrates(void **state)
+{
+	struct store *s = open_store();
+	struct nv_err err;
+	struct store *s2 = NULL;
+
+	store_close(s);
+	assert_int_equal(raw_count("PRAGMA user_version"), store_schema_version());
+	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name = 'task_versions'"), 1);
+	/* a second open of a current store changes nothing */
+	s = open_store();
+	store_close(s);
+	/* a missing store with STORE_NO_CREATE: not found, nothing created */
+	snprintf(db_path, sizeof(db_path), "%s/missing.db", dir);
+	nv_err_clear(&err);
+	assert_int_equal(store_open(db_path, STORE_NO_CREATE, &s2, &err), NV_ENOTFOUND);
+	assert_null(s2);
+	assert_non_null(strstr(err.msg, "missing.db"));
+	assert_int_equal(access(db_path, F_OK), -1);
+}
+
+static void test_empty_file_migrates(void **state)
+{
+	FILE *f;
+	struct store *s;
+
+	snprintf(db_path, sizeof(db_path), "%s/empty.db", dir);
+	f = fopen(db_path, "w");
+	assert_non_null(f);
+	fclose(f);
+	s = open_store();
+	store_close(s);
+	assert_int_equal(raw_count("PRAGMA user_version"), store_schema_version());
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	struct store *s = open_store();
+	struct nv_err err;
+	char want[64];
+
+	store_close(s);
+	assert_int_equal(raw_sql("PRAGMA user_version = 99", NULL), SQLITE_OK);
+	nv_err_clear(&err);
+	s = NULL;
+	assert_int_equal(store_open(db_path, 0, &s, &err), NV_ESCHEMA);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, "99"));
+	snprintf(want, sizeof(want), "up to %d", store_schema_version());
+	assert_non_null(strstr(err.msg, want));
+	/* and it was not touched */
+	assert_int_equal(raw_count("PRAGMA user_version"), 99);
+}
+
+static void test_put_get_history(void **state)
+{
+	struct store *s = open_store();
+	struct task t, got, again;
+	struct task_version *hist, v;
+	size_t n;
+	struct nv_err err;
+	char tid[64];
+
+	set_time("2026-01-10T10:00:00Z");
+	time_set_clock(fake_clock);
+	notion_task(&t, 1, "Write the store");
+	assert_int_equal(put(s, &t, &(struct version_info){ "notion-sync", "created", 0 }), PUT_CREATED);
+	assert_non_null(t.id);
+	assert_int_equal(t.version, 1);
+	assert_string_equal(t.notion_page_id, "00000001-0000-4000-8000-000000000001");
+	snprintf(tid, sizeof(tid), "%s", t.id);
+
+	/* the same content again writes nothing; Notion's edit time is refreshed */
+	notion_task(&again, 1, "Write the store");
+	again.notion_last_edited_time = xstrdup("2026-01-10T10:05:00.000Z");
+	fake_now += 1000;
+	assert_int_equal(put(s, &again, &sync_vi), PUT_UNCHANGED);
+	assert_string_equal(again.id, tid);
+	assert_int_equal(again.version, 1);
+	assert_string_equal(again.notion_last_edited_time, "2026-01-10T10:05:00.000Z");
+	assert_int_equal(raw_count("SELECT count(*) FROM task_versions"), 1);
+	task_release(&again);
+
+	/* a change appends version 2, found by Notion identity (no id given) */
+	notion_task(&again, 1, "Write the store, properly");
+	again.notion_last_edited_time = xstrdup("2026-01-10T10:06:00.000Z");
+	fake_now += 1000;
+	assert_int_equal(put(s, &again, &sync_vi), PUT_UPDATED);
+	assert_string_equal(again.id, tid);
+	assert_int_equal(again.version, 2);
+	task_release(&again);
+
+	/* get by own id, by page id with and without dashes, upper case */
+	nv_err_clear(&err);
+	assert_int_equal(store_task_get(s, tid, &got, &err), NV_OK);
+	assert_string_equal(got.title, "Write the store, properly");
+	assert_string_equal(got.notion_last_edited_time, "2026-01-10T10:06:00.000Z");
+	assert_int_equal(got.version, 2);
+	assert_int_equal(json_array_size(got.tags), 2);
+	task_release(&got);
+	assert_int_equal(store_task_get(s, "00000001000040008000000000000001", &got, &err), NV_OK);
+	assert_string_equal(got.id, tid);
+	task_release(&got);
+	assert_int_equal(store_task_get(s, "00000001-0000-4000-8000-000000000001", &got, &err), NV_OK);
+	task_release(&got);
+	assert_int_equal(store_task_get_by_page(s, DS_ID, "00000001000040008000000000000001", &got,
+						&err), NV_OK);
+	task_release(&got);
+	assert_int_equal(store_task_get(s, "no-such-task", &got, &err), NV_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "no-such-task"));
+	task_release(&got);
+
+	/* history oldest first, with hashes chained */
+	assert_int_equal(store_task_history(s, tid, &hist, &n, &err), NV_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(hist[0].num, 1);
+	assert_int_equal(hist[1].num, 2);
+	assert_string_equal(hist[0].change_reason, "created");
+	assert_string_equal(hist[1].snap.title, "Write the store, properly");
+	assert_string_equal(hist[0].snap.title, "Write the store");
+	assert_string_not_equal(hist[0].content_hash, hist[1].content_hash);
+	{
+		char chain[HASH_HEX_LEN + 1];
+		task_version_chain_hash(hist[0].chain_hash, &hist[1], chain);
+		assert_string_equal(chain, hist[1].chain_hash);
+	}
+	task_versions_free(hist, n);
+
+	assert_int_equal(store_task_version(s, tid, 1, &v, &err), NV_OK);
+	assert_string_equal(v.snap.title, "Write the store");
+	task_version_release(&v);
+	assert_int_equal(store_task_version(s, tid, 7, &v, &err), NV_ENOTFOUND);
+	task_version_release(&v);
+
+	/* a local edit, then the newest version by notion-sync is still v2 */
+	task_release(&t);
+	assert_int_equal(store_task_get(s, tid, &t, &err), NV_OK);
+	free(t.description);
+	t.description = xstrdup("local note");
+	assert_int_equal(put(s, &t, &(struct version_info){ "cli", "local edit", 0 }), PUT_UPDATED);
+	assert_int_equal(store_task_last_version_by(s, tid, "notion-sync", &v, &err), NV_OK);
+	assert_int_equal(v.num, 2);
+	task_version_release(&v);
+	assert_int_equal(store_task_last_version_by(s, tid, "mcp:", &v, &err), NV_ENOTFOUND);
+	task_version_release(&v);
+	task_release(&t);
+	store_close(s);
+}
+
+static void test_soft_delete_restore_and_counts(void **state)
+{
+	struct store *s = open_store();
+	struct task t;
+	struct nv_err err;
+	int64_t active, deleted;
+
+	for (int i = 0; i < 3; i++) {
+		notion_task(&t, i, "row");
+		put(s, &t, &sync_vi);
+		task_release(&t);
+	}
+	notion_task(&t, 1, "row");
+	t.active = 0;
+	assert_int_equal(put(s, &t, &(struct version_info){ "notion-sync", "deleted in Notion", 0 }),
+			 PUT_UPDATED);
+	assert_non_null(t.deleted_at);
+	assert_int_equal(t.version, 2);
+	task_release(&t);
+	nv_err_clear(&err);
+	assert_int_equal(store_count_tasks(s, "1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6", NULL, &active,
+					   &deleted, &err), NV_OK);
+	assert_int_equal(active, 2);
+	assert_int_equal(deleted, 1);
+	/* deleting again changes nothing */
+	notion_task(&t, 1, "row");
+	t.active = 0;
+	assert_int_equal(put(s, &t, &sync_vi), PUT_UNCHANGED);
+	task_release(&t);
+	/* restore is a version too */
+	notion_task(&t, 1, "row");
+	assert_int_equal(put(s, &t, &(struct version_info){ "notion-sync", "restored in Notion", 0 }),
+			 PUT_UPDATED);
+	assert_int_equal(t.version, 3);
+	assert_null(t.deleted_at);
+	task_release(&t);
+	assert_int_equal(store_count_tasks(s, NULL, DS_ID, &active, &deleted, &err), NV_OK);
+	assert_int_equal(active, 3);
+	assert_int_equal(deleted, 0);
+	store_close(s);
+}
+
+static void test_triggers_refuse_update_delete(void **state)
+{
+	struct store *s = open_store();
+	struct task t;
+	struct evidence e;
+	struct nv_err err;
+	char *msg = NULL;
+
+	notion_task(&t, 1, "immutable");
+	put(s, &t, &sync_vi);
+	task_release(&t);
+	evidence_init(&e);
+	e.status = xstrdup("success");
+	nv_err_clear(&err);
+	assert_int_equal(store_evidence_add(s, &e, &err), NV_OK);
+	evidence_release(&e);
+	store_close(s);
+
+	assert_int_equal(raw_sql("UPDATE task_versions SET title = 'x'", &msg), SQLITE_CONSTRAINT);
+	assert_non_null(strstr(msg, "append-only"));
+	sqlite3_free(msg);
+	assert_int_equal(raw_sql("DELETE FROM task_versions", &msg), SQLITE_CONSTRAINT);
+	sqlite3_free(msg);
+	assert_int_equal(raw_sql("UPDATE evidence SET status = 'failed'", &msg), SQLITE_CONSTRAINT);
+	assert_non_null(strstr(msg, "evidence is append-only"));
+	sqlite3_free(msg);
+	assert_int_equal(raw_sql("DELETE FROM evidence", &msg), SQLITE_CONSTRAINT);
+	sqlite3_free(msg);
+	assert_int_equal(raw_count("SELECT count(*) FROM task_versions WHERE title = 'immutable'"), 1);
+}
+
+static void test_verify_detects_tampering(void **state)
+{
+	struct store *s = open_store();
+	struct task t;
+	struct nv_err err;
+	json_t *report = NULL, *p;
+	char tid[64], sql[256];
+
+	for (int i = 0; i < 3; i++) {
+		notion_task(&t, 1, i == 0 ? "first" : i == 1 ? "second" : "third");
+		put(s, &t, &sync_vi);
+		snprintf(tid, sizeof(tid), "%s", t.id);
+		task_release(&t);
+	}
+	notion_task(&t, 2, "other");
+	put(s, &t, &sync_vi);
+	task_release(&t);
+	nv_err_clear(&err);
+	assert_int_equal(store_verify(s, &report, &err), NV_OK);
+	assert_true(json_is_true(json_object_get(report, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(report, "tasksChecked")), 2);
+	assert_int_equal(json_integer_value(json_object_get(report, "versionsChecked")), 4);
+	json_decref(report);
+	store_close(s);
+
+	/* behind nvault's back: drop the guard and rewrite version 2 */
+	snprintf(sql, sizeof(sql),
+		 "DROP TRIGGER task_versions_no_update;"
+		 "UPDATE task_versions SET title = 'forged' WHERE task_id = '%s' AND version = 2", tid);
+	assert_int_equal(raw_sql(sql, NULL), SQLITE_OK);
+
+	s = open_store();
+	nv_err_clear(&err);
+	assert_int_equal(store_verify(s, &report, &err), NV_ETAMPERED);
+	assert_false(json_is_true(json_object_get(report, "ok")));
+	assert_non_null(strstr(err.msg, "task_versions_no_update"));
+	p = json_object_get(report, "problems");
+	{
+		int found = 0;
+		size_t i;
+		json_t *item;
+		json_array_foreach(p, i, item) {
+			const char *task = json_string_value(json_object_get(item, "taskId"));
+			if (task && !strcmp(task, tid) &&
+			    json_integer_value(json_object_get(item, "version")) == 2)
+				found = 1;
+		}
+		assert_true(found);
+	}
+	json_decref(report);
+	store_close(s);
+
+	/* the first problem message names task and version when triggers are intact */
+	snprintf(sql, sizeof(sql), "%s",
+		 "CREATE TRIGGER task_versions_no_update BEFORE UPDATE ON task_versions BEGIN"
+		 " SELECT RAISE(ABORT, 'task_versions is append-only: UPDATE refused'); END;");
+	assert_int_equal(raw_sql(sql, NULL), SQLITE_OK);
+	s = open_store();
+	assert_int_equal(store_verify(s, &report, &err), NV_ETAMPERED);
+	assert_non_null(strstr(err.msg, tid));
+	assert_non_null(strstr(err.msg, "version 2"));
+	json_decref(report);
+	store_close(s);
+}
+
+struct collect {
+	char titles[16][64];
+	int n;
+	enum diff_kind kinds[16];
+	int64_t before[16];
+};
+
+static int collect_version(void *ud, const struct task_version *v)
+{
+	struct collect *c = ud;
+
+	snprintf(c->titles[c->n++], 64, "%s@%lld", v->snap.title, (long long)v->num);
+	return 0;
+}
+
+static int collect_diff(void *ud, const struct diff_entry *e)
+{
+	struct collect *c = ud;
+
+	c->kinds[c->n] = e->kind;
+	c->before[c->n] = e->before ? e->before->num : 0;
+	snprintf(c->titles[c->n++], 64, "%s@%lld", e->after->snap.title, (long long)e->after->num);
+	return 0;
+}
+
+static int has_title(const struct collect *c, const char *want)
+{
+	for (int i = 0; i < c->n; i++)
+		if (!strcmp(c->titles[i], want))
+			return i + 1;
+	return 0;
+}
+
+static void test_as_of_and_diff(void **state)
+{
+	struct store *s = open_store();
+	struct task a, b, c;
+	struct collect col;
+	struct nv_err err;
+	struct task_filter f;
+	int i;
+
+	time_set_clock(fake_clock);
+	set_time("2026-01-01T09:00:00Z");
+	notion_task(&a, 1, "A1");
+	put(s, &a, &sync_vi);
+	notion_task(&b, 2, "B1");
+	put(s, &b, &sync_vi);
+	set_time("2026-01-02T09:00:00Z");
+	free(a.title);
+	a.title = xstrdup("A2");
+	put(s, &a, &sync_vi);
+	notion_task(&c, 3, "C1");
+	put(s, &c, &sync_vi);
+	set_time("2026-01-03T09:00:00Z");
+	b.active = 0;
+	put(s, &b, &sync_vi);
+
+	memset(&f, 0, sizeof(f));
+	nv_err_clear(&err);
+	memset(&col, 0, sizeof(col));
+	assert_int_equal(store_task_as_of(s, "2026-01-01", &f, collect_version, &col, &err), NV_OK);
+	assert_int_equal(col.n, 0); /* midnight: before anything */
+	memset(&col, 0, sizeof(col));
+	assert_int_equal(store_task_as_of(s, "2026-01-01T12:00:00Z", &f, collect_version, &col, &err),
+			 NV_OK);
+	assert_int_equal(col.n, 2);
+	assert_true(has_title(&col, "A1@1") && has_title(&col, "B1@1"));
+	memset(&col, 0, sizeof(col));
+	assert_int_equal(store_task_as_of(s, "2026-01-02T12:00:00+00:00", &f, collect_version, &col,
+					  &err), NV_OK);
+	assert_int_equal(col.n, 3);
+	assert_true(has_title(&col, "A2@2") && has_title(&col, "C1@1"));
+	/* deleted at that time: hidden unless asked for */
+	memset(&col, 0, sizeof(col));
+	assert_int_equal(store_task_as_of(s, "2026-01-04", &f, collect_version, &col, &err), NV_OK);
+	assert_int_equal(col.n, 2);
+	assert_false(has_title(&col, "B1@2"));
+	f.include_deleted = 1;
+	memset(&col, 0, sizeof(col));
+	assert_int_equal(store_task_as_of(s, "2026-01-04", &f, collect_version, &col, &err), NV_OK);
+	assert_int_equal(col.n, 3);
+	assert_true(has_title(&col, "B1@2"));
+	f.include_deleted = 0;
+	assert_int_equal(store_task_as_of(s, "not a time", &f, collect_version, &col, &err), NV_EINVAL);
+	assert_non_null(strstr(err.msg, "not a time"));
+
+	/* diff (Jan 1 12:00, Jan 3 12:00]: A changed, C created, B deleted */
+	memset(&col, 0, sizeof(col));
+	assert_int_equal(store_diff(s, "2026-01-01T12:00:00Z", "2026-01-03T12:00:00Z", &f,
+				    collect_diff, &col, &err), NV_OK);
+	assert_int_equal(col.n, 3);
+	i = has_title(&col, "A2@2");
+	assert_true(i);
+	assert_int_equal(col.kinds[i - 1], DIFF_CHANGED);
+	assert_int_equal(col.before[i - 1], 1);
+	i = has_title(&col, "C1@1");
+	assert_true(i);
+	assert_int_equal(col.kinds[i - 1], DIFF_CREATED);
+	assert_int_equal(col.before[i - 1], 0);
+	i = has_title(&col, "B1@2");
+	assert_true(i);
+	assert_int_equal(col.kinds[i - 1], DIFF_DELETED);
+	/* until omitted = now; a window with nothing in it */
+	memset(&col, 0, sizeof(col));
+	assert_int_equal(store_diff(s, "2026-01-03T09:00:00Z", NULL, &f, collect_diff, &col, &err),
+			 NV_OK);
+	assert_int_equal(col.n, 0);
+	/* restore shows as restored */
+	set_time("2026-01-05T09:00:00Z");
+	b.active = 1;
+	put(s, &b, &sync_vi);
+	memset(&col, 0, sizeof(col));
+	assert_int_equal(store_diff(s, "2026-01-04", "2026-01-06", &f, collect_diff, &col, &err), NV_OK);
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.kinds[0], DIFF_RESTORED);
+	assert_string_equal(diff_kind_name(DIFF_RESTORED), "restored");
+	assert_int_equal(store_diff(s, "2026-01-06", "2026-01-04", &f, collect_diff, &col, &err),
+			 NV_EINVAL);
+	task_release(&a);
+	task_release(&b);
+	task_release(&c);
+	store_close(s);
+}
+
+static void test_list_pagination_filters_search(void **state)
+{
+	struct store *s = open_store();
+	struct task t;
+	struct task_list l;
+	struct task_filter f;
+	struct nv_err err;
+	char title[64];
+
+	assert_int_equal(store_begin(s, &err), NV_OK);
+	for (int i = 0; i < 25; i++) {
+		snprintf(title, sizeof(title), "Task %d %s", i, i % 5 == 0 ? "migrate database" : "plain");
+		notion_task(&t, i, title);
+		if (i % 2) {
+			free(t.status);
+			t.status = xstrdup("done");
+		}
+		if (i == 3)
+			t.description = xstrdup("needs a résumé of the incident");
+		if (i == 24)
+			t.active = 0;
+		put(s, &t, &sync_vi);
+		task_release(&t);
+	}
+	assert_int_equal(store_commit(s, &err), NV_OK);
+
+	memset(&f, 0, sizeof(f));
+	f.limit = 10;
+	nv_err_clear(&err);
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.n, 10);
+	assert_int_equal(l.total, 24);
+	assert_true(l.has_more);
+	assert_int_equal(l.next_offset, 10);
+	task_list_release(&l);
+	f.offset = 20;
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.n, 4);
+	assert_false(l.has_more);
+	task_list_release(&l);
+	f.offset = 0;
+	f.include_deleted = 1;
+	f.limit = 5000; /* capped, never silently: has_more stays honest */
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.total, 25);
+	assert_int_equal(l.n, 25);
+	task_list_release(&l);
+
+	memset(&f, 0, sizeof(f));
+	f.status = "done";
+	f.database_id = "1A2B3C4D5E6F47A8B9C0D1E2F3A4B5C6";
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.total, 12);
+	for (size_t i = 0; i < l.n; i++)
+		assert_string_equal(l.items[i].status, "done");
+	task_list_release(&l);
+
+	memset(&f, 0, sizeof(f));
+	f.search = "migrate";
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.total, 5); /* tasks 0, 5, 10, 15, 20 */
+	task_list_release(&l);
+	f.search = "resume incident"; /* diacritics folded, words ANDed */
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.total, 1);
+	assert_string_equal(l.items[0].title, "Task 3 plain");
+	task_list_release(&l);
+	f.search = "beta"; /* tags are indexed */
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.total, 24);
+	task_list_release(&l);
+	/* hostile text is searched for, never parsed as FTS syntax */
+	const char *hostile[] = { "foo\"bar OR", "\"", "AND", "NEAR(a b)", "*", "title:x", "(" };
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		f.search = hostile[i];
+		nv_err_clear(&err);
+		if (store_task_list(s, &f, &l, &err))
+			fail_msg("search '%s' failed: %s", hostile[i], err.msg);
+		assert_int_equal(l.total, 0);
+		task_list_release(&l);
+	}
+	/* FTS stays in step when the title changes */
+	notion_task(&t, 7, "renamed to zebra");
+	put(s, &t, &sync_vi);
+	task_release(&t);
+	f.search = "zebra";
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.total, 1);
+	task_list_release(&l);
+	f.search = "Task 7";
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.total, 0);
+	task_list_release(&l);
+	store_close(s);
+}
+
+static void test_transaction_rollback(void **state)
+{
+	struct store *s = open_store();
+	struct task t;
+	struct nv_err err;
+
+	nv_err_clear(&err);
+	assert_int_equal(store_begin(s, &err), NV_OK);
+	assert_int_equal(store_begin(s, &err), NV_EINVAL);
+	notion_task(&t, 1, "gone");
+	put(s, &t, &sync_vi);
+	task_release(&t);
+	store_rollback(s);
+	assert_int_equal(raw_count("SELECT count(*) FROM tasks"), 0);
+	/* close with an open transaction rolls back too */
+	assert_int_equal(store_begin(s, &err), NV_OK);
+	notion_task(&t, 1, "gone");
+	put(s, &t, &sync_vi);
+	task_release(&t);
+	store_close(s);
+	assert_int_equal(raw_count("SELECT count(*) FROM task_versions"), 0);
+}
+
+static int count_unseen(void *ud, const struct task *t)
+{
+	(*(int *)ud)++;
+	return 0;
+}
+
+static void test_scan_marks(void **state)
+{
+	struct store *s = open_store();
+	struct task t;
+	struct nv_err err;
+	int64_t count;
+	int calls = 0;
+	const char *seen[] = { "00000001-0000-4000-8000-000000000001",
+			       "00000002000040008000000000000002", "ffffffff000040008000000000000009" };
+
+	for (int i = 1; i <= 4; i++) {
+		notion_task(&t, i, "row");
+		put(s, &t, &sync_vi);
+		task_release(&t);
+	}
+	nv_err_clear(&err);
+	assert_int_equal(store_scan_mark_seen(s, DS_ID, 1, seen, 3, &err), NV_OK);
+	assert_int_equal(store_scan_unseen(s, DS_ID, 1, count_unseen, &calls, &count, &err), NV_OK);
+	assert_int_equal(count, 2);
+	assert_int_equal(calls, 2);
+	assert_int_equal(store_scan_unseen(s, DS_ID, 2, NULL, NULL, &count, &err), NV_OK);
+	assert_int_equal(count, 4);
+	store_close(s);
+}
+
+static void test_records(void **state)
+{
+	struct store *s = open_store();
+	struct evidence e, *list;
+	struct sync_state st, got, *states;
+	struct sched_state sc;
+	struct nv_err err;
+	struct task t;
+	json_t *conflicts;
+	size_t n;
+
+	nv_err_clear(&err);
+	for (int i = 0; i < 3; i++) {
+		evidence_init(&e);
+		e.type = xstrdup("import");
+		e.source = xstrdup("notion");
+		e.source_id = xstrdup(i == 2 ? "ffffffffffffffffffffffffffffffff" : DB_ID);
+		e.trigger = xstrdup("manual");
+		e.status = xstrdup(i ? "success" : "failed");
+		e.metadata = json_pack("{s:i s:[s]}", "syncedCount", i, "errors", "x");
+		assert_int_equal(store_evidence_add(s, &e, &err), NV_OK);
+		assert_non_null(e.id);
+		evidence_release(&e);
+	}
+	assert_int_equal(store_evidence_list(s, NULL, 0, &list, &n, &err), NV_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(list[0].source_id, "ffffffff-ffff-ffff-ffff-ffffffffffff");
+	assert_int_equal(json_integer_value(json_object_get(list[2].metadata, "syncedCount")), 0);
+	{
+		json_t *j = evidence_to_json(&list[1]);
+		assert_string_equal(json_string_value(json_object_get(j, "status")), "success");
+		json_decref(j);
+	}
+	evidence_free_array(list, n);
+	assert_int_equal(store_evidence_list(s, "1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6", 1, &list, &n, &err),
+			 NV_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].status, "success");
+	evidence_free_array(list, n);
+
+	sync_state_init(&st);
+	assert_int_equal(store_sync_state_get(s, DS_ID, &got, &err), NV_ENOTFOUND);
+	sync_state_release(&got);
+	st.data_source_id = xstrdup("2b3c4d5e6f7048a9b0c1d2e3f4a5b6c7");
+	st.database_id = xstrdup(DB_ID);
+	st.watermark = xstrdup("2026-01-01T00:00:00.000Z");
+	st.scan_epoch = 4;
+	st.extra = json_pack("{s:b}", "x", 1);
+	assert_int_equal(store_sync_state_put(s, &st, &err), NV_OK);
+	free(st.watermark);
+	st.watermark = xstrdup("2026-02-01T00:00:00.000Z");
+	assert_int_equal(store_sync_state_put(s, &st, &err), NV_OK);
+	assert_int_equal(store_sync_state_get(s, DS_ID, &got, &err), NV_OK);
+	assert_string_equal(got.watermark, "2026-02-01T00:00:00.000Z");
+	assert_int_equal(got.scan_epoch, 4);
+	assert_null(got.resume_after);
+	assert_true(json_is_true(json_object_get(got.extra, "x")));
+	sync_state_release(&got);
+	sync_state_release(&st);
+	assert_int_equal(store_sync_state_list(s, &states, &n, &err), NV_OK);
+	assert_int_equal(n, 1);
+	sync_states_free(states, n);
+
+	notion_task(&t, 1, "conflicted");
+	put(s, &t, &sync_vi);
+	assert_int_equal(store_conflict_add(s, t.id, "lv", t.current_version_id, &err), NV_OK);
+	assert_int_equal(store_conflict_list(s, t.id, &conflicts, &err), NV_OK);
+	assert_int_equal(json_array_size(conflicts), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(conflicts, 0), "localVersionId")),
+			    "lv");
+	json_decref(conflicts);
+	assert_int_equal(store_conflict_list(s, NULL, &conflicts, &err), NV_OK);
+	assert_int_equal(json_array_size(conflicts), 1);
+	json_decref(conflicts);
+	task_release(&t);
+
+	assert_int_equal(store_sched_state_get(s, &sc, &err), NV_OK);
+	assert_null(sc.schedule);
+	assert_int_equal(sc.running, 0);
+	sc.enabled = 1;
+	sc.running = 1;
+	sc.pid = 1234;
+	sc.schedule = xstrdup("0 5 * * *");
+	sc.next_run = xstrdup("2026-01-02T05:00:00.000Z");
+	assert_int_equal(store_sched_state_put(s, &sc, &err), NV_OK);
+	sched_state_release(&sc);
+	assert_int_equal(store_sched_state_get(s, &sc, &err), NV_OK);
+	assert_int_equal(sc.pid, 1234);
+	assert_string_equal(sc.schedule, "0 5 * * *");
+	assert_non_null(sc.updated_at);
+	sched_state_release(&sc);
+	store_close(s);
+}
+
+static void test_lock(void **state)
+{
+	struct store *s = open_store(), *s2 = open_store();
+	struct store_lock *l1 = NULL, *l2 = NULL;
+	struct nv_err err;
+	pid_t pid;
+	int status;
+
+	nv_err_clear(&err);
+	assert_int_equal(store_lock(s, &l1, &err), NV_OK);
+	assert_int_equal(store_lock(s2, &l2, &err), NV_ELOCKED);
+	assert_null(l2);
+	assert_non_null(strstr(err.msg, "already running"));
+	/* another process sees it held too */
+	pid = fork();
+	if (pid == 0) {
+		struct store *c = open_store();
+		struct store_lock *l = NULL;
+		int rc = store_lock(c, &l, NULL);
+		store_unlock(l);
+		store_close(c);
+		_exit(rc == NV_ELOCKED ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	store_unlock(l1);
+	assert_int_equal(store_lock(s2, &l2, &err), NV_OK);
+	store_unlock(l2);
+	store_close(s);
+	store_close(s2);
+}
+
+#define WRITERS 2
+#define EDITS 40
+
+/* Two processes append versions to one task; numbers stay dense and unique. */
+static void test_concurrent_writers(void **state)
+{
+	struct store *s = open_store();
+	struct task t;
+	pid_t pids[WRITERS];
+	char tid[64];
+	struct task_version *hist;
+	size_t n;
+	struct nv_err err;
+	json_t *report;
+
+	notion_task(&t, 1, "contended");
+	put(s, &t, &sync_vi);
+	snprintf(tid, sizeof(tid), "%s", t.id);
+	task_release(&t);
+	store_close(s);
+
+	for (int w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		assert_true(pids[w] >= 0);
+		if (pids[w] == 0) {
+			struct store *c = NULL;
+			int bad = 0;
+			if (store_open(db_path, 0, &c, NULL))
+				_exit(2);
+			for (int i = 0; i < EDITS && !bad; i++) {
+				struct task u;
+				struct nv_err e;
+				char title[64];
+				enum put_outcome out;
+				task_init(&u);
+				u.id = xstrdup(tid);
+				snprintf(title, sizeof(title), "writer %d edit %d", w, i);
+				u.title = xstrdup(title);
+				u.source = xstrdup("local");
+				nv_err_clear(&e);
+				if (store_task_put(c, &u, &(struct version_info){ "cli", "local edit", 0 },
+						   &out, &e) || out != PUT_UPDATED) {
+					fprintf(stderr, "writer %d: %s\n", w, e.msg);
+					bad = 1;
+				}
+				task_release(&u);
+			}
+			store_close(c);
+			_exit(bad);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status;
+		assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	s = open_store();
+	nv_err_clear(&err);
+	assert_int_equal(store_task_history(s, tid, &hist, &n, &err), NV_OK);
+	assert_int_equal(n, 1 + WRITERS * EDITS);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(hist[i].num, (int64_t)i + 1);
+	task_versions_free(hist, n);
+	assert_int_equal(store_verify(s, &report, &err), NV_OK);
+	json_decref(report);
+	store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_creates_and_migrates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_file_migrates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_get_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_soft_delete_restore_and_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_triggers_refuse_update_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_detects_tampering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_as_of_and_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_pagination_filters_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
