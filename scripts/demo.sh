@@ -84,8 +84,13 @@ run "$nvault" sync
 say "History of the edited row: both versions, oldest first"
 run "$nvault" task history "$edited"
 
+versions=$("$nvault" --json task history "$edited" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+echo "The edited row now has $versions versions."
+
 say "The trashed row is kept, marked deleted"
 run "$nvault" task get "$trashed"
+deleted=$("$nvault" --json task get "$trashed" | python3 -c 'import json,sys; t=json.load(sys.stdin); t=t.get("task", t); print("yes" if not t["active"] and t["deletedAt"] else "no")')
+echo "The trashed row is deleted in the store: $deleted (its history is kept)."
 
 say "What changed since before the second sync"
 run "$nvault" diff --since "$since"
