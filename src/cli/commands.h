@@ -9,7 +9,10 @@
 
 int cmd_config(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_mcp(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_sync(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_databases(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_task(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_diff(struct cli_ctx *ctx, int argc, char **argv);

@@ -229,22 +229,30 @@ static const char *show(struct buf *scratch, const char *s)
 /* ---- secrets ---- */
 
 /*
- * A Notion integration token: "ntn_" or "secret_" followed by a long run of
- * letters and digits. Such a string is never accepted or echoed anywhere.
+ * Whether s contains a Notion integration token: "ntn_" or "secret_"
+ * followed by at least 16 letters and digits (real tokens have about 43),
+ * anywhere, even glued to other text ("Bearer ntn_...", "abcntn_...").
+ * Such a string is never accepted or echoed; a false alarm only costs a
+ * rename, a miss could print a token.
  */
 static int looks_like_token(const char *s)
 {
-	size_t n = 0;
+	for (const char *p = s; *p; p++) {
+		size_t n = 0;
+		const char *q;
 
-	if (!strncmp(s, "ntn_", 4))
-		s += 4;
-	else if (!strncmp(s, "secret_", 7))
-		s += 7;
-	else
-		return 0;
-	for (; *s && isalnum((unsigned char)*s); s++)
-		n++;
-	return n >= 16 && !*s;
+		if (!strncmp(p, "ntn_", 4))
+			q = p + 4;
+		else if (!strncmp(p, "secret_", 7))
+			q = p + 7;
+		else
+			continue;
+		while (isalnum((unsigned char)q[n]))
+			n++;
+		if (n >= 16)
+			return 1;
+	}
+	return 0;
 }
 
 /*

@@ -18,12 +18,12 @@
 enum breaker_state { BREAKER_CLOSED = 0, BREAKER_OPEN, BREAKER_HALF_OPEN };
 
 struct breaker {
-	int threshold;        /* consecutive failures that open the breaker */
-	int64_t cooldown_ms;  /* time open before a probe is allowed */
+	int threshold;	     /* consecutive failures that open the breaker */
+	int64_t cooldown_ms; /* time open before a probe is allowed */
 	enum breaker_state state;
-	int failures;         /* consecutive failures so far */
-	int64_t opened_ms;    /* when it last opened */
-	int probe_out;        /* half-open: the probe has been let through */
+	int failures;	   /* consecutive failures so far */
+	int64_t opened_ms; /* when it last opened */
+	int probe_out;	   /* half-open: the probe has been let through */
 };
 
 /* A closed breaker; threshold < 1 → default, cooldown_ms < 0 → default. */

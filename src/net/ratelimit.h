@@ -18,9 +18,9 @@
 #include <stdint.h>
 
 struct ratelimit {
-	double rate;     /* tokens per second; <= 0 means unlimited */
-	double burst;    /* bucket capacity (>= 1) */
-	double tokens;   /* current level; negative while requests are queued */
+	double rate;	 /* tokens per second; <= 0 means unlimited */
+	double burst;	 /* bucket capacity (>= 1) */
+	double tokens;	 /* current level; negative while requests are queued */
 	int64_t last_ms; /* clock value of the last refill */
 };
 

@@ -13,8 +13,7 @@ static const struct {
 	int status;
 	int honours_retry_after;
 } retryable_statuses[] = {
-	{ 409, 0 }, { 429, 1 }, { 500, 0 }, { 502, 0 },
-	{ 503, 0 }, { 504, 0 }, { 529, 1 },
+	{409, 0}, {429, 1}, {500, 0}, {502, 0}, {503, 0}, {504, 0}, {529, 1},
 };
 
 #define N_RETRYABLE (sizeof(retryable_statuses) / sizeof(retryable_statuses[0]))
@@ -117,8 +116,8 @@ static int parse_seconds(const char *s, int64_t *delay_ms)
 	return 0;
 }
 
-static const char *const month_names[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+static const char *const month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 /* Reads a three-letter month name; returns 0..11 or -1. */
 static int read_month(const char **p)

@@ -40,18 +40,18 @@ enum retry_net {
 };
 
 struct retry_policy {
-	int max_retries;            /* retries after the first attempt */
-	int64_t base_ms;            /* first backoff step */
-	int64_t max_backoff_ms;     /* cap on one backoff delay */
+	int max_retries;	    /* retries after the first attempt */
+	int64_t base_ms;	    /* first backoff step */
+	int64_t max_backoff_ms;	    /* cap on one backoff delay */
 	int64_t max_retry_after_ms; /* longest Retry-After honoured */
 };
 
 struct retry_attempt {
-	int http_status;         /* 0 when net != RETRY_NET_NONE */
+	int http_status; /* 0 when net != RETRY_NET_NONE */
 	enum retry_net net;
-	int attempt;             /* retries already made for this request (0 first) */
+	int attempt;		 /* retries already made for this request (0 first) */
 	const char *retry_after; /* header value, or NULL */
-	int64_t now_ms;          /* wall clock (ms since epoch) for HTTP-dates */
+	int64_t now_ms;		 /* wall clock (ms since epoch) for HTTP-dates */
 };
 
 /* Returns a uniformly random number in [0, 1). */

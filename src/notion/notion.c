@@ -35,16 +35,16 @@
 #define DEFAULT_PAGE_SIZE 100
 #define MAX_PAGE_SIZE 100
 #define RESPONSE_MAX ((size_t)64 << 20) /* one answer; a 100-row page is far smaller */
-#define SNIPPET_MAX 160                 /* bytes of a bad body quoted in a message */
-#define SLEEP_SLICE_MS 50               /* how often waits look at *stop */
+#define SNIPPET_MAX 160			/* bytes of a bad body quoted in a message */
+#define SLEEP_SLICE_MS 50		/* how often waits look at *stop */
 #define HEADER_VALUE_MAX 128
 
 struct notion_client {
 	CURL *curl;
-	char *base_url;                  /* no trailing slash */
-	char *token;                     /* wiped on free */
+	char *base_url; /* no trailing slash */
+	char *token;	/* wiped on free */
 	char *version;
-	struct curl_slist *headers;      /* auth, version, accept (holds the token) */
+	struct curl_slist *headers;	 /* auth, version, accept (holds the token) */
 	struct curl_slist *body_headers; /* the same plus Content-Type */
 	volatile int *stop;
 	struct ratelimit limiter;
@@ -167,8 +167,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 }
 
 /* Copies a header's value (trimmed) into out if the line is `name: value`. */
-static void grab_header(const char *line, size_t len, const char *name, char *out,
-			size_t out_size)
+static void grab_header(const char *line, size_t len, const char *name, char *out, size_t out_size)
 {
 	size_t nlen = strlen(name), vlen;
 	const char *v;
@@ -321,8 +320,9 @@ int notion_client_new(const struct notion_client_opts *opts, struct notion_clien
 		return nv_err_set(err, NV_ECONFIG, "no Notion API token (set NOTION_API_KEY)");
 	for (const char *p = opts->token; *p; p++)
 		if ((unsigned char)*p < 0x21 || *p == 0x7f)
-			return nv_err_set(err, NV_ECONFIG,
-					  "the Notion API token contains spaces or control characters");
+			return nv_err_set(
+				err, NV_ECONFIG,
+				"the Notion API token contains spaces or control characters");
 	if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
 		return nv_err_set(err, NV_ECONFIG,
 				  "Notion API base URL '%s' must start with https:// or http://",
@@ -371,8 +371,9 @@ int notion_client_new(const struct notion_client_opts *opts, struct notion_clien
 		notion_client_free(c);
 		return nv_err_set(err, NV_ERR, "libcurl could not build the request headers");
 	}
-	rc = setup_handle(c, opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
-							  : DEFAULT_CONNECT_TIMEOUT_MS,
+	rc = setup_handle(c,
+			  opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
+						       : DEFAULT_CONNECT_TIMEOUT_MS,
 			  opts->request_timeout_ms > 0 ? opts->request_timeout_ms
 						       : DEFAULT_REQUEST_TIMEOUT_MS);
 	if (rc != CURLE_OK) {
@@ -416,17 +417,17 @@ static const struct {
 	CURLcode code;
 	enum retry_net net;
 } curl_failures[] = {
-	{ CURLE_OPERATION_TIMEDOUT, RETRY_NET_TIMEOUT },
-	{ CURLE_COULDNT_RESOLVE_HOST, RETRY_NET_CONNECT },
-	{ CURLE_COULDNT_RESOLVE_PROXY, RETRY_NET_CONNECT },
-	{ CURLE_COULDNT_CONNECT, RETRY_NET_CONNECT },
-	{ CURLE_SEND_ERROR, RETRY_NET_RESET },
-	{ CURLE_RECV_ERROR, RETRY_NET_RESET },
-	{ CURLE_GOT_NOTHING, RETRY_NET_RESET },
-	{ CURLE_HTTP2, RETRY_NET_RESET },
-	{ CURLE_HTTP2_STREAM, RETRY_NET_RESET },
-	{ CURLE_PARTIAL_FILE, RETRY_NET_TRUNCATED },
-	{ CURLE_BAD_CONTENT_ENCODING, RETRY_NET_TRUNCATED },
+	{CURLE_OPERATION_TIMEDOUT, RETRY_NET_TIMEOUT},
+	{CURLE_COULDNT_RESOLVE_HOST, RETRY_NET_CONNECT},
+	{CURLE_COULDNT_RESOLVE_PROXY, RETRY_NET_CONNECT},
+	{CURLE_COULDNT_CONNECT, RETRY_NET_CONNECT},
+	{CURLE_SEND_ERROR, RETRY_NET_RESET},
+	{CURLE_RECV_ERROR, RETRY_NET_RESET},
+	{CURLE_GOT_NOTHING, RETRY_NET_RESET},
+	{CURLE_HTTP2, RETRY_NET_RESET},
+	{CURLE_HTTP2_STREAM, RETRY_NET_RESET},
+	{CURLE_PARTIAL_FILE, RETRY_NET_TRUNCATED},
+	{CURLE_BAD_CONTENT_ENCODING, RETRY_NET_TRUNCATED},
 };
 
 static enum retry_net classify_curl(CURLcode code)
@@ -439,11 +440,11 @@ static enum retry_net classify_curl(CURLcode code)
 
 /* The outcome of one attempt. */
 struct attempt {
-	int status;        /* HTTP status, 0 if no answer */
+	int status; /* HTTP status, 0 if no answer */
 	enum retry_net net;
-	int interrupted;   /* aborted because *stop was set */
-	json_t *json;      /* a 2xx answer's object (new reference) */
-	struct buf msg;    /* the failure, when json is NULL */
+	int interrupted; /* aborted because *stop was set */
+	json_t *json;	 /* a 2xx answer's object (new reference) */
+	struct buf msg;	 /* the failure, when json is NULL */
 };
 
 /*
@@ -460,8 +461,8 @@ static void describe_http_error(struct notion_client *c, struct buf *msg, int st
 		code = json_string_value(json_object_get(j, "code"));
 		text = json_string_value(json_object_get(j, "message"));
 		rid = json_string_value(json_object_get(j, "request_id"));
-		reason = json_string_value(json_object_get(
-			json_object_get(j, "additional_data"), "rate_limit_reason"));
+		reason = json_string_value(json_object_get(json_object_get(j, "additional_data"),
+							   "rate_limit_reason"));
 	}
 	buf_addf(msg, "HTTP %d", status);
 	if (code || text) {
@@ -502,8 +503,7 @@ static void describe_http_error(struct notion_client *c, struct buf *msg, int st
  * Sends one request and classifies what came back into *a (whose msg the
  * caller releases). url is the full URL, body NULL for a GET.
  */
-static void perform(struct notion_client *c, const char *url, const char *body,
-		    struct attempt *a)
+static void perform(struct notion_client *c, const char *url, const char *body, struct attempt *a)
 {
 	CURLcode rc;
 	long status = 0;
@@ -592,7 +592,7 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 	*out = NULL;
 	buf_addf(&url, "%s%s", c->base_url, path);
 	for (int attempt = 0;; attempt++) {
-		struct attempt a = { .msg = BUF_INIT };
+		struct attempt a = {.msg = BUF_INIT};
 		struct retry_attempt ra;
 		int64_t now = time_mono_ms(), wait, delay;
 		int failed, rate_limited;
@@ -646,17 +646,23 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 			c->stats.rate_limited++;
 		snprintf(c->last_error, sizeof(c->last_error), "%s", a.msg.data ? a.msg.data : "");
 
-		ra = (struct retry_attempt){ .http_status = a.status,
-					     .net = a.net,
-					     .attempt = attempt,
-					     .retry_after = c->retry_after[0] ? c->retry_after : NULL,
-					     .now_ms = time_now_ms() };
+		ra = (struct retry_attempt){.http_status = a.status,
+					    .net = a.net,
+					    .attempt = attempt,
+					    .retry_after =
+						    c->retry_after[0] ? c->retry_after : NULL,
+					    .now_ms = time_now_ms()};
 		if (retry_decide(&c->retry, &ra, client_rand, c, &delay)) {
 			buf_release(&a.msg);
 			c->stats.retries++;
 			if (rate_limited)
 				c->stats.rate_limit_wait_ms += delay;
-			if (client_sleep(c, delay)) {
+			/*
+			 * Clock reads are whole milliseconds; 2 ms more make sure the
+			 * real wait is never shorter than a Retry-After asked for, even
+			 * measured by the server's own truncated clock.
+			 */
+			if (client_sleep(c, delay + 2)) {
 				ret = nv_err_set(err, NV_EINTERRUPTED, "%s %s: interrupted", method,
 						 path);
 				break;
@@ -731,8 +737,8 @@ int notion_retrieve_database(struct notion_client *c, const char *database_id, j
 	return ret;
 }
 
-int notion_retrieve_data_source(struct notion_client *c, const char *data_source_id,
-				json_t **out, struct nv_err *err)
+int notion_retrieve_data_source(struct notion_client *c, const char *data_source_id, json_t **out,
+				struct nv_err *err)
 {
 	char id[ID_DASHED_LEN + 1];
 	struct buf path = BUF_INIT;
@@ -807,8 +813,8 @@ static int idset_add(struct idset *s, const char *id)
 	char **slot;
 
 	if ((s->n + 1) * 2 > s->cap) {
-		struct idset bigger = { xcalloc(s->cap ? s->cap * 2 : 64, sizeof(char *)),
-					s->cap ? s->cap * 2 : 64, s->n };
+		struct idset bigger = {xcalloc(s->cap ? s->cap * 2 : 64, sizeof(char *)),
+				       s->cap ? s->cap * 2 : 64, s->n};
 		for (size_t i = 0; i < s->cap; i++)
 			if (s->slots[i])
 				*idset_slot(&bigger, s->slots[i]) = s->slots[i];
@@ -829,20 +835,19 @@ static const char *const sort_timestamps[] = {
 };
 
 struct query_run {
-	const char *ts;          /* "last_edited_time" or "created_time" */
+	const char *ts;			      /* "last_edited_time" or "created_time" */
 	char window_start[TIME_ISO_MAX + 64]; /* on_or_after of this window, "" = none */
 	int64_t window_start_ms;
-	int has_window_start;    /* window_start parsed as a time */
-	int64_t window_rows;     /* rows received in this window */
-	int64_t last_ms;         /* sort timestamp of the newest delivered row */
+	int has_window_start; /* window_start parsed as a time */
+	int64_t window_rows;  /* rows received in this window */
+	int64_t last_ms;      /* sort timestamp of the newest delivered row */
 	int has_last;
-	struct idset boundary;   /* ids delivered with sort timestamp == last_ms */
+	struct idset boundary; /* ids delivered with sort timestamp == last_ms */
 	int windows;
 };
 
 /* Builds the JSON body of one query request; returns a new string. */
-static char *query_body(const struct notion_query *q, const struct query_run *r,
-			const char *cursor)
+static char *query_body(const struct notion_query *q, const struct query_run *r, const char *cursor)
 {
 	json_t *body = json_object(), *sort = json_object(), *filter, *cond;
 	char *text;
@@ -922,8 +927,9 @@ static int next_window(struct query_run *r, const struct notion_query *q, struct
 				  q->id, r->ts);
 	if (r->has_window_start && r->last_ms <= r->window_start_ms)
 		return nv_err_set(err, NV_ERR,
-				  "Notion query on %s: more than %lld rows share %s %s, more than "
-				  "Notion returns for one query; they cannot all be read",
+				  "Notion query on %s hit the per-query result cap with all %lld "
+				  "rows of the window sharing %s %s: too many rows share one "
+				  "timestamp, the rows after them cannot be reached",
 				  q->id, (long long)r->window_rows, r->ts,
 				  time_format_iso(r->last_ms, iso));
 	time_format_iso(r->last_ms, iso);
@@ -935,8 +941,8 @@ static int next_window(struct query_run *r, const struct notion_query *q, struct
 	return NV_OK;
 }
 
-int notion_query(struct notion_client *c, const struct notion_query *q, notion_rows_cb cb,
-		 void *ud, struct nv_err *err)
+int notion_query(struct notion_client *c, const struct notion_query *q, notion_rows_cb cb, void *ud,
+		 struct nv_err *err)
 {
 	char id[ID_DASHED_LEN + 1];
 	struct buf path = BUF_INIT;
@@ -986,8 +992,8 @@ int notion_query(struct notion_client *c, const struct notion_query *q, notion_r
 		rows = json_object_get(resp, "results");
 		if (!json_is_array(rows)) {
 			json_decref(resp);
-			ret = nv_err_set(err, NV_ERR, "Notion query on %s: answer has no results list",
-					 id);
+			ret = nv_err_set(err, NV_ERR,
+					 "Notion query on %s: answer has no results list", id);
 			goto out;
 		}
 		r.window_rows += (int64_t)json_array_size(rows);
@@ -1021,7 +1027,8 @@ int notion_query(struct notion_client *c, const struct notion_query *q, notion_r
 		if (!next || !*next || (cursor && strcmp(cursor, next) == 0)) {
 			json_decref(resp);
 			ret = nv_err_set(err, NV_ERR,
-					 "Notion query on %s: has_more without a new next_cursor", id);
+					 "Notion query on %s: has_more without a new next_cursor",
+					 id);
 			goto out;
 		}
 		free(cursor);
@@ -1038,8 +1045,8 @@ out:
 
 /* ---- the paged property endpoint ---------------------------------------- */
 
-int notion_retrieve_property(struct notion_client *c, const char *page_id,
-			     const char *property_id, json_t **out, struct nv_err *err)
+int notion_retrieve_property(struct notion_client *c, const char *page_id, const char *property_id,
+			     json_t **out, struct nv_err *err)
 {
 	char id[ID_DASHED_LEN + 1];
 	struct buf base = BUF_INIT, path = BUF_INIT;
@@ -1080,9 +1087,10 @@ int notion_retrieve_property(struct notion_client *c, const char *page_id,
 		if (!object || strcmp(object, "list") != 0) {
 			if (results) {
 				json_decref(resp);
-				ret = nv_err_set(err, NV_ERR,
-						 "property %s of page %s: a later page is not a list",
-						 property_id, id);
+				ret = nv_err_set(
+					err, NV_ERR,
+					"property %s of page %s: a later page is not a list",
+					property_id, id);
 				goto out;
 			}
 			*out = resp; /* a simple property: one item */
@@ -1091,7 +1099,8 @@ int notion_retrieve_property(struct notion_client *c, const char *page_id,
 		items = json_object_get(resp, "results");
 		if (!json_is_array(items)) {
 			json_decref(resp);
-			ret = nv_err_set(err, NV_ERR, "property %s of page %s: list without results",
+			ret = nv_err_set(err, NV_ERR,
+					 "property %s of page %s: list without results",
 					 property_id, id);
 			goto out;
 		}
@@ -1107,9 +1116,10 @@ int notion_retrieve_property(struct notion_client *c, const char *page_id,
 		}
 		if (!next || !*next || (cursor && strcmp(cursor, next) == 0)) {
 			json_decref(resp);
-			ret = nv_err_set(err, NV_ERR,
-					 "property %s of page %s: has_more without a new next_cursor",
-					 property_id, id);
+			ret = nv_err_set(
+				err, NV_ERR,
+				"property %s of page %s: has_more without a new next_cursor",
+				property_id, id);
 			goto out;
 		}
 		free(cursor);

@@ -75,7 +75,9 @@ struct notion_query {
 /*
  * Called once per result page with that page's rows (a borrowed array of
  * page objects). Return 0 to continue; any other value stops the query and
- * is returned by notion_query().
+ * is returned by notion_query(). Pages without a row not already delivered
+ * (an empty result, or a new window's first page holding only boundary
+ * rows) are not passed on.
  */
 typedef int (*notion_rows_cb)(void *ud, json_t *rows, struct nv_err *err);
 

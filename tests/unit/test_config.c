@@ -294,6 +294,23 @@ static void test_secrets_never_echoed(void **state)
 	assert_null(strstr(err.msg, "abcdefghijklmnop"));
 	assert_null(strstr(err.msg, "0123456789abcdefghij"));
 
+	/* inside longer text */
+	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'projectScopeId': "
+			      "'Bearer " TOKEN "'}]}", &cfg, &err), NV_ECONFIG);
+	assert_non_null(strstr(err.msg, "t.json: databases[0].projectScopeId: this value looks like "
+					"a Notion API token"));
+	assert_null(strstr(err.msg, "abcdefghijklmnop"));
+	/* glued to other text (found by fuzz_config): still a token, still not echoed */
+	assert_int_equal(load("{'databases': [{'notionDatabaseId': '1a2b3c4d5e6f47a8b9c" TOKEN "'}]}",
+			      &cfg, &err), NV_ECONFIG);
+	assert_non_null(strstr(err.msg, "t.json: databases[0].notionDatabaseId: this value looks "
+					"like a Notion API token"));
+	assert_null(strstr(err.msg, "abcdefghijklmnop"));
+	/* words that merely start alike are fine */
+	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'name': "
+			      "'secret_santa and ntn_short'}]}", &cfg, &err), NV_OK);
+	config_free(cfg);
+
 	/* as a key: the key itself is hidden in the path */
 	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': {'"
 			      TOKEN "': 'title'}}]}", &cfg, &err), NV_ECONFIG);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# bench_sync.sh: wall time and peak RSS of nvault sync against the fake
+# Notion server with rate limiting off: a first sync of 10,000 and of
+# 100,000 rows, then a no-change re-sync of each (requests made, versions
+# written). Prints a Markdown table and one JSON line per figure.
+#
+#   bench/bench_sync.sh [BUILD_DIR] [ROWS...]     (default: build, 10000 100000)
+#
+# Needs /usr/bin/time (Debian package `time`), sqlite3 and python3.
+set -eu
+BUILD=${1:-build}
+shift || true
+ROWS=("$@")
+[ ${#ROWS[@]} -eq 0 ] && ROWS=(10000 100000)
+NVAULT=$(cd "$BUILD" && pwd)/nvault
+FAKE=$(cd "$BUILD" && pwd)/fake-notion
+[ -x /usr/bin/time ] || { echo "bench_sync: /usr/bin/time missing (apt-get install time)" >&2; exit 2; }
+[ -x "$NVAULT" ] && [ -x "$FAKE" ] || { echo "bench_sync: build $BUILD first" >&2; exit 2; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/nvault-bench.XXXXXX")
+FAKE_PID=""
+cleanup() { [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+export NVAULT_RATE_LIMIT=0 NOTION_API_KEY=ntn_bench_token
+export AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH=$T/config.json
+cat >"$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH" <<'JSON'
+{"databases": [{"notionDatabaseId": "1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6", "name": "Engineering tasks",
+  "projectScopeId": "bench", "fieldMappings": {"Name": "title", "Notes": "description",
+  "Status": "status", "Due": "dueDate", "Tags": "tags"}}]}
+JSON
+
+# measure LABEL ROWS: one timed sync; prints a table row and a JSON line
+measure() {
+  local label=$1 rows=$2 v0 v1 wall rss req
+  v0=$(sqlite3 "$NVAULT_DB" "select count(*) from task_versions" 2>/dev/null || echo 0)
+  /usr/bin/time -v -o "$T/time.txt" "$NVAULT" sync >/dev/null 2>"$T/sync.err" ||
+    { echo "bench_sync: sync failed:" >&2; cat "$T/sync.err" >&2; exit 1; }
+  v1=$(sqlite3 "$NVAULT_DB" "select count(*) from task_versions")
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$T/time.txt")
+  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$T/time.txt")
+  req=$(sqlite3 "$NVAULT_DB" "select json_extract(metadata, '\$.requests') from evidence order by seq desc limit 1")
+  printf '| %-22s | %7s | %8.2f s | %8.0f rows/s | %6s MB | %6s | %8s |\n' "$label" "$rows" "$wall" \
+    "$(awk "BEGIN {print $rows / ($wall > 0 ? $wall : 0.001)}")" "$rss" "$req" "$((v1 - v0))"
+  printf '{"figure":"%s","rows":%s,"wall_s":%s,"peak_rss_mb":%s,"requests":%s,"versions_written":%s}\n' \
+    "$label" "$rows" "$wall" "$rss" "$req" "$((v1 - v0))" >>"$T/results.jsonl"
+}
+
+echo "| figure                 |    rows |     wall |       throughput | peak RSS | requests | versions |"
+echo "|------------------------|---------|----------|------------------|----------|----------|----------|"
+for n in "${ROWS[@]}"; do
+  rm -f "$T/port"
+  "$FAKE" --port 0 --port-file "$T/port" --rows "$n" --seed 1 >"$T/fake.log" 2>&1 &
+  FAKE_PID=$!
+  for _ in $(seq 1 600); do [ -s "$T/port" ] && break; sleep 0.05; done
+  [ -s "$T/port" ] || { echo "bench_sync: fake-notion did not start" >&2; cat "$T/fake.log" >&2; exit 1; }
+  export NOTION_API_BASE_URL=http://127.0.0.1:$(cat "$T/port")
+  export NVAULT_DB=$T/vault-$n.db
+  measure "first sync" "$n"
+  measure "no-change re-sync" "$n"
+  kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=""
+  rm -f "$T"/vault-"$n".db*
+done
+echo
+cat "$T/results.jsonl"

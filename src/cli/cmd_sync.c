@@ -1,0 +1,245 @@
+/*
+ * cmd_sync.c: `nvault sync [--database ID] [--full] [--dry-run]
+ * [--allow-mass-delete]`: runs the sync engine once (trigger "manual") and
+ * prints a per-database summary. Progress goes to stderr only when stderr
+ * is a terminal. SIGINT/SIGTERM stop the run after the current transaction
+ * (a second signal kills it at once); the run is recorded as interrupted.
+ *
+ * A dry run opens the store read-only; when there is no store yet it reads
+ * an empty temporary one, so that nothing at all is written.
+ */
+#include "cli/commands.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "sync/sync.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+static volatile int stop_flag;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void install_stop_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND; /* a second signal ends the process */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+struct progress_state {
+	int shown;
+};
+
+static void show_progress(void *ud, const struct sync_progress *p)
+{
+	struct progress_state *ps = ud;
+
+	fprintf(stderr, "\r\033[K%s: %s, %lld rows, %lld requests, %lld rate-limit waits",
+		p->database_id, p->phase, (long long)p->rows, (long long)p->requests,
+		(long long)p->rate_limit_waits);
+	fflush(stderr);
+	ps->shown = 1;
+}
+
+/* Removes the dry run's temporary store directory and everything in it. */
+static void remove_temp_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct buf path = BUF_INIT;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		buf_addf(&path, "%s/%s", dir, de->d_name);
+		unlink(path.data);
+		buf_release(&path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/*
+ * Opens the store for a dry run: read-only, or an empty temporary store
+ * when none exists yet (*tmpdir set, to be removed by the caller).
+ */
+static int open_dry_run_store(struct cli_ctx *ctx, struct store **s, char **tmpdir)
+{
+	const struct settings *st;
+	struct nv_err err;
+	struct buf path = BUF_INIT;
+	char tmpl[] = "/tmp/nvault-dry-run.XXXXXX";
+	int rc;
+
+	*tmpdir = NULL;
+	if ((rc = cli_settings(ctx, &st)))
+		return rc;
+	nv_err_clear(&err);
+	rc = store_open(st->db_path, STORE_READONLY | STORE_NO_CREATE, s, &err);
+	if (rc != NV_ENOTFOUND)
+		return rc ? cli_error(ctx, &err) : 0;
+	if (!mkdtemp(tmpl)) {
+		nv_err_set(&err, NV_EIO, "cannot create a temporary directory for the dry run");
+		return cli_error(ctx, &err);
+	}
+	*tmpdir = xstrdup(tmpl);
+	buf_addf(&path, "%s/empty.db", tmpl);
+	nv_err_clear(&err);
+	rc = store_open(path.data, 0, s, &err);
+	buf_release(&path);
+	if (rc)
+		return cli_error(ctx, &err);
+	if (ctx->verbosity >= 0)
+		fprintf(stderr, "nvault: no store at %s yet: the dry run compares with an empty one\n",
+			st->db_path);
+	return 0;
+}
+
+static void print_messages(const struct sync_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct sync_db_result *d = &rep->dbs[i];
+		json_t *v;
+		size_t j;
+
+		json_array_foreach(d->errors, j, v)
+			fprintf(stderr, "nvault: %s: error: %s\n", d->name, json_string_value(v));
+		json_array_foreach(d->warnings, j, v)
+			fprintf(stderr, "nvault: %s: warning: %s\n", d->name, json_string_value(v));
+	}
+}
+
+static void print_summary(const struct sync_report *rep)
+{
+	static const char *const headers[] = { "DATABASE", "STATUS", "SYNCED", "CREATED", "UPDATED",
+					       "UNCHANGED", "DELETED", "RESTORED", "CONFLICTS" };
+	struct table t;
+
+	table_init(&t, 9, headers);
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct sync_db_result *d = &rep->dbs[i];
+		char n[7][24];
+		const int64_t v[7] = { d->synced, d->created, d->updated, d->unchanged,
+				       d->deleted, d->restored, d->conflicts };
+		const char *cells[9];
+
+		cells[0] = d->name;
+		cells[1] = d->status;
+		for (int k = 0; k < 7; k++) {
+			snprintf(n[k], sizeof(n[k]), "%lld", (long long)v[k]);
+			cells[k + 2] = n[k];
+		}
+		table_add(&t, cells);
+	}
+	if (rep->dry_run)
+		printf("Dry run: nothing was written; the counts say what a sync would do.\n");
+	table_print(&t, stdout);
+	table_release(&t);
+}
+
+int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *database = NULL;
+	int full = 0, dry_run = 0, allow_mass_delete = 0;
+	const struct cli_opt opts[] = {
+		{ .name = "database", .type = CLI_STRING, .value = &database, .arg = "ID",
+		  .help = "sync only this configured database" },
+		{ .name = "full", .type = CLI_FLAG, .value = &full,
+		  .help = "re-read every row, ignoring the watermark (still writes only changes)" },
+		{ .name = "dry-run", .type = CLI_FLAG, .value = &dry_run,
+		  .help = "read Notion and report what would change; write nothing" },
+		{ .name = "allow-mass-delete", .type = CLI_FLAG, .value = &allow_mass_delete,
+		  .help = "delete even when more than half of a database's tasks vanished" },
+		{ .name = NULL },
+	};
+	const struct settings *st;
+	struct config *cfg = NULL;
+	struct store *s = NULL;
+	char *tmpdir = NULL;
+	struct progress_state ps = { 0 };
+	struct sync_opts so;
+	struct sync_report rep;
+	struct nv_err err;
+	int rc;
+
+	if (cli_parse(ctx, argc, argv, opts,
+		      "nvault sync [--database ID] [--full] [--dry-run] [--allow-mass-delete]",
+		      "Back up the enabled databases of the config (or one) from Notion now.\n"
+		      "Reads rows edited since the last sync (with a 2-minute lookback), checks\n"
+		      "every page id to find deletions, writes a version only for real changes,\n"
+		      "and records one evidence entry per database. Needs NOTION_API_KEY.\n"
+		      "Exit codes: 0 all databases synced, 1 any failed or was interrupted,\n"
+		      "2 usage or configuration error, 3 another sync is running.", 0, 0))
+		return ctx->exit_code;
+	if ((rc = cli_settings(ctx, &st)))
+		return rc;
+	if ((rc = cli_load_config(ctx, &cfg)))
+		return rc;
+	rc = dry_run ? open_dry_run_store(ctx, &s, &tmpdir) : cli_open_store(ctx, 0, &s);
+	if (rc)
+		goto out;
+
+	memset(&so, 0, sizeof(so));
+	so.database_id = database;
+	so.full = full;
+	so.dry_run = dry_run;
+	so.allow_mass_delete = allow_mass_delete;
+	so.trigger = "manual";
+	so.stop = &stop_flag;
+	if (isatty(STDERR_FILENO) && ctx->verbosity >= 0) {
+		so.progress = show_progress;
+		so.progress_ud = &ps;
+	}
+	install_stop_handlers();
+	nv_err_clear(&err);
+	rc = sync_execute(s, cfg, st, &so, &rep, &err);
+	if (ps.shown)
+		fputs("\r\033[K", stderr);
+	if (rc == NV_ELOCKED || rc == NV_ECONFIG || (rc && !rep.n)) {
+		rc = cli_error(ctx, &err);
+		sync_report_release(&rep);
+		goto out;
+	}
+	if (ctx->json) {
+		json_t *doc = sync_report_to_json(&rep);
+		if (rc)
+			json_object_set_new(doc, "error", json_pack("{s:s s:s}", "code", nv_status_name(err.code),
+								   "message", err.msg));
+		cli_print_json(doc);
+		json_decref(doc);
+	} else {
+		print_summary(&rep);
+	}
+	print_messages(&rep);
+	if (rc)
+		fprintf(stderr, "nvault: error: %s\n", err.msg);
+	else if (!rep.n && ctx->verbosity >= 0)
+		fprintf(stderr, "nvault: no database is enabled in %s\n", cfg->path);
+	rc = nv_exit_code(rc);
+	sync_report_release(&rep);
+out:
+	store_close(s);
+	if (tmpdir)
+		remove_temp_dir(tmpdir);
+	free(tmpdir);
+	config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,409 @@
+/*
+ * tools.c: the MCP tool table and everything generic about tools/list and
+ * tools/call: input schemas generated from each tool's parameter table,
+ * argument validation (unknown parameters, wrong types, out-of-range
+ * numbers, missing required ones: each message names the parameter), the
+ * action dispatch, and the result envelope (structuredContent plus a text
+ * rendering, or isError with the message).
+ */
+#include "mcp/mcp_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/xalloc.h"
+
+const struct mcp_tool mcp_tools[] = {
+	{
+		.name = "memory_task",
+		.title = "Task memory",
+		.description =
+			"Read and write nvault's versioned task memory (tasks backed up from Notion "
+			"and tasks created by agents). Every change is a new immutable version. "
+			"Actions: add (title required), update (id + fields; null clears a field), "
+			"get (id), list (filters scopeId, status, databaseId, includeInactive, "
+			"limit, offset), history (id: all versions, oldest first), get_version "
+			"(id, versionNum), delete (id: soft delete, recorded as a version), search "
+			"(query: full text over title, description and tags), as_of (time: every "
+			"task as it was then), diff (since, optional until: what was created, "
+			"changed, deleted or restored). id may be the task id or its Notion page "
+			"id. Times are ISO 8601.",
+		.params = memory_task_params,
+		.actions = memory_task_actions,
+		.read_only = 0,
+	},
+	{
+		.name = "notion_sync",
+		.title = "Notion sync",
+		.description =
+			"Back up the configured Notion databases into the task memory. Actions: "
+			"sync (optional databaseId, fullSync to re-read every row, dryRun to report "
+			"without writing; sends progress notifications when the request carries a "
+			"progressToken and stops when cancelled), status (last runs, watermarks, "
+			"scheduler), list_databases (configured databases with task counts). "
+			"success is false whenever any database failed. Only one sync runs at a "
+			"time per store.",
+		.params = notion_sync_params,
+		.actions = notion_sync_actions,
+		.read_only = 0,
+	},
+	{ .name = NULL },
+};
+
+/* The JSON Schema of one parameter (new reference). */
+static json_t *param_schema(const struct mcp_param *p)
+{
+	json_t *s = json_object();
+
+	switch (p->type) {
+	case P_STRING:
+		json_object_set_new(s, "type", json_string("string"));
+		break;
+	case P_STRING_NULL:
+		json_object_set_new(s, "type", json_pack("[ss]", "string", "null"));
+		break;
+	case P_INTEGER:
+		json_object_set_new(s, "type", json_string("integer"));
+		json_object_set_new(s, "minimum", json_integer(p->min));
+		json_object_set_new(s, "maximum", json_integer(p->max));
+		break;
+	case P_BOOLEAN:
+		json_object_set_new(s, "type", json_string("boolean"));
+		break;
+	case P_TAGS:
+		json_object_set_new(s, "type", json_pack("[ss]", "array", "null"));
+		json_object_set_new(s, "items", json_pack("{s:s}", "type", "string"));
+		break;
+	case P_OBJECT_NULL:
+		json_object_set_new(s, "type", json_pack("[ss]", "object", "null"));
+		break;
+	}
+	if (p->choices) {
+		json_t *e = json_array();
+		for (const char *const *c = p->choices; *c; c++)
+			json_array_append_new(e, json_string(*c));
+		if (p->type == P_STRING_NULL)
+			json_array_append_new(e, json_null());
+		json_object_set_new(s, "enum", e);
+	}
+	json_object_set_new(s, "description", json_string(p->description));
+	return s;
+}
+
+static json_t *input_schema(const struct mcp_tool *t)
+{
+	json_t *props = json_object();
+
+	for (const struct mcp_param *p = t->params; p->name; p++)
+		json_object_set_new(props, p->name, param_schema(p));
+	return json_pack("{s:s, s:o, s:[s], s:b}", "type", "object", "properties", props,
+			 "required", "action", "additionalProperties", 0);
+}
+
+/*
+ * The output schema: deliberately open (one object per action, all with
+ * "action"), because each action returns a different shape; the fields
+ * named here are documented in docs/mcp.md.
+ */
+static json_t *output_schema(const struct mcp_tool *t)
+{
+	json_t *props = json_pack("{s:{s:s}}", "action", "type", "string");
+
+	if (!strcmp(t->name, "memory_task")) {
+		json_object_set_new(props, "task", json_pack("{s:s}", "type", "object"));
+		json_object_set_new(props, "tasks", json_pack("{s:s}", "type", "array"));
+		json_object_set_new(props, "versions", json_pack("{s:s}", "type", "array"));
+		json_object_set_new(props, "version", json_pack("{s:s}", "type", "object"));
+		json_object_set_new(props, "changes", json_pack("{s:s}", "type", "array"));
+		json_object_set_new(props, "outcome", json_pack("{s:s, s:[sss]}", "type", "string",
+								"enum", "created", "updated", "unchanged"));
+		json_object_set_new(props, "total", json_pack("{s:s}", "type", "integer"));
+		json_object_set_new(props, "hasMore", json_pack("{s:s}", "type", "boolean"));
+	} else {
+		json_object_set_new(props, "success", json_pack("{s:s}", "type", "boolean"));
+		json_object_set_new(props, "dryRun", json_pack("{s:s}", "type", "boolean"));
+		json_object_set_new(props, "databases", json_pack("{s:s}", "type", "array"));
+		json_object_set_new(props, "syncRunning", json_pack("{s:s}", "type", "boolean"));
+	}
+	return json_pack("{s:s, s:o, s:[s]}", "type", "object", "properties", props, "required",
+			 "action");
+}
+
+json_t *mcp_tools_list(void)
+{
+	json_t *tools = json_array();
+
+	for (const struct mcp_tool *t = mcp_tools; t->name; t++)
+		json_array_append_new(
+			tools, json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:s, s:b, s:b, s:b}}",
+					 "name", t->name, "title", t->title, "description",
+					 t->description, "inputSchema", input_schema(t),
+					 "outputSchema", output_schema(t), "annotations", "title",
+					 t->title, "readOnlyHint", t->read_only, "destructiveHint", 0,
+					 "openWorldHint", !strcmp(t->name, "notion_sync")));
+	return json_pack("{s:o}", "tools", tools);
+}
+
+json_t *mcp_tool_result(json_t *structured, const char *text, int is_error)
+{
+	json_t *r = json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text", text,
+			      "isError", is_error);
+
+	if (structured)
+		json_object_set_new(r, "structuredContent", structured);
+	return r;
+}
+
+/* ---- arguments ------------------------------------------------------------- */
+
+json_t *arg_get(const struct mcp_call *c, const char *name)
+{
+	return c->args ? json_object_get(c->args, name) : NULL;
+}
+
+int arg_has(const struct mcp_call *c, const char *name)
+{
+	return arg_get(c, name) != NULL;
+}
+
+const char *arg_str(const struct mcp_call *c, const char *name)
+{
+	return json_string_value(arg_get(c, name));
+}
+
+int64_t arg_int(const struct mcp_call *c, const char *name, int64_t dflt)
+{
+	json_t *v = arg_get(c, name);
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}
+
+int arg_bool(const struct mcp_call *c, const char *name, int dflt)
+{
+	json_t *v = arg_get(c, name);
+	return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+static const char *json_type_name(const json_t *v)
+{
+	static const char *const names[] = {
+		[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
+		[JSON_INTEGER] = "an integer", [JSON_REAL] = "a number", [JSON_TRUE] = "a boolean",
+		[JSON_FALSE] = "a boolean", [JSON_NULL] = "null",
+	};
+	return names[json_typeof(v)];
+}
+
+static void list_names(struct buf *b, const struct mcp_param *params)
+{
+	for (const struct mcp_param *p = params; p->name; p++)
+		buf_addf(b, "%s%s", p == params ? "" : ", ", p->name);
+}
+
+static void list_choices(struct buf *b, const char *const *choices)
+{
+	for (const char *const *c = choices; *c; c++)
+		buf_addf(b, "%s%s", c == choices ? "" : ", ", *c);
+}
+
+/* Checks one argument against its parameter; 0 or NV_EINVAL with err naming it. */
+static int check_param(const struct mcp_param *p, json_t *v, struct nv_err *err)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	json_t *item;
+	int ok;
+
+	switch (p->type) {
+	case P_STRING:
+		ok = json_is_string(v);
+		break;
+	case P_STRING_NULL:
+		ok = json_is_string(v) || json_is_null(v);
+		break;
+	case P_INTEGER:
+		if (!json_is_integer(v))
+			return nv_err_set(err, NV_EINVAL, "parameter '%s' must be an integer, not %s",
+					  p->name, json_type_name(v));
+		if (json_integer_value(v) < p->min || json_integer_value(v) > p->max)
+			return nv_err_set(err, NV_EINVAL,
+					  "parameter '%s' must be between %" PRId64 " and %" PRId64
+					  " (got %" JSON_INTEGER_FORMAT ")",
+					  p->name, p->min, p->max, json_integer_value(v));
+		return 0;
+	case P_BOOLEAN:
+		ok = json_is_boolean(v);
+		break;
+	case P_TAGS:
+		if (json_is_null(v))
+			return 0;
+		if (!json_is_array(v))
+			return nv_err_set(err, NV_EINVAL,
+					  "parameter '%s' must be an array of strings, not %s",
+					  p->name, json_type_name(v));
+		json_array_foreach(v, i, item)
+			if (!json_is_string(item))
+				return nv_err_set(err, NV_EINVAL,
+						  "parameter '%s' must be an array of strings: "
+						  "item %zu is %s",
+						  p->name, i, json_type_name(item));
+		return 0;
+	case P_OBJECT_NULL:
+		ok = json_is_object(v) || json_is_null(v);
+		break;
+	default:
+		ok = 0;
+	}
+	if (!ok) {
+		static const char *const wanted[] = {
+			[P_STRING] = "a string", [P_STRING_NULL] = "a string or null",
+			[P_INTEGER] = "an integer", [P_BOOLEAN] = "a boolean (true or false)",
+			[P_TAGS] = "an array of strings", [P_OBJECT_NULL] = "an object or null",
+		};
+		return nv_err_set(err, NV_EINVAL, "parameter '%s' must be %s, not %s", p->name,
+				  wanted[p->type], json_type_name(v));
+	}
+	if (p->choices && json_is_string(v)) {
+		for (const char *const *c = p->choices; *c; c++)
+			if (!strcmp(*c, json_string_value(v)))
+				return 0;
+		list_choices(&b, p->choices);
+		nv_err_set(err, NV_EINVAL, "parameter '%s': unknown value '%.100s' (expected one of: %s)",
+			   p->name, json_string_value(v), b.data);
+		buf_release(&b);
+		return NV_EINVAL;
+	}
+	return 0;
+}
+
+static const struct mcp_param *find_param(const struct mcp_tool *t, const char *name)
+{
+	for (const struct mcp_param *p = t->params; p->name; p++)
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+/* Validates c->args for c->tool and finds the action; 0 or NV_EINVAL with err set. */
+static int validate_args(struct mcp_call *c, const struct mcp_action **action, struct nv_err *err)
+{
+	const char *key;
+	json_t *v;
+	struct buf b = BUF_INIT;
+
+	json_object_foreach(c->args, key, v) {
+		const struct mcp_param *p = find_param(c->tool, key);
+		if (!p) {
+			list_names(&b, c->tool->params);
+			nv_err_set(err, NV_EINVAL, "unknown parameter '%.100s' for %s (valid: %s)", key,
+				   c->tool->name, b.data);
+			buf_release(&b);
+			return NV_EINVAL;
+		}
+		if (check_param(p, v, err))
+			return NV_EINVAL;
+	}
+	c->action = arg_str(c, "action");
+	if (!c->action)
+		return nv_err_set(err, NV_EINVAL, "parameter 'action' is required");
+	for (*action = c->tool->actions; (*action)->name; (*action)++)
+		if (!strcmp((*action)->name, c->action))
+			break;
+	if (!(*action)->name) /* choices already checked, so this is a table bug */
+		return nv_err_set(err, NV_EINVAL, "parameter 'action': unknown action '%s'", c->action);
+	for (const char *const *r = (*action)->required; r && *r; r++) {
+		json_t *val = arg_get(c, *r);
+		if (!val || json_is_null(val) || (json_is_string(val) && !*json_string_value(val)))
+			return nv_err_set(err, NV_EINVAL, "action '%s' needs parameter '%s'", c->action,
+					  *r);
+	}
+	return 0;
+}
+
+/* The "mcp:<agent>" author of versions written by this call. */
+static int set_author(struct mcp_call *c, struct nv_err *err)
+{
+	const char *agent = arg_str(c, "agentId");
+
+	if (!agent || !*agent)
+		agent = "agent";
+	if (strlen(agent) > 100)
+		return nv_err_set(err, NV_EINVAL, "parameter 'agentId' is longer than 100 characters");
+	for (const char *p = agent; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return nv_err_set(err, NV_EINVAL,
+					  "parameter 'agentId' must not contain control characters");
+	snprintf(c->created_by, sizeof(c->created_by), "mcp:%s", agent);
+	return 0;
+}
+
+int mcp_tools_call(struct mcp_server *m, const struct jsonrpc_request *req,
+		   struct jsonrpc_reply *reply)
+{
+	struct mcp_call c;
+	struct nv_err err;
+	const struct mcp_action *action = NULL;
+	json_t *name = json_object_get(req->params, "name");
+	json_t *args = json_object_get(req->params, "arguments");
+	json_t *empty = NULL;
+	int rc;
+
+	if (!json_is_object(req->params))
+		return jsonrpc_reply_error(reply, JSONRPC_INVALID_PARAMS,
+					   "Invalid params: tools/call needs an object");
+	if (!json_is_string(name))
+		return jsonrpc_reply_error(reply, JSONRPC_INVALID_PARAMS,
+					   "Invalid params: 'name' (the tool) must be a string");
+	if (args && !json_is_object(args) && !json_is_null(args))
+		return jsonrpc_reply_error(reply, JSONRPC_INVALID_PARAMS,
+					   "Invalid params: 'arguments' must be an object");
+	memset(&c, 0, sizeof(c));
+	for (c.tool = mcp_tools; c.tool->name; c.tool++)
+		if (!strcmp(c.tool->name, json_string_value(name)))
+			break;
+	if (!c.tool->name)
+		return jsonrpc_reply_error(reply, JSONRPC_INVALID_PARAMS,
+					   "Unknown tool: %.200s (tools: memory_task, notion_sync)",
+					   json_string_value(name));
+	if (!json_is_object(args))
+		args = empty = json_object();
+	c.m = m;
+	c.req = req;
+	c.args = args;
+	c.action = json_string_value(json_object_get(args, "action")); /* for messages */
+	nv_err_clear(&err);
+	rc = validate_args(&c, &action, &err);
+	if (!rc)
+		rc = set_author(&c, &err);
+	if (!rc)
+		rc = action->run(&c, &err);
+	if (c.deferred) {
+		json_decref(empty);
+		buf_release(&c.text);
+		return JSONRPC_DEFERRED;
+	}
+	if (rc) {
+		struct buf b = BUF_INIT;
+		buf_addf(&b, "%s %s failed: %s", c.tool->name, c.action ? c.action : "call",
+			 err.msg[0] ? err.msg : nv_status_name(rc));
+		log_debug("mcp: %s", b.data);
+		json_decref(c.result);
+		reply->result = mcp_tool_result(NULL, b.data, 1);
+		buf_release(&b);
+	} else {
+		char *dump;
+		if (!c.result)
+			c.result = json_object();
+		json_object_set_new(c.result, "action", json_string(c.action));
+		dump = json_dumps(c.result, JSON_INDENT(2) | JSON_SORT_KEYS);
+		if (c.text.len)
+			buf_adds(&c.text, "\n\n");
+		buf_adds(&c.text, dump ? dump : "{}");
+		free(dump);
+		reply->result = mcp_tool_result(c.result, c.text.data, 0);
+	}
+	buf_release(&c.text);
+	json_decref(empty);
+	return JSONRPC_ANSWER;
+}

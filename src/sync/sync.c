@@ -1,0 +1,572 @@
+/*
+ * sync.c: a sync run over the configured databases (SPEC §4): the lock, the
+ * data sources of each database, interrupted runs left behind by a killed
+ * process, and one evidence record per database per run. The per-source
+ * work lives in sync_source.c, the per-row work in sync_row.c.
+ *
+ * A run in progress is recorded in each data source's sync state (run_id)
+ * from its start until the database's evidence is written, in the same
+ * transaction that clears it. A run_id still present when the next run
+ * takes the lock therefore belongs to a process that died (kill -9, power
+ * loss); that run gets an "interrupted" evidence record of its own.
+ */
+#include "sync/sync.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapper/mapper.h"
+#include "sync/sync_internal.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+/* A data source of a database, with its schema (one reference owned). */
+struct ds_entry {
+	char id[ID_DASHED_LEN + 1];
+	json_t *properties;
+};
+
+static void ds_entries_free(struct ds_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_decref(e[i].properties);
+	free(e);
+}
+
+static void db_result_init(struct sync_db_result *res, const struct db_config *db)
+{
+	memset(res, 0, sizeof(*res));
+	res->database_id = xstrdup(db->database_id);
+	res->name = xstrdup(db->name ? db->name : db->database_id);
+	res->status = xstrdup("success");
+	res->errors = json_array();
+	res->warnings = json_array();
+}
+
+static void db_result_set_status(struct sync_db_result *res, const char *status)
+{
+	free(res->status);
+	res->status = xstrdup(status);
+}
+
+/* The "properties" object of a schema response, or NULL. */
+static json_t *schema_properties(json_t *obj)
+{
+	json_t *p = json_object_get(obj, "properties");
+
+	return json_is_object(p) ? json_incref(p) : NULL;
+}
+
+/*
+ * Lists the data sources of db with their schemas. 2022-06-28: the database
+ * is its own data source. 2025-09-03: the configured dataSourceId, else
+ * every data source the database lists. *out is owned by the caller.
+ */
+static int resolve_sources(struct sync_run_ctx *ctx, const struct db_config *db, int legacy,
+			   struct ds_entry **out, size_t *n, struct nv_err *err)
+{
+	json_t *dbobj = NULL, *src;
+	struct ds_entry *e = NULL;
+	size_t cap = 0, count = 0, i;
+	int rc = NV_OK;
+
+	*out = NULL;
+	*n = 0;
+	if (legacy || !db->data_source_id) {
+		if ((rc = notion_retrieve_database(ctx->c, db->database_id, &dbobj, err)))
+			return nv_err_prefix(err, "could not read database %s from Notion", db->database_id);
+	}
+	if (legacy) {
+		e = xcalloc(1, sizeof(*e));
+		memcpy(e[0].id, db->database_id, ID_DASHED_LEN + 1);
+		if (!(e[0].properties = schema_properties(dbobj))) {
+			rc = nv_err_set(err, NV_EHTTP, "database %s: Notion returned no property schema",
+					db->database_id);
+			goto out;
+		}
+		count = 1;
+		goto out;
+	}
+	if (db->data_source_id) {
+		e = xcalloc(1, sizeof(*e));
+		memcpy(e[0].id, db->data_source_id, ID_DASHED_LEN + 1);
+		count = 1;
+	} else {
+		json_t *list = json_object_get(dbobj, "data_sources");
+		json_array_foreach(list, i, src) {
+			char id[ID_DASHED_LEN + 1];
+			if (id_normalize(json_string_value(json_object_get(src, "id")), id))
+				continue;
+			e = xgrow(e, &cap, count + 1, sizeof(*e));
+			memset(&e[count], 0, sizeof(*e));
+			memcpy(e[count++].id, id, sizeof(id));
+		}
+		if (!count) {
+			rc = nv_err_set(err, NV_EHTTP, "database %s: Notion lists no data sources for it",
+					db->database_id);
+			goto out;
+		}
+	}
+	for (i = 0; i < count; i++) {
+		json_t *dsobj = NULL;
+		if ((rc = notion_retrieve_data_source(ctx->c, e[i].id, &dsobj, err))) {
+			nv_err_prefix(err, "could not read data source %s of database %s from Notion",
+				      e[i].id, db->database_id);
+			goto out;
+		}
+		e[i].properties = schema_properties(dsobj);
+		json_decref(dsobj);
+		if (!e[i].properties) {
+			rc = nv_err_set(err, NV_EHTTP, "data source %s: Notion returned no property schema",
+					e[i].id);
+			goto out;
+		}
+	}
+out:
+	json_decref(dbobj);
+	if (rc) {
+		ds_entries_free(e, count);
+		return rc;
+	}
+	*out = e;
+	*n = count;
+	return NV_OK;
+}
+
+static int same_id(const char *a, const char *b)
+{
+	char x[33], y[33];
+
+	return a && b && !id_compact(a, x) && !id_compact(b, y) && !strcmp(x, y);
+}
+
+/*
+ * Records, for each run of db that a dead process left behind in the sync
+ * state, an "interrupted" evidence record, and clears it. One transaction.
+ */
+static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
+			   struct sync_db_result *res, struct nv_err *err)
+{
+	struct sync_state *states = NULL;
+	size_t n = 0;
+	json_t *done = json_array();
+	char now[TIME_ISO_MAX];
+	int rc, began = 0;
+
+	if ((rc = store_sync_state_list(ctx->s, &states, &n, err)))
+		goto out;
+	time_format_iso(time_now_ms(), now);
+	for (size_t i = 0; i < n; i++) {
+		struct sync_state *st = &states[i];
+		int seen = 0;
+		json_t *v;
+		size_t j;
+
+		if (!st->run_id || !same_id(st->database_id, db->database_id) ||
+		    !strcmp(st->run_id, ctx->run_id))
+			continue;
+		if (!began) {
+			if ((rc = store_begin(ctx->s, err)))
+				goto out;
+			began = 1;
+		}
+		json_array_foreach(done, j, v)
+			seen |= !strcmp(json_string_value(v), st->run_id);
+		if (!seen) {
+			struct evidence e;
+			struct buf msg = BUF_INIT;
+
+			buf_addf(&msg, "the run %s started %s ended without finishing (the process was "
+				 "killed or the machine stopped); the next run found it and carried on "
+				 "from its last committed page", st->run_id,
+				 st->run_started_at ? st->run_started_at : "at an unknown time");
+			evidence_init(&e);
+			e.type = xstrdup("import");
+			e.source = xstrdup("notion");
+			e.source_id = xstrdup(db->database_id);
+			e.scope = xstrdup(db->scope);
+			e.trigger = xstrdup(st->run_trigger ? st->run_trigger : "manual");
+			e.started_at = xstrdup(st->run_started_at ? st->run_started_at : now);
+			e.finished_at = xstrdup(now);
+			e.status = xstrdup("interrupted");
+			e.metadata = json_pack("{s:s s:[s] s:[] s:s s:o s:b}", "runId", st->run_id,
+					       "errors", msg.data, "warnings", "detectedByRun",
+					       ctx->run_id, "watermarkAfter",
+					       st->watermark ? json_string(st->watermark) : json_null(),
+					       "detectedLater", 1);
+			rc = store_evidence_add(ctx->s, &e, err);
+			evidence_release(&e);
+			sync_note(res->warnings, "%s", msg.data);
+			buf_release(&msg);
+			if (rc)
+				goto out;
+			json_array_append_new(done, json_string(st->run_id));
+		}
+		free(st->run_id);
+		st->run_id = NULL;
+		if ((rc = store_sync_state_put(ctx->s, st, err)))
+			goto out;
+	}
+	if (began) {
+		rc = store_commit(ctx->s, err);
+		began = 0;
+	}
+out:
+	if (began)
+		store_rollback(ctx->s);
+	sync_states_free(states, n);
+	json_decref(done);
+	return rc;
+}
+
+/* Loads (or starts) the state of a data source and marks this run in it. */
+static int start_source(struct source_run *r, const struct db_config *db, struct nv_err *err)
+{
+	struct sync_run_ctx *ctx = r->run;
+	int rc;
+
+	sync_state_init(&r->st);
+	rc = store_sync_state_get(ctx->s, r->ds_id, &r->st, err);
+	if (rc == NV_ENOTFOUND) {
+		nv_err_clear(err);
+		sync_state_init(&r->st);
+		r->st.data_source_id = xstrdup(r->ds_id);
+		rc = NV_OK;
+	} else if (!rc) {
+		r->have_state = 1;
+	}
+	if (rc)
+		return rc;
+	free(r->st.database_id);
+	r->st.database_id = xstrdup(db->database_id);
+	if (ctx->opts->dry_run)
+		return NV_OK;
+	free(r->st.run_id);
+	free(r->st.run_started_at);
+	free(r->st.run_trigger);
+	r->st.run_id = xstrdup(ctx->run_id);
+	r->st.run_started_at = xstrdup(ctx->started_at);
+	r->st.run_trigger = xstrdup(ctx->trigger);
+	return store_sync_state_put(ctx->s, &r->st, err);
+}
+
+/* The evidence metadata of a database's run (new reference). */
+static json_t *db_metadata(struct sync_run_ctx *ctx, const struct sync_db_result *res,
+			   const struct notion_stats *before, const struct notion_stats *after,
+			   json_t *sources, int64_t duration_ms)
+{
+	json_t *meta, *src, *wm_before = json_null(), *wm_after = json_null();
+	size_t i;
+
+	/* one data source: its watermarks; several: the oldest before, the newest after */
+	json_array_foreach(sources, i, src) {
+		json_t *b = json_object_get(src, "watermarkBefore");
+		json_t *a = json_object_get(src, "watermarkAfter");
+		if (json_is_string(b) && (json_is_null(wm_before) ||
+					  strcmp(json_string_value(b), json_string_value(wm_before)) < 0)) {
+			json_decref(wm_before);
+			wm_before = json_incref(b);
+		}
+		if (json_is_string(a) && (json_is_null(wm_after) ||
+					  strcmp(json_string_value(a), json_string_value(wm_after)) > 0)) {
+			json_decref(wm_after);
+			wm_after = json_incref(a);
+		}
+	}
+	meta = json_pack("{s:I s:I s:I s:I s:I s:I s:I s:O s:O s:I s:I s:I s:I s:I s:o s:o s:O "
+			 "s:s s:s s:b s:b s:I}",
+			 "syncedCount", (json_int_t)res->synced,
+			 "createdCount", (json_int_t)res->created,
+			 "updatedCount", (json_int_t)res->updated,
+			 "unchangedCount", (json_int_t)res->unchanged,
+			 "deletedCount", (json_int_t)res->deleted,
+			 "restoredCount", (json_int_t)res->restored,
+			 "conflictCount", (json_int_t)res->conflicts,
+			 "errors", res->errors,
+			 "warnings", res->warnings,
+			 "requests", (json_int_t)(after->requests - before->requests),
+			 "retries", (json_int_t)(after->retries - before->retries),
+			 "rateLimitWaits", (json_int_t)(after->rate_limited - before->rate_limited),
+			 "rateLimitWaitMs",
+			 (json_int_t)(after->rate_limit_wait_ms - before->rate_limit_wait_ms),
+			 "throttleWaitMs", (json_int_t)(after->throttle_wait_ms - before->throttle_wait_ms),
+			 "watermarkBefore", wm_before,
+			 "watermarkAfter", wm_after,
+			 "dataSources", sources,
+			 "runId", ctx->run_id,
+			 "notionVersion", notion_client_version(ctx->c),
+			 "full", ctx->opts->full != 0,
+			 "allowMassDelete", ctx->opts->allow_mass_delete != 0,
+			 "durationMs", (json_int_t)duration_ms);
+	return meta;
+}
+
+/* Appends the database's evidence and ends the run in its sources' states. */
+static int write_evidence(struct sync_run_ctx *ctx, const struct db_config *db,
+			  struct sync_db_result *res, json_t *meta, struct source_run *srcs,
+			  size_t nsrc, const char *started_at, struct nv_err *err)
+{
+	struct evidence e;
+	char now[TIME_ISO_MAX];
+	int rc;
+
+	evidence_init(&e);
+	e.type = xstrdup("import");
+	e.source = xstrdup("notion");
+	e.source_id = xstrdup(db->database_id);
+	e.scope = xstrdup(db->scope);
+	e.trigger = xstrdup(ctx->trigger);
+	e.started_at = xstrdup(started_at);
+	e.finished_at = xstrdup(time_format_iso(time_now_ms(), now));
+	e.status = xstrdup(res->status);
+	e.metadata = json_incref(meta);
+	if ((rc = store_begin(ctx->s, err)))
+		goto out;
+	if ((rc = store_evidence_add(ctx->s, &e, err)))
+		goto fail;
+	for (size_t i = 0; i < nsrc; i++) {
+		if (!srcs[i].st.data_source_id)
+			continue;
+		free(srcs[i].st.run_id);
+		free(srcs[i].st.run_started_at);
+		free(srcs[i].st.run_trigger);
+		srcs[i].st.run_id = srcs[i].st.run_started_at = srcs[i].st.run_trigger = NULL;
+		if ((rc = store_sync_state_put(ctx->s, &srcs[i].st, err)))
+			goto fail;
+	}
+	if ((rc = store_commit(ctx->s, err)))
+		goto fail;
+	res->evidence_id = xstrdup(e.id);
+	goto out;
+fail:
+	store_rollback(ctx->s);
+out:
+	evidence_release(&e);
+	return rc;
+}
+
+/*
+ * Syncs one database into res. Returns NV_EINTERRUPTED when stopped, NV_OK
+ * otherwise (failures are in res); a store failure writing the evidence is
+ * returned as is.
+ */
+static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
+			 struct sync_db_result *res)
+{
+	const char *version = notion_client_version(ctx->c);
+	int legacy = version && !strcmp(version, NOTION_VERSION_LEGACY);
+	struct notion_stats before, after;
+	struct ds_entry *ds = NULL;
+	struct source_run *srcs = NULL;
+	size_t nds = 0, ok = 0, failed = 0;
+	json_t *sources = json_array(), *meta;
+	char started_at[TIME_ISO_MAX];
+	int64_t t0 = time_mono_ms();
+	int interrupted = 0, guard = 0, rc = NV_OK;
+	struct nv_err err;
+
+	db_result_init(res, db);
+	notion_client_stats(ctx->c, &before);
+	time_format_iso(time_now_ms(), started_at);
+	nv_err_clear(&err);
+	if (!ctx->opts->dry_run && close_dead_runs(ctx, db, res, &err))
+		sync_note(res->errors, "recording an earlier interrupted run failed: %s", err.msg);
+
+	nv_err_clear(&err);
+	if (resolve_sources(ctx, db, legacy, &ds, &nds, &err)) {
+		if (err.code == NV_EINTERRUPTED)
+			interrupted = 1;
+		else
+			sync_note(res->errors, "%s", err.msg);
+	}
+	srcs = xcalloc(nds ? nds : 1, sizeof(*srcs));
+	for (size_t i = 0; i < nds && !interrupted; i++) {
+		struct source_run *r = &srcs[i];
+		json_t *ds_meta = json_pack("{s:s}", "dataSourceId", ds[i].id);
+
+		json_array_append_new(sources, ds_meta);
+		r->run = ctx;
+		r->db = db;
+		r->res = res;
+		r->ds_meta = ds_meta;
+		r->legacy = legacy;
+		r->properties = ds[i].properties;
+		memcpy(r->ds_id, ds[i].id, sizeof(r->ds_id));
+		idset_init(&r->seen);
+		sync_state_init(&r->st);
+		nv_err_clear(&err);
+		if (mapper_check_schema(db, ds[i].properties, &err)) {
+			sync_note(res->errors, "data source %s: %s", ds[i].id, err.msg);
+			json_object_set_new(ds_meta, "status", json_string("failed"));
+			failed++;
+			continue;
+		}
+		if (start_source(r, db, &err)) {
+			sync_note(res->errors, "data source %s: %s", ds[i].id, err.msg);
+			json_object_set_new(ds_meta, "status", json_string("failed"));
+			failed++;
+			continue;
+		}
+		nv_err_clear(&err);
+		rc = sync_source(r, &err);
+		guard |= r->guard_tripped;
+		if (rc == NV_EINTERRUPTED || r->interrupted) {
+			interrupted = 1;
+			json_object_set_new(ds_meta, "status", json_string("interrupted"));
+		} else if (rc) {
+			json_object_set_new(ds_meta, "status", json_string("failed"));
+			failed++;
+		} else {
+			json_object_set_new(ds_meta, "status", json_string("success"));
+			ok++;
+		}
+		rc = NV_OK;
+	}
+
+	if (interrupted)
+		db_result_set_status(res, "interrupted");
+	else if (!ok)
+		db_result_set_status(res, "failed");
+	else if (failed || guard || json_array_size(res->errors))
+		db_result_set_status(res, "partial");
+	if (interrupted)
+		sync_note(res->errors, "the run was stopped before it finished; the next run carries "
+			  "on from the last committed page");
+
+	notion_client_stats(ctx->c, &after);
+	meta = db_metadata(ctx, res, &before, &after, sources, time_mono_ms() - t0);
+	if (!ctx->opts->dry_run) {
+		nv_err_clear(&err);
+		if (write_evidence(ctx, db, res, meta, srcs, nds, started_at, &err)) {
+			sync_note(res->errors, "writing the evidence record failed: %s", err.msg);
+			db_result_set_status(res, "failed");
+		}
+	}
+	json_decref(meta);
+	json_decref(sources);
+	for (size_t i = 0; i < nds; i++)
+		source_run_release(&srcs[i]);
+	free(srcs);
+	ds_entries_free(ds, nds);
+	return interrupted ? NV_EINTERRUPTED : rc;
+}
+
+int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
+	     const struct sync_opts *opts, struct sync_report *report, struct nv_err *err)
+{
+	struct sync_run_ctx ctx;
+	struct store_lock *lock = NULL;
+	const struct db_config *only = NULL;
+	size_t nfailed = 0;
+	int interrupted = 0, rc;
+
+	memset(report, 0, sizeof(*report));
+	report->dry_run = opts->dry_run != 0;
+	if (opts->database_id && !(only = config_find_db(cfg, opts->database_id)))
+		return nv_err_set(err, NV_ECONFIG, "database %s is not in the config %s",
+				  opts->database_id, cfg->path ? cfg->path : "");
+	/* a dry run writes nothing, so it does not need to keep a sync out */
+	if (!opts->dry_run && (rc = store_lock(s, &lock, err)))
+		return rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.s = s;
+	ctx.cfg = cfg;
+	ctx.c = c;
+	ctx.opts = opts;
+	ctx.lookback_ms = opts->lookback_ms > 0 ? opts->lookback_ms : SYNC_DEFAULT_LOOKBACK_MS;
+	ctx.trigger = opts->trigger ? opts->trigger : "manual";
+	id_new_uuid(ctx.run_id);
+	time_format_iso(time_now_ms(), ctx.started_at);
+
+	report->dbs = xcalloc(cfg->n_dbs ? cfg->n_dbs : 1, sizeof(*report->dbs));
+	for (size_t i = 0; i < cfg->n_dbs; i++) {
+		const struct db_config *db = &cfg->dbs[i];
+		struct sync_db_result *res;
+
+		if (only ? db != only : !db->sync_enabled)
+			continue;
+		if (opts->stop && *opts->stop) {
+			interrupted = 1;
+			break;
+		}
+		res = &report->dbs[report->n++];
+		if (sync_database(&ctx, db, res) == NV_EINTERRUPTED)
+			interrupted = 1;
+		if (strcmp(res->status, "success")) {
+			report->failed = 1;
+			nfailed++;
+		}
+		if (interrupted)
+			break;
+	}
+	store_unlock(lock);
+	if (interrupted)
+		return nv_err_set(err, NV_EINTERRUPTED, "the sync was stopped; finished work is kept "
+				  "and the next run carries on");
+	if (report->failed)
+		return nv_err_set(err, NV_ERR, "%zu of %zu database%s did not sync completely", nfailed,
+				  report->n, report->n == 1 ? "" : "s");
+	return NV_OK;
+}
+
+int sync_execute(struct store *s, const struct config *cfg, const struct settings *st,
+		 const struct sync_opts *opts, struct sync_report *report, struct nv_err *err)
+{
+	struct notion_client_opts co;
+	struct notion_client *c = NULL;
+	int rc;
+
+	memset(report, 0, sizeof(*report));
+	if (!st->api_key || !*st->api_key)
+		return nv_err_set(err, NV_ECONFIG, "NOTION_API_KEY is not set: export the integration "
+				  "token as NOTION_API_KEY (it is never read from the config file)");
+	memset(&co, 0, sizeof(co));
+	co.base_url = st->base_url;
+	co.token = st->api_key;
+	co.version = cfg->notion_version;
+	co.rate_per_sec = st->rate_limit > 0 ? st->rate_limit : -1;
+	co.max_retries = -1;
+	co.stop = opts->stop;
+	if ((rc = notion_client_new(&co, &c, err)))
+		return rc;
+	rc = sync_run(s, cfg, c, opts, report, err);
+	notion_client_free(c);
+	return rc;
+}
+
+void sync_report_release(struct sync_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		struct sync_db_result *d = &r->dbs[i];
+		free(d->database_id);
+		free(d->name);
+		free(d->status);
+		json_decref(d->errors);
+		json_decref(d->warnings);
+		free(d->evidence_id);
+	}
+	free(r->dbs);
+	memset(r, 0, sizeof(*r));
+}
+
+json_t *sync_report_to_json(const struct sync_report *r)
+{
+	json_t *dbs = json_array();
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sync_db_result *d = &r->dbs[i];
+		json_array_append_new(dbs, json_pack(
+			"{s:s s:s s:s s:I s:I s:I s:I s:I s:I s:I s:O s:O s:o}",
+			"databaseId", d->database_id, "name", d->name, "status", d->status,
+			"syncedCount", (json_int_t)d->synced, "createdCount", (json_int_t)d->created,
+			"updatedCount", (json_int_t)d->updated, "unchangedCount", (json_int_t)d->unchanged,
+			"deletedCount", (json_int_t)d->deleted, "restoredCount", (json_int_t)d->restored,
+			"conflictCount", (json_int_t)d->conflicts, "errors", d->errors,
+			"warnings", d->warnings,
+			"evidenceId", d->evidence_id ? json_string(d->evidence_id) : json_null()));
+	}
+	return json_pack("{s:b s:b s:o}", "success", !r->failed, "dryRun", r->dry_run, "databases", dbs);
+}

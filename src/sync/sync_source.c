@@ -1,0 +1,548 @@
+/*
+ * sync_source.c: one data source in one run (SPEC §4.1-4.5). Three steps:
+ *
+ *  1. The id scan: every page id, title property only, sorted by
+ *     created_time (stable while rows are edited). Each result page marks
+ *     its ids seen with this run's scan epoch. Deleted tasks whose page shows
+ *     up again are restore candidates for step 2. Skipped when step 2 reads
+ *     every row anyway (first sync, --full): that pass is the scan.
+ *  2. The incremental pass: last_edited_time on_or_after (watermark -
+ *     lookback), ascending, never a strict "after". Each result page is one
+ *     transaction holding its rows, their scan marks and the sync state with
+ *     the new watermark (the greatest last_edited_time committed) and resume
+ *     point. A kill at any moment leaves a state from which the next run
+ *     re-reads every row not yet committed.
+ *  3. Deletions, only after a scan that completed: active tasks the scan did
+ *     not see are soft-deleted ("deleted in Notion"), unless that is more
+ *     than half the active tasks and more than 10 (mass-delete guard).
+ *
+ * The dry run does the same reads but keeps the seen ids in memory (idset)
+ * and writes nothing.
+ */
+#include "sync/sync_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapper/mapper.h"
+#include "util/xalloc.h"
+
+void source_run_release(struct source_run *r)
+{
+	sync_state_release(&r->st);
+	idset_release(&r->seen);
+}
+
+static int row_in_trash(const json_t *row)
+{
+	return json_is_true(json_object_get(row, "in_trash")) ||
+	       json_is_true(json_object_get(row, "archived"));
+}
+
+/* Dashed page id of a row into out; -1 when it has none. */
+static int row_page_id(const json_t *row, char out[ID_DASHED_LEN + 1])
+{
+	return id_normalize(json_string_value(json_object_get(row, "id")), out);
+}
+
+static void report_progress(struct source_run *r, const char *phase)
+{
+	const struct sync_opts *o = r->run->opts;
+	struct notion_stats ns;
+	struct sync_progress p;
+
+	if (!o->progress)
+		return;
+	notion_client_stats(r->run->c, &ns);
+	p.database_id = r->db->database_id;
+	p.phase = phase;
+	p.rows = r->res->synced + r->pass_rows + r->scan_seen;
+	p.requests = ns.requests;
+	p.rate_limit_waits = ns.rate_limited;
+	o->progress(o->progress_ud, &p);
+}
+
+static int stop_requested(const struct source_run *r)
+{
+	return r->run->opts->stop && *r->run->opts->stop;
+}
+
+static int save_state(struct source_run *r, struct nv_err *err)
+{
+	if (r->run->opts->dry_run)
+		return NV_OK;
+	return store_sync_state_put(r->run->s, &r->st, err);
+}
+
+static void set_str(char **slot, const char *value)
+{
+	char *copy = xstrdup(value);
+
+	free(*slot);
+	*slot = copy;
+}
+
+/* ---- step 1: the id scan ------------------------------------------------ */
+
+/*
+ * A deleted task whose page the scan sees again is a restore candidate when
+ * sync deleted it (its current version is a notion-sync one); a task
+ * deleted locally stays deleted unless Notion changes (sync_row decides).
+ */
+static int check_restore(struct source_run *r, const char *page_id, const json_t *row,
+			 struct nv_err *err)
+{
+	struct task t;
+	struct task_version v;
+	int rc;
+
+	task_init(&t);
+	task_version_init(&v);
+	rc = store_task_get_by_page(r->run->s, r->ds_id, page_id, &t, err);
+	if (rc == NV_ENOTFOUND || (!rc && t.active)) {
+		rc = NV_OK;
+		nv_err_clear(err);
+		goto out;
+	}
+	if (rc)
+		goto out;
+	rc = store_task_last_version_by(r->run->s, t.id, SYNC_CREATED_BY, &v, err);
+	if (rc == NV_ENOTFOUND) {
+		rc = NV_OK;
+		nv_err_clear(err);
+		goto out;
+	}
+	if (!rc && v.num == t.version) {
+		int64_t let = sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
+		if (let < 0)
+			let = 0;
+		if (!r->restore_candidates || let < r->restore_min_let_ms)
+			r->restore_min_let_ms = let;
+		r->restore_candidates++;
+	}
+out:
+	task_release(&t);
+	task_version_release(&v);
+	return rc;
+}
+
+/* Page ids of a result page, as an array for store_scan_mark_seen(). */
+struct id_batch {
+	char (*ids)[ID_DASHED_LEN + 1];
+	const char **ptrs;
+	size_t n;
+};
+
+static void id_batch_init(struct id_batch *b, size_t cap)
+{
+	b->ids = xcalloc(cap ? cap : 1, sizeof(*b->ids));
+	b->ptrs = xcalloc(cap ? cap : 1, sizeof(*b->ptrs));
+	b->n = 0;
+}
+
+static void id_batch_add(struct id_batch *b, const char *id)
+{
+	memcpy(b->ids[b->n], id, ID_DASHED_LEN + 1);
+	b->ptrs[b->n] = b->ids[b->n];
+	b->n++;
+}
+
+static void id_batch_release(struct id_batch *b)
+{
+	free(b->ids);
+	free(b->ptrs);
+}
+
+/* Records the ids as seen by this run's scan epoch (the idset in a dry run). */
+static int mark_seen(struct source_run *r, const struct id_batch *b, struct nv_err *err)
+{
+	if (r->run->opts->dry_run) {
+		for (size_t i = 0; i < b->n; i++)
+			idset_add(&r->seen, b->ptrs[i]);
+		return NV_OK;
+	}
+	if (!b->n)
+		return NV_OK;
+	return store_scan_mark_seen(r->run->s, r->ds_id, r->epoch, b->ptrs, b->n, err);
+}
+
+static int scan_page_cb(void *ud, json_t *rows, struct nv_err *err)
+{
+	struct source_run *r = ud;
+	struct id_batch b;
+	json_t *row;
+	size_t i;
+	int rc = NV_OK;
+
+	id_batch_init(&b, json_array_size(rows));
+	json_array_foreach(rows, i, row) {
+		char id[ID_DASHED_LEN + 1];
+		if (row_in_trash(row) || row_page_id(row, id))
+			continue;
+		id_batch_add(&b, id);
+		if (r->check_restores && (rc = check_restore(r, id, row, err))) {
+			r->store_failed = 1;
+			goto out;
+		}
+	}
+	if ((rc = mark_seen(r, &b, err))) {
+		r->store_failed = 1;
+		goto out;
+	}
+	r->scan_seen += (int64_t)b.n;
+	report_progress(r, "scan");
+	if (stop_requested(r))
+		rc = nv_err_set(err, NV_EINTERRUPTED, "stopped during the id scan");
+out:
+	id_batch_release(&b);
+	return rc;
+}
+
+static int begin_scan_epoch(struct source_run *r, struct nv_err *err)
+{
+	r->epoch = r->st.scan_epoch + 1;
+	r->st.scan_epoch = r->epoch;
+	return save_state(r, err);
+}
+
+/*
+ * Step 1. Returns NV_OK whether or not the scan completed (r->scan_complete
+ * says), NV_EINTERRUPTED when stopped, or a store error.
+ */
+static int run_id_scan(struct source_run *r, struct nv_err *err)
+{
+	struct notion_query q = {
+		.data_source = !r->legacy,
+		.id = r->ds_id,
+		.sort = NOTION_SORT_CREATED,
+	};
+	const char *props[1];
+	int64_t active = 0, deleted = 0;
+	struct nv_err qerr;
+	int rc;
+
+	if ((rc = begin_scan_epoch(r, err)))
+		return rc;
+	if ((rc = store_count_tasks(r->run->s, r->db->database_id, r->ds_id, &active, &deleted, err)))
+		return rc;
+	r->check_restores = deleted > 0;
+	if (r->title_prop_id) {
+		props[0] = r->title_prop_id;
+		q.filter_properties = props;
+		q.n_filter_properties = 1;
+	}
+	nv_err_clear(&qerr);
+	rc = notion_query(r->run->c, &q, scan_page_cb, r, &qerr);
+	if (rc == NV_EINTERRUPTED) {
+		r->interrupted = 1;
+		json_object_set_new(r->ds_meta, "scan", json_string("interrupted"));
+		sync_note(r->res->warnings, "data source %s: id scan interrupted after %lld rows; "
+			  "no task was deleted", r->ds_id, (long long)r->scan_seen);
+		return nv_err_set(err, rc, "%s", qerr.msg);
+	}
+	if (rc && r->store_failed) {
+		/* the store failed under the scan: that ends this data source */
+		nv_err_set(err, rc, "%s", qerr.msg);
+		return rc;
+	}
+	if (rc) {
+		json_object_set_new(r->ds_meta, "scan", json_string("failed"));
+		sync_note(r->res->errors, "data source %s: id scan failed after %lld rows, so no task "
+			  "was deleted: %s", r->ds_id, (long long)r->scan_seen, qerr.msg);
+		r->scan_seen = 0;
+		return NV_OK;
+	}
+	r->scan_complete = 1;
+	json_object_set_new(r->ds_meta, "scan", json_string("complete"));
+	json_object_set_new(r->ds_meta, "scanSeen", json_integer(r->scan_seen));
+	return NV_OK;
+}
+
+/* ---- step 2: the incremental pass -------------------------------------- */
+
+static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
+{
+	struct source_run *r = ud;
+	int dry = r->run->opts->dry_run;
+	int64_t watermark = sync_parse_time(r->st.watermark);
+	int64_t page_max = -1;
+	struct id_batch b;
+	json_t *row;
+	size_t i;
+	int rc;
+
+	id_batch_init(&b, json_array_size(rows));
+	if (!dry && (rc = store_begin(r->run->s, err)))
+		goto out;
+	json_array_foreach(rows, i, row) {
+		enum row_outcome outcome;
+		char id[ID_DASHED_LEN + 1];
+		int64_t let = sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
+		int trashed = row_in_trash(row);
+		int have_id = !row_page_id(row, id);
+
+		if ((rc = sync_row(r, row, &outcome, err)))
+			goto fail;
+		sync_count_outcome(r, outcome);
+		r->pass_rows++;
+		if (outcome == ROW_SKIPPED)
+			r->pass_skipped++;
+		if (!trashed) {
+			r->pass_active++;
+			if (have_id && outcome != ROW_SKIPPED)
+				id_batch_add(&b, id);
+		}
+		if (let > page_max)
+			page_max = let;
+	}
+	if ((rc = mark_seen(r, &b, err)))
+		goto fail;
+	if (page_max > watermark) {
+		char iso[TIME_ISO_MAX];
+		set_str(&r->st.watermark, time_format_iso(page_max, iso));
+	}
+	set_str(&r->st.resume_after, r->st.watermark);
+	if ((rc = save_state(r, err)))
+		goto fail;
+	if (!dry && (rc = store_commit(r->run->s, err)))
+		goto fail;
+	report_progress(r, "query");
+	if (stop_requested(r))
+		rc = nv_err_set(err, NV_EINTERRUPTED, "stopped after committing a result page");
+	goto out;
+fail:
+	if (!dry)
+		store_rollback(r->run->s);
+out:
+	id_batch_release(&b);
+	return rc;
+}
+
+/* The on_or_after time of the pass into out, or NULL for a full pass. */
+static const char *pass_start(struct source_run *r, char out[TIME_ISO_MAX])
+{
+	int64_t base;
+
+	if (r->full_pass)
+		return NULL;
+	base = sync_parse_time(r->st.watermark);
+	if (base < 0)
+		base = sync_parse_time(r->db->last_sync_timestamp);
+	if (base < 0)
+		return NULL;
+	if (r->restore_candidates && r->restore_min_let_ms < base)
+		base = r->restore_min_let_ms;
+	return time_format_iso(base - r->run->lookback_ms, out);
+}
+
+static int run_pass(struct source_run *r, struct nv_err *err)
+{
+	char from[TIME_ISO_MAX];
+	struct notion_query q = {
+		.data_source = !r->legacy,
+		.id = r->ds_id,
+		.sort = NOTION_SORT_LAST_EDITED,
+	};
+	struct nv_err qerr;
+	int rc;
+
+	q.on_or_after = pass_start(r, from);
+	json_object_set_new(r->ds_meta, "mode", json_string(r->full_pass ? "full" : "incremental"));
+	json_object_set_new(r->ds_meta, "onOrAfter", q.on_or_after ? json_string(q.on_or_after)
+								     : json_null());
+	if (r->full_pass && (rc = begin_scan_epoch(r, err)))
+		return rc;
+	nv_err_clear(&qerr);
+	rc = notion_query(r->run->c, &q, pass_page_cb, r, &qerr);
+	if (rc == NV_EINTERRUPTED)
+		r->interrupted = 1;
+	if (rc) {
+		nv_err_set(err, rc, "%s", qerr.msg);
+		return rc;
+	}
+	if (r->full_pass) {
+		r->scan_complete = 1;
+		r->scan_seen = r->pass_active;
+		json_object_set_new(r->ds_meta, "scan", json_string("complete (full pass)"));
+	}
+	free(r->st.resume_after);
+	r->st.resume_after = NULL;
+	r->pass_complete = 1;
+	return NV_OK;
+}
+
+/* ---- step 3: deletions --------------------------------------------------- */
+
+struct unseen_list {
+	char **page_ids;
+	size_t n, cap;
+};
+
+static int collect_unseen(void *ud, const struct task *t)
+{
+	struct unseen_list *l = ud;
+
+	if (!t->notion_page_id)
+		return 0;
+	l->page_ids = xgrow(l->page_ids, &l->cap, l->n + 1, sizeof(char *));
+	l->page_ids[l->n++] = xstrdup(t->notion_page_id);
+	return 0;
+}
+
+struct dry_unseen {
+	const struct idset *seen;
+	int64_t count;
+};
+
+static int count_dry_unseen(void *ud, const struct task_version *v)
+{
+	struct dry_unseen *d = ud;
+
+	if (v->snap.active && v->snap.notion_page_id && !idset_has(d->seen, v->snap.notion_page_id))
+		d->count++;
+	return 0;
+}
+
+/* Soft-deletes one task by page id (inside the caller's transaction). */
+static int delete_page(struct source_run *r, const char *page_id, struct nv_err *err)
+{
+	struct version_info vi = { .created_by = SYNC_CREATED_BY, .change_reason = "deleted in Notion" };
+	enum put_outcome put;
+	char now[TIME_ISO_MAX];
+	struct task t;
+	int rc;
+
+	task_init(&t);
+	rc = store_task_get_by_page(r->run->s, r->ds_id, page_id, &t, err);
+	if (rc == NV_ENOTFOUND || (!rc && !t.active)) {
+		task_release(&t);
+		nv_err_clear(err);
+		return NV_OK;
+	}
+	if (!rc) {
+		t.active = 0;
+		free(t.deleted_at);
+		t.deleted_at = xstrdup(time_format_iso(time_now_ms(), now));
+		rc = store_task_put(r->run->s, &t, &vi, &put, err);
+		if (!rc && put != PUT_UNCHANGED)
+			r->res->deleted++;
+	}
+	task_release(&t);
+	return rc;
+}
+
+static int delete_unseen(struct source_run *r, struct nv_err *err)
+{
+	struct unseen_list l = { NULL, 0, 0 };
+	int64_t unseen = 0, active = 0, deleted = 0;
+	char now[TIME_ISO_MAX];
+	int rc;
+
+	if ((rc = store_count_tasks(r->run->s, r->db->database_id, r->ds_id, &active, &deleted, err)))
+		return rc;
+	if (r->run->opts->dry_run) {
+		struct task_filter f = { .data_source_id = r->ds_id };
+		struct dry_unseen d = { &r->seen, 0 };
+		if ((rc = store_task_each_current(r->run->s, &f, count_dry_unseen, &d, err)))
+			return rc;
+		unseen = d.count;
+	} else if ((rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, NULL, NULL, &unseen, err))) {
+		return rc;
+	}
+	json_object_set_new(r->ds_meta, "unseenByScan", json_integer(unseen));
+	if (unseen > active / 2 && unseen > 10 && !r->run->opts->allow_mass_delete) {
+		r->guard_tripped = 1;
+		sync_note(r->res->warnings,
+			  "data source %s: the scan did not see %lld of %lld active tasks; more than half "
+			  "would be deleted, so none was (mass-delete guard). If the rows really are gone, "
+			  "run 'nvault sync --allow-mass-delete'", r->ds_id, (long long)unseen,
+			  (long long)active);
+		return NV_OK;
+	}
+	if (r->run->opts->dry_run) {
+		r->res->deleted += unseen;
+		return NV_OK;
+	}
+	if (unseen && (rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, collect_unseen, &l,
+					       NULL, err)))
+		goto out;
+	for (size_t i = 0; i < l.n && !rc; i += SYNC_DELETE_BATCH) {
+		if ((rc = store_begin(r->run->s, err)))
+			break;
+		for (size_t j = i; j < l.n && j < i + SYNC_DELETE_BATCH && !rc; j++)
+			rc = delete_page(r, l.page_ids[j], err);
+		if (rc) {
+			store_rollback(r->run->s);
+			break;
+		}
+		if ((rc = store_commit(r->run->s, err)))
+			break;
+		if (stop_requested(r) && i + SYNC_DELETE_BATCH < l.n) {
+			r->interrupted = 1;
+			rc = nv_err_set(err, NV_EINTERRUPTED, "stopped while deleting tasks");
+		}
+	}
+	if (!rc) {
+		set_str(&r->st.last_full_scan_at, time_format_iso(time_now_ms(), now));
+		rc = save_state(r, err);
+	}
+out:
+	for (size_t i = 0; i < l.n; i++)
+		free(l.page_ids[i]);
+	free(l.page_ids);
+	return rc;
+}
+
+/* ---- the three steps ----------------------------------------------------- */
+
+int sync_source(struct source_run *r, struct nv_err *err)
+{
+	int first = !r->have_state || !r->st.watermark;
+	int rc;
+
+	r->title_prop_id = mapper_title_property_id(r->properties);
+	r->full_pass = r->run->opts->full || (first && !r->db->last_sync_timestamp);
+	json_object_set_new(r->ds_meta, "watermarkBefore",
+			    r->st.watermark ? json_string(r->st.watermark) : json_null());
+	if (r->st.resume_after)
+		json_object_set_new(r->ds_meta, "resumedAfter", json_string(r->st.resume_after));
+
+	if (!r->full_pass) {
+		if ((rc = run_id_scan(r, err)))
+			goto out;
+		if (stop_requested(r)) {
+			r->interrupted = 1;
+			rc = nv_err_set(err, NV_EINTERRUPTED, "stopped after the id scan");
+			goto out;
+		}
+	}
+	if ((rc = run_pass(r, err)))
+		goto out;
+	report_progress(r, "query");
+	if (r->scan_complete) {
+		if (stop_requested(r)) {
+			r->interrupted = 1;
+			rc = nv_err_set(err, NV_EINTERRUPTED, "stopped before deletions");
+			goto out;
+		}
+		if ((rc = delete_unseen(r, err)))
+			goto out;
+	}
+	if (!r->run->opts->dry_run)
+		rc = save_state(r, err);
+out:
+	/* rows confirmed present and unchanged: the pass's, plus those only the scan saw */
+	r->res->synced += r->pass_rows - r->pass_skipped;
+	if (r->scan_complete && r->pass_complete && r->scan_seen > r->pass_active) {
+		r->res->unchanged += r->scan_seen - r->pass_active;
+		r->res->synced += r->scan_seen - r->pass_active;
+	}
+	json_object_set_new(r->ds_meta, "watermarkAfter",
+			    r->st.watermark ? json_string(r->st.watermark) : json_null());
+	json_object_set_new(r->ds_meta, "rowsRead", json_integer(r->pass_rows));
+	if (r->truncated_kept)
+		json_object_set_new(r->ds_meta, "truncatedKept", json_integer(r->truncated_kept));
+	if (rc && rc != NV_EINTERRUPTED)
+		sync_note(r->res->errors, "data source %s: %s", r->ds_id, err->msg);
+	return rc;
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# test_mcp_sdk.sh: end-to-end test of `nvault mcp` with the official MCP
+# TypeScript SDK client (tests/mcp-e2e/client.mjs): initialize, listTools,
+# add / update / history of a task, and a sync against the fake Notion
+# server with progress notifications. @modelcontextprotocol/sdk is
+# installed from npm with `npm ci` (pinned by package-lock.json) into the
+# build directory once, and reused while the lock file is unchanged.
+source "$(dirname "$0")/lib.sh"
+
+for tool in node npm; do
+  command -v "$tool" >/dev/null || { echo "$tool is required for this test (make deps installs nodejs and npm)" >&2; exit 1; }
+done
+
+SRC="$NV_SRC_DIR/tests/mcp-e2e"
+E2E="${NV_BUILD_DIR:-$T}/mcp-e2e"
+mkdir -p "$E2E"
+if ! cmp -s "$SRC/package-lock.json" "$E2E/package-lock.json" || [ ! -d "$E2E/node_modules/@modelcontextprotocol/sdk" ]; then
+  cp "$SRC/package.json" "$SRC/package-lock.json" "$E2E/"
+  (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error >"$T/npm.log" 2>&1) || {
+    echo "npm ci failed:" >&2; cat "$T/npm.log" >&2; exit 1; }
+fi
+cp "$SRC/client.mjs" "$E2E/client.mjs"
+
+ROWS=120
+fake_start --rows "$ROWS" --seed 7
+cat >"$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH" <<JSON
+{"databases": [{"notionDatabaseId": "1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6",
+  "name": "Engineering tasks", "projectScopeId": "proj-eng", "syncEnabled": true}]}
+JSON
+export NVAULT_RATE_LIMIT=0
+
+check "MCP SDK client end to end" env NVAULT="$NVAULT" FAKE_URL="$FAKE_URL" FAKE_ROWS="$ROWS" \
+  node "$E2E/client.mjs"
+finish
