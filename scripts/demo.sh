@@ -69,7 +69,7 @@ run "$nvault" task list --limit 5
 pages=$(curl -sf "$control/pages?data_source_id=2b3c4d5e-6f70-48a9-b0c1-d2e3f4a5b6c7")
 edited=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pages"][0]["id"])' "$pages")
 trashed=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pages"][1]["id"])' "$pages")
-since=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+since=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 
 say "Someone edits a row in Notion and moves another to the trash"
 run curl -sf -o /dev/null -X PATCH "$control/pages/$edited" \

@@ -4,7 +4,9 @@
 # in man/nvault.1, every command the man page documents exists, and each
 # command's help works.
 source "$(dirname "$0")/lib.sh"
-man="$NV_SRC_DIR/man/nvault.1"
+# the man page with roff's escaped hyphens made plain
+man="$T/nvault.1"
+sed 's/\\-/-/g' "$NV_SRC_DIR/man/nvault.1" >"$man"
 
 commands=$(nv --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && !/^Commands:/ {print $1}')
 check "nvault --help lists commands" test -n "$commands"
