@@ -29,5 +29,11 @@ for c in $(grep -Eo '^\.B nvault [a-z-]+' "$man" | awk '{print $3}' | sort -u); 
 done
 check "README shows both commands" grep -q "make demo" "$NV_SRC_DIR/README.md"
 check "README test command" grep -q "make test" "$NV_SRC_DIR/README.md"
+# make install's step: binary and man page land under PREFIX, inside DESTDIR
+if [ -n "${NV_BUILD_DIR:-}" ]; then
+  DESTDIR="$T/stage" cmake --install "$NV_BUILD_DIR" --prefix /usr/local >/dev/null
+  check "install puts nvault in bin" test -x "$T/stage/usr/local/bin/nvault"
+  check "install puts the man page in man1" test -s "$T/stage/usr/local/share/man/man1/nvault.1"
+fi
 nv bogus-command >/dev/null 2>&1; check_eq "unknown command exits 2" 2 "$?"
 finish
