@@ -5,7 +5,11 @@
  * counts the replies. Reports calls per second and the mean latency per
  * call (pipelined, so this is server cost, not round-trip time).
  *
- *   bench_mcp [NVAULT_BINARY] [CALLS]      (default: ./nvault, 10000)
+ *   bench_mcp [NVAULT_BINARY] [CALLS]
+ *
+ * Without a binary argument it runs $NVAULT, else the nvault next to this
+ * program; CALLS defaults to 10,000. Prints one human line and one JSON
+ * line; exits 1 if any call failed.
  *
  * The store is a fresh file in a temporary directory, removed afterwards.
  */
@@ -84,9 +88,27 @@ static json_t *read_reply(struct line_reader *r)
 	return m;
 }
 
+/* $NVAULT, else the nvault binary in this program's directory. */
+static const char *default_binary(void)
+{
+	static char path[4096];
+	ssize_t n;
+	char *slash;
+
+	if (getenv("NVAULT") && *getenv("NVAULT"))
+		return getenv("NVAULT");
+	n = readlink("/proc/self/exe", path, sizeof(path) - 16);
+	if (n <= 0)
+		return "./nvault";
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	snprintf(slash + 1, sizeof(path) - (size_t)(slash + 1 - path), "nvault");
+	return path;
+}
+
 int main(int argc, char **argv)
 {
-	const char *binary = argc > 1 ? argv[1] : "./nvault";
+	const char *binary = argc > 1 ? argv[1] : default_binary();
 	long calls = argc > 2 ? atol(argv[2]) : 10000;
 	char dir[] = "/tmp/nvault-bench-mcp.XXXXXX";
 	char db[256], cmd[512];
@@ -173,6 +195,9 @@ int main(int argc, char **argv)
 		printf("bench_mcp: %ld memory_task get calls over one session in %.2f s: "
 		       "%.0f calls/s, %.1f us per call, %ld errors\n",
 		       calls, secs, (double)calls / secs, secs * 1e6 / (double)calls, errors);
+		printf("{\"bench\":\"mcp_get\",\"calls\":%ld,\"seconds\":%.3f,\"callsPerSec\":%.0f,"
+		       "\"errors\":%ld}\n",
+		       calls, secs, (double)calls / secs, errors);
 	}
 	return errors || !WIFEXITED(status) || WEXITSTATUS(status) ? 1 : 0;
 }

@@ -679,6 +679,8 @@ static void walk_field_mappings(struct vctx *v, struct db_config *db, const json
 			saved = path_push_key(v, key);
 			if (!*key)
 				problem(v, "empty Notion property name");
+			else if (looks_like_token(key))
+				; /* reported by scan_secrets; never kept, so never quoted later */
 			else if ((field = want_field(v, val)) >= 0)
 				add_mapping(v, db, key, field, NULL);
 			path_pop(v, saved);
@@ -719,6 +721,8 @@ static void walk_status_map(struct vctx *v, struct db_config *db, const json_t *
 
 		if (!*key) {
 			problem(v, "empty Notion option name");
+		} else if (looks_like_token(key)) {
+			/* reported by scan_secrets */
 		} else if (!json_is_string(val)) {
 			problem(v, "must be a task status (one of %s), not %s", buf_str(&list),
 				json_kind(val));

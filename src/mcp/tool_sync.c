@@ -231,9 +231,10 @@ static void *sync_worker(void *arg)
 			 err.msg);
 		result = mcp_tool_result(NULL, text.data, 1);
 	} else if (rc == NV_EINTERRUPTED) {
-		buf_addf(&text, "notion_sync sync interrupted: %s; every page committed before the "
-				"stop is kept and the next sync resumes",
-			 err.msg[0] ? err.msg : "stopped");
+		buf_addf(&text, "notion_sync sync interrupted: %s",
+			 err.msg[0] ? err.msg
+				    : "stopped; every page committed before the stop is kept and the "
+				      "next sync resumes");
 		result = mcp_tool_result(NULL, text.data, 1);
 	} else {
 		buf_addf(&text, "notion_sync sync failed: %s", err.msg[0] ? err.msg : nv_status_name(rc));
@@ -242,16 +243,15 @@ static void *sync_worker(void *arg)
 	sync_report_release(&report);
 	buf_release(&text);
 
+	/* Finished before answering, so a status call after the answer sees it. */
 	pthread_mutex_lock(&m->job_lock);
 	cancelled = job->cancelled;
+	job->finished = 1;
 	pthread_mutex_unlock(&m->job_lock);
 	if (!cancelled)
 		jsonrpc_respond(&m->rpc, job->request_id, result);
 	else
 		json_decref(result);
-	pthread_mutex_lock(&m->job_lock);
-	job->finished = 1;
-	pthread_mutex_unlock(&m->job_lock);
 	return NULL;
 }
 

@@ -700,8 +700,8 @@ int store_task_as_of(struct store *s, const char *at, const struct task_filter *
 	buf_addf(&sql, "SELECT " VERSION_COLS " FROM task_versions v JOIN"
 		       " (SELECT task_id, max(version) AS num FROM task_versions"
 		       "  WHERE created_at <= ? GROUP BY task_id) last"
-		       " ON v.task_id = last.task_id AND v.version = last.num%s"
-		       " ORDER BY v.task_id", buf_str(&w.sql));
+		       " ON v.task_id = last.task_id AND v.version = last.num%s",
+		 buf_str(&w.sql));
 	read_begin(s, &own);
 	if ((rc = store_prepare(s, sql.data, &st, err)))
 		goto out;

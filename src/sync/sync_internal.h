@@ -90,6 +90,7 @@ struct source_run {
 	int64_t pass_active;          /* of which active (not in trash) */
 	int64_t pass_skipped;         /* of which could not be mapped */
 	int64_t truncated_kept;       /* properties kept with truncated: true */
+	int64_t progress_rows;        /* rows received so far (scan and pass), for progress */
 	int pass_complete;
 	int store_failed;             /* a scan callback failed on the store */
 	int guard_tripped;            /* the mass-delete guard kept deletions back */

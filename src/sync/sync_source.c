@@ -56,7 +56,7 @@ static void report_progress(struct source_run *r, const char *phase)
 	notion_client_stats(r->run->c, &ns);
 	p.database_id = r->db->database_id;
 	p.phase = phase;
-	p.rows = r->res->synced + r->pass_rows + r->scan_seen;
+	p.rows = r->progress_rows;
 	p.requests = ns.requests;
 	p.rate_limit_waits = ns.rate_limited;
 	o->progress(o->progress_ud, &p);
@@ -190,6 +190,7 @@ static int scan_page_cb(void *ud, json_t *rows, struct nv_err *err)
 		goto out;
 	}
 	r->scan_seen += (int64_t)b.n;
+	r->progress_rows += (int64_t)json_array_size(rows);
 	report_progress(r, "scan");
 	if (stop_requested(r))
 		rc = nv_err_set(err, NV_EINTERRUPTED, "stopped during the id scan");
@@ -306,6 +307,7 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 		goto fail;
 	if (!dry && (rc = store_commit(r->run->s, err)))
 		goto fail;
+	r->progress_rows += (int64_t)json_array_size(rows);
 	report_progress(r, "query");
 	if (stop_requested(r))
 		rc = nv_err_set(err, NV_EINTERRUPTED, "stopped after committing a result page");
@@ -518,7 +520,6 @@ int sync_source(struct source_run *r, struct nv_err *err)
 	}
 	if ((rc = run_pass(r, err)))
 		goto out;
-	report_progress(r, "query");
 	if (r->scan_complete) {
 		if (stop_requested(r)) {
 			r->interrupted = 1;

@@ -115,6 +115,10 @@ struct fake_source {
 	int64_t created_ms;
 	struct fake_row *rows;
 	size_t n_rows, cap_rows;
+	/* row indexes sorted by (created, row) and (last edited, row); a cache
+	 * that data_touch() invalidates whenever a timestamp or the row set changes */
+	uint32_t *order[2];
+	int order_valid[2];
 };
 
 struct fake_db {
@@ -219,6 +223,8 @@ void data_generate(size_t s, uint32_t n, uint64_t seed);
  */
 long data_add_row(size_t s, const char *id, int64_t created_ms, int64_t edited_ms,
 		  struct buf *err);
+/* Invalidates source s's sort caches (after any edit, trash, restore or new row). */
+void data_touch(size_t s);
 /* Finds a live (not purged) row by any id spelling; 0 if found. */
 int data_find_row(const char *id, size_t *s, size_t *r);
 /* Finds a database / data source by id; -1 if none. */
@@ -244,6 +250,38 @@ void data_free(void);
  */
 int data_check_value(const struct fake_prop *p, json_t *v, struct buf *err);
 
+/* ---- streaming JSON writer (fake_json.c) ---- */
+
+struct jw {
+	struct buf *b;
+	uint64_t first; /* bit per depth: next value is the first of its container */
+	int depth;
+	int after_key;
+};
+
+void jw_init(struct jw *w, struct buf *b);
+/* Makes room for n bytes at once (result pages are large). */
+void jw_reserve(struct buf *b, size_t n);
+void jw_obj(struct jw *w);
+void jw_obj_end(struct jw *w);
+void jw_arr(struct jw *w);
+void jw_arr_end(struct jw *w);
+void jw_key(struct jw *w, const char *k);
+void jw_str(struct jw *w, const char *s); /* NULL writes null */
+void jw_int(struct jw *w, long long v);
+void jw_num(struct jw *w, double v);      /* whole numbers as integers */
+void jw_bool(struct jw *w, int v);
+void jw_null(struct jw *w);
+void jw_json(struct jw *w, json_t *v);    /* a jansson value, serialised */
+void jw_kstr(struct jw *w, const char *k, const char *s);
+void jw_kint(struct jw *w, const char *k, long long v);
+void jw_kbool(struct jw *w, const char *k, int v);
+void jw_knull(struct jw *w, const char *k);
+/* A fresh request id (UUID); Notion puts one in every body. */
+void make_request_id(char rid[FAKE_ID_LEN + 1]);
+/* Writes "request_id": <fresh id>. */
+void jw_request_id(struct jw *w);
+
 /* ---- property values (fake_values.c) ---- */
 
 struct value_ctx {
@@ -253,32 +291,58 @@ struct value_ctx {
 };
 
 /*
- * The full (untruncated) Notion value of property p for a row: for a
- * property of type T this is what goes under "T" in the page object.
- * Returns a new reference (never NULL).
+ * How a value is written. VW_FULL: everything. VW_PAGE: Notion's page
+ * object limits (25 people, 25 relation items, 25 mentions in title and
+ * rich text; truncated is set when something was left out). VW_ITEMS: the
+ * page-property endpoint: only top-level items [from, to), each wrapped in
+ * a property_item object; total counts every item.
  */
-json_t *value_full(const struct value_ctx *ctx, const struct fake_prop *p);
+enum vw_mode { VW_FULL, VW_PAGE, VW_ITEMS };
+
+struct vw {
+	struct jw *jw;
+	enum vw_mode mode;
+	const struct fake_prop *prop;
+	size_t from, to;
+	size_t total;
+	size_t mentions;
+	int truncated;
+};
+
+/* Before each top-level item of a paged value: 1 = write it, then vw_item_end(). */
+int vw_item(struct vw *v, int is_mention);
+void vw_item_end(struct vw *v);
+/* Writes the value of p for ctx->row: what goes under "<type>" in a page. */
+void value_write(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p);
+/* 1 and *out if p (a number property) has a value for the row, else 0. */
+int value_number(const struct value_ctx *ctx, const struct fake_prop *p, double *out);
 /* Schema configuration of p (what goes under "T" in the schema). New reference. */
 json_t *value_schema_config(const struct fake_source *src, const struct fake_prop *p);
 /* A rich text array holding one plain text item. New reference. */
 json_t *value_plain_rich_text(const char *text);
 /* The title of a row as plain text (caller frees). */
 char *value_title_text(const struct value_ctx *ctx);
+/* 1 if the property endpoint pages this type (title, rich_text, relation, people). */
+int value_paged_type(enum prop_type t);
 
 /* ---- objects (fake_render.c) ---- */
 
 enum api_version { V_LEGACY, V_2025 };
 
 /*
- * Page object for a row. only: decoded property ids to include (NULL = all).
- * Applies the 25-reference truncation. New reference.
+ * Writes the page object for a row. only: decoded property ids to include
+ * (NULL = all). Applies the 25-reference truncation.
  */
-json_t *render_page(const struct fake_source *src, const struct fake_row *row,
-		    enum api_version v, char *const *only, size_t n_only);
+void render_page(struct jw *w, const struct fake_source *src, const struct fake_row *row,
+		 enum api_version v, char *const *only, size_t n_only);
+/* The page object as a JSON document with a request_id (caller frees). */
+char *render_page_doc(const struct fake_source *src, const struct fake_row *row,
+		      enum api_version v, char *const *only, size_t n_only);
 json_t *render_database(const struct fake_db *db, enum api_version v);
 json_t *render_data_source(const struct fake_source *src);
-json_t *render_user(const struct fake_user *u);
 json_t *render_partial_user(size_t user);
+void write_user(struct jw *w, const struct fake_user *u);
+void write_partial_user(struct jw *w, size_t user);
 json_t *render_rich_text_title(const char *text);
 
 /* ---- HTTP (fake_http.c) ---- */
@@ -311,7 +375,9 @@ void query_property(size_t s, size_t r, const struct fake_prop *p, const char *s
 /* A Notion error body into reply. */
 void reply_error(struct http_reply *reply, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* A JSON reply (takes the reference to j). */
+/* A JSON reply (takes the reference to j; adds a request_id to objects). */
 void reply_json(struct http_reply *reply, int status, json_t *j);
+/* A reply whose body is already JSON text (taken). */
+void reply_text(struct http_reply *reply, int status, char *json_text);
 
 #endif

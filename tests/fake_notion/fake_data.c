@@ -401,8 +401,14 @@ static struct fake_row *push_row(size_t s)
 	return row;
 }
 
+void data_touch(size_t s)
+{
+	fake.sources[s].order_valid[0] = fake.sources[s].order_valid[1] = 0;
+}
+
 static void index_row(size_t s)
 {
+	data_touch(s);
 	if ((fake.map_used + 1) * 2 > fake.map_cap)
 		map_grow();
 	map_put(((uint64_t)s << 32 | (fake.sources[s].n_rows - 1)) + 1);
@@ -747,6 +753,8 @@ void data_free(void)
 		}
 		free(src->props);
 		free(src->rows);
+		free(src->order[0]);
+		free(src->order[1]);
 		free(src->name);
 	}
 	for (size_t d = 0; d < fake.n_dbs; d++) {

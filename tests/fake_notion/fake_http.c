@@ -398,9 +398,9 @@ static void api_get_page(struct call *c, struct http_reply *reply)
 		return not_found(reply, "page", c->segs[2]);
 	if (check_filter_props(c, &fake.sources[s], reply) < 0)
 		return;
-	reply_json(reply, 200,
-		   render_page(&fake.sources[s], &fake.sources[s].rows[r], c->version,
-			       c->n_filter_props ? c->filter_props : NULL, c->n_filter_props));
+	reply_text(reply, 200,
+		   render_page_doc(&fake.sources[s], &fake.sources[s].rows[r], c->version,
+				   c->n_filter_props ? c->filter_props : NULL, c->n_filter_props));
 }
 
 static void api_get_property(struct call *c, struct http_reply *reply)
@@ -498,7 +498,7 @@ static void control_create_page(struct call *c, struct http_reply *reply)
 	}
 	if (set)
 		apply_set(&fake.sources[s].rows[r], set);
-	reply_json(reply, 200, render_page(&fake.sources[s], &fake.sources[s].rows[r], V_2025, NULL, 0));
+	reply_text(reply, 200, render_page_doc(&fake.sources[s], &fake.sources[s].rows[r], V_2025, NULL, 0));
 }
 
 static void control_edit_page(struct call *c, struct http_reply *reply)
@@ -512,7 +512,8 @@ static void control_edit_page(struct call *c, struct http_reply *reply)
 		return;
 	apply_set(&fake.sources[s].rows[r], set);
 	fake.sources[s].rows[r].edited_ms = round_minute(fake_now_ms());
-	reply_json(reply, 200, render_page(&fake.sources[s], &fake.sources[s].rows[r], V_2025, NULL, 0));
+	data_touch(s);
+	reply_text(reply, 200, render_page_doc(&fake.sources[s], &fake.sources[s].rows[r], V_2025, NULL, 0));
 }
 
 static void control_page_action(struct call *c, struct http_reply *reply)
@@ -524,6 +525,7 @@ static void control_page_action(struct call *c, struct http_reply *reply)
 	if (data_find_row(c->segs[2], &s, &r) < 0)
 		return not_found(reply, "page", c->segs[2]);
 	row = &fake.sources[s].rows[r];
+	data_touch(s);
 	if (!strcmp(action, "trash")) {
 		row->flags |= ROW_TRASHED;
 		row->edited_ms = round_minute(fake_now_ms());
@@ -538,7 +540,7 @@ static void control_page_action(struct call *c, struct http_reply *reply)
 	} else {
 		return control_error(reply, "page actions are trash, restore and purge");
 	}
-	reply_json(reply, 200, render_page(&fake.sources[s], row, V_2025, NULL, 0));
+	reply_text(reply, 200, render_page_doc(&fake.sources[s], row, V_2025, NULL, 0));
 }
 
 static void control_list_pages(struct call *c, struct http_reply *reply)

@@ -187,6 +187,7 @@ int main(int argc, char **argv)
 	if (o.fixture) {
 		if (data_load_fixture(o.fixture, &err) < 0) {
 			fprintf(stderr, "fake-notion: fixture: %s\n", err.data);
+			status = 2;
 			goto out;
 		}
 	} else {

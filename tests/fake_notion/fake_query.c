@@ -30,24 +30,23 @@
 
 /* ---- replies ---- */
 
+void reply_text(struct http_reply *reply, int status, char *json_text)
+{
+	reply->status = status;
+	free(reply->body);
+	reply->body = json_text;
+	reply->content_type = "application/json; charset=utf-8";
+}
+
 void reply_json(struct http_reply *reply, int status, json_t *j)
 {
 	if (json_is_object(j) && !json_object_get(j, "request_id")) {
 		char rid[FAKE_ID_LEN + 1];
-		uint8_t bin[16];
-		uint64_t a = mix64(++fake.request_counter ^ 0x72657175), b = mix64(a);
 
-		for (int i = 0; i < 8; i++) {
-			bin[i] = (uint8_t)(a >> (8 * i));
-			bin[8 + i] = (uint8_t)(b >> (8 * i));
-		}
-		data_id_text(bin, rid);
+		make_request_id(rid);
 		json_object_set_new(j, "request_id", json_string(rid));
 	}
-	reply->status = status;
-	free(reply->body);
-	reply->body = json_dumps(j, JSON_COMPACT);
-	reply->content_type = "application/json; charset=utf-8";
+	reply_text(reply, status, json_dumps(j, JSON_COMPACT));
 	json_decref(j);
 }
 
@@ -282,7 +281,35 @@ static int key_cmp(const struct sort_spec *ss, const struct sort_key *a, const s
 		if (x != y)
 			return (x < y ? -1 : 1) * (ss->desc[i] ? -1 : 1);
 	}
-	return a->row < b->row ? -1 : a->row > b->row;
+	/* ties go by row, in the first sort's direction (so an index walks backwards) */
+	return (a->row < b->row ? -1 : a->row > b->row) * (ss->n && ss->desc[0] ? -1 : 1);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Row indexes of src in (field, row) ascending order, rebuilt when stale. */
+static const uint32_t *order_of(struct fake_source *src, enum ts_field f)
+{
+	if (!src->order_valid[f]) {
+		uint64_t *tmp = xmalloc((src->n_rows + 1) * sizeof(*tmp));
+
+		for (size_t r = 0; r < src->n_rows; r++) {
+			struct sort_key k = key_of(src, (uint32_t)r);
+			tmp[r] = (uint64_t)(f == TS_CREATED ? k.created_min : k.edited_min) << 32 | r;
+		}
+		qsort(tmp, src->n_rows, sizeof(*tmp), cmp_u64);
+		src->order[f] = xrealloc(src->order[f], (src->n_rows + 1) * sizeof(uint32_t));
+		for (size_t r = 0; r < src->n_rows; r++)
+			src->order[f][r] = (uint32_t)tmp[r];
+		free(tmp);
+		src->order_valid[f] = 1;
+	}
+	return src->order[f];
 }
 
 static int sorts_parse(const struct fake_source *src, json_t *js, struct sort_spec *ss,
@@ -428,7 +455,10 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 	int have_filter = 0, trash = 0;
 	struct sort_spec ss;
 	struct buf err = BUF_INIT;
-	json_t *jf, *jp, *jt, *results, *list;
+	json_t *jf, *jp, *jt;
+	struct buf out;
+	struct jw w;
+	int capped;
 	long page_size = MAX_PAGE, remaining;
 	const char *cursor = NULL;
 	uint32_t cw[4] = { 0, 0, 0, 0 };
@@ -508,34 +538,64 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 	take = (size_t)(page_size < remaining ? page_size : remaining);
 	sel.k = take + 1;
 	sel.keys = xmalloc(sel.k * sizeof(*sel.keys));
-	for (size_t r = 0; r < src->n_rows; r++) {
-		const struct fake_row *row = &src->rows[r];
-		struct sort_key key;
+	if (ss.n <= 1) {
+		/*
+		 * Walk the rows in sort order from just after the cursor and stop
+		 * after page_size + 1 matches: O(page) for the common queries.
+		 */
+		const uint32_t *ord = ss.n ? order_of(&fake.sources[s], ss.field[0]) : NULL;
+		int desc = ss.n && ss.desc[0];
+		size_t n = src->n_rows, lo = 0, hi = n;
 
-		if ((row->flags & ROW_PURGED) || !(row->flags & ROW_TRASHED) != !trash)
-			continue;
-		if (have_filter && !filter_match(&filter, row))
-			continue;
-		key = key_of(src, (uint32_t)r);
-		if (have_cursor && key_cmp(&ss, &key, &after) <= 0)
-			continue;
-		select_offer(&sel, &ss, key);
+#define VIEW(i) (ord ? ord[desc ? n - 1 - (i) : (i)] : (uint32_t)(i))
+		while (have_cursor && lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			struct sort_key k = key_of(src, VIEW(mid));
+			if (key_cmp(&ss, &k, &after) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t i = lo; i < n && sel.n < sel.k; i++) {
+			uint32_t r = VIEW(i);
+			const struct fake_row *row = &src->rows[r];
+
+			if ((row->flags & ROW_PURGED) || !(row->flags & ROW_TRASHED) != !trash)
+				continue;
+			if (have_filter && !filter_match(&filter, row))
+				continue;
+			sel.keys[sel.n++] = key_of(src, r);
+		}
+#undef VIEW
+	} else {
+		for (size_t r = 0; r < src->n_rows; r++) {
+			const struct fake_row *row = &src->rows[r];
+			struct sort_key key;
+
+			if ((row->flags & ROW_PURGED) || !(row->flags & ROW_TRASHED) != !trash)
+				continue;
+			if (have_filter && !filter_match(&filter, row))
+				continue;
+			key = key_of(src, (uint32_t)r);
+			if (have_cursor && key_cmp(&ss, &key, &after) <= 0)
+				continue;
+			select_offer(&sel, &ss, key);
+		}
 	}
 	more_rows = sel.n > take;
 
-	results = json_array();
+	buf_init(&out, 0);
+	jw_reserve(&out, 4096 + take * 6144);
+	jw_init(&w, &out);
+	jw_obj(&w);
+	jw_kstr(&w, "object", "list");
+	jw_key(&w, "results");
+	jw_arr(&w);
 	for (size_t i = 0; i < sel.n && i < take; i++)
-		json_array_append_new(results,
-				      render_page(src, &src->rows[sel.keys[i].row], v, only, n_only));
-	list = json_pack("{s:s,s:o}", "object", "list", "results", results);
-	if (more_rows && (long)cw[0] + (long)take >= fake.cap) {
-		/* the cap ends this query early, as Notion's 10,000-results cap does */
-		json_object_set_new(list, "next_cursor", json_null());
-		json_object_set_new(list, "has_more", json_false());
-		json_object_set_new(list, "request_status",
-				    json_pack("{s:s,s:s}", "type", "incomplete", "incomplete_reason",
-					      "query_result_limit_reached"));
-	} else if (more_rows) {
+		render_page(&w, src, &src->rows[sel.keys[i].row], v, only, n_only);
+	jw_arr_end(&w);
+	capped = more_rows && (long)cw[0] + (long)take >= fake.cap;
+	if (more_rows && !capped) {
 		uint32_t words[4];
 		struct sort_key last = sel.keys[take - 1];
 		char next[49];
@@ -545,23 +605,32 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 		words[2] = last.created_min;
 		words[3] = last.edited_min;
 		cursor_encode(words, qhash, next);
-		json_object_set_new(list, "next_cursor", json_string(next));
-		json_object_set_new(list, "has_more", json_true());
+		jw_kstr(&w, "next_cursor", next);
+		jw_kbool(&w, "has_more", 1);
 	} else {
-		json_object_set_new(list, "next_cursor", json_null());
-		json_object_set_new(list, "has_more", json_false());
+		/* the cap ends a query early, as Notion's 10,000-results cap does */
+		jw_knull(&w, "next_cursor");
+		jw_kbool(&w, "has_more", 0);
 	}
-	if (v == V_2025) {
-		json_object_set_new(list, "type", json_string("page_or_data_source"));
-		json_object_set_new(list, "page_or_data_source", json_object());
-		if (!json_object_get(list, "request_status"))
-			json_object_set_new(list, "request_status",
-					    json_pack("{s:s}", "type", "complete"));
-	} else {
-		json_object_set_new(list, "type", json_string("page_or_database"));
-		json_object_set_new(list, "page_or_database", json_object());
+	jw_kstr(&w, "type", v == V_2025 ? "page_or_data_source" : "page_or_database");
+	jw_key(&w, v == V_2025 ? "page_or_data_source" : "page_or_database");
+	jw_obj(&w);
+	jw_obj_end(&w);
+	if (capped) {
+		jw_key(&w, "request_status");
+		jw_obj(&w);
+		jw_kstr(&w, "type", "incomplete");
+		jw_kstr(&w, "incomplete_reason", "query_result_limit_reached");
+		jw_obj_end(&w);
+	} else if (v == V_2025) {
+		jw_key(&w, "request_status");
+		jw_obj(&w);
+		jw_kstr(&w, "type", "complete");
+		jw_obj_end(&w);
 	}
-	reply_json(reply, 200, list);
+	jw_request_id(&w);
+	jw_obj_end(&w);
+	reply_text(reply, 200, buf_detach(&out));
 	free(sel.keys);
 	filter_release(&filter);
 	buf_release(&err);
@@ -574,11 +643,6 @@ invalid:
 
 /* ---- GET /v1/pages/{id}/properties/{prop} ---- */
 
-static int paged_type(enum prop_type t)
-{
-	return t == PT_TITLE || t == PT_RICH_TEXT || t == PT_RELATION || t == PT_PEOPLE;
-}
-
 void query_property(size_t s, size_t r, const struct fake_prop *p, const char *start_cursor,
 		    const char *page_size, const char *page_id_text, struct http_reply *reply)
 {
@@ -586,15 +650,25 @@ void query_property(size_t s, size_t r, const struct fake_prop *p, const char *s
 	const struct fake_row *row = &src->rows[r];
 	struct value_ctx ctx = { src, row, fake_now_ms() };
 	const char *tname = prop_type_name(p->type);
-	json_t *full = value_full(&ctx, p), *results, *list, *pi;
 	long size = MAX_PAGE;
 	uint32_t cw[4] = { 0, 0, 0, 0 };
 	uint64_t qhash = hash_text(hash_text(0x70726f70, page_id_text), p->id_raw);
-	size_t n, end;
+	struct buf out = BUF_INIT;
+	struct jw w;
+	struct vw vw = { &w, VW_ITEMS, NULL, 0, 0, 0, 0, 0 };
 
-	if (!paged_type(p->type)) {
-		reply_json(reply, 200, json_pack("{s:s,s:s,s:s,s:o}", "object", "property_item", "id",
-						 p->id, "type", tname, tname, full));
+	jw_init(&w, &out);
+	jw_obj(&w);
+	if (!value_paged_type(p->type)) {
+		vw.mode = VW_FULL;
+		jw_kstr(&w, "object", "property_item");
+		jw_kstr(&w, "id", p->id);
+		jw_kstr(&w, "type", tname);
+		jw_key(&w, tname);
+		value_write(&vw, &ctx, p);
+		jw_request_id(&w);
+		jw_obj_end(&w);
+		reply_text(reply, 200, buf_detach(&out));
 		return;
 	}
 	if (page_size) {
@@ -603,41 +677,49 @@ void query_property(size_t s, size_t r, const struct fake_prop *p, const char *s
 		if (*endp || size < 1 || size > MAX_PAGE) {
 			validation(reply, "page_size should be an integer from 1 to %d, instead was "
 					  "`%s`.", MAX_PAGE, page_size);
-			json_decref(full);
+			buf_release(&out);
 			return;
 		}
 	}
 	if (start_cursor && cursor_decode(start_cursor, qhash, cw) < 0) {
 		validation(reply, "The start_cursor provided is invalid: %s", start_cursor);
-		json_decref(full);
+		buf_release(&out);
 		return;
 	}
-	n = json_array_size(full);
-	end = cw[0] + (size_t)size < n ? cw[0] + (size_t)size : n;
-	results = json_array();
-	for (size_t i = cw[0]; i < end; i++)
-		json_array_append_new(results,
-				      json_pack("{s:s,s:s,s:s,s:O}", "object", "property_item", "id",
-						p->id, "type", tname, tname, json_array_get(full, i)));
-	pi = json_pack("{s:s,s:s,s:{}}", "id", p->id, "type", tname, tname);
-	list = json_pack("{s:s,s:o}", "object", "list", "results", results);
-	if (end < n) {
-		uint32_t words[4] = { (uint32_t)end, 0, 0, 0 };
+	vw.from = cw[0];
+	vw.to = cw[0] + (size_t)size;
+	jw_kstr(&w, "object", "list");
+	jw_key(&w, "results");
+	value_write(&vw, &ctx, p); /* writes the results array */
+	if (vw.total > vw.to) {
+		uint32_t words[4] = { (uint32_t)vw.to, 0, 0, 0 };
 		char next[49], url[256];
 
 		cursor_encode(words, qhash, next);
-		snprintf(url, sizeof(url), "https://api.notion.com/v1/pages/%s/properties/%s?start_cursor=%s",
+		snprintf(url, sizeof(url),
+			 "https://api.notion.com/v1/pages/%s/properties/%s?start_cursor=%s",
 			 page_id_text, p->id, next);
-		json_object_set_new(pi, "next_url", json_string(url));
-		json_object_set_new(list, "next_cursor", json_string(next));
-		json_object_set_new(list, "has_more", json_true());
+		jw_kstr(&w, "next_cursor", next);
+		jw_kbool(&w, "has_more", 1);
+		jw_kstr(&w, "type", "property_item");
+		jw_key(&w, "property_item");
+		jw_obj(&w);
+		jw_kstr(&w, "next_url", url);
 	} else {
-		json_object_set_new(pi, "next_url", json_null());
-		json_object_set_new(list, "next_cursor", json_null());
-		json_object_set_new(list, "has_more", json_false());
+		jw_knull(&w, "next_cursor");
+		jw_kbool(&w, "has_more", 0);
+		jw_kstr(&w, "type", "property_item");
+		jw_key(&w, "property_item");
+		jw_obj(&w);
+		jw_knull(&w, "next_url");
 	}
-	json_object_set_new(list, "type", json_string("property_item"));
-	json_object_set_new(list, "property_item", pi);
-	json_decref(full);
-	reply_json(reply, 200, list);
+	jw_kstr(&w, "id", p->id);
+	jw_kstr(&w, "type", tname);
+	jw_key(&w, tname);
+	jw_obj(&w);
+	jw_obj_end(&w);
+	jw_obj_end(&w);
+	jw_request_id(&w);
+	jw_obj_end(&w);
+	reply_text(reply, 200, buf_detach(&out));
 }

@@ -20,14 +20,30 @@ json_t *render_partial_user(size_t user)
 	return json_pack("{s:s,s:s}", "object", "user", "id", fake.users[user % fake.n_users].id);
 }
 
-json_t *render_user(const struct fake_user *u)
+void write_partial_user(struct jw *w, size_t user)
+{
+	jw_obj(w);
+	jw_kstr(w, "object", "user");
+	jw_kstr(w, "id", fake.users[user % fake.n_users].id);
+	jw_obj_end(w);
+}
+
+void write_user(struct jw *w, const struct fake_user *u)
 {
 	char avatar[128];
 
 	snprintf(avatar, sizeof(avatar), "https://avatars.example.com/%.8s.png", u->id);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s}}", "object", "user", "id", u->id, "name",
-			 u->name, "avatar_url", avatar, "type", "person", "person", "email",
-			 u->email);
+	jw_obj(w);
+	jw_kstr(w, "object", "user");
+	jw_kstr(w, "id", u->id);
+	jw_kstr(w, "name", u->name);
+	jw_kstr(w, "avatar_url", avatar);
+	jw_kstr(w, "type", "person");
+	jw_key(w, "person");
+	jw_obj(w);
+	jw_kstr(w, "email", u->email);
+	jw_obj_end(w);
+	jw_obj_end(w);
 }
 
 json_t *render_rich_text_title(const char *text)
@@ -46,55 +62,27 @@ static void compact_id(const char *dashed, char out[33])
 }
 
 /* "https://www.notion.so/Fix-login-flow-<32 hex>": slug from ASCII words. */
-static json_t *page_url(const char *title, const char *id)
+static void page_url(struct buf *b, const char *title, const char *id)
 {
-	struct buf b = BUF_INIT;
 	char compact[33];
 	int pending_dash = 0;
-	json_t *out;
 
-	buf_adds(&b, "https://www.notion.so/");
-	for (const char *p = title; *p && b.len < 100; p++) {
+	buf_adds(b, "https://www.notion.so/");
+	for (const char *p = title; *p && b->len < 100; p++) {
 		char c = *p;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-			if (pending_dash && b.data[b.len - 1] != '/')
-				buf_addch(&b, '-');
+			if (pending_dash && b->data[b->len - 1] != '/')
+				buf_addch(b, '-');
 			pending_dash = 0;
-			buf_addch(&b, c);
+			buf_addch(b, c);
 		} else {
 			pending_dash = 1;
 		}
 	}
-	if (b.data[b.len - 1] != '/')
-		buf_addch(&b, '-');
+	if (b->data[b->len - 1] != '/')
+		buf_addch(b, '-');
 	compact_id(id, compact);
-	buf_adds(&b, compact);
-	out = json_string(b.data);
-	buf_release(&b);
-	return out;
-}
-
-/* Drops mention items after the 25th, as Notion does in page objects. */
-static void truncate_mentions(json_t *items)
-{
-	size_t mentions = 0;
-
-	for (size_t i = 0; i < json_array_size(items);) {
-		json_t *it = json_array_get(items, i);
-		const char *type = json_string_value(json_object_get(it, "type"));
-
-		if (type && !strcmp(type, "mention") && ++mentions > FAKE_MENTION_LIMIT) {
-			json_array_remove(items, i);
-			continue;
-		}
-		i++;
-	}
-}
-
-static void truncate_array(json_t *items)
-{
-	while (json_array_size(items) > FAKE_MENTION_LIMIT)
-		json_array_remove(items, json_array_size(items) - 1);
+	buf_adds(b, compact);
 }
 
 static int wanted(const struct fake_prop *p, char *const *only, size_t n_only)
@@ -107,63 +95,98 @@ static int wanted(const struct fake_prop *p, char *const *only, size_t n_only)
 	return 0;
 }
 
-json_t *render_page(const struct fake_source *src, const struct fake_row *row, enum api_version v,
-		    char *const *only, size_t n_only)
+void render_page(struct jw *w, const struct fake_source *src, const struct fake_row *row,
+		 enum api_version v, char *const *only, size_t n_only)
 {
 	struct value_ctx ctx = { src, row, fake_now_ms() };
-	json_t *page, *props = json_object(), *parent, *icon = json_null();
-	char id[FAKE_ID_LEN + 1], created[TIME_ISO_MAX], edited[TIME_ISO_MAX];
+	struct vw vw = { w, VW_PAGE, NULL, 0, 0, 0, 0, 0 };
+	char id[FAKE_ID_LEN + 1], t[TIME_ISO_MAX];
 	char *title = value_title_text(&ctx);
 	int trashed = (row->flags & ROW_TRASHED) != 0;
+	struct buf url = BUF_INIT;
 
 	data_id_text(row->id, id);
+	jw_obj(w);
+	jw_kstr(w, "object", "page");
+	jw_kstr(w, "id", id);
+	jw_kstr(w, "created_time", time_format_iso(row->created_ms, t));
+	jw_kstr(w, "last_edited_time", time_format_iso(row->edited_ms, t));
+	jw_key(w, "created_by");
+	write_partial_user(w, row->creator);
+	jw_key(w, "last_edited_by");
+	write_partial_user(w, row->editor);
+	jw_knull(w, "cover");
+	jw_key(w, "icon");
+	if (row->flags & ROW_GENERATED && mix64(src->seed ^ row->gen_index ^ 0x69636f6e) % 5 == 0) {
+		static const char *const icons[] = { "🐞", "📌", "🧭", "🗂️", "💡" };
+		uint64_t h = mix64(src->seed ^ row->gen_index ^ 0x69636f6e);
+
+		jw_obj(w);
+		jw_kstr(w, "type", "emoji");
+		jw_kstr(w, "emoji", icons[(h >> 8) % 5]);
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
+	jw_key(w, "parent");
+	jw_obj(w);
+	if (v == V_2025) {
+		jw_kstr(w, "type", "data_source_id");
+		jw_kstr(w, "data_source_id", src->id);
+	} else {
+		jw_kstr(w, "type", "database_id");
+	}
+	jw_kstr(w, "database_id", fake.dbs[src->db].id);
+	jw_obj_end(w);
+	jw_kbool(w, "in_trash", trashed);
+	jw_kbool(w, "archived", trashed);
+	if (v == V_2025) {
+		jw_kbool(w, "is_archived", 0);
+		jw_kbool(w, "is_locked", 0);
+	}
+	jw_key(w, "properties");
+	jw_obj(w);
 	for (size_t i = 0; i < src->n_props; i++) {
 		const struct fake_prop *p = &src->props[i];
-		json_t *val, *entry;
-		int more = 0;
+		const char *tname = prop_type_name(p->type);
 
 		if (!wanted(p, only, n_only))
 			continue;
-		val = value_full(&ctx, p);
-		if (p->type == PT_TITLE || p->type == PT_RICH_TEXT) {
-			truncate_mentions(val);
-		} else if (p->type == PT_PEOPLE) {
-			truncate_array(val);
-		} else if (p->type == PT_RELATION) {
-			more = json_array_size(val) > FAKE_MENTION_LIMIT;
-			truncate_array(val);
-		}
-		entry = json_pack("{s:s,s:s,s:o}", "id", p->id, "type", prop_type_name(p->type),
-				  prop_type_name(p->type), val);
+		jw_key(w, p->name);
+		jw_obj(w);
+		jw_kstr(w, "id", p->id);
+		jw_kstr(w, "type", tname);
+		jw_key(w, tname);
+		value_write(&vw, &ctx, p);
 		if (p->type == PT_RELATION)
-			json_object_set_new(entry, "has_more", json_boolean(more));
-		json_object_set_new(props, p->name, entry);
+			jw_kbool(w, "has_more", vw.truncated);
+		jw_obj_end(w);
 	}
-	if (v == V_2025)
-		parent = json_pack("{s:s,s:s,s:s}", "type", "data_source_id", "data_source_id",
-				   src->id, "database_id", fake.dbs[src->db].id);
-	else
-		parent = json_pack("{s:s,s:s}", "type", "database_id", "database_id",
-				   fake.dbs[src->db].id);
-	if (row->flags & ROW_GENERATED) {
-		static const char *const icons[] = { "🐞", "📌", "🧭", "🗂️", "💡" };
-		uint64_t h = mix64(src->seed ^ row->gen_index ^ 0x69636f6e);
-		if (h % 5 == 0)
-			icon = json_pack("{s:s,s:s}", "type", "emoji", "emoji", icons[(h >> 8) % 5]);
-	}
-	page = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:n,s:o,s:o,s:b,s:b,s:o,s:o,s:n}", "object",
-			 "page", "id", id, "created_time", time_format_iso(row->created_ms, created),
-			 "last_edited_time", time_format_iso(row->edited_ms, edited), "created_by",
-			 render_partial_user(row->creator), "last_edited_by",
-			 render_partial_user(row->editor), "cover", "icon", icon, "parent", parent,
-			 "in_trash", trashed, "archived", trashed, "properties", props, "url",
-			 page_url(title, id), "public_url");
-	if (v == V_2025) {
-		json_object_set_new(page, "is_archived", json_false());
-		json_object_set_new(page, "is_locked", json_false());
-	}
+	jw_obj_end(w);
+	page_url(&url, title, id);
+	jw_kstr(w, "url", url.data);
+	jw_knull(w, "public_url");
+	jw_obj_end(w);
+	buf_release(&url);
 	free(title);
-	return page;
+}
+
+char *render_page_doc(const struct fake_source *src, const struct fake_row *row,
+		      enum api_version v, char *const *only, size_t n_only)
+{
+	struct buf b = BUF_INIT;
+	struct jw w;
+
+	jw_init(&w, &b);
+	render_page(&w, src, row, v, only, n_only);
+	/* reopen the object to append the request_id */
+	b.len--;
+	b.data[b.len] = '\0';
+	w.depth = 1;
+	w.first = 0;
+	jw_request_id(&w);
+	buf_addch(&b, '}');
+	return buf_detach(&b);
 }
 
 static json_t *schema(const struct fake_source *src)

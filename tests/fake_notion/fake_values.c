@@ -1,11 +1,13 @@
 /*
  * fake_values.c: property values, one table row per Notion property type.
- * Each type knows its schema configuration, how to generate a value from a
- * seeded random stream (realistic text with unicode, emoji, mentions and
- * long rich text split across items; >25 relations and people on some rows;
- * file URLs signed anew on every read), how to check a "simple" value from
- * the control API or a fixture, and how to turn that simple value into the
- * Notion shape. Values are built on demand and never stored.
+ * Each type knows how to generate a value from a seeded random stream
+ * (realistic text with unicode, emoji, mentions and long rich text split
+ * across items; >25 relations and people on some rows; file URLs signed
+ * anew on every read), how to check a "simple" value from the control API
+ * or a fixture, and how to write that simple value in Notion's shape.
+ * Values are written straight into the response (fake_json.c) and never
+ * stored; struct vw applies the page-object limits or the property
+ * endpoint's paging while they are written.
  */
 #include "fake.h"
 
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/id.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
@@ -22,69 +25,147 @@ static const char *const colors[] = {
 	"default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red",
 };
 
-/* ---- small builders ---- */
+/* ---- item limits and paging ---- */
 
-static json_t *annotations(unsigned bits, const char *color)
+int vw_item(struct vw *v, int is_mention)
 {
-	return json_pack("{s:b,s:b,s:b,s:b,s:b,s:s}", "bold", bits & 1, "italic", (bits >> 1) & 1,
-			 "strikethrough", (bits >> 2) & 1, "underline", (bits >> 3) & 1, "code",
-			 (bits >> 4) & 1, "color", color ? color : "default");
+	size_t i = v->total++;
+
+	switch (v->mode) {
+	case VW_FULL:
+		return 1;
+	case VW_PAGE:
+		if (v->prop->type == PT_PEOPLE || v->prop->type == PT_RELATION) {
+			if (i < FAKE_MENTION_LIMIT)
+				return 1;
+		} else if (!is_mention || ++v->mentions <= FAKE_MENTION_LIMIT) {
+			return 1;
+		}
+		v->truncated = 1;
+		return 0;
+	case VW_ITEMS:
+		if (i < v->from || i >= v->to)
+			return 0;
+		jw_obj(v->jw);
+		jw_kstr(v->jw, "object", "property_item");
+		jw_kstr(v->jw, "id", v->prop->id);
+		jw_kstr(v->jw, "type", prop_type_name(v->prop->type));
+		jw_key(v->jw, prop_type_name(v->prop->type));
+		return 1;
+	}
+	return 0;
 }
 
-static json_t *text_item(const char *content, const char *link, unsigned bits, const char *color)
+void vw_item_end(struct vw *v)
 {
-	json_t *t = json_pack("{s:s,s:o}", "content", content, "link",
-			      link ? json_pack("{s:s}", "url", link) : json_null());
-
-	return json_pack("{s:s,s:o,s:o,s:s,s:o}", "type", "text", "text", t, "annotations",
-			 annotations(bits, color), "plain_text", content, "href",
-			 link ? json_string(link) : json_null());
+	if (v->mode == VW_ITEMS)
+		jw_obj_end(v->jw);
 }
 
-json_t *value_plain_rich_text(const char *text)
-{
-	json_t *a = json_array();
+/* ---- small writers ---- */
 
-	if (text && *text)
-		json_array_append_new(a, text_item(text, NULL, 0, NULL));
-	return a;
+static void w_annotations(struct jw *w, unsigned bits, const char *color)
+{
+	jw_key(w, "annotations");
+	jw_obj(w);
+	jw_kbool(w, "bold", bits & 1);
+	jw_kbool(w, "italic", (bits >> 1) & 1);
+	jw_kbool(w, "strikethrough", (bits >> 2) & 1);
+	jw_kbool(w, "underline", (bits >> 3) & 1);
+	jw_kbool(w, "code", (bits >> 4) & 1);
+	jw_kstr(w, "color", color ? color : "default");
+	jw_obj_end(w);
 }
 
-static json_t *mention_item(json_t *mention, const char *plain, const char *href)
+static void w_text_item(struct vw *v, const char *content, const char *link, unsigned bits,
+			const char *color)
 {
-	return json_pack("{s:s,s:o,s:o,s:s,s:o}", "type", "mention", "mention", mention,
-			 "annotations", annotations(0, NULL), "plain_text", plain, "href",
-			 href ? json_string(href) : json_null());
+	struct jw *w = v->jw;
+
+	if (!vw_item(v, 0))
+		return;
+	jw_obj(w);
+	jw_kstr(w, "type", "text");
+	jw_key(w, "text");
+	jw_obj(w);
+	jw_kstr(w, "content", content);
+	jw_key(w, "link");
+	if (link) {
+		jw_obj(w);
+		jw_kstr(w, "url", link);
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
+	jw_obj_end(w);
+	w_annotations(w, bits, color);
+	jw_kstr(w, "plain_text", content);
+	jw_kstr(w, "href", link);
+	jw_obj_end(w);
+	vw_item_end(v);
 }
 
-static json_t *user_mention(size_t user)
+/* Opens a mention item: the caller writes the mention's type object, then w_mention_end. */
+static int w_mention_begin(struct vw *v, const char *type)
+{
+	if (!vw_item(v, 1))
+		return 0;
+	jw_obj(v->jw);
+	jw_kstr(v->jw, "type", "mention");
+	jw_key(v->jw, "mention");
+	jw_obj(v->jw);
+	jw_kstr(v->jw, "type", type);
+	jw_key(v->jw, type);
+	return 1;
+}
+
+static void w_mention_end(struct vw *v, const char *plain, const char *href)
+{
+	jw_obj_end(v->jw);
+	w_annotations(v->jw, 0, NULL);
+	jw_kstr(v->jw, "plain_text", plain);
+	jw_kstr(v->jw, "href", href);
+	jw_obj_end(v->jw);
+	vw_item_end(v);
+}
+
+static void w_user_mention(struct vw *v, size_t user)
 {
 	char plain[96];
 
+	if (!w_mention_begin(v, "user"))
+		return;
+	write_partial_user(v->jw, user);
 	snprintf(plain, sizeof(plain), "@%s", fake.users[user].name);
-	return mention_item(json_pack("{s:s,s:o}", "type", "user", "user", render_partial_user(user)),
-			    plain, NULL);
+	w_mention_end(v, plain, NULL);
 }
 
-static json_t *page_mention(const uint8_t id[16])
+static void w_page_mention(struct vw *v, const uint8_t id[16])
 {
 	char text[FAKE_ID_LEN + 1], href[80], compact[33];
 	size_t o = 0;
 
+	if (!w_mention_begin(v, "page"))
+		return;
 	data_id_text(id, text);
+	jw_obj(v->jw);
+	jw_kstr(v->jw, "id", text);
+	jw_obj_end(v->jw);
 	for (const char *p = text; *p; p++)
 		if (*p != '-')
 			compact[o++] = *p;
 	compact[o] = '\0';
 	snprintf(href, sizeof(href), "https://www.notion.so/%s", compact);
-	return mention_item(json_pack("{s:s,s:{s:s}}", "type", "page", "page", "id", text), "Untitled",
-			    href);
+	w_mention_end(v, "Untitled", href);
 }
 
-static json_t *date_object(const char *start, const char *end, const char *tz)
+static void w_date(struct jw *w, const char *start, const char *end, const char *tz)
 {
-	return json_pack("{s:s,s:o,s:o}", "start", start, "end", end ? json_string(end) : json_null(),
-			 "time_zone", tz ? json_string(tz) : json_null());
+	jw_obj(w);
+	jw_kstr(w, "start", start);
+	jw_kstr(w, "end", end);
+	jw_kstr(w, "time_zone", tz);
+	jw_obj_end(w);
 }
 
 static void date_text(int64_t ms, int with_time, char out[TIME_ISO_MAX])
@@ -94,27 +175,60 @@ static void date_text(int64_t ms, int with_time, char out[TIME_ISO_MAX])
 		out[10] = '\0';
 }
 
-/* A stable option object for name: id and colour derive from the name. */
-static json_t *option_object(const char *name, int uuid_id)
+/* Option ids and colours derive from the name, so they are stable. */
+static uint64_t option_hash(const char *name)
 {
 	uint64_t h = mix64(0x6f7074);
-	char id[40];
 
 	for (const char *c = name; *c; c++)
 		h = mix64(h ^ (unsigned char)*c);
+	return h;
+}
+
+static void option_id(const char *name, int uuid_id, char out[FAKE_ID_LEN + 1])
+{
+	uint64_t h = option_hash(name), h2 = mix64(h);
+
 	if (uuid_id) {
 		uint8_t bin[16];
-		uint64_t h2 = mix64(h);
 		for (int i = 0; i < 8; i++) {
 			bin[i] = (uint8_t)(h >> (8 * i));
 			bin[8 + i] = (uint8_t)(h2 >> (8 * i));
 		}
-		data_id_text(bin, id);
+		data_id_text(bin, out);
 	} else {
-		snprintf(id, sizeof(id), "%08llx", (unsigned long long)(h & 0xffffffffULL));
+		snprintf(out, FAKE_ID_LEN + 1, "%08llx", (unsigned long long)(h & 0xffffffffULL));
 	}
-	return json_pack("{s:s,s:s,s:s}", "id", id, "name", name, "color",
-			 colors[(h >> 40) % ARRAY_LEN(colors)]);
+}
+
+static const char *option_color(const char *name)
+{
+	return colors[(option_hash(name) >> 40) % ARRAY_LEN(colors)];
+}
+
+static void w_option(struct jw *w, const char *name, int uuid_id)
+{
+	char id[FAKE_ID_LEN + 1];
+
+	option_id(name, uuid_id, id);
+	jw_obj(w);
+	jw_kstr(w, "id", id);
+	jw_kstr(w, "name", name);
+	jw_kstr(w, "color", option_color(name));
+	jw_obj_end(w);
+}
+
+json_t *value_plain_rich_text(const char *text)
+{
+	json_t *a = json_array();
+
+	if (text && *text)
+		json_array_append_new(
+			a, json_pack("{s:s,s:{s:s,s:n},s:{s:b,s:b,s:b,s:b,s:b,s:s},s:s,s:n}", "type",
+				     "text", "text", "content", text, "link", "annotations", "bold", 0,
+				     "italic", 0, "strikethrough", 0, "underline", 0, "code", 0,
+				     "color", "default", "plain_text", text, "href"));
+	return a;
 }
 
 /* ---- text generation ---- */
@@ -157,29 +271,37 @@ static struct rng prop_rng(const struct value_ctx *ctx, const struct fake_prop *
 	return r;
 }
 
-static json_t *gen_title(const struct value_ctx *ctx, const struct fake_prop *p)
+/* The generated title: text, and a user mention index or -1. */
+static long title_parts(const struct value_ctx *ctx, const struct fake_prop *p, struct buf *b)
 {
 	struct rng r = prop_rng(ctx, p);
-	json_t *a = json_array();
-	struct buf b = BUF_INIT;
 
-	buf_addf(&b, "%s %s", verbs[rng_below(&r, ARRAY_LEN(verbs))],
+	buf_addf(b, "%s %s", verbs[rng_below(&r, ARRAY_LEN(verbs))],
 		 objects[rng_below(&r, ARRAY_LEN(objects))]);
 	if (rng_chance(&r, 15))
-		buf_addf(&b, " %s", emoji[rng_below(&r, ARRAY_LEN(emoji))]);
+		buf_addf(b, " %s", emoji[rng_below(&r, ARRAY_LEN(emoji))]);
 	if (rng_chance(&r, 10)) {
-		buf_adds(&b, " for ");
-		json_array_append_new(a, text_item(b.data, NULL, 0, NULL));
-		json_array_append_new(a, user_mention(rng_below(&r, (uint32_t)fake.n_users)));
-	} else {
-		json_array_append_new(a, text_item(b.data, NULL, 0, NULL));
+		buf_adds(b, " for ");
+		return (long)rng_below(&r, (uint32_t)fake.n_users);
 	}
-	buf_release(&b);
-	return a;
+	return -1;
 }
 
-/* Appends text to a in items of at most 2000 bytes, cut on UTF-8 boundaries. */
-static void append_split(json_t *a, const char *text, unsigned bits)
+static void gen_title(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
+{
+	struct buf b = BUF_INIT;
+	long user = title_parts(ctx, p, &b);
+
+	jw_arr(v->jw);
+	w_text_item(v, b.data, NULL, 0, NULL);
+	if (user >= 0)
+		w_user_mention(v, (size_t)user);
+	jw_arr_end(v->jw);
+	buf_release(&b);
+}
+
+/* Writes text in items of at most 2000 bytes, cut on UTF-8 boundaries. */
+static void w_split(struct vw *v, const char *text, unsigned bits)
 {
 	size_t len = strlen(text), at = 0;
 
@@ -190,34 +312,34 @@ static void append_split(json_t *a, const char *text, unsigned bits)
 		while (n < len - at && ((unsigned char)text[at + n] & 0xc0) == 0x80)
 			n--;
 		piece = xstrndup(text + at, n);
-		json_array_append_new(a, text_item(piece, NULL, bits, NULL));
+		w_text_item(v, piece, NULL, bits, NULL);
 		free(piece);
 		at += n;
 	}
 }
 
-static json_t *gen_rich_text(const struct value_ctx *ctx, const struct fake_prop *p)
+static void gen_rich_text(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
-	json_t *a = json_array();
 	unsigned kind = rng_below(&r, 100);
 	struct buf b = BUF_INIT;
 
-	if (kind < 30)
-		return a;
-	if (kind < 34) {
+	jw_arr(v->jw);
+	if (kind < 30) {
+		/* empty */
+	} else if (kind < 34) {
 		/* long text: Notion splits text over 2000 characters across items */
 		while (b.len < 4500)
 			buf_addf(&b, "%s ", sentences[rng_below(&r, ARRAY_LEN(sentences))]);
-		append_split(a, b.data, 0);
+		w_split(v, b.data, 0);
 	} else if (kind < 37 && ctx->src->n_generated > 1) {
 		/* many page mentions: only 25 survive in page objects */
-		json_array_append_new(a, text_item("Depends on ", NULL, 0, NULL));
+		w_text_item(v, "Depends on ", NULL, 0, NULL);
 		for (int i = 0; i < 30; i++) {
 			uint32_t j = rng_below(&r, ctx->src->n_generated);
 			if (i)
-				json_array_append_new(a, text_item(", ", NULL, 0, NULL));
-			json_array_append_new(a, page_mention(ctx->src->rows[j].id));
+				w_text_item(v, ", ", NULL, 0, NULL);
+			w_page_mention(v, ctx->src->rows[j].id);
 		}
 	} else {
 		unsigned n = 1 + rng_below(&r, 3);
@@ -225,88 +347,93 @@ static json_t *gen_rich_text(const struct value_ctx *ctx, const struct fake_prop
 			unsigned style = rng_below(&r, 10);
 			const char *s = sentences[rng_below(&r, ARRAY_LEN(sentences))];
 			if (style == 0)
-				json_array_append_new(a, text_item(s, "https://example.com/runbook", 0, NULL));
+				w_text_item(v, s, "https://example.com/runbook", 0, NULL);
 			else if (style == 1)
-				json_array_append_new(a, text_item(s, NULL, 1, "red"));
+				w_text_item(v, s, NULL, 1, "red");
 			else if (style == 2)
-				json_array_append_new(a, text_item(s, NULL, 2 | 8, "blue_background"));
+				w_text_item(v, s, NULL, 2 | 8, "blue_background");
 			else
-				json_array_append_new(a, text_item(s, NULL, 0, NULL));
+				w_text_item(v, s, NULL, 0, NULL);
 			if (i + 1 < n)
-				json_array_append_new(a, text_item(" ", NULL, 0, NULL));
+				w_text_item(v, " ", NULL, 0, NULL);
 		}
 		if (rng_chance(&r, 8))
-			json_array_append_new(a, user_mention(rng_below(&r, (uint32_t)fake.n_users)));
+			w_user_mention(v, rng_below(&r, (uint32_t)fake.n_users));
 		if (rng_chance(&r, 5)) {
 			char d[TIME_ISO_MAX];
 			date_text(ctx->row->created_ms + 86400000LL * rng_below(&r, 30), 0, d);
-			json_array_append_new(
-				a, mention_item(json_pack("{s:s,s:o}", "type", "date", "date",
-							  date_object(d, NULL, NULL)),
-						d, NULL));
+			if (w_mention_begin(v, "date")) {
+				w_date(v->jw, d, NULL, NULL);
+				w_mention_end(v, d, NULL);
+			}
 		}
-		if (rng_chance(&r, 3))
-			json_array_append_new(
-				a, json_pack("{s:s,s:{s:s},s:o,s:s,s:n}", "type", "equation", "equation",
-					     "expression", "E = mc^2", "annotations",
-					     annotations(0, NULL), "plain_text", "E = mc^2", "href"));
+		if (rng_chance(&r, 3) && vw_item(v, 0)) {
+			struct jw *w = v->jw;
+			jw_obj(w);
+			jw_kstr(w, "type", "equation");
+			jw_key(w, "equation");
+			jw_obj(w);
+			jw_kstr(w, "expression", "E = mc^2");
+			jw_obj_end(w);
+			w_annotations(w, 0, NULL);
+			jw_kstr(w, "plain_text", "E = mc^2");
+			jw_knull(w, "href");
+			jw_obj_end(w);
+			vw_item_end(v);
+		}
 	}
+	jw_arr_end(v->jw);
 	buf_release(&b);
-	return a;
 }
 
-static double gen_number_value(const struct value_ctx *ctx, const struct fake_prop *p, int *is_null)
+static int gen_number_value(const struct value_ctx *ctx, const struct fake_prop *p, double *out)
 {
 	struct rng r = prop_rng(ctx, p);
+	int is_null = rng_chance(&r, 20);
 
-	*is_null = rng_chance(&r, 20);
-	return rng_chance(&r, 70) ? (double)(1 + rng_below(&r, 13)) : rng_below(&r, 40) / 4.0;
+	*out = rng_chance(&r, 70) ? (double)(1 + rng_below(&r, 13)) : rng_below(&r, 40) / 4.0;
+	return !is_null;
 }
 
-/* Whole numbers print as integers, as Notion prints them. */
-static json_t *number_json(double v)
+static void gen_number(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
-	if (v == (double)(json_int_t)v && v > -1e15 && v < 1e15)
-		return json_integer((json_int_t)v);
-	return json_real(v);
+	double d;
+
+	if (gen_number_value(ctx, p, &d))
+		jw_num(v->jw, d);
+	else
+		jw_null(v->jw);
 }
 
-static json_t *gen_number(const struct value_ctx *ctx, const struct fake_prop *p)
-{
-	int is_null;
-	double v = gen_number_value(ctx, p, &is_null);
-
-	return is_null ? json_null() : number_json(v);
-}
-
-static json_t *gen_select(const struct value_ctx *ctx, const struct fake_prop *p)
+static void gen_select(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
 
 	if (!p->n_options || (p->type == PT_SELECT && rng_chance(&r, 15)))
-		return json_null();
-	return option_object(p->options[rng_below(&r, (uint32_t)p->n_options)],
-			     p->type == PT_STATUS);
+		jw_null(v->jw);
+	else
+		w_option(v->jw, p->options[rng_below(&r, (uint32_t)p->n_options)],
+			 p->type == PT_STATUS);
 }
 
-static json_t *gen_multi_select(const struct value_ctx *ctx, const struct fake_prop *p)
+static void gen_multi_select(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
-	json_t *a = json_array();
 	unsigned n = p->n_options ? rng_below(&r, 5) : 0;
 	uint64_t used = 0;
 
+	jw_arr(v->jw);
 	for (unsigned i = 0; i < n && i < p->n_options && i < 64; i++) {
 		uint32_t k = rng_below(&r, (uint32_t)(p->n_options < 64 ? p->n_options : 64));
 		if (used & (1ULL << k))
 			continue;
 		used |= 1ULL << k;
-		json_array_append_new(a, option_object(p->options[k], 0));
+		w_option(v->jw, p->options[k], 0);
 	}
-	return a;
+	jw_arr_end(v->jw);
 }
 
-static json_t *gen_date(const struct value_ctx *ctx, const struct fake_prop *p)
+static void gen_date(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
 	unsigned kind = rng_below(&r, 100);
@@ -315,51 +442,67 @@ static json_t *gen_date(const struct value_ctx *ctx, const struct fake_prop *p)
 	int with_time = kind >= 75;
 
 	if (kind < 25)
-		return json_null();
+		return jw_null(v->jw);
 	date_text(start - (with_time ? 0 : start % 86400000), with_time, s);
 	if (rng_chance(&r, 10)) {
 		date_text(start + 86400000LL * (1 + rng_below(&r, 5)), with_time, e);
-		return date_object(s, e, with_time ? tzs[rng_below(&r, ARRAY_LEN(tzs))] : NULL);
+		w_date(v->jw, s, e, with_time ? tzs[rng_below(&r, ARRAY_LEN(tzs))] : NULL);
+	} else {
+		w_date(v->jw, s, NULL, with_time && rng_chance(&r, 50) ? tzs[rng_below(&r, 3)] : NULL);
 	}
-	return date_object(s, NULL, with_time && rng_chance(&r, 50) ? tzs[rng_below(&r, 3)] : NULL);
 }
 
-static json_t *gen_checkbox(const struct value_ctx *ctx, const struct fake_prop *p)
+static void gen_checkbox(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
 
-	return json_boolean(rng_chance(&r, 30));
+	jw_bool(v->jw, rng_chance(&r, 30));
 }
 
-static json_t *gen_people(const struct value_ctx *ctx, const struct fake_prop *p)
+static void gen_people(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
-	json_t *a = json_array();
 	uint32_t n = rng_chance(&r, 3) ? 30 : rng_below(&r, 4);
 	size_t start = rng_below(&r, (uint32_t)fake.n_users);
 
-	for (uint32_t i = 0; i < n && i < fake.n_users; i++)
-		json_array_append_new(a, render_user(&fake.users[(start + i * 7) % fake.n_users]));
-	return a;
+	jw_arr(v->jw);
+	for (uint32_t i = 0; i < n && i < fake.n_users; i++) {
+		if (!vw_item(v, 0))
+			continue;
+		write_user(v->jw, &fake.users[(start + i * 7) % fake.n_users]);
+		vw_item_end(v);
+	}
+	jw_arr_end(v->jw);
 }
 
-static json_t *gen_relation(const struct value_ctx *ctx, const struct fake_prop *p)
+static void w_relation_item(struct vw *v, const char *id)
+{
+	if (!vw_item(v, 0))
+		return;
+	jw_obj(v->jw);
+	jw_kstr(v->jw, "id", id);
+	jw_obj_end(v->jw);
+	vw_item_end(v);
+}
+
+static void gen_relation(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
-	json_t *a = json_array();
 	uint32_t n = rng_chance(&r, 3) ? 30 + rng_below(&r, 11) : rng_below(&r, 5);
 	uint32_t total = ctx->src->n_generated;
 
+	jw_arr(v->jw);
 	for (uint32_t i = 0; i < n && total > 1; i++) {
 		char id[FAKE_ID_LEN + 1];
 		data_id_text(ctx->src->rows[(ctx->row->gen_index + 1 + i * 13) % total].id, id);
-		json_array_append_new(a, json_pack("{s:s}", "id", id));
+		w_relation_item(v, id);
 	}
-	return a;
+	jw_arr_end(v->jw);
 }
 
 /* A Notion-hosted file: the URL carries a fresh signature on every read. */
-static json_t *hosted_file(const struct value_ctx *ctx, const char *name, uint64_t file_key)
+static void w_hosted_file(struct jw *w, const struct value_ctx *ctx, const char *name,
+			  uint64_t file_key)
 {
 	char url[512], expiry[TIME_ISO_MAX], amzdate[20], fid[FAKE_ID_LEN + 1];
 	uint64_t sig = mix64(++fake.sign_counter ^ file_key);
@@ -379,61 +522,79 @@ static json_t *hosted_file(const struct value_ctx *ctx, const char *name, uint64
 		 "&X-Amz-Date=%s&X-Amz-Expires=3600&X-Amz-Signature=%016llx%016llx&x-id=GetObject",
 		 fid, name, amzdate, (unsigned long long)sig, (unsigned long long)mix64(sig));
 	time_format_iso(ctx->now_ms + 3600000, expiry);
-	return json_pack("{s:s,s:s,s:{s:s,s:s}}", "name", name, "type", "file", "file", "url", url,
-			 "expiry_time", expiry);
+	jw_obj(w);
+	jw_kstr(w, "name", name);
+	jw_kstr(w, "type", "file");
+	jw_key(w, "file");
+	jw_obj(w);
+	jw_kstr(w, "url", url);
+	jw_kstr(w, "expiry_time", expiry);
+	jw_obj_end(w);
+	jw_obj_end(w);
 }
 
-static json_t *gen_files(const struct value_ctx *ctx, const struct fake_prop *p)
+static void w_external_file(struct jw *w, const char *name, const char *url)
+{
+	jw_obj(w);
+	jw_kstr(w, "name", name);
+	jw_kstr(w, "type", "external");
+	jw_key(w, "external");
+	jw_obj(w);
+	jw_kstr(w, "url", url);
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+static void gen_files(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
-	json_t *a = json_array();
 	unsigned n = rng_chance(&r, 60) ? 0 : 1 + rng_below(&r, 2);
 
+	jw_arr(v->jw);
 	for (unsigned i = 0; i < n; i++) {
-		char name[64];
+		char name[64], url[96];
+
 		if (rng_chance(&r, 70)) {
 			snprintf(name, sizeof(name), "spec-%u-%u.pdf", ctx->row->gen_index + 1, i);
-			json_array_append_new(a, hosted_file(ctx, name, rng_next(&r)));
+			w_hosted_file(v->jw, ctx, name, rng_next(&r));
 		} else {
-			char url[96];
 			snprintf(url, sizeof(url), "https://example.com/design/%u",
 				 ctx->row->gen_index + 1);
-			json_array_append_new(a, json_pack("{s:s,s:s,s:{s:s}}", "name", "Design doc",
-							   "type", "external", "external", "url", url));
+			w_external_file(v->jw, "Design doc", url);
 		}
 	}
-	return a;
+	jw_arr_end(v->jw);
 }
 
-static json_t *gen_url(const struct value_ctx *ctx, const struct fake_prop *p)
+static void gen_url(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
 	char s[96];
 
 	if (rng_chance(&r, 50))
-		return json_null();
+		return jw_null(v->jw);
 	snprintf(s, sizeof(s), "https://example.com/issues/%u", ctx->row->gen_index + 1);
-	return json_string(s);
+	jw_str(v->jw, s);
 }
 
-static json_t *gen_email(const struct value_ctx *ctx, const struct fake_prop *p)
+static void gen_email(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
 
 	if (rng_chance(&r, 50))
-		return json_null();
-	return json_string(fake.users[rng_below(&r, (uint32_t)fake.n_users)].email);
+		return jw_null(v->jw);
+	jw_str(v->jw, fake.users[rng_below(&r, (uint32_t)fake.n_users)].email);
 }
 
-static json_t *gen_phone(const struct value_ctx *ctx, const struct fake_prop *p)
+static void gen_phone(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
 	char s[40];
 
 	if (rng_chance(&r, 50))
-		return json_null();
+		return jw_null(v->jw);
 	snprintf(s, sizeof(s), "+49 30 %07u", rng_below(&r, 10000000));
-	return json_string(s);
+	jw_str(v->jw, s);
 }
 
 /* ---- simple values (control API, fixtures) ---- */
@@ -469,26 +630,21 @@ static int check_strings(const struct fake_prop *p, json_t *v, struct buf *err)
 
 	if (json_is_null(v))
 		return 0;
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
-			if (!json_is_string(e))
-				goto bad;
-			if (p->type == PT_RELATION || p->type == PT_PEOPLE) {
-				char norm[40];
-				size_t o = 0;
-				for (const char *c = json_string_value(e); *c && o < 39; c++)
-					if (*c != '-')
-						norm[o++] = *c;
-				norm[o] = '\0';
-				if (o != 32 || strspn(norm, "0123456789abcdefABCDEF") != 32) {
-					buf_addf(err, "property '%s' (%s): '%s' is not an id", p->name,
-						 prop_type_name(p->type), json_string_value(e));
-					return -1;
-				}
-			}
+	if (!json_is_array(v))
+		goto bad;
+	json_array_foreach(v, i, e) {
+		char norm[FAKE_ID_LEN + 1];
+
+		if (!json_is_string(e))
+			goto bad;
+		if ((p->type == PT_RELATION || p->type == PT_PEOPLE) &&
+		    id_normalize(json_string_value(e), norm) < 0) {
+			buf_addf(err, "property '%s' (%s): '%s' is not an id", p->name,
+				 prop_type_name(p->type), json_string_value(e));
+			return -1;
 		}
-		return 0;
 	}
+	return 0;
 bad:
 	buf_addf(err, "property '%s' (%s) takes an array of strings or null", p->name,
 		 prop_type_name(p->type));
@@ -515,200 +671,216 @@ static int check_read_only(const struct fake_prop *p, json_t *v, struct buf *err
 	return -1;
 }
 
-static json_t *simple_text(const struct value_ctx *ctx, const struct fake_prop *p, json_t *v)
+static void simple_text(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p,
+			json_t *val)
 {
-	return value_plain_rich_text(json_string_value(v));
+	jw_arr(v->jw);
+	if (json_is_string(val) && *json_string_value(val))
+		w_split(v, json_string_value(val), 0);
+	jw_arr_end(v->jw);
 }
 
-static json_t *simple_scalar(const struct value_ctx *ctx, const struct fake_prop *p, json_t *v)
+static void simple_scalar(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p,
+			  json_t *val)
 {
 	if (p->type == PT_CHECKBOX)
-		return json_boolean(json_is_true(v));
-	return json_is_null(v) ? json_null() : json_copy(v);
+		jw_bool(v->jw, json_is_true(val));
+	else if (json_is_number(val))
+		jw_num(v->jw, json_number_value(val));
+	else if (json_is_string(val))
+		jw_str(v->jw, json_string_value(val));
+	else
+		jw_null(v->jw);
 }
 
-static json_t *simple_select(const struct value_ctx *ctx, const struct fake_prop *p, json_t *v)
+static void simple_select(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p,
+			  json_t *val)
 {
-	return json_is_string(v) ? option_object(json_string_value(v), p->type == PT_STATUS)
-				 : json_null();
+	if (json_is_string(val))
+		w_option(v->jw, json_string_value(val), p->type == PT_STATUS);
+	else
+		jw_null(v->jw);
 }
 
-static json_t *simple_multi_select(const struct value_ctx *ctx, const struct fake_prop *p, json_t *v)
+static void simple_multi_select(struct vw *v, const struct value_ctx *ctx,
+				const struct fake_prop *p, json_t *val)
 {
-	json_t *a = json_array(), *e;
+	json_t *e;
 	size_t i;
 
-	json_array_foreach(v, i, e)
-		json_array_append_new(a, option_object(json_string_value(e), 0));
-	return a;
+	jw_arr(v->jw);
+	json_array_foreach(val, i, e)
+		w_option(v->jw, json_string_value(e), 0);
+	jw_arr_end(v->jw);
 }
 
-static json_t *simple_date(const struct value_ctx *ctx, const struct fake_prop *p, json_t *v)
+static void simple_date(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p,
+			json_t *val)
 {
-	if (json_is_string(v))
-		return date_object(json_string_value(v), NULL, NULL);
-	if (json_is_object(v))
-		return date_object(json_string_value(json_object_get(v, "start")),
-				   json_string_value(json_object_get(v, "end")),
-				   json_string_value(json_object_get(v, "time_zone")));
-	return json_null();
+	if (json_is_string(val))
+		w_date(v->jw, json_string_value(val), NULL, NULL);
+	else if (json_is_object(val))
+		w_date(v->jw, json_string_value(json_object_get(val, "start")),
+		       json_string_value(json_object_get(val, "end")),
+		       json_string_value(json_object_get(val, "time_zone")));
+	else
+		jw_null(v->jw);
 }
 
-static json_t *simple_people(const struct value_ctx *ctx, const struct fake_prop *p, json_t *v)
+static void simple_people(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p,
+			  json_t *val)
 {
-	json_t *a = json_array(), *e;
+	json_t *e;
 	size_t i;
 
-	json_array_foreach(v, i, e) {
+	jw_arr(v->jw);
+	json_array_foreach(val, i, e) {
 		char norm[FAKE_ID_LEN + 1];
 		size_t k;
-		uint8_t bin[16];
-		const char *s = json_string_value(e);
-		size_t o = 0;
 
-		/* parse loosely: checked already */
-		for (k = 0; s[k] && o < 32; k++) {
-			if (s[k] == '-')
-				continue;
-			unsigned hv = (unsigned)(s[k] <= '9' ? s[k] - '0' : (s[k] | 0x20) - 'a' + 10);
-			if (o % 2 == 0)
-				bin[o / 2] = (uint8_t)(hv << 4);
-			else
-				bin[o / 2] |= (uint8_t)hv;
-			o++;
-		}
-		data_id_text(bin, norm);
+		id_normalize(json_string_value(e), norm);
+		if (!vw_item(v, 0))
+			continue;
 		for (k = 0; k < fake.n_users; k++)
 			if (!strcmp(fake.users[k].id, norm))
 				break;
-		if (k < fake.n_users)
-			json_array_append_new(a, render_user(&fake.users[k]));
-		else
-			json_array_append_new(a, json_pack("{s:s,s:s}", "object", "user", "id", norm));
-	}
-	return a;
-}
-
-static json_t *simple_relation(const struct value_ctx *ctx, const struct fake_prop *p, json_t *v)
-{
-	json_t *a = json_array(), *e;
-	size_t i;
-
-	json_array_foreach(v, i, e) {
-		char norm[FAKE_ID_LEN + 1] = "";
-		const char *s = json_string_value(e);
-		size_t o = 0, k;
-
-		for (k = 0; s[k] && o < 36; k++) {
-			if (s[k] == '-')
-				continue;
-			if (o == 8 || o == 13 || o == 18 || o == 23)
-				norm[o++] = '-';
-			norm[o++] = (char)(s[k] | 0x20);
+		if (k < fake.n_users) {
+			write_user(v->jw, &fake.users[k]);
+		} else {
+			jw_obj(v->jw);
+			jw_kstr(v->jw, "object", "user");
+			jw_kstr(v->jw, "id", norm);
+			jw_obj_end(v->jw);
 		}
-		norm[o] = '\0';
-		json_array_append_new(a, json_pack("{s:s}", "id", norm));
+		vw_item_end(v);
 	}
-	return a;
+	jw_arr_end(v->jw);
 }
 
-static json_t *simple_files(const struct value_ctx *ctx, const struct fake_prop *p, json_t *v)
+static void simple_relation(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p,
+			    json_t *val)
 {
-	json_t *a = json_array(), *e;
+	json_t *e;
 	size_t i;
 
-	json_array_foreach(v, i, e) {
+	jw_arr(v->jw);
+	json_array_foreach(val, i, e) {
+		char norm[FAKE_ID_LEN + 1];
+
+		id_normalize(json_string_value(e), norm);
+		w_relation_item(v, norm);
+	}
+	jw_arr_end(v->jw);
+}
+
+static void simple_files(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p,
+			 json_t *val)
+{
+	json_t *e;
+	size_t i;
+
+	jw_arr(v->jw);
+	json_array_foreach(val, i, e) {
 		const char *name = json_string_value(e);
 		uint64_t key = mix64((uint64_t)i ^ ((uint64_t)ctx->row->id[0] << 8 | ctx->row->id[1]));
 
 		for (const char *c = name; *c; c++)
 			key = mix64(key ^ (unsigned char)*c);
 		if (!strncmp(name, "http://", 7) || !strncmp(name, "https://", 8))
-			json_array_append_new(a, json_pack("{s:s,s:s,s:{s:s}}", "name", name, "type",
-							   "external", "external", "url", name));
+			w_external_file(v->jw, name, name);
 		else
-			json_array_append_new(a, hosted_file(ctx, name, key));
+			w_hosted_file(v->jw, ctx, name, key);
 	}
-	return a;
+	jw_arr_end(v->jw);
 }
 
 /* ---- computed and system values ---- */
 
-static json_t *formula_value(const struct value_ctx *ctx, const struct fake_prop *p)
+static void formula_value(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	/* Score = first number property × 2, so edits to it move the formula */
+	jw_obj(v->jw);
 	for (size_t i = 0; i < ctx->src->n_props; i++) {
-		const struct fake_prop *q = &ctx->src->props[i];
-		json_t *n, *out;
+		double d;
 
-		if (q->type != PT_NUMBER)
+		if (ctx->src->props[i].type != PT_NUMBER)
 			continue;
-		n = value_full(ctx, q);
-		out = json_pack("{s:s,s:o}", "type", "number", "number",
-				json_is_number(n) ? number_json(json_number_value(n) * 2) : json_null());
-		json_decref(n);
-		return out;
+		jw_kstr(v->jw, "type", "number");
+		jw_key(v->jw, "number");
+		if (value_number(ctx, &ctx->src->props[i], &d))
+			jw_num(v->jw, d * 2);
+		else
+			jw_null(v->jw);
+		jw_obj_end(v->jw);
+		return;
 	}
-	return json_pack("{s:s,s:n}", "type", "string", "string");
+	jw_kstr(v->jw, "type", "string");
+	jw_knull(v->jw, "string");
+	jw_obj_end(v->jw);
 }
 
-static json_t *unique_id_value(const struct value_ctx *ctx, const struct fake_prop *p)
+static void unique_id_value(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
-	return json_pack("{s:o,s:I}", "prefix", p->prefix ? json_string(p->prefix) : json_null(),
-			 "number", (json_int_t)ctx->row->gen_index + 1);
+	jw_obj(v->jw);
+	jw_kstr(v->jw, "prefix", p->prefix);
+	jw_kint(v->jw, "number", (long long)ctx->row->gen_index + 1);
+	jw_obj_end(v->jw);
 }
 
-static json_t *time_value(const struct value_ctx *ctx, const struct fake_prop *p)
+static void time_value(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	char s[TIME_ISO_MAX];
 
-	return json_string(time_format_iso(p->type == PT_CREATED_TIME ? ctx->row->created_ms
-								       : ctx->row->edited_ms,
-					   s));
+	jw_str(v->jw, time_format_iso(p->type == PT_CREATED_TIME ? ctx->row->created_ms
+								 : ctx->row->edited_ms,
+				      s));
 }
 
-static json_t *by_value(const struct value_ctx *ctx, const struct fake_prop *p)
+static void by_value(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
-	return render_partial_user(p->type == PT_CREATED_BY ? ctx->row->creator : ctx->row->editor);
+	write_partial_user(v->jw, p->type == PT_CREATED_BY ? ctx->row->creator : ctx->row->editor);
 }
 
 /* ---- the type table ---- */
 
-typedef json_t *(*gen_fn)(const struct value_ctx *ctx, const struct fake_prop *p);
-typedef json_t *(*simple_fn)(const struct value_ctx *ctx, const struct fake_prop *p, json_t *v);
+typedef void (*gen_fn)(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p);
+typedef void (*simple_fn)(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p,
+			  json_t *val);
 typedef int (*check_fn)(const struct fake_prop *p, json_t *v, struct buf *err);
 
 struct type_info {
 	const char *name;
-	gen_fn generate;   /* generated rows; NULL = computed (see computed) */
-	gen_fn computed;   /* system / computed value, ignores generation and set */
+	gen_fn generate;   /* generated rows */
+	gen_fn computed;   /* system or computed value: ignores generation and set */
 	check_fn check;
 	simple_fn simple;
 	const char *empty; /* JSON of the empty value */
+	int paged;         /* the property endpoint pages it */
 };
 
 static const struct type_info types[PT__COUNT] = {
-	[PT_TITLE] = { "title", gen_title, NULL, check_string, simple_text, "[]" },
-	[PT_RICH_TEXT] = { "rich_text", gen_rich_text, NULL, check_string, simple_text, "[]" },
-	[PT_NUMBER] = { "number", gen_number, NULL, check_number, simple_scalar, "null" },
-	[PT_SELECT] = { "select", gen_select, NULL, check_string, simple_select, "null" },
+	[PT_TITLE] = { "title", gen_title, NULL, check_string, simple_text, "[]", 1 },
+	[PT_RICH_TEXT] = { "rich_text", gen_rich_text, NULL, check_string, simple_text, "[]", 1 },
+	[PT_NUMBER] = { "number", gen_number, NULL, check_number, simple_scalar, "null", 0 },
+	[PT_SELECT] = { "select", gen_select, NULL, check_string, simple_select, "null", 0 },
 	[PT_MULTI_SELECT] = { "multi_select", gen_multi_select, NULL, check_strings,
-			      simple_multi_select, "[]" },
-	[PT_STATUS] = { "status", gen_select, NULL, check_string, simple_select, "null" },
-	[PT_DATE] = { "date", gen_date, NULL, check_date, simple_date, "null" },
-	[PT_CHECKBOX] = { "checkbox", gen_checkbox, NULL, check_bool, simple_scalar, "false" },
-	[PT_PEOPLE] = { "people", gen_people, NULL, check_strings, simple_people, "[]" },
-	[PT_RELATION] = { "relation", gen_relation, NULL, check_strings, simple_relation, "[]" },
-	[PT_FILES] = { "files", gen_files, NULL, check_strings, simple_files, "[]" },
-	[PT_URL] = { "url", gen_url, NULL, check_string, simple_scalar, "null" },
-	[PT_EMAIL] = { "email", gen_email, NULL, check_string, simple_scalar, "null" },
-	[PT_PHONE] = { "phone_number", gen_phone, NULL, check_string, simple_scalar, "null" },
-	[PT_FORMULA] = { "formula", NULL, formula_value, check_read_only, NULL, NULL },
-	[PT_UNIQUE_ID] = { "unique_id", NULL, unique_id_value, check_read_only, NULL, NULL },
-	[PT_CREATED_TIME] = { "created_time", NULL, time_value, check_read_only, NULL, NULL },
-	[PT_LAST_EDITED_TIME] = { "last_edited_time", NULL, time_value, check_read_only, NULL, NULL },
-	[PT_CREATED_BY] = { "created_by", NULL, by_value, check_read_only, NULL, NULL },
-	[PT_LAST_EDITED_BY] = { "last_edited_by", NULL, by_value, check_read_only, NULL, NULL },
+			      simple_multi_select, "[]", 0 },
+	[PT_STATUS] = { "status", gen_select, NULL, check_string, simple_select, "null", 0 },
+	[PT_DATE] = { "date", gen_date, NULL, check_date, simple_date, "null", 0 },
+	[PT_CHECKBOX] = { "checkbox", gen_checkbox, NULL, check_bool, simple_scalar, "false", 0 },
+	[PT_PEOPLE] = { "people", gen_people, NULL, check_strings, simple_people, "[]", 1 },
+	[PT_RELATION] = { "relation", gen_relation, NULL, check_strings, simple_relation, "[]", 1 },
+	[PT_FILES] = { "files", gen_files, NULL, check_strings, simple_files, "[]", 0 },
+	[PT_URL] = { "url", gen_url, NULL, check_string, simple_scalar, "null", 0 },
+	[PT_EMAIL] = { "email", gen_email, NULL, check_string, simple_scalar, "null", 0 },
+	[PT_PHONE] = { "phone_number", gen_phone, NULL, check_string, simple_scalar, "null", 0 },
+	[PT_FORMULA] = { "formula", NULL, formula_value, check_read_only, NULL, NULL, 0 },
+	[PT_UNIQUE_ID] = { "unique_id", NULL, unique_id_value, check_read_only, NULL, NULL, 0 },
+	[PT_CREATED_TIME] = { "created_time", NULL, time_value, check_read_only, NULL, NULL, 0 },
+	[PT_LAST_EDITED_TIME] = { "last_edited_time", NULL, time_value, check_read_only, NULL,
+				  NULL, 0 },
+	[PT_CREATED_BY] = { "created_by", NULL, by_value, check_read_only, NULL, NULL, 0 },
+	[PT_LAST_EDITED_BY] = { "last_edited_by", NULL, by_value, check_read_only, NULL, NULL, 0 },
 };
 
 const char *prop_type_name(enum prop_type t)
@@ -727,23 +899,51 @@ int prop_type_parse(const char *name, enum prop_type *out)
 	return -1;
 }
 
+int value_paged_type(enum prop_type t)
+{
+	return types[t].paged;
+}
+
 int data_check_value(const struct fake_prop *p, json_t *v, struct buf *err)
 {
 	return types[p->type].check(p, v, err);
 }
 
-json_t *value_full(const struct value_ctx *ctx, const struct fake_prop *p)
+void value_write(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	const struct type_info *ti = &types[p->type];
-	json_t *v;
+	json_t *val;
 
-	if (ti->computed)
-		return ti->computed(ctx, p);
-	if (ctx->row->set && (v = json_object_get(ctx->row->set, p->name)))
-		return ti->simple(ctx, p, v);
+	v->prop = p;
+	v->total = v->mentions = 0;
+	v->truncated = 0;
+	if (ti->computed) {
+		ti->computed(v, ctx, p);
+	} else if (ctx->row->set && (val = json_object_get(ctx->row->set, p->name))) {
+		ti->simple(v, ctx, p, val);
+	} else if (ctx->row->flags & ROW_GENERATED) {
+		ti->generate(v, ctx, p);
+	} else if (!strcmp(ti->empty, "[]")) {
+		jw_arr(v->jw);
+		jw_arr_end(v->jw);
+	} else if (!strcmp(ti->empty, "false")) {
+		jw_bool(v->jw, 0);
+	} else {
+		jw_null(v->jw);
+	}
+}
+
+int value_number(const struct value_ctx *ctx, const struct fake_prop *p, double *out)
+{
+	json_t *val;
+
+	if (ctx->row->set && (val = json_object_get(ctx->row->set, p->name))) {
+		*out = json_number_value(val);
+		return json_is_number(val);
+	}
 	if (ctx->row->flags & ROW_GENERATED)
-		return ti->generate(ctx, p);
-	return json_loads(ti->empty, JSON_DECODE_ANY, NULL);
+		return gen_number_value(ctx, p, out);
+	return 0;
 }
 
 json_t *value_schema_config(const struct fake_source *src, const struct fake_prop *p)
@@ -756,9 +956,13 @@ json_t *value_schema_config(const struct fake_source *src, const struct fake_pro
 	case PT_STATUS:
 		opts = json_array();
 		for (size_t i = 0; i < p->n_options; i++) {
-			json_t *o = option_object(p->options[i], p->type == PT_STATUS);
-			json_object_set_new(o, "description", json_null());
-			json_array_append_new(opts, o);
+			char id[FAKE_ID_LEN + 1];
+
+			option_id(p->options[i], p->type == PT_STATUS, id);
+			json_array_append_new(opts, json_pack("{s:s,s:s,s:s,s:n}", "id", id, "name",
+							      p->options[i], "color",
+							      option_color(p->options[i]),
+							      "description"));
 		}
 		if (p->type == PT_STATUS)
 			return json_pack("{s:o,s:[]}", "options", opts, "groups");
@@ -783,15 +987,19 @@ char *value_title_text(const struct value_ctx *ctx)
 	struct buf b = BUF_INIT;
 
 	for (size_t i = 0; i < ctx->src->n_props; i++) {
-		json_t *a, *item;
-		size_t k;
+		const struct fake_prop *p = &ctx->src->props[i];
+		json_t *val;
+		long user;
 
-		if (ctx->src->props[i].type != PT_TITLE)
+		if (p->type != PT_TITLE)
 			continue;
-		a = value_full(ctx, &ctx->src->props[i]);
-		json_array_foreach(a, k, item)
-			buf_adds(&b, json_string_value(json_object_get(item, "plain_text")));
-		json_decref(a);
+		if (ctx->row->set && (val = json_object_get(ctx->row->set, p->name))) {
+			buf_adds(&b, json_is_string(val) ? json_string_value(val) : "");
+		} else if (ctx->row->flags & ROW_GENERATED) {
+			user = title_parts(ctx, p, &b);
+			if (user >= 0)
+				buf_addf(&b, "@%s", fake.users[user].name);
+		}
 		break;
 	}
 	return buf_detach(&b);

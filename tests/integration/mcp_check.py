@@ -21,6 +21,8 @@ A scenario is JSON Lines; each line is one step:
                            (replies read meanwhile are kept for "expect")
   {"peer": MSG, "expect": PARTIAL}  run a second `nvault mcp` process on
                            the same store, send it MSG, match its reply
+  {"poll": MSG, "until": EXPR}  send MSG (its id made unique) every 0.1 s
+                           until EXPR holds for the reply r (TIMEOUT)
   {"env": {NAME: VALUE}}   set environment variables for the server (before "start")
   {"sleep": SECONDS}
 Strings in sent messages may contain ${NAME} for saved values. At the end
@@ -223,6 +225,23 @@ def run():
             for expr in step["notes"]:
                 if not eval(expr, env):
                     fail(lineno, "assertion failed: %s\n  notifications: %s" % (expr, json.dumps(notes)[:3000]))
+        elif "poll" in step:
+            deadline = time.time() + TIMEOUT
+            n = 0
+            while True:
+                n += 1
+                msg = subst(step["poll"])
+                msg["id"] = "poll-%d-%d" % (lineno, n)
+                proc.stdin.write(json.dumps(msg) + "\n")
+                proc.stdin.flush()
+                r = next_message(lineno)
+                if r.get("id") != msg["id"]:
+                    fail(lineno, "unexpected reply while polling: %s" % json.dumps(r)[:2000])
+                if eval(step["until"], {"r": r, "v": saved, "json": json}):
+                    break
+                if time.time() > deadline:
+                    fail(lineno, "condition never held: %s\n  last reply: %s" % (step["until"], json.dumps(r)[:2000]))
+                time.sleep(0.1)
         elif "wait_note" in step:
             expr = step["wait_note"]
             next_message(lineno, lambda n: eval(expr, {"n": n, "v": saved, "json": json}))

@@ -246,4 +246,114 @@ check_eq "log records the error status" 400 "$(j 'd["requests"][1]["status"]')"
 check "log time is in ms" test "$(j 'd["requests"][0]["timeMs"] > 1600000000000')" = True
 check "the token never appears in the log" test -z "$(grep -o ntn_test_token <<<"$BODY")"
 
+# ---- faults ----
+ctl POST /_control/faults '{"kind":"status","status":500,"count":2}'
+api GET /v1/databases/$DB
+check_eq "status fault: Notion 500 body" "500 internal_server_error" "$STATUS $(j 'd["code"]')"
+api GET /v1/databases/$DB
+check_eq "status fault: count 2" 500 "$STATUS"
+api GET /v1/databases/$DB
+check_eq "status fault: then healthy" 200 "$STATUS"
+ctl POST /_control/faults '{"kind":"html"}'
+api GET /v1/databases/$DB
+check_eq "html fault: 502" 502 "$STATUS"
+check "html fault: HTML body, not JSON" grep -qi '<html>' "$T/body"
+check "html fault: text/html" grep -qi '^content-type: text/html' "$T/headers"
+ctl POST /_control/faults '{"kind":"status","status":429,"retry_after":"2"}'
+api GET /v1/databases/$DB
+check_eq "429 fault with Retry-After" "429 rate_limited 2" "$STATUS $(j 'd["code"]') $(tr -d '\r' <"$T/headers" | sed -n 's/^Retry-After: //Ip')"
+ctl POST /_control/faults '{"kind":"status","status":503,"match":"/v1/data_sources","after":1}'
+api GET /v1/databases/$DB
+check_eq "match: other paths unaffected" 200 "$STATUS"
+api GET /v1/data_sources/$DS
+check_eq "after 1: first matching request passes" 200 "$STATUS"
+api GET /v1/data_sources/$DS
+check_eq "after 1: second matching request fails" "503 service_unavailable" "$STATUS $(j 'd["code"]')"
+ctl POST /_control/faults '{"kind":"drop"}'
+curl -s -o /dev/null -H "Authorization: Bearer t" -H "Notion-Version: $V25" "$FAKE_URL/v1/databases/$DB"
+check_eq "drop fault: connection closed without a response (curl 52)" 52 "$?"
+ctl POST /_control/faults '{"kind":"truncate"}'
+curl -s -o "$T/trunc" -H "Authorization: Bearer t" -H "Notion-Version: $V25" "$FAKE_URL/v1/databases/$DB"
+check_eq "truncate fault: body shorter than Content-Length (curl 18)" 18 "$?"
+check "truncate fault: partial JSON" test "$(python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/trunc" 2>/dev/null && echo ok)" != ok
+ctl POST /_control/faults '{"kind":"stall","stall_ms":3000}'
+START=$(date +%s%N)
+curl -s -o /dev/null --max-time 1 -H "Authorization: Bearer t" -H "Notion-Version: $V25" "$FAKE_URL/v1/databases/$DB" &
+CURL_PID=$!
+sleep 0.2
+ctl GET /_control/log
+check_eq "control answers while a request stalls" 200 "$STATUS"
+wait $CURL_PID
+check_eq "stall fault: client times out (curl 28)" 28 "$?"
+check "stall: timed out after ~1 s" test $(( ($(date +%s%N) - START) / 1000000 )) -ge 900
+ctl POST /_control/faults '{"kind":"status","status":500,"count":5}'
+ctl DELETE /_control/faults
+api GET /v1/databases/$DB
+check_eq "DELETE /_control/faults clears them" 200 "$STATUS"
+ctl GET /_control/log
+check_eq "log: dropped request has status 0" 0 "$(j '[r["status"] for r in d["requests"]][-4]')"
+
+# ---- rate limiting ----
+ctl POST /_control/settings '{"rate": 2, "burst": 2}'
+CODES=""
+for _ in 1 2 3 4; do api GET /v1/databases/$DB; CODES="$CODES $STATUS"; done
+check_eq "rate 2/s, burst 2: the third quick request is limited" " 200 200 429 429" "$CODES"
+check_eq "429 body" "rate_limited public_api_request_rate_limit" "$(j 'd["code"] + " " + d["additional_data"]["rate_limit_reason"]')"
+check "429 has Retry-After in whole seconds" grep -Eqi '^retry-after: [1-9][0-9]*' "$T/headers"
+sleep 1.1
+api GET /v1/databases/$DB
+check_eq "tokens refill" 200 "$STATUS"
+ctl POST /_control/settings '{"rate": 0}'
+
+stop_fake() {
+	kill -TERM "$FAKE_PID" && wait "$FAKE_PID"
+	check_eq "fake-notion exits cleanly on SIGTERM" 0 "$?"
+	FAKE_PID=""
+	check "no sanitizer reports from fake-notion" test -z "$(grep -E 'Sanitizer|runtime error' "$T/fake.log")"
+}
+stop_fake
+
+# ---- multi-source fixture, --token, --cap, --rate ----
+fake_start --fixture "$NV_SRC_DIR/tests/fake_notion/fixtures/multi.json" --token sekrit --cap 20 --rate 1000
+MDB=3c4d5e6f-7081-49a0-b1c2-d3e4f5a6b7c8
+FEATURES=4d5e6f70-8192-4ab1-82d3-e4f5a6b7c8d9
+BUGS=5e6f7081-92a3-4bc2-93e4-f5a6b7c8d9ea
+WIKI=92a3b4c5-d6e7-4f06-97c8-d9eafb0c1d2e
+api GET /v1/databases/$MDB
+check_eq "--token: other tokens are unauthorized" 401 "$STATUS"
+api GET /v1/databases/$MDB "" $V25 sekrit
+check_eq "2025: two data sources" "Features,Bugs" "$(j '",".join(s["name"] for s in d["data_sources"])')"
+api GET /v1/databases/$MDB "" $V22 sekrit
+check_eq "2022: multi-source database read fails" "400 validation_error" "$STATUS $(j 'd["code"]')"
+check_eq "... with Notion's message" "Databases with multiple data sources are not supported in this API version." "$(j 'd["message"]')"
+api POST /v1/databases/$MDB/query '{}' $V22 sekrit
+check_eq "2022: multi-source database query fails" "400 Databases with multiple data sources are not supported in this API version." "$STATUS $(j 'd["message"]')"
+api POST /v1/databases/$WIKI/query '{}' $V22 sekrit
+check_eq "2022: single-source fixture database" "200 On-call handbook,Onboarding" "$STATUS $(j '",".join(sorted(r["properties"]["Name"]["title"][0]["plain_text"] for r in d["results"]))')"
+api GET /v1/data_sources/$BUGS "" $V25 sekrit
+check_eq "fixture schema" "Details Edited Found Key Labels Points Regression Severity State Summary" "$(j '" ".join(sorted(d["properties"]))')"
+api POST /v1/data_sources/$BUGS/query '{}' $V25 sekrit
+check_eq "fixture rows (trashed one excluded)" "2 BUG-1 S1 5 True" "$(j 'str(len(d["results"])) + " " + d["results"][0]["properties"]["Key"]["unique_id"]["prefix"] + "-" + str(d["results"][0]["properties"]["Key"]["unique_id"]["number"]) + " " + d["results"][0]["properties"]["Severity"]["select"]["name"] + " " + str(d["results"][0]["properties"]["Points"]["number"]) + " " + str(d["results"][0]["properties"]["Regression"]["checkbox"])')"
+check_eq "fixture timestamps are minute-rounded" "2026-01-05T09:15:00.000Z 2026-01-05T09:15:00.000Z" "$(j 'd["results"][1]["created_time"] + " " + d["results"][1]["last_edited_time"]')"
+api POST /v1/data_sources/$BUGS/query '{"in_trash":true}' $V25 sekrit
+check_eq "fixture trashed row" "Duplicate of the export bug" "$(j 'd["results"][0]["properties"]["Summary"]["title"][0]["plain_text"]')"
+CAPPED=""
+CURSOR_ARG=""
+for _ in 1 2 3; do
+	api POST /v1/data_sources/$FEATURES/query "{\"page_size\":15$CURSOR_ARG}" $V25 sekrit
+	CAPPED="$CAPPED $(j 'str(len(d["results"])) + "/" + d["request_status"]["type"]')"
+	[ "$(j 'd["has_more"]')" = True ] || break
+	CURSOR_ARG=",\"start_cursor\":\"$(j 'd["next_cursor"]')\""
+done
+check_eq "--cap 20 on a generated source" " 15/complete 5/incomplete" "$CAPPED"
+stop_fake
+
+# ---- bad options and fixtures ----
+"$FAKE_NOTION" --rows many >/dev/null 2>"$T/err"
+check_eq "bad --rows: exit 2" 2 "$?"
+check "bad --rows: says which option" grep -q -- "--rows" "$T/err"
+echo '{"databases":[{"id":"nope","data_sources":[]}]}' >"$T/bad.json"
+"$FAKE_NOTION" --fixture "$T/bad.json" --port 0 >/dev/null 2>"$T/err"
+check "bad fixture: fails with the JSON path" grep -q 'databases\[0\].id' "$T/err"
+
 finish

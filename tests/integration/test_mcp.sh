@@ -22,4 +22,30 @@ out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"ping"}' | nv -v mcp 2>"$T
 check_eq "stdout has only the reply with -v" '{"jsonrpc":"2.0","id":1,"result":{}}' "$out"
 check "diagnostics went to stderr" grep -q "mcp:" "$T/log/stderr"
 
+# SIGTERM during a sync: the run stops after its current transaction, is
+# answered and recorded as interrupted, and the server exits 0.
+fake_start --rows 400 --seed 9
+mkdir -p "$T/term"
+export NVAULT_DB="$T/term/vault.db"
+export AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH="$T/term/notion-sync.config.json"
+echo '{"databases": [{"notionDatabaseId": "1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6", "name": "Eng"}]}' \
+  >"$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH"
+mkfifo "$T/term/in"
+NVAULT_RATE_LIMIT=3 "$NVAULT" mcp <"$T/term/in" >"$T/term/out" 2>"$T/term/err" &
+mcp_pid=$!
+exec 7>"$T/term/in"
+echo '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notion_sync","arguments":{"action":"sync"}}}' >&7
+sleep 1
+kill -TERM "$mcp_pid"
+rc=0
+wait "$mcp_pid" || rc=$?
+exec 7>&-
+check_eq "SIGTERM during a sync: exit 0" 0 "$rc"
+check "the sync was answered as an error" grep -q '"isError":true' "$T/term/out"
+check "saying it was interrupted" grep -q 'sync interrupted' "$T/term/out"
+check "the interrupted sync is answered once" test "$(grep -c '"id":1' "$T/term/out")" = 1
+check "evidence records the run as interrupted" \
+  python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if [e["status"] for e in d["evidence"]] == ["interrupted"] else 1)' \
+  < <(nv --json evidence)
+
 finish

@@ -94,4 +94,8 @@ check_eq "dry run without a store exits 0" 0 "$(NVAULT_DB=$T/none/vault.db sync_
 check "no store file created" test ! -e "$T/none/vault.db"
 check_eq "everything would be created" 998 "$(jget "$(cat "$T/sync.out")" 'd["databases"][0]["createdCount"]')"
 
+# ---- the token never appears in output or in the store -----------------------------------
+check "token not in any output" sh -c "! grep -rq '$NOTION_API_KEY' '$T'/sync.out '$T'/sync.err"
+check "token not in the store" sh -c "! grep -aq '$NOTION_API_KEY' '$NVAULT_DB'*"
+
 finish

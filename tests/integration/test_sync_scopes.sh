@@ -82,6 +82,18 @@ check "databases --json: watermarks and last sync" \
   test "$(jget "$(cat "$T/dbs.json")" 'all(x["watermark"] and x["lastSync"]["status"] == "success" for x in d["databases"]) and len(d["databases"][2]["dataSources"]) == 2')" = True
 check "databases table" sh -c "\"$NVAULT\" databases | grep -q '^$A *db-aaaa *shared *yes *48 *2 '"
 
+# ---- a mapping that does not fit one database's schema fails that database only --------
+python3 - "$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["databases"][0]["fieldMappings"]["Owner"] = "dueDate"   # Owner is a people property
+json.dump(c, open(sys.argv[1], "w"))
+PY
+check_eq "sync with a bad mapping exits 1" 1 "$(sync_rc)"
+check_eq "Alpha failed, Beta and Multi synced" "failed success success" \
+  "$(sq "select status from evidence where source_id = '$A' order by seq desc limit 1") $(sq "select status from evidence where source_id = '$B' order by seq desc limit 1") $(sq "select status from evidence where source_id = '$M' order by seq desc limit 1")"
+check "the error names the property and its type" grep -q "Owner.*people" "$T/sync.err"
+
 # ---- one data source of a multi-source database --------------------------------------
 export NVAULT_DB=$T/one-source.db
 config 2025-09-03 "$M:multi:$M_DS2"

@@ -311,11 +311,16 @@ static void test_secrets_never_echoed(void **state)
 			      "'secret_santa and ntn_short'}]}", &cfg, &err), NV_OK);
 	config_free(cfg);
 
-	/* as a key: the key itself is hidden in the path */
+	/* as a key: the key itself is hidden in the path, and never quoted by a later
+	   message such as "mapped twice" (found by fuzz_config) */
 	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': {'"
-			      TOKEN "': 'title'}}]}", &cfg, &err), NV_ECONFIG);
-	assert_non_null(strstr(err.msg, "looks like a Notion API token"));
+			      "Sta" TOKEN "': 'title', 'Name': 'title'}, 'statusMap': {'x" TOKEN "': 'done'}}]}",
+			      &cfg, &err), NV_ECONFIG);
+	assert_non_null(strstr(err.msg, "t.json: databases[0].fieldMappings[<hidden key>]: this key "
+					"looks like a Notion API token"));
+	assert_non_null(strstr(err.msg, "t.json: databases[0].statusMap[<hidden key>]: this key"));
 	assert_null(strstr(err.msg, "abcdefghijklmnop"));
+	assert_null(strstr(err.msg, "mapped twice"));
 
 	/* other spellings */
 	static const char *const keys[] = {

@@ -735,6 +735,23 @@ static void test_real_errors(void **state)
 	notion_client_free(c);
 }
 
+static void test_token_redacted_from_echoes(void **state)
+{
+	struct fake_proc *f = *state;
+	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, NULL);
+	struct nv_err err;
+	json_t *out = NULL;
+
+	/* a server that echoes the token back (here as the error code) */
+	clear_faults(f);
+	inject_fault(f, "{\"kind\":\"status\",\"status\":400,\"code\":\"" TOKEN "\",\"count\":1}");
+	assert_int_equal(notion_retrieve_database(c, DB_ID, &out, &err), NV_EHTTP);
+	assert_no_token(err.msg);
+	assert_non_null(strstr(err.msg, "HTTP 400 [redacted]"));
+	clear_faults(f);
+	notion_client_free(c);
+}
+
 static void test_wrong_token(void **state)
 {
 	static const char *const args[] = {"--rows", "1", "--token", "secret_right", NULL};
@@ -960,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_retries_exhausted),
 		cmocka_unit_test(test_breaker_opens_and_recovers),
 		cmocka_unit_test(test_stop_ends_waits),
+		cmocka_unit_test(test_token_redacted_from_echoes),
 	};
 	const struct CMUnitTest standalone[] = {
 		cmocka_unit_test(test_wrong_token),

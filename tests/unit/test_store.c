@@ -179,6 +179,32 @@ static void test_newer_schema_refused(void **state)
 	assert_int_equal(raw_count("PRAGMA user_version"), 99);
 }
 
+static void test_older_schema_migrates_forward(void **state)
+{
+	struct store *s = open_store();
+	struct task t;
+	struct task_list l;
+	struct nv_err err;
+
+	notion_task(&t, 1, "kept across the migration");
+	put(s, &t, &sync_vi);
+	task_release(&t);
+	store_close(s);
+	/* make it look like a schema-1 store */
+	assert_int_equal(raw_sql("DROP INDEX task_versions_task_time; DROP INDEX tasks_status;"
+				 "PRAGMA user_version = 1", NULL), SQLITE_OK);
+	s = open_store();
+	assert_int_equal(raw_count("PRAGMA user_version"), store_schema_version());
+	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name IN"
+				   " ('task_versions_task_time', 'tasks_status')"), 2);
+	nv_err_clear(&err);
+	assert_int_equal(store_task_list(s, NULL, &l, &err), NV_OK);
+	assert_int_equal(l.total, 1);
+	assert_string_equal(l.items[0].title, "kept across the migration");
+	task_list_release(&l);
+	store_close(s);
+}
+
 static void test_put_get_history(void **state)
 {
 	struct store *s = open_store();
@@ -888,6 +914,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_creates_and_migrates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_file_migrates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_older_schema_migrates_forward, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_get_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soft_delete_restore_and_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_triggers_refuse_update_delete, setup, teardown),
