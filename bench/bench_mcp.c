@@ -8,8 +8,9 @@
  *   bench_mcp [NVAULT_BINARY] [CALLS]
  *
  * Without a binary argument it runs $NVAULT, else the nvault next to this
- * program; CALLS defaults to 10,000. Prints one human line and one JSON
- * line; exits 1 if any call failed.
+ * program; CALLS defaults to 10,000. Prints one human line, one JSON
+ * line and `BENCH figure|value|unit|rows|target` lines for scripts/bench.sh;
+ * exits 1 if any call failed.
  *
  * The store is a fresh file in a temporary directory, removed afterwards.
  */
@@ -198,6 +199,12 @@ int main(int argc, char **argv)
 		printf("{\"bench\":\"mcp_get\",\"calls\":%ld,\"seconds\":%.3f,\"callsPerSec\":%.0f,"
 		       "\"errors\":%ld}\n",
 		       calls, secs, (double)calls / secs, errors);
+		/* for scripts/bench.sh: BENCH figure|value|unit|rows|target */
+		printf("BENCH nvault mcp: memory_task get throughput (%ld calls, one session)|%.0f|"
+		       "calls/s|1|\n", calls, (double)calls / secs);
+		printf("BENCH nvault mcp: memory_task get, mean per call (pipelined)|%.1f|us|1|\n",
+		       secs * 1e6 / (double)calls);
+		printf("BENCH nvault mcp: memory_task get errors|%ld|calls|1|0\n", errors);
 	}
 	return errors || !WIFEXITED(status) || WEXITSTATUS(status) ? 1 : 0;
 }

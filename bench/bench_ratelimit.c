@@ -5,7 +5,8 @@
  * sends 60 requests through one client at its default rate (one database
  * GET and 59 query pages of 10 rows) and reports the 429s seen (target 0)
  * and the wall time against the 20 s floor that 60 requests at 3/s need
- * (target: at most 10% over).
+ * (target: at most 10% over). Also prints `BENCH figure|value|unit|rows|target`
+ * lines for scripts/bench.sh.
  *
  *   bench_ratelimit [path/to/fake-notion]
  *
@@ -102,6 +103,13 @@ int main(int argc, char **argv)
 	       "over_pct=%.1f %s\n",
 	       (long long)st.requests, (long long)st.rate_limited + (long long)fake_429, wall_s,
 	       floor_s, over, ok ? "PASS" : "FAIL");
+	/* for scripts/bench.sh: BENCH figure|value|unit|rows|target */
+	printf("BENCH client at 3 req/s vs fake at 3 req/s: wall time for %d requests|%.2f|s|%zu|"
+	       "<= %.1f s floor + 10%%\n", REQUESTS, wall_s, rows, floor_s);
+	printf("BENCH client at 3 req/s vs fake at 3 req/s: over the floor|%+.1f|%%|%zu|<= +10%%\n",
+	       over, rows);
+	printf("BENCH client at 3 req/s vs fake at 3 req/s: 429 answers|%lld|answers|%zu|0\n",
+	       (long long)st.rate_limited + (long long)fake_429, rows);
 	notion_client_free(c);
 	fake_proc_stop(&f, 0);
 	curl_global_cleanup();

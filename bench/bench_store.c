@@ -10,7 +10,8 @@
  *
  * The nvault binary comes from --nvault, else $NVAULT, else "nvault" next
  * to this program. An existing --db with the right number of tasks is
- * reused, so repeated runs skip the build.
+ * reused, so repeated runs skip the build. Each figure is also printed as a
+ * `BENCH figure|value|unit|rows|target` line for scripts/bench.sh.
  */
 #include <fcntl.h>
 #include <spawn.h>
@@ -143,11 +144,27 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void report(const char *name, double *us, int n)
+/* tasks in the store, for the BENCH lines */
+static int64_t bench_tasks;
+
+/*
+ * Prints the p50 and p99 of n timings (sorted in place), and the same as
+ * `BENCH figure|value|unit|rows|target` lines for scripts/bench.sh: in us
+ * for in-process calls, in ms for the CLI ("CLI: ..." names).
+ */
+static void report(const char *name, double *us, int n, const char *target)
 {
+	int cli = !strncmp(name, "CLI", 3);
+	double scale = cli ? 1000.0 : 1.0, p50, p99;
+
 	qsort(us, (size_t)n, sizeof(double), cmp_double);
-	printf("%-37s n=%-5d p50 %10.3f ms   p99 %10.3f ms\n", name, n, us[n / 2] / 1000.0,
-	       us[(int)((double)n * 0.99) < n ? (int)((double)n * 0.99) : n - 1] / 1000.0);
+	p50 = us[n / 2];
+	p99 = us[(int)((double)n * 0.99) < n ? (int)((double)n * 0.99) : n - 1];
+	printf("%-37s n=%-5d p50 %10.3f ms   p99 %10.3f ms\n", name, n, p50 / 1000.0, p99 / 1000.0);
+	printf("BENCH store: %s, p50|%.*f|%s|%lld|%s\n", name, cli ? 2 : 1, p50 / scale,
+	       cli ? "ms" : "us", (long long)bench_tasks, target);
+	printf("BENCH store: %s, p99|%.*f|%s|%lld|\n", name, cli ? 2 : 1, p99 / scale,
+	       cli ? "ms" : "us", (long long)bench_tasks);
 }
 
 static int count_cb(void *ud, const struct task_version *v)
@@ -239,10 +256,14 @@ int main(int argc, char **argv)
 		printf("build: %lld tasks x %d versions = %lld versions in %.1f s (%.0f versions/s)\n",
 		       (long long)ntasks, nversions, (long long)ntasks * nversions,
 		       (now_us() - t0) / 1e6, (double)ntasks * nversions / ((now_us() - t0) / 1e6));
+		printf("BENCH store: writing versions (build, one transaction per 5,000 tasks)|%.0f|"
+		       "versions/s|%lld|\n", (double)ntasks * nversions / ((now_us() - t0) / 1e6),
+		       (long long)ntasks);
 	} else {
 		printf("reusing %s (%lld tasks)\n", db, (long long)ntasks);
 	}
 
+	bench_tasks = ntasks;
 	reps = 2000;
 	us = xcalloc((size_t)reps, sizeof(double));
 
@@ -263,7 +284,7 @@ int main(int argc, char **argv)
 		us[r] = now_us() - t0;
 		task_release(&t);
 	}
-	report("get (by Notion page id)", us, reps);
+	report("get (by Notion page id)", us, reps, "< 50 us");
 
 	for (int r = 0; r < reps; r++) {
 		char page[64];
@@ -278,7 +299,7 @@ int main(int argc, char **argv)
 			die("history length", NULL);
 		task_versions_free(v, n);
 	}
-	report("history (5 versions)", us, reps);
+	report("history (5 versions)", us, reps, "< 50 us");
 
 	reps = 200;
 	for (int r = 0; r < reps; r++) {
@@ -292,7 +313,7 @@ int main(int argc, char **argv)
 		us[r] = now_us() - t0;
 		task_list_release(&l);
 	}
-	report("list page (50, with total count)", us, reps);
+	report("list page (50, with total count)", us, reps, "");
 
 	for (int r = 0; r < reps; r++) {
 		struct task_filter f = { 0 };
@@ -305,7 +326,7 @@ int main(int argc, char **argv)
 		us[r] = now_us() - t0;
 		task_list_release(&l);
 	}
-	report("list page filtered by status", us, reps);
+	report("list page filtered by status", us, reps, "");
 
 	for (int r = 0; r < reps; r++) {
 		struct task_filter f = { 0 };
@@ -320,7 +341,7 @@ int main(int argc, char **argv)
 		us[r] = now_us() - t0;
 		task_list_release(&l);
 	}
-	report("search (FTS, 1-2 words, page of 50)", us, reps);
+	report("search (FTS, 1-2 words, page of 50)", us, reps, "");
 
 	reps = 5;
 	for (int r = 0; r < reps; r++) {
@@ -334,7 +355,7 @@ int main(int argc, char **argv)
 		if (r == 0)
 			printf("as-of view returned %lld tasks\n", (long long)seen);
 	}
-	report("as_of (whole database, streamed)", us, reps);
+	report("as_of (whole database, streamed)", us, reps, "");
 	store_close(s);
 
 	if (nvault && access(nvault, X_OK) == 0) {
@@ -346,14 +367,14 @@ int main(int argc, char **argv)
 			char *args[] = { (char *)nvault, (char *)"task", (char *)"get", page, dbflag, NULL };
 			us[r] = run_cli(nvault, args);
 		}
-		report("CLI: nvault task get ID (wall)", us, reps);
+		report("CLI: nvault task get ID (wall)", us, reps, "< 10 ms");
 		for (int r = 0; r < reps; r++) {
 			page_id((int64_t)(rnd() % (uint64_t)ntasks), page);
 			char *args[] = { (char *)nvault, (char *)"task", (char *)"history", page, dbflag,
 					 NULL };
 			us[r] = run_cli(nvault, args);
 		}
-		report("CLI: nvault task history ID (wall)", us, reps);
+		report("CLI: nvault task history ID (wall)", us, reps, "< 10 ms");
 	} else {
 		printf("CLI timings skipped: no nvault binary (use --nvault or NVAULT)\n");
 	}

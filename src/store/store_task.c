@@ -691,7 +691,7 @@ int store_task_as_of(struct store *s, const char *at, const struct task_filter *
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	char when[32];
-	int rc, own, i;
+	int rc, own;
 
 	if ((rc = store_norm_time(at, when, "as-of time", err)))
 		return rc;
@@ -706,8 +706,7 @@ int store_task_as_of(struct store *s, const char *at, const struct task_filter *
 	if ((rc = store_prepare(s, sql.data, &st, err)))
 		goto out;
 	bind_text(st, 1, when);
-	i = where_bind(st, &w, 2);
-	(void)i;
+	where_bind(st, &w, 2);
 	rc = stream_versions(s, st, cb, ud, err);
 out:
 	sqlite3_finalize(st);

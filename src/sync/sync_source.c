@@ -261,12 +261,58 @@ static int run_id_scan(struct source_run *r, struct nv_err *err)
 
 /* ---- step 2: the incremental pass -------------------------------------- */
 
+/*
+ * What a result page changes in memory before its transaction commits. If
+ * the commit fails (a full disk, say), the page is rolled back and so must
+ * these be: write_evidence() later saves r->st, and a watermark past the
+ * last committed row would make the next run skip the lost page's rows.
+ */
+struct page_undo {
+	char *watermark, *resume_after;
+	struct sync_db_result counts;
+	int64_t pass_rows, pass_active, pass_skipped;
+};
+
+static void page_undo_save(struct page_undo *u, const struct source_run *r)
+{
+	u->watermark = r->st.watermark ? xstrdup(r->st.watermark) : NULL;
+	u->resume_after = r->st.resume_after ? xstrdup(r->st.resume_after) : NULL;
+	u->counts = *r->res;
+	u->pass_rows = r->pass_rows;
+	u->pass_active = r->pass_active;
+	u->pass_skipped = r->pass_skipped;
+}
+
+/* Puts r back as page_undo_save() found it (restore != 0), and frees u. */
+static void page_undo_finish(struct page_undo *u, struct source_run *r, int restore)
+{
+	if (restore) {
+		free(r->st.watermark);
+		free(r->st.resume_after);
+		r->st.watermark = u->watermark;
+		r->st.resume_after = u->resume_after;
+		r->res->created = u->counts.created;
+		r->res->updated = u->counts.updated;
+		r->res->unchanged = u->counts.unchanged;
+		r->res->deleted = u->counts.deleted;
+		r->res->restored = u->counts.restored;
+		r->res->conflicts = u->counts.conflicts;
+		r->pass_rows = u->pass_rows;
+		r->pass_active = u->pass_active;
+		r->pass_skipped = u->pass_skipped;
+	} else {
+		free(u->watermark);
+		free(u->resume_after);
+	}
+}
+
 static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 {
 	struct source_run *r = ud;
 	int dry = r->run->opts->dry_run;
 	int64_t watermark = sync_parse_time(r->st.watermark);
 	int64_t page_max = -1;
+	struct page_undo undo;
 	struct id_batch b;
 	json_t *row;
 	size_t i;
@@ -275,6 +321,7 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	id_batch_init(&b, json_array_size(rows));
 	if (!dry && (rc = store_begin(r->run->s, err)))
 		goto out;
+	page_undo_save(&undo, r);
 	json_array_foreach(rows, i, row) {
 		enum row_outcome outcome;
 		char id[ID_DASHED_LEN + 1];
@@ -311,10 +358,12 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	report_progress(r, "query");
 	if (stop_requested(r))
 		rc = nv_err_set(err, NV_EINTERRUPTED, "stopped after committing a result page");
+	page_undo_finish(&undo, r, 0);
 	goto out;
 fail:
 	if (!dry)
 		store_rollback(r->run->s);
+	page_undo_finish(&undo, r, 1);
 out:
 	id_batch_release(&b);
 	return rc;

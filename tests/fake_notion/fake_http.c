@@ -184,18 +184,19 @@ static const struct {
 	int status;
 	const char *code;
 	const char *message;
+	const char *reason; /* HTTP reason phrase, for HTML pages */
 } status_codes[] = {
-	{ 400, "invalid_request", "Invalid request." },
-	{ 401, "unauthorized", "API token is invalid." },
-	{ 403, "restricted_resource", "Insufficient permissions for this endpoint." },
-	{ 404, "object_not_found", "Could not find the requested object." },
-	{ 409, "conflict_error", "Conflict occurred while saving. Please try again." },
-	{ 429, "rate_limited", "You have been rate limited. Please try again in a few minutes." },
-	{ 500, "internal_server_error", "Unexpected error occurred." },
-	{ 502, "bad_gateway", "Bad gateway." },
-	{ 503, "service_unavailable", "Notion is unavailable, please try again later." },
-	{ 504, "gateway_timeout", "Notion timed out. Please try again later." },
-	{ 529, "service_overload", "Notion is overloaded, please try again later." },
+	{ 400, "invalid_request", "Invalid request.", "Bad Request" },
+	{ 401, "unauthorized", "API token is invalid.", "Unauthorized" },
+	{ 403, "restricted_resource", "Insufficient permissions for this endpoint.", "Forbidden" },
+	{ 404, "object_not_found", "Could not find the requested object.", "Not Found" },
+	{ 409, "conflict_error", "Conflict occurred while saving. Please try again.", "Conflict" },
+	{ 429, "rate_limited", "You have been rate limited. Please try again in a few minutes.", "Too Many Requests" },
+	{ 500, "internal_server_error", "Unexpected error occurred.", "Internal Server Error" },
+	{ 502, "bad_gateway", "Bad gateway.", "Bad Gateway" },
+	{ 503, "service_unavailable", "Notion is unavailable, please try again later.", "Service Unavailable" },
+	{ 504, "gateway_timeout", "Notion timed out. Please try again later.", "Gateway Timeout" },
+	{ 529, "service_overload", "Notion is overloaded, please try again later.", "Site Overloaded" },
 };
 
 /* Takes the first fault matching path, or returns 0 when none applies. */
@@ -226,21 +227,23 @@ static int fault_take(const char *path, struct fake_fault *out)
 
 static void fault_status_reply(const struct fake_fault *f, struct http_reply *reply)
 {
-	const char *code = f->code, *message = "Injected failure.";
+	const char *code = f->code, *message = "Injected failure.", *reason = "Error";
 
 	for (size_t i = 0; i < sizeof(status_codes) / sizeof(status_codes[0]); i++) {
 		if (status_codes[i].status == f->status) {
 			if (!code)
 				code = status_codes[i].code;
 			message = status_codes[i].message;
+			reason = status_codes[i].reason;
 		}
 	}
 	if (f->kind == FAULT_HTML) {
 		struct buf b = BUF_INIT;
 
-		buf_addf(&b, "<html>\r\n<head><title>%d Bad Gateway</title></head>\r\n<body>\r\n"
-			     "<center><h1>%d Bad Gateway</h1></center>\r\n<hr><center>cloudflare"
-			     "</center>\r\n</body>\r\n</html>\r\n", f->status, f->status);
+		buf_addf(&b, "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
+			     "<center><h1>%d %s</h1></center>\r\n<hr><center>cloudflare"
+			     "</center>\r\n</body>\r\n</html>\r\n", f->status, reason, f->status,
+			 reason);
 		reply->status = f->status;
 		free(reply->body);
 		reply->body = buf_detach(&b);
@@ -262,7 +265,7 @@ static void fault_status_reply(const struct fake_fault *f, struct http_reply *re
 /* 0 if a token was taken; else the whole seconds until one is available. */
 static long rate_take(void)
 {
-	double capacity = fake.burst > 0 ? fake.burst : (fake.rate > 1 ? fake.rate : 1);
+	double capacity = fake.burst >= 1 ? fake.burst : (fake.rate > 1 ? fake.rate : 1);
 	int64_t now = time_mono_ms();
 	double wait;
 
@@ -282,7 +285,7 @@ static long rate_take(void)
 
 static void rate_reset(void)
 {
-	fake.tokens = fake.burst > 0 ? fake.burst : (fake.rate > 1 ? fake.rate : 1);
+	fake.tokens = fake.burst >= 1 ? fake.burst : (fake.rate > 1 ? fake.rate : 1);
 	fake.tokens_at_ms = time_mono_ms();
 }
 

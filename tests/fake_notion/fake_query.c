@@ -455,7 +455,7 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 	int have_filter = 0, trash = 0;
 	struct sort_spec ss;
 	struct buf err = BUF_INIT;
-	json_t *jf, *jp, *jt;
+	json_t *jf = NULL, *jp, *jt;
 	struct buf out;
 	struct jw w;
 	int capped;
@@ -473,12 +473,28 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 		validation(reply, "body failed validation: body should be an object");
 		return;
 	}
-	if ((jf = json_object_get(body, "filter_properties"))) {
-		char *shown = json_dumps(jf, JSON_COMPACT | JSON_ENCODE_ANY);
-		validation(reply, "body failed validation: body.filter_properties should be not "
-				  "present, instead was `%s`.", shown);
-		free(shown);
-		return;
+	{
+		/* Notion validates strictly: unknown keys (filter_properties too) are errors */
+		static const char *const known[] = { "filter", "sorts", "start_cursor", "page_size",
+						     "in_trash", "archived", "result_type" };
+		const char *key;
+		json_t *val;
+
+		json_object_foreach(body, key, val) {
+			size_t i;
+			char *shown;
+
+			for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+				if (!strcmp(key, known[i]))
+					break;
+			if (i < sizeof(known) / sizeof(known[0]))
+				continue;
+			shown = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
+			validation(reply, "body failed validation: body.%s should be not present, "
+					  "instead was `%s`.", key, shown);
+			free(shown);
+			return;
+		}
 	}
 	if ((jp = json_object_get(body, "page_size")) && !json_is_null(jp)) {
 		if (!json_is_integer(jp) || json_integer_value(jp) < 1) {
