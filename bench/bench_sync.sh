@@ -33,7 +33,7 @@ JSON
 
 # measure LABEL ROWS: one timed sync; prints a table row and a JSON line
 measure() {
-  local label=$1 rows=$2 v0 v1 wall rss req fake_req
+  local label=$1 rows=$2 v0 v1 wall rss req fake_req cpu
   v0=$(sqlite3 "$NVAULT_DB" "select count(*) from task_versions" 2>/dev/null || echo 0)
   curl -sS -X DELETE "$NOTION_API_BASE_URL/_control/log" >/dev/null
   /usr/bin/time -v -o "$T/time.txt" "$NVAULT" sync >/dev/null 2>"$T/sync.err" ||
@@ -41,6 +41,7 @@ measure() {
   v1=$(sqlite3 "$NVAULT_DB" "select count(*) from task_versions")
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$T/time.txt")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$T/time.txt")
+  cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$T/time.txt")
   req=$(sqlite3 "$NVAULT_DB" "select json_extract(metadata, '\$.requests') from evidence order by seq desc limit 1")
   fake_req=$(curl -sS "$NOTION_API_BASE_URL/_control/log" |
     python3 -c 'import json,sys; print(sum(r["path"].startswith("/v1/") for r in json.load(sys.stdin)["requests"]))')
@@ -52,6 +53,7 @@ measure() {
     bench_line "full sync (no rate limit): throughput" \
       "$(awk "BEGIN {printf \"%.0f\", $rows / ($wall > 0 ? $wall : 0.001)}")" rows/s "$rows" ">= 20000"
     bench_line "full sync (no rate limit): wall time" "$wall" s "$rows" ""
+    bench_line "full sync (no rate limit): nvault CPU time (user + sys)" "$cpu" s "$rows" ""
     bench_line "full sync (no rate limit): peak RSS" "$rss" MB "$rows" "< 64, flat 10k to 100k"
     bench_line "full sync (no rate limit): requests (fake's log)" "$fake_req" requests "$rows" ""
   else
