@@ -50,10 +50,9 @@ static void print_status_text(const json_t *doc)
 	printf("schedule:   %s\n", json_str(doc, "schedule") ? json_str(doc, "schedule") : "-");
 	printf("next run:   %s\n", json_str(doc, "nextRun") ? json_str(doc, "nextRun") : "-");
 	if (json_str(doc, "lastRun"))
-		printf("last run:   %s (%s%s%s)\n", json_str(doc, "lastRun"),
-		       json_is_true(success) ? "success" : "not successful",
-		       json_str(doc, "lastRunError") ? ": " : "",
-		       json_str(doc, "lastRunError") ? json_str(doc, "lastRunError") : "");
+		printf("last run:   %s (%s)\n", json_str(doc, "lastRun"),
+		       json_is_true(success) ? "success"
+		       : json_str(doc, "lastRunError") ? json_str(doc, "lastRunError") : "failed");
 	else
 		printf("last run:   -\n");
 	if (!json_is_true(json_object_get(doc, "storeExists"))) {
@@ -74,7 +73,7 @@ static void print_status_text(const json_t *doc)
 		cells[2] = json_str(last, "finishedAt") ? json_str(last, "finishedAt")
 							: json_str(last, "startedAt");
 		cells[3] = json_is_true(json_object_get(ds, "runInProgress")) ? "running"
-		           : last ? json_str(last, "status") : "never synced";
+		           : json_is_object(last) ? json_str(last, "status") : "never synced";
 		cells[4] = json_str(last, "trigger");
 		cells[5] = json_str(ds, "watermark");
 		table_add(&t, cells);

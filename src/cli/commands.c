@@ -8,6 +8,7 @@ const struct cli_command cli_commands[] = {
 	{ .name = "sync", .run = cmd_sync, .summary = "back up the configured Notion databases now" },
 	{ .name = "databases", .run = cmd_databases, .summary = "configured databases, task counts, watermarks" },
 	{ .name = "status", .run = cmd_status, .summary = "scheduler state and each database's last sync" },
+	{ .name = "daemon", .run = cmd_daemon, .summary = "run the scheduler in the foreground (systemd, containers)" },
 	{ .name = "mcp", .run = cmd_mcp, .summary = "MCP server on stdin/stdout (for AI agents)" },
 	{ .name = "task", .run = cmd_task, .summary = "add, update, get, list and show history of tasks" },
 	{ .name = "as-of", .run = cmd_as_of, .summary = "every task as it was at a time" },

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 
 int cmd_config(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_daemon(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_mcp(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);

@@ -123,7 +123,8 @@ static void on_progress(void *ud, const struct sync_progress *p)
 	if (value <= job->last_sent)
 		return;
 	job->last_sent = value;
-	snprintf(msg, sizeof(msg), "%s: %" PRId64 " rows (%s), %" PRId64 " requests",
+	snprintf(msg, sizeof(msg), "database %s: %" PRId64 " rows processed (%s), %" PRId64
+				   " requests so far",
 		 p->database_id ? p->database_id : "-", p->rows, p->phase ? p->phase : "-",
 		 p->requests);
 	params = json_pack("{s:O, s:I, s:s}", "progressToken", job->progress_token, "progress",
@@ -306,9 +307,10 @@ static int act_sync(struct mcp_call *c, struct nv_err *err)
 
 	job = xcalloc(1, sizeof(*job));
 	job->m = c->m;
-	job->request_id = json_incref(c->req->id);
+	/* Own copies: the request's values are released by the reading thread. */
+	job->request_id = json_deep_copy(c->req->id);
 	if (json_is_string(token) || json_is_integer(token))
-		job->progress_token = json_incref(token);
+		job->progress_token = json_deep_copy(token);
 	job->cfg = cfg;
 	memcpy(job->database_id, norm, sizeof(norm));
 	job->full = arg_bool(c, "fullSync", 0);

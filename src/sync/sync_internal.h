@@ -79,10 +79,10 @@ struct source_run {
 	int scan_complete;
 	struct idset seen;            /* dry run: ids seen by the scan or pass */
 
-	/* restore candidates found by the scan: inactive tasks deleted by sync */
-	int64_t restore_candidates;
-	int64_t restore_min_let_ms;   /* oldest last_edited_time among them */
-	int check_restores;           /* the data source has deleted tasks */
+	/* pages the scan saw that the pass must read: no task yet, or deleted by sync */
+	int64_t reread;
+	int64_t reread_min_let_ms;    /* oldest last_edited_time among them */
+	int64_t unknown_seen;         /* of which pages with no task */
 
 	/* counters of this data source */
 	int64_t scan_seen;            /* rows returned by the (complete) id scan */

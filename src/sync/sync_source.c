@@ -3,11 +3,12 @@
  *
  *  1. The id scan: every page id, title property only, sorted by
  *     created_time (stable while rows are edited). Each result page marks
- *     its ids seen with this run's scan epoch. Deleted tasks whose page shows
- *     up again are restore candidates for step 2. Skipped when step 2 reads
- *     every row anyway (first sync, --full): that pass is the scan.
+ *     its ids seen with this run's scan epoch. Pages with no task yet, and
+ *     tasks sync deleted whose page shows up again, widen step 2 back to
+ *     their last_edited_time. Skipped when step 2 reads every row anyway
+ *     (first sync, --full): that pass is the scan.
  *  2. The incremental pass: last_edited_time on_or_after (watermark -
- *     lookback), ascending, never a strict "after". Each result page is one
+ *     lookback, or earlier when widened), ascending, never a strict "after". Each result page is one
  *     transaction holding its rows, their scan marks and the sync state with
  *     the new watermark (the greatest last_edited_time committed) and resume
  *     point. A kill at any moment leaves a state from which the next run
@@ -84,13 +85,28 @@ static void set_str(char **slot, const char *value)
 
 /* ---- step 1: the id scan ------------------------------------------------ */
 
+/* Remembers a row the pass must read even if the watermark is past it. */
+static void add_reread(struct source_run *r, const json_t *row)
+{
+	int64_t let = sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
+
+	if (let < 0)
+		let = 0;
+	if (!r->reread || let < r->reread_min_let_ms)
+		r->reread_min_let_ms = let;
+	r->reread++;
+}
+
 /*
- * A deleted task whose page the scan sees again is a restore candidate when
- * sync deleted it (its current version is a notion-sync one); a task
- * deleted locally stays deleted unless Notion changes (sync_row decides).
+ * Checks one page the scan saw against the store. Two kinds of pages need
+ * the pass to reach back past the watermark (their last_edited_time may be
+ * older than it): a page with no task (shared with the integration late,
+ * moved into the database; rows older than lastSyncTimestamp excepted, as
+ * asked), and a deleted task that sync deleted (back from the trash). A task
+ * deleted locally is left alone unless Notion changes it (sync_row decides).
  */
-static int check_restore(struct source_run *r, const char *page_id, const json_t *row,
-			 struct nv_err *err)
+static int check_scanned_row(struct source_run *r, const char *page_id, const json_t *row,
+			     struct nv_err *err)
 {
 	struct task t;
 	struct task_version v;
@@ -99,12 +115,18 @@ static int check_restore(struct source_run *r, const char *page_id, const json_t
 	task_init(&t);
 	task_version_init(&v);
 	rc = store_task_get_by_page(r->run->s, r->ds_id, page_id, &t, err);
-	if (rc == NV_ENOTFOUND || (!rc && t.active)) {
+	if (rc == NV_ENOTFOUND) {
+		int64_t let = sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
+		int64_t floor = sync_parse_time(r->db->last_sync_timestamp);
 		rc = NV_OK;
 		nv_err_clear(err);
+		if (floor < 0 || let >= floor) {
+			r->unknown_seen++;
+			add_reread(r, row);
+		}
 		goto out;
 	}
-	if (rc)
+	if (rc || t.active)
 		goto out;
 	rc = store_task_last_version_by(r->run->s, t.id, SYNC_CREATED_BY, &v, err);
 	if (rc == NV_ENOTFOUND) {
@@ -112,14 +134,8 @@ static int check_restore(struct source_run *r, const char *page_id, const json_t
 		nv_err_clear(err);
 		goto out;
 	}
-	if (!rc && v.num == t.version) {
-		int64_t let = sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
-		if (let < 0)
-			let = 0;
-		if (!r->restore_candidates || let < r->restore_min_let_ms)
-			r->restore_min_let_ms = let;
-		r->restore_candidates++;
-	}
+	if (!rc && v.num == t.version)
+		add_reread(r, row);
 out:
 	task_release(&t);
 	task_version_release(&v);
@@ -180,7 +196,7 @@ static int scan_page_cb(void *ud, json_t *rows, struct nv_err *err)
 		if (row_in_trash(row) || row_page_id(row, id))
 			continue;
 		id_batch_add(&b, id);
-		if (r->check_restores && (rc = check_restore(r, id, row, err))) {
+		if ((rc = check_scanned_row(r, id, row, err))) {
 			r->store_failed = 1;
 			goto out;
 		}
@@ -218,15 +234,11 @@ static int run_id_scan(struct source_run *r, struct nv_err *err)
 		.sort = NOTION_SORT_CREATED,
 	};
 	const char *props[1];
-	int64_t active = 0, deleted = 0;
 	struct nv_err qerr;
 	int rc;
 
 	if ((rc = begin_scan_epoch(r, err)))
 		return rc;
-	if ((rc = store_count_tasks(r->run->s, r->db->database_id, r->ds_id, &active, &deleted, err)))
-		return rc;
-	r->check_restores = deleted > 0;
 	if (r->title_prop_id) {
 		props[0] = r->title_prop_id;
 		q.filter_properties = props;
@@ -256,6 +268,7 @@ static int run_id_scan(struct source_run *r, struct nv_err *err)
 	r->scan_complete = 1;
 	json_object_set_new(r->ds_meta, "scan", json_string("complete"));
 	json_object_set_new(r->ds_meta, "scanSeen", json_integer(r->scan_seen));
+	json_object_set_new(r->ds_meta, "scanNewPages", json_integer(r->unknown_seen));
 	return NV_OK;
 }
 
@@ -381,8 +394,11 @@ static const char *pass_start(struct source_run *r, char out[TIME_ISO_MAX])
 		base = sync_parse_time(r->db->last_sync_timestamp);
 	if (base < 0)
 		return NULL;
-	if (r->restore_candidates && r->restore_min_let_ms < base)
-		base = r->restore_min_let_ms;
+	if (r->reread && r->reread_min_let_ms < base) {
+		char iso[TIME_ISO_MAX];
+		base = r->reread_min_let_ms;
+		json_object_set_new(r->ds_meta, "widenedTo", json_string(time_format_iso(base, iso)));
+	}
 	return time_format_iso(base - r->run->lookback_ms, out);
 }
 
@@ -454,8 +470,12 @@ static int count_dry_unseen(void *ud, const struct task_version *v)
 	return 0;
 }
 
-/* Soft-deletes one task by page id (inside the caller's transaction). */
-static int delete_page(struct source_run *r, const char *page_id, struct nv_err *err)
+/*
+ * Soft-deletes one task by page id inside the caller's transaction; adds 1
+ * to *count when a version was written (counted once the batch commits).
+ */
+static int delete_page(struct source_run *r, const char *page_id, int64_t *count,
+		       struct nv_err *err)
 {
 	struct version_info vi = { .created_by = SYNC_CREATED_BY, .change_reason = "deleted in Notion" };
 	enum put_outcome put;
@@ -476,7 +496,7 @@ static int delete_page(struct source_run *r, const char *page_id, struct nv_err 
 		t.deleted_at = xstrdup(time_format_iso(time_now_ms(), now));
 		rc = store_task_put(r->run->s, &t, &vi, &put, err);
 		if (!rc && put != PUT_UNCHANGED)
-			r->res->deleted++;
+			(*count)++;
 	}
 	task_release(&t);
 	return rc;
@@ -518,16 +538,18 @@ static int delete_unseen(struct source_run *r, struct nv_err *err)
 					       NULL, err)))
 		goto out;
 	for (size_t i = 0; i < l.n && !rc; i += SYNC_DELETE_BATCH) {
+		int64_t batch_deleted = 0;
 		if ((rc = store_begin(r->run->s, err)))
 			break;
 		for (size_t j = i; j < l.n && j < i + SYNC_DELETE_BATCH && !rc; j++)
-			rc = delete_page(r, l.page_ids[j], err);
+			rc = delete_page(r, l.page_ids[j], &batch_deleted, err);
 		if (rc) {
 			store_rollback(r->run->s);
 			break;
 		}
 		if ((rc = store_commit(r->run->s, err)))
 			break;
+		r->res->deleted += batch_deleted;
 		if (stop_requested(r) && i + SYNC_DELETE_BATCH < l.n) {
 			r->interrupted = 1;
 			rc = nv_err_set(err, NV_EINTERRUPTED, "stopped while deleting tasks");

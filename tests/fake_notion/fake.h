@@ -96,7 +96,7 @@ struct fake_row {
 	uint8_t id[16];
 	int64_t created_ms; /* minute-rounded, like everything Notion shows */
 	int64_t edited_ms;
-	json_t *set;        /* owned simple values overriding generation, or NULL */
+	json_t *set;	    /* owned simple values overriding generation, or NULL */
 	uint32_t gen_index; /* index for generated values, and unique_id number - 1 */
 	uint16_t creator;   /* user pool indexes */
 	uint16_t editor;
@@ -142,7 +142,7 @@ struct fake_log_entry {
 	char *method;
 	char *path;
 	char *query;
-	char *body; /* raw request body, NULL when empty */
+	char *body;    /* raw request body, NULL when empty */
 	char *version; /* Notion-Version header, NULL when absent */
 	int64_t time_ms;
 	int status; /* 0 when the connection was dropped */
@@ -156,9 +156,9 @@ struct fake_fault {
 	int after; /* matching requests still to let through first */
 	int status;
 	char *retry_after; /* Retry-After header value, or NULL */
-	char *code;        /* Notion error code override, or NULL */
+	char *code;	   /* Notion error code override, or NULL */
 	int64_t stall_ms;
-	char *match;       /* path prefix, or NULL for every API request */
+	char *match; /* path prefix, or NULL for every API request */
 };
 
 struct fake_state {
@@ -178,13 +178,13 @@ struct fake_state {
 	size_t map_cap, map_used;
 
 	int64_t clock_offset_ms; /* fake clock = real clock + offset */
-	const char *token;       /* required bearer token, or NULL for any */
-	long cap;                /* results per query */
-	double rate;             /* requests per second, 0 = unlimited */
-	double burst;            /* bucket capacity, 0 = max(1, rate) */
+	const char *token;	 /* required bearer token, or NULL for any */
+	long cap;		 /* results per query */
+	double rate;		 /* requests per second, 0 = unlimited */
+	double burst;		 /* bucket capacity, 0 = max(1, rate) */
 	double tokens;
-	int64_t tokens_at_ms;    /* monotonic time of the last refill */
-	uint64_t sign_counter;   /* makes every file URL signature new */
+	int64_t tokens_at_ms;  /* monotonic time of the last refill */
+	uint64_t sign_counter; /* makes every file URL signature new */
 	uint64_t request_counter;
 
 	struct fake_fault *faults;
@@ -221,8 +221,7 @@ void data_generate(size_t s, uint32_t n, uint64_t seed);
  * Appends a row to source s. id may be NULL (a random one is made). Returns
  * the row index, or -1 if the id is taken or invalid (message in err).
  */
-long data_add_row(size_t s, const char *id, int64_t created_ms, int64_t edited_ms,
-		  struct buf *err);
+long data_add_row(size_t s, const char *id, int64_t created_ms, int64_t edited_ms, struct buf *err);
 /* Invalidates source s's sort caches (after any edit, trash, restore or new row). */
 void data_touch(size_t s);
 /* Finds a live (not purged) row by any id spelling; 0 if found. */
@@ -269,10 +268,10 @@ void jw_arr_end(struct jw *w);
 void jw_key(struct jw *w, const char *k);
 void jw_str(struct jw *w, const char *s); /* NULL writes null */
 void jw_int(struct jw *w, long long v);
-void jw_num(struct jw *w, double v);      /* whole numbers as integers */
+void jw_num(struct jw *w, double v); /* whole numbers as integers */
 void jw_bool(struct jw *w, int v);
 void jw_null(struct jw *w);
-void jw_json(struct jw *w, json_t *v);    /* a jansson value, serialised */
+void jw_json(struct jw *w, json_t *v); /* a jansson value, serialised */
 void jw_kstr(struct jw *w, const char *k, const char *s);
 void jw_kint(struct jw *w, const char *k, long long v);
 void jw_kbool(struct jw *w, const char *k, int v);
@@ -336,8 +335,8 @@ enum api_version { V_LEGACY, V_2025 };
 void render_page(struct jw *w, const struct fake_source *src, const struct fake_row *row,
 		 enum api_version v, char *const *only, size_t n_only);
 /* The page object as a JSON document with a request_id (caller frees). */
-char *render_page_doc(const struct fake_source *src, const struct fake_row *row,
-		      enum api_version v, char *const *only, size_t n_only);
+char *render_page_doc(const struct fake_source *src, const struct fake_row *row, enum api_version v,
+		      char *const *only, size_t n_only);
 json_t *render_database(const struct fake_db *db, enum api_version v);
 json_t *render_data_source(const struct fake_source *src);
 json_t *render_partial_user(size_t user);
@@ -357,7 +356,7 @@ void log_free(void);
 
 struct http_reply {
 	int status;
-	char *body;          /* owned, JSON unless content_type says otherwise */
+	char *body; /* owned, JSON unless content_type says otherwise */
 	const char *content_type;
 	char retry_after[32]; /* "" = no header */
 };

@@ -215,16 +215,16 @@ const struct fake_prop *data_prop_by_id(const struct fake_source *src, const cha
 /* ---- users ---- */
 
 static const char *const user_names[] = {
-	"Ada Lovelace", "Grace Hopper", "Linus Torvalds", "Margaret Hamilton",
-	"Ken Thompson", "Barbara Liskov", "Dennis Ritchie", "Frances Allen",
-	"Søren Kierkegaard", "Zoë Quinn", "José Valim", "Björn Ståhl",
-	"Łukasz Langa", "Chloé Martin", "Mårten Nilsson", "Ngozi Okafor",
-	"Haruki Sato", "李小龙", "Ananya Iyer", "Oluwaseun Ade",
-	"Fatima Zahra", "Diego Hernández", "Ingrid Bergström", "Yusuf Demir",
-	"Camille Dubois", "Mateo Rossi", "Priya Nair", "Anders Holm",
-	"Keiko Tanaka", "Emeka Eze", "Sofia Costa", "Nikolai Petrov",
-	"Amélie Laurent", "Ravi Shankar", "Elif Şahin", "Tomás O'Brien",
-	"Hana Novák", "Jae-won Kim", "Lucía Gómez", "Wei Zhang",
+	"Ada Lovelace",	     "Grace Hopper",	"Linus Torvalds",   "Margaret Hamilton",
+	"Ken Thompson",	     "Barbara Liskov",	"Dennis Ritchie",   "Frances Allen",
+	"Søren Kierkegaard", "Zoë Quinn",	"José Valim",	    "Björn Ståhl",
+	"Łukasz Langa",	     "Chloé Martin",	"Mårten Nilsson",   "Ngozi Okafor",
+	"Haruki Sato",	     "李小龙",		"Ananya Iyer",	    "Oluwaseun Ade",
+	"Fatima Zahra",	     "Diego Hernández", "Ingrid Bergström", "Yusuf Demir",
+	"Camille Dubois",    "Mateo Rossi",	"Priya Nair",	    "Anders Holm",
+	"Keiko Tanaka",	     "Emeka Eze",	"Sofia Costa",	    "Nikolai Petrov",
+	"Amélie Laurent",    "Ravi Shankar",	"Elif Şahin",	    "Tomás O'Brien",
+	"Hana Novák",	     "Jae-won Kim",	"Lucía Gómez",	    "Wei Zhang",
 };
 
 void data_init_users(void)
@@ -261,24 +261,24 @@ struct std_prop {
 };
 
 static const struct std_prop standard_props[] = {
-	{ "Name", "title", PT_TITLE, NULL },
-	{ "Notes", "%3AUPp", PT_RICH_TEXT, NULL },
-	{ "Status", "M%3BBw", PT_STATUS, "Not started|In progress|Blocked|Done" },
-	{ "Priority", "pR%7Bq", PT_SELECT, "Low|Medium|High|Urgent" },
-	{ "Tags", "t%5Bg%5D", PT_MULTI_SELECT,
-	  "backend|frontend|infra|bug|feature|docs|research|ops|ux|security" },
-	{ "Due", "dUe1", PT_DATE, NULL },
-	{ "Done", "BBla", PT_CHECKBOX, NULL },
-	{ "Estimate", "kjPO", PT_NUMBER, NULL },
-	{ "Owner", "0wnr", PT_PEOPLE, NULL },
-	{ "Related", "vYdV", PT_RELATION, NULL },
-	{ "Attachments", "fi%40s", PT_FILES, NULL },
-	{ "Link", "lnk%3D", PT_URL, NULL },
-	{ "Contact", "c%24nt", PT_EMAIL, NULL },
-	{ "Score", "sc%2Cr", PT_FORMULA, NULL },
-	{ "Ticket", "tkt1", PT_UNIQUE_ID, NULL },
-	{ "Created", "cr8d", PT_CREATED_TIME, NULL },
-	{ "Edited", "ed1t", PT_LAST_EDITED_TIME, NULL },
+	{"Name", "title", PT_TITLE, NULL},
+	{"Notes", "%3AUPp", PT_RICH_TEXT, NULL},
+	{"Status", "M%3BBw", PT_STATUS, "Not started|In progress|Blocked|Done"},
+	{"Priority", "pR%7Bq", PT_SELECT, "Low|Medium|High|Urgent"},
+	{"Tags", "t%5Bg%5D", PT_MULTI_SELECT,
+	 "backend|frontend|infra|bug|feature|docs|research|ops|ux|security"},
+	{"Due", "dUe1", PT_DATE, NULL},
+	{"Done", "BBla", PT_CHECKBOX, NULL},
+	{"Estimate", "kjPO", PT_NUMBER, NULL},
+	{"Owner", "0wnr", PT_PEOPLE, NULL},
+	{"Related", "vYdV", PT_RELATION, NULL},
+	{"Attachments", "fi%40s", PT_FILES, NULL},
+	{"Link", "lnk%3D", PT_URL, NULL},
+	{"Contact", "c%24nt", PT_EMAIL, NULL},
+	{"Score", "sc%2Cr", PT_FORMULA, NULL},
+	{"Ticket", "tkt1", PT_UNIQUE_ID, NULL},
+	{"Created", "cr8d", PT_CREATED_TIME, NULL},
+	{"Edited", "ed1t", PT_LAST_EDITED_TIME, NULL},
 };
 
 static int hexval(char c)
@@ -298,7 +298,8 @@ char *url_decode(const char *s, int plus_is_space)
 	char *out = xmalloc(n + 1);
 
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n + 1 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+		if (s[i] == '%' && i + 2 < n + 1 && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
 			out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
 			i += 2;
 		} else if (s[i] == '+' && plus_is_space) {
@@ -454,7 +455,8 @@ void data_generate(size_t s, uint32_t n, uint64_t seed)
 		rng_seed(&r, seed, src_salt, i);
 		id_from_rng(&r, row->id);
 		if (rng_chance(&r, 60)) {
-			edited = created + (int64_t)rng_below(&r, (uint32_t)(now_min - created + 1));
+			edited =
+				created + (int64_t)rng_below(&r, (uint32_t)(now_min - created + 1));
 			edited -= edited % 7;
 			if (edited < created)
 				edited = created;
@@ -520,9 +522,11 @@ static int fixture_schema(struct fake_source *src, json_t *props, const char *wh
 		buf_addf(err, "%s.properties: expected an object of name → type", where);
 		return -1;
 	}
-	json_object_foreach(props, name, def) {
-		const char *tname = json_is_string(def) ? json_string_value(def)
-							 : json_string_value(json_object_get(def, "type"));
+	json_object_foreach(props, name, def)
+	{
+		const char *tname = json_is_string(def)
+					    ? json_string_value(def)
+					    : json_string_value(json_object_get(def, "type"));
 		enum prop_type t;
 		struct fake_prop *p;
 		json_t *opts, *o;
@@ -543,7 +547,8 @@ static int fixture_schema(struct fake_source *src, json_t *props, const char *wh
 			id = "title";
 		} else if (!id) {
 			/* a short stable id from the name, like Notion's 4-char ids */
-			static const char cs[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+			static const char cs[] =
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 			uint64_t h = mix64(0x70726f70);
 			for (const char *c = name; *c; c++)
 				h = mix64(h ^ (unsigned char)*c);
@@ -554,9 +559,11 @@ static int fixture_schema(struct fake_source *src, json_t *props, const char *wh
 		}
 		p = add_prop(src, name, id, t);
 		opts = json_object_get(def, "options");
-		json_array_foreach(opts, i, o) {
+		json_array_foreach(opts, i, o)
+		{
 			if (json_is_string(o)) {
-				p->options = xrealloc(p->options, (p->n_options + 1) * sizeof(char *));
+				p->options =
+					xrealloc(p->options, (p->n_options + 1) * sizeof(char *));
 				p->options[p->n_options++] = xstrdup(json_string_value(o));
 			}
 		}
@@ -564,15 +571,16 @@ static int fixture_schema(struct fake_source *src, json_t *props, const char *wh
 			p->prefix = xstrdup(json_string_value(json_object_get(def, "prefix")));
 	}
 	if (titles != 1) {
-		buf_addf(err, "%s.properties: a data source needs exactly one title property (has %d)",
+		buf_addf(err,
+			 "%s.properties: a data source needs exactly one title property (has %d)",
 			 where, titles);
 		return -1;
 	}
 	return 0;
 }
 
-static int fixture_time(json_t *row, const char *key, int64_t dflt, int64_t *out,
-			const char *where, struct buf *err)
+static int fixture_time(json_t *row, const char *key, int64_t dflt, int64_t *out, const char *where,
+			struct buf *err)
 {
 	json_t *v = json_object_get(row, key);
 
@@ -596,7 +604,8 @@ static int fixture_rows(size_t s, json_t *rows, const char *where, struct buf *e
 		buf_addf(err, "%s.rows: expected an array", where);
 		return -1;
 	}
-	json_array_foreach(rows, i, jr) {
+	json_array_foreach(rows, i, jr)
+	{
 		int64_t now = fake_now_ms(), created, edited;
 		json_t *set = json_object_get(jr, "set");
 		const char *key;
@@ -615,7 +624,8 @@ static int fixture_rows(size_t s, json_t *rows, const char *where, struct buf *e
 			buf_addf(err, "%s.set: expected an object of property values", at);
 			return -1;
 		}
-		json_object_foreach(set, key, v) {
+		json_object_foreach(set, key, v)
+		{
 			const struct fake_prop *p = data_prop_by_name(&fake.sources[s], key);
 
 			if (!p) {
@@ -627,7 +637,8 @@ static int fixture_rows(size_t s, json_t *rows, const char *where, struct buf *e
 				return -1;
 			}
 		}
-		r = data_add_row(s, json_string_value(json_object_get(jr, "id")), created, edited, err);
+		r = data_add_row(s, json_string_value(json_object_get(jr, "id")), created, edited,
+				 err);
 		if (r < 0) {
 			buf_addf(err, " (at %s)", at);
 			return -1;
@@ -668,14 +679,16 @@ static int fixture_source(size_t db, json_t *js, const char *where, struct buf *
 
 		if (!json_is_integer(n) || json_integer_value(n) < 0 ||
 		    json_integer_value(n) > 10000000 || (seed && !json_is_integer(seed))) {
-			buf_addf(err, "%s.generate: expected {\"rows\": N (0..10000000), \"seed\": S}",
+			buf_addf(err,
+				 "%s.generate: expected {\"rows\": N (0..10000000), \"seed\": S}",
 				 where);
 			return -1;
 		}
 		data_generate(s, (uint32_t)json_integer_value(n),
 			      seed ? (uint64_t)json_integer_value(seed) : 1);
 	}
-	if (json_object_get(js, "rows") && fixture_rows(s, json_object_get(js, "rows"), where, err) < 0)
+	if (json_object_get(js, "rows") &&
+	    fixture_rows(s, json_object_get(js, "rows"), where, err) < 0)
 		return -1;
 	return 0;
 }
@@ -693,10 +706,12 @@ int data_load_fixture(const char *path, struct buf *err)
 	}
 	dbs = json_object_get(root, "databases");
 	if (!json_is_array(dbs) || !json_array_size(dbs)) {
-		buf_addf(err, "%s: expected {\"databases\": [ ... ]} with at least one database", path);
+		buf_addf(err, "%s: expected {\"databases\": [ ... ]} with at least one database",
+			 path);
 		goto out;
 	}
-	json_array_foreach(dbs, i, jdb) {
+	json_array_foreach(dbs, i, jdb)
+	{
 		const char *id = json_string_value(json_object_get(jdb, "id"));
 		const char *title = json_string_value(json_object_get(jdb, "title"));
 		json_t *srcs = json_object_get(jdb, "data_sources"), *js;
@@ -705,7 +720,8 @@ int data_load_fixture(const char *path, struct buf *err)
 
 		snprintf(where, sizeof(where), "databases[%zu]", i);
 		if (!id || id_normalize(id, norm) < 0) {
-			buf_addf(err, "%s: %s.id: expected a Notion id (32 hex digits)", path, where);
+			buf_addf(err, "%s: %s.id: expected a Notion id (32 hex digits)", path,
+				 where);
 			goto out;
 		}
 		if (data_find_db(norm) >= 0 || data_find_source(norm) >= 0) {
@@ -713,11 +729,13 @@ int data_load_fixture(const char *path, struct buf *err)
 			goto out;
 		}
 		if (!json_is_array(srcs) || !json_array_size(srcs)) {
-			buf_addf(err, "%s: %s.data_sources: expected a non-empty array", path, where);
+			buf_addf(err, "%s: %s.data_sources: expected a non-empty array", path,
+				 where);
 			goto out;
 		}
 		db = data_add_db(norm, title ? title : "Untitled");
-		json_array_foreach(srcs, k, js) {
+		json_array_foreach(srcs, k, js)
+		{
 			char swhere[320];
 
 			snprintf(swhere, sizeof(swhere), "%s.data_sources[%zu]", where, k);

@@ -46,8 +46,8 @@ struct call {
 	const char *method;
 	char *segs[MAX_SEGS]; /* decoded path segments */
 	size_t n_segs;
-	char *path;  /* raw path */
-	char *query; /* raw query ("" if none) */
+	char *path;   /* raw path */
+	char *query;  /* raw query ("" if none) */
 	json_t *body; /* parsed body or NULL */
 	enum api_version version;
 	char *filter_props[MAX_FILTER_PROPS]; /* decoded filter_properties */
@@ -87,7 +87,8 @@ static char *query_param(const char *query, const char *name, size_t nth)
 		size_t len = amp ? (size_t)(amp - p) : strlen(p);
 
 		if (len > nlen && !strncmp(p, name, nlen) && p[nlen] == '=' && seen++ == nth) {
-			char *raw = xstrndup(p + nlen + 1, len - nlen - 1), *out = url_decode(raw, 1);
+			char *raw = xstrndup(p + nlen + 1, len - nlen - 1),
+			     *out = url_decode(raw, 1);
 			free(raw);
 			return out;
 		}
@@ -143,12 +144,12 @@ static json_t *log_json(void)
 			body = json_loads(e->body, JSON_DECODE_ANY, NULL);
 		if (!body)
 			body = e->body ? json_string(e->body) : json_null();
-		json_array_append_new(list,
-				      json_pack("{s:s,s:s,s:s,s:o,s:I,s:i,s:o}", "method", e->method,
-						"path", e->path, "query", e->query, "body", body,
-						"timeMs", (json_int_t)e->time_ms, "status", e->status,
-						"notionVersion",
-						e->version ? json_string(e->version) : json_null()));
+		json_array_append_new(
+			list,
+			json_pack("{s:s,s:s,s:s,s:o,s:I,s:i,s:o}", "method", e->method, "path",
+				  e->path, "query", e->query, "body", body, "timeMs",
+				  (json_int_t)e->time_ms, "status", e->status, "notionVersion",
+				  e->version ? json_string(e->version) : json_null()));
 	}
 	return json_pack("{s:o}", "requests", list);
 }
@@ -175,8 +176,8 @@ static const struct {
 	const char *name;
 	enum fault_kind kind;
 } fault_kinds[] = {
-	{ "status", FAULT_STATUS }, { "html", FAULT_HTML },	    { "stall", FAULT_STALL },
-	{ "drop", FAULT_DROP },	    { "truncate", FAULT_TRUNCATE },
+	{"status", FAULT_STATUS}, {"html", FAULT_HTML},		{"stall", FAULT_STALL},
+	{"drop", FAULT_DROP},	  {"truncate", FAULT_TRUNCATE},
 };
 
 /* Notion's error code for an HTTP status, for injected status faults. */
@@ -184,18 +185,22 @@ static const struct {
 	int status;
 	const char *code;
 	const char *message;
+	const char *reason; /* HTTP reason phrase, for HTML pages */
 } status_codes[] = {
-	{ 400, "invalid_request", "Invalid request." },
-	{ 401, "unauthorized", "API token is invalid." },
-	{ 403, "restricted_resource", "Insufficient permissions for this endpoint." },
-	{ 404, "object_not_found", "Could not find the requested object." },
-	{ 409, "conflict_error", "Conflict occurred while saving. Please try again." },
-	{ 429, "rate_limited", "You have been rate limited. Please try again in a few minutes." },
-	{ 500, "internal_server_error", "Unexpected error occurred." },
-	{ 502, "bad_gateway", "Bad gateway." },
-	{ 503, "service_unavailable", "Notion is unavailable, please try again later." },
-	{ 504, "gateway_timeout", "Notion timed out. Please try again later." },
-	{ 529, "service_overload", "Notion is overloaded, please try again later." },
+	{400, "invalid_request", "Invalid request.", "Bad Request"},
+	{401, "unauthorized", "API token is invalid.", "Unauthorized"},
+	{403, "restricted_resource", "Insufficient permissions for this endpoint.", "Forbidden"},
+	{404, "object_not_found", "Could not find the requested object.", "Not Found"},
+	{409, "conflict_error", "Conflict occurred while saving. Please try again.", "Conflict"},
+	{429, "rate_limited", "You have been rate limited. Please try again in a few minutes.",
+	 "Too Many Requests"},
+	{500, "internal_server_error", "Unexpected error occurred.", "Internal Server Error"},
+	{502, "bad_gateway", "Bad gateway.", "Bad Gateway"},
+	{503, "service_unavailable", "Notion is unavailable, please try again later.",
+	 "Service Unavailable"},
+	{504, "gateway_timeout", "Notion timed out. Please try again later.", "Gateway Timeout"},
+	{529, "service_overload", "Notion is overloaded, please try again later.",
+	 "Site Overloaded"},
 };
 
 /* Takes the first fault matching path, or returns 0 when none applies. */
@@ -226,21 +231,24 @@ static int fault_take(const char *path, struct fake_fault *out)
 
 static void fault_status_reply(const struct fake_fault *f, struct http_reply *reply)
 {
-	const char *code = f->code, *message = "Injected failure.";
+	const char *code = f->code, *message = "Injected failure.", *reason = "Error";
 
 	for (size_t i = 0; i < sizeof(status_codes) / sizeof(status_codes[0]); i++) {
 		if (status_codes[i].status == f->status) {
 			if (!code)
 				code = status_codes[i].code;
 			message = status_codes[i].message;
+			reason = status_codes[i].reason;
 		}
 	}
 	if (f->kind == FAULT_HTML) {
 		struct buf b = BUF_INIT;
 
-		buf_addf(&b, "<html>\r\n<head><title>%d Bad Gateway</title></head>\r\n<body>\r\n"
-			     "<center><h1>%d Bad Gateway</h1></center>\r\n<hr><center>cloudflare"
-			     "</center>\r\n</body>\r\n</html>\r\n", f->status, f->status);
+		buf_addf(&b,
+			 "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
+			 "<center><h1>%d %s</h1></center>\r\n<hr><center>cloudflare"
+			 "</center>\r\n</body>\r\n</html>\r\n",
+			 f->status, reason, f->status, reason);
 		reply->status = f->status;
 		free(reply->body);
 		reply->body = buf_detach(&b);
@@ -262,7 +270,7 @@ static void fault_status_reply(const struct fake_fault *f, struct http_reply *re
 /* 0 if a token was taken; else the whole seconds until one is available. */
 static long rate_take(void)
 {
-	double capacity = fake.burst > 0 ? fake.burst : (fake.rate > 1 ? fake.rate : 1);
+	double capacity = fake.burst >= 1 ? fake.burst : (fake.rate > 1 ? fake.rate : 1);
 	int64_t now = time_mono_ms();
 	double wait;
 
@@ -282,7 +290,7 @@ static long rate_take(void)
 
 static void rate_reset(void)
 {
-	fake.tokens = fake.burst > 0 ? fake.burst : (fake.rate > 1 ? fake.rate : 1);
+	fake.tokens = fake.burst >= 1 ? fake.burst : (fake.rate > 1 ? fake.rate : 1);
 	fake.tokens_at_ms = time_mono_ms();
 }
 
@@ -295,7 +303,8 @@ static void not_found(struct http_reply *reply, const char *what, const char *id
 {
 	reply_error(reply, 404, "object_not_found",
 		    "Could not find %s with ID: %s. Make sure the relevant pages and databases "
-		    "are shared with your integration.", what, id);
+		    "are shared with your integration.",
+		    what, id);
 }
 
 /* Notion answers 400 for an id that is not a UUID, 404 for an unknown one. */
@@ -316,9 +325,11 @@ static int check_filter_props(const struct call *c, const struct fake_source *sr
 {
 	for (size_t i = 0; i < c->n_filter_props; i++) {
 		if (!data_prop_by_id(src, c->filter_props[i])) {
-			reply_error(reply, 400, "validation_error",
-				    "filter_properties: no property with id `%s` in this data source "
-				    "(property ids, not names).", c->filter_props[i]);
+			reply_error(
+				reply, 400, "validation_error",
+				"filter_properties: no property with id `%s` in this data source "
+				"(property ids, not names).",
+				c->filter_props[i]);
 			return -1;
 		}
 	}
@@ -444,7 +455,8 @@ static int check_set(size_t s, json_t *set, struct http_reply *reply)
 		control_error(reply, "\"set\" must be an object of property name → value");
 		return -1;
 	}
-	json_object_foreach(set, key, v) {
+	json_object_foreach(set, key, v)
+	{
 		const struct fake_prop *p = data_prop_by_name(&fake.sources[s], key);
 
 		if (!p)
@@ -468,8 +480,7 @@ static void apply_set(struct fake_row *row, json_t *set)
 
 	if (!row->set)
 		row->set = json_object();
-	json_object_foreach(set, key, v)
-		json_object_set(row->set, key, v);
+	json_object_foreach(set, key, v) json_object_set(row->set, key, v);
 }
 
 static void control_create_page(struct call *c, struct http_reply *reply)
@@ -498,7 +509,8 @@ static void control_create_page(struct call *c, struct http_reply *reply)
 	}
 	if (set)
 		apply_set(&fake.sources[s].rows[r], set);
-	reply_text(reply, 200, render_page_doc(&fake.sources[s], &fake.sources[s].rows[r], V_2025, NULL, 0));
+	reply_text(reply, 200,
+		   render_page_doc(&fake.sources[s], &fake.sources[s].rows[r], V_2025, NULL, 0));
 }
 
 static void control_edit_page(struct call *c, struct http_reply *reply)
@@ -513,7 +525,8 @@ static void control_edit_page(struct call *c, struct http_reply *reply)
 	apply_set(&fake.sources[s].rows[r], set);
 	fake.sources[s].rows[r].edited_ms = round_minute(fake_now_ms());
 	data_touch(s);
-	reply_text(reply, 200, render_page_doc(&fake.sources[s], &fake.sources[s].rows[r], V_2025, NULL, 0));
+	reply_text(reply, 200,
+		   render_page_doc(&fake.sources[s], &fake.sources[s].rows[r], V_2025, NULL, 0));
 }
 
 static void control_page_action(struct call *c, struct http_reply *reply)
@@ -536,7 +549,8 @@ static void control_page_action(struct call *c, struct http_reply *reply)
 		row->flags |= ROW_PURGED;
 		json_decref(row->set);
 		row->set = NULL;
-		return reply_json(reply, 200, json_pack("{s:s,s:b}", "id", c->segs[2], "purged", 1));
+		return reply_json(reply, 200,
+				  json_pack("{s:s,s:b}", "id", c->segs[2], "purged", 1));
 	} else {
 		return control_error(reply, "page actions are trash, restore and purge");
 	}
@@ -560,10 +574,10 @@ static void control_list_pages(struct call *c, struct http_reply *reply)
 		if (row->flags & ROW_PURGED)
 			continue;
 		data_id_text(row->id, id);
-		json_array_append_new(list, json_pack("{s:s,s:b,s:s}", "id", id, "in_trash",
-						      (row->flags & ROW_TRASHED) != 0,
-						      "last_edited_time",
-						      time_format_iso(row->edited_ms, t)));
+		json_array_append_new(list,
+				      json_pack("{s:s,s:b,s:s}", "id", id, "in_trash",
+						(row->flags & ROW_TRASHED) != 0, "last_edited_time",
+						time_format_iso(row->edited_ms, t)));
 	}
 	reply_json(reply, 200, json_pack("{s:o}", "pages", list));
 }
@@ -572,7 +586,7 @@ static void control_add_fault(struct call *c, struct http_reply *reply)
 {
 	json_t *b = c->body;
 	const char *kind = json_string_value(json_object_get(b, "kind"));
-	struct fake_fault f = { 0 };
+	struct fake_fault f = {0};
 	json_t *ra = json_object_get(b, "retry_after");
 	size_t i;
 
@@ -580,16 +594,19 @@ static void control_add_fault(struct call *c, struct http_reply *reply)
 		if (!strcmp(kind, fault_kinds[i].name))
 			break;
 	if (!kind || i == sizeof(fault_kinds) / sizeof(fault_kinds[0]))
-		return control_error(reply, "\"kind\" must be status, html, stall, drop or truncate");
+		return control_error(reply,
+				     "\"kind\" must be status, html, stall, drop or truncate");
 	f.kind = fault_kinds[i].kind;
 	f.count = json_is_integer(json_object_get(b, "count"))
-			  ? (int)json_integer_value(json_object_get(b, "count")) : 1;
+			  ? (int)json_integer_value(json_object_get(b, "count"))
+			  : 1;
 	f.after = (int)json_integer_value(json_object_get(b, "after"));
 	f.status = json_is_integer(json_object_get(b, "status"))
 			   ? (int)json_integer_value(json_object_get(b, "status"))
 			   : (f.kind == FAULT_HTML ? 502 : 500);
 	f.stall_ms = json_is_integer(json_object_get(b, "stall_ms"))
-			     ? json_integer_value(json_object_get(b, "stall_ms")) : 70000;
+			     ? json_integer_value(json_object_get(b, "stall_ms"))
+			     : 70000;
 	if (f.count < 1 || f.after < 0 || f.status < 100 || f.status > 599 || f.stall_ms < 0)
 		return control_error(reply, "fault needs count ≥ 1, after ≥ 0, status 100..599, "
 					    "stall_ms ≥ 0");
@@ -629,8 +646,9 @@ static void control_settings(struct call *c, struct http_reply *reply)
 	if (burst)
 		fake.burst = json_number_value(burst);
 	rate_reset();
-	reply_json(reply, 200, json_pack("{s:I,s:f,s:f}", "cap", (json_int_t)fake.cap, "rate",
-					 fake.rate, "burst", fake.burst));
+	reply_json(reply, 200,
+		   json_pack("{s:I,s:f,s:f}", "cap", (json_int_t)fake.cap, "rate", fake.rate,
+			     "burst", fake.burst));
 }
 
 static void control_clock(struct call *c, struct http_reply *reply)
@@ -641,8 +659,9 @@ static void control_clock(struct call *c, struct http_reply *reply)
 	if (adv && !json_is_integer(adv))
 		return control_error(reply, "clock: advance_ms must be an integer");
 	fake.clock_offset_ms += json_integer_value(adv);
-	reply_json(reply, 200, json_pack("{s:s,s:I}", "now", time_format_iso(fake_now_ms(), now),
-					 "nowMs", (json_int_t)fake_now_ms()));
+	reply_json(reply, 200,
+		   json_pack("{s:s,s:I}", "now", time_format_iso(fake_now_ms(), now), "nowMs",
+			     (json_int_t)fake_now_ms()));
 }
 
 static void control_get_log(struct call *c, struct http_reply *reply)
@@ -667,25 +686,25 @@ struct route {
 };
 
 static const struct route api_routes[] = {
-	{ "GET", "v1/databases/*", api_get_database },
-	{ "POST", "v1/databases/*/query", api_query_database },
-	{ "GET", "v1/data_sources/*", api_get_data_source },
-	{ "POST", "v1/data_sources/*/query", api_query_data_source },
-	{ "GET", "v1/pages/*", api_get_page },
-	{ "GET", "v1/pages/*/properties/*", api_get_property },
+	{"GET", "v1/databases/*", api_get_database},
+	{"POST", "v1/databases/*/query", api_query_database},
+	{"GET", "v1/data_sources/*", api_get_data_source},
+	{"POST", "v1/data_sources/*/query", api_query_data_source},
+	{"GET", "v1/pages/*", api_get_page},
+	{"GET", "v1/pages/*/properties/*", api_get_property},
 };
 
 static const struct route control_routes[] = {
-	{ "POST", "_control/pages", control_create_page },
-	{ "GET", "_control/pages", control_list_pages },
-	{ "PATCH", "_control/pages/*", control_edit_page },
-	{ "POST", "_control/pages/*/*", control_page_action },
-	{ "POST", "_control/faults", control_add_fault },
-	{ "DELETE", "_control/faults", control_clear_faults },
-	{ "POST", "_control/settings", control_settings },
-	{ "POST", "_control/clock", control_clock },
-	{ "GET", "_control/log", control_get_log },
-	{ "DELETE", "_control/log", control_clear_log },
+	{"POST", "_control/pages", control_create_page},
+	{"GET", "_control/pages", control_list_pages},
+	{"PATCH", "_control/pages/*", control_edit_page},
+	{"POST", "_control/pages/*/*", control_page_action},
+	{"POST", "_control/faults", control_add_fault},
+	{"DELETE", "_control/faults", control_clear_faults},
+	{"POST", "_control/settings", control_settings},
+	{"POST", "_control/clock", control_clock},
+	{"GET", "_control/log", control_get_log},
+	{"DELETE", "_control/log", control_clear_log},
 };
 
 static int route_match(const struct route *rt, const struct call *c)
@@ -699,7 +718,8 @@ static int route_match(const struct route *rt, const struct call *c)
 
 		if (i >= c->n_segs)
 			return 0;
-		if (!(len == 1 && *p == '*') && (strlen(c->segs[i]) != len || strncmp(p, c->segs[i], len)))
+		if (!(len == 1 && *p == '*') &&
+		    (strlen(c->segs[i]) != len || strncmp(p, c->segs[i], len)))
 			return 0;
 		i++;
 		p = slash ? slash + 1 : p + len;
@@ -731,10 +751,10 @@ static const struct {
 	const char *name;
 	enum api_version v;
 } versions[] = {
-	{ "2021-08-16", V_LEGACY },
-	{ "2022-02-22", V_LEGACY },
-	{ "2022-06-28", V_LEGACY },
-	{ "2025-09-03", V_2025 },
+	{"2021-08-16", V_LEGACY},
+	{"2022-02-22", V_LEGACY},
+	{"2022-06-28", V_LEGACY},
+	{"2025-09-03", V_2025},
 };
 
 static int version_parse(const char *s, enum api_version *out)
@@ -835,7 +855,8 @@ static enum reply_mode handle_api(struct call *c, const struct request *rq,
 				  struct http_reply *reply, size_t *log_index)
 {
 	const char *auth = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Authorization");
-	const char *version = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Notion-Version");
+	const char *version =
+		MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Notion-Version");
 	struct fake_fault f;
 	enum reply_mode mode = SEND_NORMAL;
 	long wait;
@@ -871,12 +892,13 @@ static enum reply_mode handle_api(struct call *c, const struct request *rq,
 		return mode;
 	}
 	if ((wait = rate_take()) > 0) {
-		reply_json(reply, 429,
-			   json_pack("{s:s,s:i,s:s,s:s,s:{s:s}}", "object", "error", "status", 429,
-				     "code", "rate_limited", "message",
-				     "You have been rate limited. Please try again in a few minutes.",
-				     "additional_data", "rate_limit_reason",
-				     "public_api_request_rate_limit"));
+		reply_json(
+			reply, 429,
+			json_pack("{s:s,s:i,s:s,s:s,s:{s:s}}", "object", "error", "status", 429,
+				  "code", "rate_limited", "message",
+				  "You have been rate limited. Please try again in a few minutes.",
+				  "additional_data", "rate_limit_reason",
+				  "public_api_request_rate_limit"));
 		snprintf(reply->retry_after, sizeof(reply->retry_after), "%ld", wait);
 		return mode;
 	}
@@ -889,7 +911,8 @@ static enum reply_mode handle_api(struct call *c, const struct request *rq,
 	if (version_parse(version, &c->version) < 0) {
 		reply_error(reply, 400, "validation_error",
 			    "Notion-Version header failed validation: `%s` is not a supported "
-			    "version (fake-notion knows 2022-06-28 and 2025-09-03).", version);
+			    "version (fake-notion knows 2022-06-28 and 2025-09-03).",
+			    version);
 		return mode;
 	}
 	if (parse_body(c, rq, reply) < 0)
@@ -940,7 +963,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct http_reply
 		t->body = reply->body;
 		t->send = len / 2;
 		reply->body = NULL;
-		resp = MHD_create_response_from_callback(len, 4096, truncated_read, t, truncated_free);
+		resp = MHD_create_response_from_callback(len, 4096, truncated_read, t,
+							 truncated_free);
 	} else {
 		resp = MHD_create_response_from_buffer(len, reply->body ? reply->body : (char *)"",
 						       reply->body ? MHD_RESPMEM_MUST_FREE
@@ -964,7 +988,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct request *rq = *con_cls;
 	struct call c;
-	struct http_reply reply = { 500, NULL, NULL, "" };
+	struct http_reply reply = {500, NULL, NULL, ""};
 	enum reply_mode mode = SEND_NORMAL;
 	size_t log_index = (size_t)-1;
 	uint64_t gen;
@@ -1044,8 +1068,8 @@ int http_start(unsigned port, unsigned *bound)
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
 			MHD_USE_ERROR_LOG,
 		(uint16_t)port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr,
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-		NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600, MHD_OPTION_END);
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600, MHD_OPTION_END);
 	if (!daemon_handle)
 		return -1;
 	info = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);

@@ -111,11 +111,21 @@ static void quoted(struct buf *b, const char *s)
 		run = s + 1;
 		esc[0] = '\\';
 		switch (c) {
-		case '"': put(b, "\\\"", 2); continue;
-		case '\\': put(b, "\\\\", 2); continue;
-		case '\n': put(b, "\\n", 2); continue;
-		case '\t': put(b, "\\t", 2); continue;
-		case '\r': put(b, "\\r", 2); continue;
+		case '"':
+			put(b, "\\\"", 2);
+			continue;
+		case '\\':
+			put(b, "\\\\", 2);
+			continue;
+		case '\n':
+			put(b, "\\n", 2);
+			continue;
+		case '\t':
+			put(b, "\\t", 2);
+			continue;
+		case '\r':
+			put(b, "\\r", 2);
+			continue;
 		}
 		esc[1] = 'u';
 		esc[2] = '0';

@@ -47,26 +47,26 @@ static const struct option_def {
 	double min, max;
 	const char *help;
 } option_defs[] = {
-	{ "--port", OPT_LONG, offsetof(struct options, port), 0, 65535,
-	  "TCP port on 127.0.0.1 (0 = any free port)" },
-	{ "--port-file", OPT_STRING, offsetof(struct options, port_file), 0, 0,
-	  "write the bound port to this file once listening" },
-	{ "--rows", OPT_LONG, offsetof(struct options, rows), 0, 10000000,
-	  "rows in the generated standard database (default 100)" },
-	{ "--seed", OPT_LONG, offsetof(struct options, seed), 0, 2147483647,
-	  "seed for generated data (default 1)" },
-	{ "--fixture", OPT_STRING, offsetof(struct options, fixture), 0, 0,
-	  "load databases from a JSON fixture instead" },
-	{ "--cap", OPT_LONG, offsetof(struct options, cap), 1, 2147483647,
-	  "results per query before request_status incomplete (default 10000)" },
-	{ "--rate", OPT_DOUBLE, offsetof(struct options, rate), 0, 1e6,
-	  "enforce R requests/s with 429 + Retry-After (default 0 = off)" },
-	{ "--burst", OPT_DOUBLE, offsetof(struct options, burst), 0, 1e6,
-	  "token bucket capacity (default max(1, R))" },
-	{ "--token", OPT_STRING, offsetof(struct options, token), 0, 0,
-	  "required bearer token (default: any non-empty token)" },
-	{ "--clock", OPT_STRING, offsetof(struct options, clock), 0, 0,
-	  "start the fake clock at this ISO time (default: now)" },
+	{"--port", OPT_LONG, offsetof(struct options, port), 0, 65535,
+	 "TCP port on 127.0.0.1 (0 = any free port)"},
+	{"--port-file", OPT_STRING, offsetof(struct options, port_file), 0, 0,
+	 "write the bound port to this file once listening"},
+	{"--rows", OPT_LONG, offsetof(struct options, rows), 0, 10000000,
+	 "rows in the generated standard database (default 100)"},
+	{"--seed", OPT_LONG, offsetof(struct options, seed), 0, 2147483647,
+	 "seed for generated data (default 1)"},
+	{"--fixture", OPT_STRING, offsetof(struct options, fixture), 0, 0,
+	 "load databases from a JSON fixture instead"},
+	{"--cap", OPT_LONG, offsetof(struct options, cap), 1, 2147483647,
+	 "results per query before request_status incomplete (default 10000)"},
+	{"--rate", OPT_DOUBLE, offsetof(struct options, rate), 0, 1e6,
+	 "enforce R requests/s with 429 + Retry-After (default 0 = off)"},
+	{"--burst", OPT_DOUBLE, offsetof(struct options, burst), 0, 1e6,
+	 "token bucket capacity (default max(1, R))"},
+	{"--token", OPT_STRING, offsetof(struct options, token), 0, 0,
+	 "required bearer token (default: any non-empty token)"},
+	{"--clock", OPT_STRING, offsetof(struct options, clock), 0, 0,
+	 "start the fake clock at this ISO time (default: now)"},
 };
 
 #define N_OPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
@@ -76,7 +76,8 @@ static void usage(FILE *out)
 	fprintf(out, "usage: fake-notion --port 0 --port-file F [options]\n\n");
 	for (size_t i = 0; i < N_OPTIONS; i++)
 		fprintf(out, "  %-12s %s\n", option_defs[i].name, option_defs[i].help);
-	fprintf(out, "\nSee docs/internals/fake-notion.md for the fixture format and control API.\n");
+	fprintf(out,
+		"\nSee docs/internals/fake-notion.md for the fixture format and control API.\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -109,8 +110,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		double v = strtod(argv[i], &end);
 		if (errno || *end || end == argv[i] || v < d->min || v > d->max ||
 		    (d->kind == OPT_LONG && v != (double)(long)v)) {
-			fprintf(stderr, "fake-notion: %s: '%s' is not a %s from %g to %g\n", d->name,
-				argv[i], d->kind == OPT_LONG ? "whole number" : "number", d->min, d->max);
+			fprintf(stderr, "fake-notion: %s: '%s' is not a %s from %g to %g\n",
+				d->name, argv[i], d->kind == OPT_LONG ? "whole number" : "number",
+				d->min, d->max);
 			return -1;
 		}
 		if (d->kind == OPT_LONG)
@@ -148,7 +150,7 @@ static int write_port_file(const char *path, unsigned port)
 
 int main(int argc, char **argv)
 {
-	struct options o = { 0, NULL, -1, 1, NULL, FAKE_DEFAULT_CAP, 0, 0, NULL, NULL };
+	struct options o = {0, NULL, -1, 1, NULL, FAKE_DEFAULT_CAP, 0, 0, NULL, NULL};
 	struct buf err = BUF_INIT;
 	sigset_t sigs;
 	unsigned port;
@@ -169,7 +171,8 @@ int main(int argc, char **argv)
 	if (o.clock) {
 		int64_t start;
 		if (time_parse_iso(o.clock, &start) < 0) {
-			fprintf(stderr, "fake-notion: --clock: '%s' is not an ISO 8601 time\n", o.clock);
+			fprintf(stderr, "fake-notion: --clock: '%s' is not an ISO 8601 time\n",
+				o.clock);
 			return 2;
 		}
 		fake.clock_offset_ms = start - time_now_ms();
@@ -179,7 +182,8 @@ int main(int argc, char **argv)
 		char a[ID_DASHED_LEN + 1];
 		id_new_uuid(a);
 		for (int i = 0; i < 16; i++)
-			fake.cursor_key[i] = (unsigned char)a[i * 2] ^ (unsigned char)a[i * 2 + 1] << 3;
+			fake.cursor_key[i] = (unsigned char)a[i * 2] ^ (unsigned char)a[i * 2 + 1]
+									       << 3;
 	}
 
 	t0 = time_mono_ms();
@@ -211,8 +215,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fake-notion: cannot listen on 127.0.0.1:%ld\n", o.port);
 		goto out;
 	}
-	fprintf(stderr, "fake-notion: %zu databases, %zu rows ready in %lld ms; listening on "
-			"127.0.0.1:%u\n", fake.n_dbs, n_rows, (long long)(time_mono_ms() - t0), port);
+	fprintf(stderr,
+		"fake-notion: %zu databases, %zu rows ready in %lld ms; listening on "
+		"127.0.0.1:%u\n",
+		fake.n_dbs, n_rows, (long long)(time_mono_ms() - t0), port);
 	if (o.port_file && write_port_file(o.port_file, port) < 0) {
 		http_stop();
 		goto out;

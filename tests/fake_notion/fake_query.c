@@ -88,13 +88,13 @@ static const struct {
 	enum ts_op op;
 	int takes_date;
 } ops[] = {
-	{ "equals", OP_EQ, 1 },
-	{ "before", OP_BEFORE, 1 },
-	{ "after", OP_AFTER, 1 },
-	{ "on_or_before", OP_ON_OR_BEFORE, 1 },
-	{ "on_or_after", OP_ON_OR_AFTER, 1 },
-	{ "is_empty", OP_EMPTY, 0 },
-	{ "is_not_empty", OP_NOT_EMPTY, 0 },
+	{"equals", OP_EQ, 1},
+	{"before", OP_BEFORE, 1},
+	{"after", OP_AFTER, 1},
+	{"on_or_before", OP_ON_OR_BEFORE, 1},
+	{"on_or_after", OP_ON_OR_AFTER, 1},
+	{"is_empty", OP_EMPTY, 0},
+	{"is_not_empty", OP_NOT_EMPTY, 0},
 };
 
 struct filter {
@@ -140,8 +140,8 @@ static int ts_field_of(const struct fake_source *src, json_t *jf, enum ts_field 
 	return 0;
 }
 
-static int filter_compile(const struct fake_source *src, json_t *jf, const char *where,
-			  int depth, struct filter *f, struct buf *err)
+static int filter_compile(const struct fake_source *src, json_t *jf, const char *where, int depth,
+			  struct filter *f, struct buf *err)
 {
 	json_t *group, *cond;
 	const char *key = NULL;
@@ -149,7 +149,8 @@ static int filter_compile(const struct fake_source *src, json_t *jf, const char 
 
 	memset(f, 0, sizeof(*f));
 	if (!json_is_object(jf) || !json_object_size(jf)) {
-		buf_addf(err, "body failed validation: %s should be a non-empty filter object", where);
+		buf_addf(err, "body failed validation: %s should be a non-empty filter object",
+			 where);
 		return -1;
 	}
 	if ((group = json_object_get(jf, "and")) || (group = json_object_get(jf, "or"))) {
@@ -158,12 +159,15 @@ static int filter_compile(const struct fake_source *src, json_t *jf, const char 
 
 		f->kind = json_object_get(jf, "and") ? 1 : 2;
 		if (!json_is_array(group) || depth > 2) {
-			buf_addf(err, "body failed validation: %s.%s should be an array of filters "
-				      "(nested at most two levels)", where, f->kind == 1 ? "and" : "or");
+			buf_addf(err,
+				 "body failed validation: %s.%s should be an array of filters "
+				 "(nested at most two levels)",
+				 where, f->kind == 1 ? "and" : "or");
 			return -1;
 		}
 		f->kids = xcalloc(json_array_size(group) + 1, sizeof(*f->kids));
-		json_array_foreach(group, i, kid) {
+		json_array_foreach(group, i, kid)
+		{
 			char sub[256];
 
 			/* checked so that a Release build's -Wformat-truncation stays quiet */
@@ -180,18 +184,23 @@ static int filter_compile(const struct fake_source *src, json_t *jf, const char 
 	}
 	rc = ts_field_of(src, jf, &f->field, &key);
 	if (rc == -2 || (rc == -1 && json_object_get(jf, "property"))) {
-		buf_addf(err, "fake-notion supports only created_time and last_edited_time "
-			      "filters (at %s)", where);
+		buf_addf(err,
+			 "fake-notion supports only created_time and last_edited_time "
+			 "filters (at %s)",
+			 where);
 		return -1;
 	}
 	if (rc < 0) {
-		buf_addf(err, "body failed validation: %s should have \"timestamp\" or \"property\", "
-			      "or be an \"and\"/\"or\" group", where);
+		buf_addf(err,
+			 "body failed validation: %s should have \"timestamp\" or \"property\", "
+			 "or be an \"and\"/\"or\" group",
+			 where);
 		return -1;
 	}
 	cond = json_object_get(jf, key);
 	if (!json_is_object(cond) || json_object_size(cond) != 1) {
-		buf_addf(err, "body failed validation: %s.%s should be an object with one condition",
+		buf_addf(err,
+			 "body failed validation: %s.%s should be an object with one condition",
 			 where, key);
 		return -1;
 	}
@@ -206,16 +215,19 @@ static int filter_compile(const struct fake_source *src, json_t *jf, const char 
 			return 0;
 		s = json_string_value(v);
 		if (!s || time_parse_iso(s, &f->lo) < 0) {
-			buf_addf(err, "body failed validation: %s.%s.%s should be an ISO 8601 date, "
-				      "instead was `%s`.", where, key, ops[i].name, s ? s : "(not a string)");
+			buf_addf(err,
+				 "body failed validation: %s.%s.%s should be an ISO 8601 date, "
+				 "instead was `%s`.",
+				 where, key, ops[i].name, s ? s : "(not a string)");
 			return -1;
 		}
 		f->date_only = strlen(s) == 10;
 		f->hi = f->date_only ? f->lo + 86400000 : f->lo + 1;
 		return 0;
 	}
-	buf_addf(err, "body failed validation: %s.%s: unsupported condition (fake-notion knows "
-		      "equals, before, after, on_or_before, on_or_after, is_empty, is_not_empty)",
+	buf_addf(err,
+		 "body failed validation: %s.%s: unsupported condition (fake-notion knows "
+		 "equals, before, after, on_or_before, on_or_after, is_empty, is_not_empty)",
 		 where, key);
 	return -1;
 }
@@ -272,8 +284,8 @@ struct sort_key {
 
 static struct sort_key key_of(const struct fake_source *src, uint32_t r)
 {
-	struct sort_key k = { r, (uint32_t)(src->rows[r].created_ms / 60000),
-			      (uint32_t)(src->rows[r].edited_ms / 60000) };
+	struct sort_key k = {r, (uint32_t)(src->rows[r].created_ms / 60000),
+			     (uint32_t)(src->rows[r].edited_ms / 60000)};
 	return k;
 }
 
@@ -305,7 +317,8 @@ static const uint32_t *order_of(struct fake_source *src, enum ts_field f)
 
 		for (size_t r = 0; r < src->n_rows; r++) {
 			struct sort_key k = key_of(src, (uint32_t)r);
-			tmp[r] = (uint64_t)(f == TS_CREATED ? k.created_min : k.edited_min) << 32 | r;
+			tmp[r] = (uint64_t)(f == TS_CREATED ? k.created_min : k.edited_min) << 32 |
+				 r;
 		}
 		qsort(tmp, src->n_rows, sizeof(*tmp), cmp_u64);
 		src->order[f] = xrealloc(src->order[f], (src->n_rows + 1) * sizeof(uint32_t));
@@ -327,23 +340,30 @@ static int sorts_parse(const struct fake_source *src, json_t *js, struct sort_sp
 	if (!js || json_is_null(js))
 		return 0;
 	if (!json_is_array(js) || json_array_size(js) > MAX_SORTS) {
-		buf_addf(err, "body failed validation: body.sorts should be an array of at most %d "
-			      "sorts", MAX_SORTS);
+		buf_addf(err,
+			 "body failed validation: body.sorts should be an array of at most %d "
+			 "sorts",
+			 MAX_SORTS);
 		return -1;
 	}
-	json_array_foreach(js, i, e) {
+	json_array_foreach(js, i, e)
+	{
 		const char *dir = json_string_value(json_object_get(e, "direction"));
 		const char *key = NULL;
 		int rc = ts_field_of(src, e, &ss->field[i], &key);
 
 		if (rc < 0) {
-			buf_addf(err, "fake-notion supports only created_time and last_edited_time "
-				      "sorts (body.sorts[%zu])", i);
+			buf_addf(err,
+				 "fake-notion supports only created_time and last_edited_time "
+				 "sorts (body.sorts[%zu])",
+				 i);
 			return -1;
 		}
 		if (dir && strcmp(dir, "ascending") && strcmp(dir, "descending")) {
-			buf_addf(err, "body failed validation: body.sorts[%zu].direction should be "
-				      "`\"ascending\"` or `\"descending\"`, instead was `\"%s\"`.", i, dir);
+			buf_addf(err,
+				 "body failed validation: body.sorts[%zu].direction should be "
+				 "`\"ascending\"` or `\"descending\"`, instead was `\"%s\"`.",
+				 i, dir);
 			return -1;
 		}
 		ss->desc[i] = dir && !strcmp(dir, "descending");
@@ -456,20 +476,20 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 	       struct http_reply *reply)
 {
 	const struct fake_source *src = &fake.sources[s];
-	struct filter filter = { 0 };
+	struct filter filter = {0};
 	int have_filter = 0, trash = 0;
 	struct sort_spec ss;
 	struct buf err = BUF_INIT;
-	json_t *jf, *jp, *jt;
+	json_t *jf = NULL, *jp, *jt;
 	struct buf out;
 	struct jw w;
 	int capped;
 	long page_size = MAX_PAGE, remaining;
 	const char *cursor = NULL;
-	uint32_t cw[4] = { 0, 0, 0, 0 };
+	uint32_t cw[4] = {0, 0, 0, 0};
 	int have_cursor = 0;
-	struct sort_key after = { 0, 0, 0 };
-	struct selection sel = { NULL, 0, 0 };
+	struct sort_key after = {0, 0, 0};
+	struct selection sel = {NULL, 0, 0};
 	uint64_t qhash;
 	size_t take;
 	int more_rows;
@@ -478,12 +498,32 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 		validation(reply, "body failed validation: body should be an object");
 		return;
 	}
-	if ((jf = json_object_get(body, "filter_properties"))) {
-		char *shown = json_dumps(jf, JSON_COMPACT | JSON_ENCODE_ANY);
-		validation(reply, "body failed validation: body.filter_properties should be not "
-				  "present, instead was `%s`.", shown);
-		free(shown);
-		return;
+	{
+		/* Notion validates strictly: unknown keys (filter_properties too) are errors */
+		static const char *const known[] = {"filter",	  "sorts",    "start_cursor",
+						    "page_size",  "in_trash", "archived",
+						    "result_type"};
+		const char *key;
+		json_t *val;
+
+		json_object_foreach(body, key, val)
+		{
+			size_t i;
+			char *shown;
+
+			for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+				if (!strcmp(key, known[i]))
+					break;
+			if (i < sizeof(known) / sizeof(known[0]))
+				continue;
+			shown = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
+			validation(reply,
+				   "body failed validation: body.%s should be not present, "
+				   "instead was `%s`.",
+				   key, shown);
+			free(shown);
+			return;
+		}
 	}
 	if ((jp = json_object_get(body, "page_size")) && !json_is_null(jp)) {
 		if (!json_is_integer(jp) || json_integer_value(jp) < 1) {
@@ -492,8 +532,10 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 			return;
 		}
 		if (json_integer_value(jp) > MAX_PAGE) {
-			validation(reply, "body failed validation: body.page_size should be ≤ `%d`, "
-					  "instead was `%lld`.", MAX_PAGE, (long long)json_integer_value(jp));
+			validation(reply,
+				   "body failed validation: body.page_size should be ≤ `%d`, "
+				   "instead was `%lld`.",
+				   MAX_PAGE, (long long)json_integer_value(jp));
 			return;
 		}
 		page_size = (long)json_integer_value(jp);
@@ -503,7 +545,8 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 		jt = json_object_get(body, "archived");
 	if (jt && !json_is_null(jt)) {
 		if (!json_is_boolean(jt)) {
-			validation(reply, "body failed validation: body.in_trash should be a boolean.");
+			validation(reply,
+				   "body failed validation: body.in_trash should be a boolean.");
 			return;
 		}
 		trash = json_is_true(jt);
@@ -653,14 +696,14 @@ void query_property(size_t s, size_t r, const struct fake_prop *p, const char *s
 {
 	const struct fake_source *src = &fake.sources[s];
 	const struct fake_row *row = &src->rows[r];
-	struct value_ctx ctx = { src, row, fake_now_ms() };
+	struct value_ctx ctx = {src, row, fake_now_ms()};
 	const char *tname = prop_type_name(p->type);
 	long size = MAX_PAGE;
-	uint32_t cw[4] = { 0, 0, 0, 0 };
+	uint32_t cw[4] = {0, 0, 0, 0};
 	uint64_t qhash = hash_text(hash_text(0x70726f70, page_id_text), p->id_raw);
 	struct buf out = BUF_INIT;
 	struct jw w;
-	struct vw vw = { &w, VW_ITEMS, NULL, 0, 0, 0, 0, 0 };
+	struct vw vw = {&w, VW_ITEMS, NULL, 0, 0, 0, 0, 0};
 
 	jw_init(&w, &out);
 	jw_obj(&w);
@@ -680,8 +723,10 @@ void query_property(size_t s, size_t r, const struct fake_prop *p, const char *s
 		char *endp;
 		size = strtol(page_size, &endp, 10);
 		if (*endp || size < 1 || size > MAX_PAGE) {
-			validation(reply, "page_size should be an integer from 1 to %d, instead was "
-					  "`%s`.", MAX_PAGE, page_size);
+			validation(reply,
+				   "page_size should be an integer from 1 to %d, instead was "
+				   "`%s`.",
+				   MAX_PAGE, page_size);
 			buf_release(&out);
 			return;
 		}
@@ -697,7 +742,7 @@ void query_property(size_t s, size_t r, const struct fake_prop *p, const char *s
 	jw_key(&w, "results");
 	value_write(&vw, &ctx, p); /* writes the results array */
 	if (vw.total > vw.to) {
-		uint32_t words[4] = { (uint32_t)vw.to, 0, 0, 0 };
+		uint32_t words[4] = {(uint32_t)vw.to, 0, 0, 0};
 		char next[49], url[256];
 
 		cursor_encode(words, qhash, next);

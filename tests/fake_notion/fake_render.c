@@ -98,8 +98,8 @@ static int wanted(const struct fake_prop *p, char *const *only, size_t n_only)
 void render_page(struct jw *w, const struct fake_source *src, const struct fake_row *row,
 		 enum api_version v, char *const *only, size_t n_only)
 {
-	struct value_ctx ctx = { src, row, fake_now_ms() };
-	struct vw vw = { w, VW_PAGE, NULL, 0, 0, 0, 0, 0 };
+	struct value_ctx ctx = {src, row, fake_now_ms()};
+	struct vw vw = {w, VW_PAGE, NULL, 0, 0, 0, 0, 0};
 	char id[FAKE_ID_LEN + 1], t[TIME_ISO_MAX];
 	char *title = value_title_text(&ctx);
 	int trashed = (row->flags & ROW_TRASHED) != 0;
@@ -118,7 +118,7 @@ void render_page(struct jw *w, const struct fake_source *src, const struct fake_
 	jw_knull(w, "cover");
 	jw_key(w, "icon");
 	if (row->flags & ROW_GENERATED && mix64(src->seed ^ row->gen_index ^ 0x69636f6e) % 5 == 0) {
-		static const char *const icons[] = { "🐞", "📌", "🧭", "🗂️", "💡" };
+		static const char *const icons[] = {"🐞", "📌", "🧭", "🗂️", "💡"};
 		uint64_t h = mix64(src->seed ^ row->gen_index ^ 0x69636f6e);
 
 		jw_obj(w);
@@ -171,8 +171,8 @@ void render_page(struct jw *w, const struct fake_source *src, const struct fake_
 	free(title);
 }
 
-char *render_page_doc(const struct fake_source *src, const struct fake_row *row,
-		      enum api_version v, char *const *only, size_t n_only)
+char *render_page_doc(const struct fake_source *src, const struct fake_row *row, enum api_version v,
+		      char *const *only, size_t n_only)
 {
 	struct buf b = BUF_INIT;
 	struct jw w;
@@ -199,7 +199,8 @@ static json_t *schema(const struct fake_source *src)
 		json_object_set_new(props, p->name,
 				    json_pack("{s:s,s:s,s:s,s:n,s:o}", "id", p->id, "name", p->name,
 					      "type", prop_type_name(p->type), "description",
-					      prop_type_name(p->type), value_schema_config(src, p)));
+					      prop_type_name(p->type),
+					      value_schema_config(src, p)));
 	}
 	return props;
 }
@@ -219,12 +220,12 @@ json_t *render_database(const struct fake_db *db, enum api_version v)
 	json_t *o;
 
 	time_format_iso(db->created_ms, created);
-	o = json_pack("{s:s,s:s,s:o,s:[],s:{s:s,s:s},s:b,s:b,s:b,s:s,s:s,s:n,s:n,s:o,s:n}", "object",
-		      "database", "id", db->id, "title", render_rich_text_title(db->title),
-		      "description", "parent", "type", "page_id", "page_id", db->parent_page,
-		      "is_inline", 0, "in_trash", 0, "archived", 0, "created_time", created,
-		      "last_edited_time", created, "icon", "cover", "url", object_url(db->id),
-		      "public_url");
+	o = json_pack("{s:s,s:s,s:o,s:[],s:{s:s,s:s},s:b,s:b,s:b,s:s,s:s,s:n,s:n,s:o,s:n}",
+		      "object", "database", "id", db->id, "title",
+		      render_rich_text_title(db->title), "description", "parent", "type", "page_id",
+		      "page_id", db->parent_page, "is_inline", 0, "in_trash", 0, "archived", 0,
+		      "created_time", created, "last_edited_time", created, "icon", "cover", "url",
+		      object_url(db->id), "public_url");
 	json_object_set_new(o, "created_by", render_partial_user(0));
 	json_object_set_new(o, "last_edited_by", render_partial_user(0));
 	if (v == V_2025) {
@@ -232,8 +233,8 @@ json_t *render_database(const struct fake_db *db, enum api_version v)
 
 		for (size_t i = 0; i < db->n_sources; i++) {
 			const struct fake_source *src = &fake.sources[db->sources[i]];
-			json_array_append_new(list, json_pack("{s:s,s:s}", "id", src->id, "name",
-							      src->name));
+			json_array_append_new(
+				list, json_pack("{s:s,s:s}", "id", src->id, "name", src->name));
 		}
 		json_object_set_new(o, "data_sources", list);
 		json_object_set_new(o, "is_locked", json_false());

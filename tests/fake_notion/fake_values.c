@@ -224,28 +224,47 @@ json_t *value_plain_rich_text(const char *text)
 
 	if (text && *text)
 		json_array_append_new(
-			a, json_pack("{s:s,s:{s:s,s:n},s:{s:b,s:b,s:b,s:b,s:b,s:s},s:s,s:n}", "type",
-				     "text", "text", "content", text, "link", "annotations", "bold", 0,
-				     "italic", 0, "strikethrough", 0, "underline", 0, "code", 0,
-				     "color", "default", "plain_text", text, "href"));
+			a, json_pack("{s:s,s:{s:s,s:n},s:{s:b,s:b,s:b,s:b,s:b,s:s},s:s,s:n}",
+				     "type", "text", "text", "content", text, "link", "annotations",
+				     "bold", 0, "italic", 0, "strikethrough", 0, "underline", 0,
+				     "code", 0, "color", "default", "plain_text", text, "href"));
 	return a;
 }
 
 /* ---- text generation ---- */
 
 static const char *const verbs[] = {
-	"Fix", "Refactor", "Investigate", "Ship", "Document", "Review", "Migrate", "Benchmark",
-	"Clean up", "Design", "Automate", "Überprüfen", "Réparer", "Deprecate", "Audit", "Plan",
+	"Fix",	   "Refactor",	"Investigate", "Ship",	 "Document", "Review",
+	"Migrate", "Benchmark", "Clean up",    "Design", "Automate", "Überprüfen",
+	"Réparer", "Deprecate", "Audit",       "Plan",
 };
 static const char *const objects[] = {
-	"login flow", "café menu sync", "naïve cache eviction", "日本語 locale fallback",
-	"rate limiter", "Straße lookup in geocoder", "billing webhooks", "dark mode toggle",
-	"CSV export", "search ranking", "onboarding emails", "S3 lifecycle rules",
-	"flaky CI job", "crash on empty Zoë profile", "metrics dashboard", "GDPR data export",
-	"mobile push tokens", "Ελληνικά translations", "retry with backoff", "release checklist",
-	"TLS certificate rotation", "feature flags", "error budget report", "Ñandú import job",
+	"login flow",
+	"café menu sync",
+	"naïve cache eviction",
+	"日本語 locale fallback",
+	"rate limiter",
+	"Straße lookup in geocoder",
+	"billing webhooks",
+	"dark mode toggle",
+	"CSV export",
+	"search ranking",
+	"onboarding emails",
+	"S3 lifecycle rules",
+	"flaky CI job",
+	"crash on empty Zoë profile",
+	"metrics dashboard",
+	"GDPR data export",
+	"mobile push tokens",
+	"Ελληνικά translations",
+	"retry with backoff",
+	"release checklist",
+	"TLS certificate rotation",
+	"feature flags",
+	"error budget report",
+	"Ñandú import job",
 };
-static const char *const emoji[] = { "🚀", "🐛", "✅", "🔥", "📦", "🧪", "⚠️", "🎉", "🛠️", "📈" };
+static const char *const emoji[] = {"🚀", "🐛", "✅", "🔥", "📦", "🧪", "⚠️", "🎉", "🛠️", "📈"};
 static const char *const sentences[] = {
 	"Customers report that the page hangs after the second retry.",
 	"We agreed in the planning meeting to ship this behind a flag first.",
@@ -260,7 +279,7 @@ static const char *const sentences[] = {
 	"Straße, façade, jalapeño and crème brûlée must survive a round trip.",
 	"Follow-up from the incident review: add an alert on queue depth.",
 };
-static const char *const tzs[] = { "Europe/Berlin", "America/New_York", "Asia/Tokyo" };
+static const char *const tzs[] = {"Europe/Berlin", "America/New_York", "Asia/Tokyo"};
 
 static struct rng prop_rng(const struct value_ctx *ctx, const struct fake_prop *p)
 {
@@ -448,7 +467,8 @@ static void gen_date(struct vw *v, const struct value_ctx *ctx, const struct fak
 		date_text(start + 86400000LL * (1 + rng_below(&r, 5)), with_time, e);
 		w_date(v->jw, s, e, with_time ? tzs[rng_below(&r, ARRAY_LEN(tzs))] : NULL);
 	} else {
-		w_date(v->jw, s, NULL, with_time && rng_chance(&r, 50) ? tzs[rng_below(&r, 3)] : NULL);
+		w_date(v->jw, s, NULL,
+		       with_time && rng_chance(&r, 50) ? tzs[rng_below(&r, 3)] : NULL);
 	}
 }
 
@@ -603,7 +623,8 @@ static int check_string(const struct fake_prop *p, json_t *v, struct buf *err)
 {
 	if (json_is_string(v) || json_is_null(v))
 		return 0;
-	buf_addf(err, "property '%s' (%s) takes a string or null", p->name, prop_type_name(p->type));
+	buf_addf(err, "property '%s' (%s) takes a string or null", p->name,
+		 prop_type_name(p->type));
 	return -1;
 }
 
@@ -632,7 +653,8 @@ static int check_strings(const struct fake_prop *p, json_t *v, struct buf *err)
 		return 0;
 	if (!json_is_array(v))
 		goto bad;
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		char norm[FAKE_ID_LEN + 1];
 
 		if (!json_is_string(e))
@@ -660,8 +682,10 @@ static int check_date(const struct fake_prop *p, json_t *v, struct buf *err)
 		return 0;
 	if (json_is_string(s) && time_parse_iso(json_string_value(s), &ms) == 0)
 		return 0;
-	buf_addf(err, "property '%s' (date) takes an ISO date, {\"start\",\"end\",\"time_zone\"} or null",
-		 p->name);
+	buf_addf(
+		err,
+		"property '%s' (date) takes an ISO date, {\"start\",\"end\",\"time_zone\"} or null",
+		p->name);
 	return -1;
 }
 
@@ -709,8 +733,7 @@ static void simple_multi_select(struct vw *v, const struct value_ctx *ctx,
 	size_t i;
 
 	jw_arr(v->jw);
-	json_array_foreach(val, i, e)
-		w_option(v->jw, json_string_value(e), 0);
+	json_array_foreach(val, i, e) w_option(v->jw, json_string_value(e), 0);
 	jw_arr_end(v->jw);
 }
 
@@ -734,7 +757,8 @@ static void simple_people(struct vw *v, const struct value_ctx *ctx, const struc
 	size_t i;
 
 	jw_arr(v->jw);
-	json_array_foreach(val, i, e) {
+	json_array_foreach(val, i, e)
+	{
 		char norm[FAKE_ID_LEN + 1];
 		size_t k;
 
@@ -764,7 +788,8 @@ static void simple_relation(struct vw *v, const struct value_ctx *ctx, const str
 	size_t i;
 
 	jw_arr(v->jw);
-	json_array_foreach(val, i, e) {
+	json_array_foreach(val, i, e)
+	{
 		char norm[FAKE_ID_LEN + 1];
 
 		id_normalize(json_string_value(e), norm);
@@ -780,9 +805,11 @@ static void simple_files(struct vw *v, const struct value_ctx *ctx, const struct
 	size_t i;
 
 	jw_arr(v->jw);
-	json_array_foreach(val, i, e) {
+	json_array_foreach(val, i, e)
+	{
 		const char *name = json_string_value(e);
-		uint64_t key = mix64((uint64_t)i ^ ((uint64_t)ctx->row->id[0] << 8 | ctx->row->id[1]));
+		uint64_t key =
+			mix64((uint64_t)i ^ ((uint64_t)ctx->row->id[0] << 8 | ctx->row->id[1]));
 
 		for (const char *c = name; *c; c++)
 			key = mix64(key ^ (unsigned char)*c);
@@ -831,9 +858,9 @@ static void time_value(struct vw *v, const struct value_ctx *ctx, const struct f
 {
 	char s[TIME_ISO_MAX];
 
-	jw_str(v->jw, time_format_iso(p->type == PT_CREATED_TIME ? ctx->row->created_ms
-								 : ctx->row->edited_ms,
-				      s));
+	jw_str(v->jw,
+	       time_format_iso(
+		       p->type == PT_CREATED_TIME ? ctx->row->created_ms : ctx->row->edited_ms, s));
 }
 
 static void by_value(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
@@ -850,37 +877,37 @@ typedef int (*check_fn)(const struct fake_prop *p, json_t *v, struct buf *err);
 
 struct type_info {
 	const char *name;
-	gen_fn generate;   /* generated rows */
-	gen_fn computed;   /* system or computed value: ignores generation and set */
+	gen_fn generate; /* generated rows */
+	gen_fn computed; /* system or computed value: ignores generation and set */
 	check_fn check;
 	simple_fn simple;
 	const char *empty; /* JSON of the empty value */
-	int paged;         /* the property endpoint pages it */
+	int paged;	   /* the property endpoint pages it */
 };
 
 static const struct type_info types[PT__COUNT] = {
-	[PT_TITLE] = { "title", gen_title, NULL, check_string, simple_text, "[]", 1 },
-	[PT_RICH_TEXT] = { "rich_text", gen_rich_text, NULL, check_string, simple_text, "[]", 1 },
-	[PT_NUMBER] = { "number", gen_number, NULL, check_number, simple_scalar, "null", 0 },
-	[PT_SELECT] = { "select", gen_select, NULL, check_string, simple_select, "null", 0 },
-	[PT_MULTI_SELECT] = { "multi_select", gen_multi_select, NULL, check_strings,
-			      simple_multi_select, "[]", 0 },
-	[PT_STATUS] = { "status", gen_select, NULL, check_string, simple_select, "null", 0 },
-	[PT_DATE] = { "date", gen_date, NULL, check_date, simple_date, "null", 0 },
-	[PT_CHECKBOX] = { "checkbox", gen_checkbox, NULL, check_bool, simple_scalar, "false", 0 },
-	[PT_PEOPLE] = { "people", gen_people, NULL, check_strings, simple_people, "[]", 1 },
-	[PT_RELATION] = { "relation", gen_relation, NULL, check_strings, simple_relation, "[]", 1 },
-	[PT_FILES] = { "files", gen_files, NULL, check_strings, simple_files, "[]", 0 },
-	[PT_URL] = { "url", gen_url, NULL, check_string, simple_scalar, "null", 0 },
-	[PT_EMAIL] = { "email", gen_email, NULL, check_string, simple_scalar, "null", 0 },
-	[PT_PHONE] = { "phone_number", gen_phone, NULL, check_string, simple_scalar, "null", 0 },
-	[PT_FORMULA] = { "formula", NULL, formula_value, check_read_only, NULL, NULL, 0 },
-	[PT_UNIQUE_ID] = { "unique_id", NULL, unique_id_value, check_read_only, NULL, NULL, 0 },
-	[PT_CREATED_TIME] = { "created_time", NULL, time_value, check_read_only, NULL, NULL, 0 },
-	[PT_LAST_EDITED_TIME] = { "last_edited_time", NULL, time_value, check_read_only, NULL,
-				  NULL, 0 },
-	[PT_CREATED_BY] = { "created_by", NULL, by_value, check_read_only, NULL, NULL, 0 },
-	[PT_LAST_EDITED_BY] = { "last_edited_by", NULL, by_value, check_read_only, NULL, NULL, 0 },
+	[PT_TITLE] = {"title", gen_title, NULL, check_string, simple_text, "[]", 1},
+	[PT_RICH_TEXT] = {"rich_text", gen_rich_text, NULL, check_string, simple_text, "[]", 1},
+	[PT_NUMBER] = {"number", gen_number, NULL, check_number, simple_scalar, "null", 0},
+	[PT_SELECT] = {"select", gen_select, NULL, check_string, simple_select, "null", 0},
+	[PT_MULTI_SELECT] = {"multi_select", gen_multi_select, NULL, check_strings,
+			     simple_multi_select, "[]", 0},
+	[PT_STATUS] = {"status", gen_select, NULL, check_string, simple_select, "null", 0},
+	[PT_DATE] = {"date", gen_date, NULL, check_date, simple_date, "null", 0},
+	[PT_CHECKBOX] = {"checkbox", gen_checkbox, NULL, check_bool, simple_scalar, "false", 0},
+	[PT_PEOPLE] = {"people", gen_people, NULL, check_strings, simple_people, "[]", 1},
+	[PT_RELATION] = {"relation", gen_relation, NULL, check_strings, simple_relation, "[]", 1},
+	[PT_FILES] = {"files", gen_files, NULL, check_strings, simple_files, "[]", 0},
+	[PT_URL] = {"url", gen_url, NULL, check_string, simple_scalar, "null", 0},
+	[PT_EMAIL] = {"email", gen_email, NULL, check_string, simple_scalar, "null", 0},
+	[PT_PHONE] = {"phone_number", gen_phone, NULL, check_string, simple_scalar, "null", 0},
+	[PT_FORMULA] = {"formula", NULL, formula_value, check_read_only, NULL, NULL, 0},
+	[PT_UNIQUE_ID] = {"unique_id", NULL, unique_id_value, check_read_only, NULL, NULL, 0},
+	[PT_CREATED_TIME] = {"created_time", NULL, time_value, check_read_only, NULL, NULL, 0},
+	[PT_LAST_EDITED_TIME] = {"last_edited_time", NULL, time_value, check_read_only, NULL, NULL,
+				 0},
+	[PT_CREATED_BY] = {"created_by", NULL, by_value, check_read_only, NULL, NULL, 0},
+	[PT_LAST_EDITED_BY] = {"last_edited_by", NULL, by_value, check_read_only, NULL, NULL, 0},
 };
 
 const char *prop_type_name(enum prop_type t)
@@ -972,7 +999,8 @@ json_t *value_schema_config(const struct fake_source *src, const struct fake_pro
 	case PT_FORMULA:
 		return json_pack("{s:s}", "expression", "prop(\"Estimate\") * 2");
 	case PT_UNIQUE_ID:
-		return json_pack("{s:o}", "prefix", p->prefix ? json_string(p->prefix) : json_null());
+		return json_pack("{s:o}", "prefix",
+				 p->prefix ? json_string(p->prefix) : json_null());
 	case PT_RELATION:
 		return json_pack("{s:s,s:s,s:s,s:{}}", "database_id", fake.dbs[src->db].id,
 				 "data_source_id", src->id, "type", "single_property",

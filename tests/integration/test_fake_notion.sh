@@ -109,6 +109,8 @@ check_eq "page_size 101 rejected" "400 validation_error" "$STATUS $(j 'd["code"]
 api POST /v1/data_sources/$DS/query '{"filter_properties":["title"]}'
 check_eq "filter_properties in the body rejected" "400 validation_error" "$STATUS $(j 'd["code"]')"
 check "... with Notion's message" grep -q 'body.filter_properties should be not present' "$T/body"
+api POST /v1/data_sources/$DS/query '{"page_size":5,"sort":[]}'
+check_eq "unknown body key rejected, named" "400 body failed validation: body.sort should be not present, instead was \`[]\`." "$STATUS $(j 'd["message"]')"
 api POST /v1/data_sources/$DS/query '{"filter":{}}'
 check_eq "empty filter rejected" 400 "$STATUS"
 api POST /v1/data_sources/$DS/query '{not json'

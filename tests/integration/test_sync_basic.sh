@@ -94,6 +94,10 @@ check_eq "dry run without a store exits 0" 0 "$(NVAULT_DB=$T/none/vault.db sync_
 check "no store file created" test ! -e "$T/none/vault.db"
 check_eq "everything would be created" 998 "$(jget "$(cat "$T/sync.out")" 'd["databases"][0]["createdCount"]')"
 
+# ---- no token: a configuration error ------------------------------------------------------
+check_eq "sync without NOTION_API_KEY exits 2" 2 "$(NOTION_API_KEY= sync_rc)"
+check "and says where the token goes" grep -q "NOTION_API_KEY" "$T/sync.err"
+
 # ---- the token never appears in output or in the store -----------------------------------
 check "token not in any output" sh -c "! grep -rq '$NOTION_API_KEY' '$T'/sync.out '$T'/sync.err"
 check "token not in the store" sh -c "! grep -aq '$NOTION_API_KEY' '$NVAULT_DB'*"

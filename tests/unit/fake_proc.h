@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +90,8 @@ static inline int fake_proc_start(struct fake_proc *f, const char *const *extra_
 	}
 	if (f->pid == 0) {
 		int fd = open(f->log_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		/* no orphan server if the test dies before its teardown */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);

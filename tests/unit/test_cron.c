@@ -308,6 +308,90 @@ static void test_daily_walk_across_year(void **state)
 	set_tz("UTC");
 }
 
+/* A valid-looking random field: "*", "*\/S", "A", "A-B", "A-B/S" or "A,B". */
+static void random_field(char *out, size_t n, int lo, int hi, unsigned *seed)
+{
+	int a = lo + (int)(rand_r(seed) % (unsigned)(hi - lo + 1));
+	int b = a + (int)(rand_r(seed) % (unsigned)(hi - a + 1));
+	int step = 1 + (int)(rand_r(seed) % 7u);
+
+	switch (rand_r(seed) % 6u) {
+	case 0: snprintf(out, n, "*"); break;
+	case 1: snprintf(out, n, "*/%d", step); break;
+	case 2: snprintf(out, n, "%d", a); break;
+	case 3: snprintf(out, n, "%d-%d", a, b); break;
+	case 4: snprintf(out, n, "%d-%d/%d", a, b, step); break;
+	default: snprintf(out, n, "%d,%d", a, b); break;
+	}
+}
+
+/* Whether broken-down time tm matches e, written independently of cron.c's search. */
+static int brute_matches(const struct cron_expr *e, const struct tm *tm)
+{
+	int dom = (e->days >> tm->tm_mday) & 1, dow = (e->weekdays >> tm->tm_wday) & 1;
+	int day = e->dom_star || e->dow_star ? dom && dow : dom || dow;
+
+	return ((e->minutes >> tm->tm_min) & 1) && ((e->hours >> tm->tm_hour) & 1) &&
+	       ((e->months >> (tm->tm_mon + 1)) & 1) && day;
+}
+
+/*
+ * Random expressions against a minute-by-minute walk over two days, in UTC
+ * and in New York away from its DST changes (where wall-clock minutes and
+ * instants correspond one to one): cron_next must find the first match.
+ */
+static void test_next_matches_brute_force(void **state)
+{
+	static const struct {
+		const char *tz, *start;
+	} starts[] = {
+		{ "UTC", "2026-01-30T22:17:00Z" },
+		{ "UTC", "2028-02-27T10:00:30Z" },
+		{ NY, "2026-06-14T20:00:00-04:00" },
+		{ NY, "2026-12-31T12:00:00-05:00" },
+	};
+	unsigned seed = 20260308;
+	int tried = 0, failures = 0;
+
+	for (int i = 0; i < 300; i++) {
+		char f[5][32], text[200];
+		struct cron_expr e;
+
+		random_field(f[0], sizeof(f[0]), 0, 59, &seed);
+		random_field(f[1], sizeof(f[1]), 0, 23, &seed);
+		random_field(f[2], sizeof(f[2]), 1, 31, &seed);
+		random_field(f[3], sizeof(f[3]), 1, 12, &seed);
+		random_field(f[4], sizeof(f[4]), 0, 7, &seed);
+		snprintf(text, sizeof(text), "%s %s %s %s %s", f[0], f[1], f[2], f[3], f[4]);
+		if (cron_parse(text, &e, NULL))
+			continue; /* e.g. a day that never occurs in the chosen months */
+		tried++;
+		for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
+			int64_t from = iso(starts[k].start), next = 0, expect = -1;
+			int64_t t = (from / 60000 + 1) * 60000;
+
+			set_tz(starts[k].tz);
+			for (int m = 0; m < 2 * 1440 && expect < 0; m++, t += 60000) {
+				time_t secs = (time_t)(t / 1000);
+				struct tm tm;
+				localtime_r(&secs, &tm);
+				if (brute_matches(&e, &tm))
+					expect = t;
+			}
+			assert_int_equal(cron_next(&e, from, &next), 0);
+			if (expect >= 0 ? next != expect : next < t) {
+				print_message("'%s' (%s) after %s: cron_next %lld, brute force %lld\n",
+					      text, starts[k].tz, starts[k].start, (long long)next,
+					      (long long)expect);
+				failures++;
+			}
+		}
+	}
+	set_tz("UTC");
+	assert_true(tried > 150);
+	assert_int_equal(failures, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_parsed_fields),
 		cmocka_unit_test(test_out_of_range_instants),
 		cmocka_unit_test(test_daily_walk_across_year),
+		cmocka_unit_test(test_next_matches_brute_force),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
