@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
 # Installs the Debian packages named on the command line that are missing,
 # with apt-get (through sudo when not root). Quiet when nothing is missing.
+#
+# Node.js is special: many machines have it from another source (e.g. the
+# NodeSource package, which bundles npm and conflicts with Debian's npm), so
+# nodejs and npm count as present when working `node` (>= 18) and `npm`
+# commands exist, whatever package provided them.
 set -euo pipefail
+
+present() {
+  case "$1" in
+    nodejs) command -v node >/dev/null &&
+              [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 18 ] ;;
+    npm) command -v npm >/dev/null ;;
+    *) [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ] ;;
+  esac
+}
+
 missing=()
 for pkg in "$@"; do
-  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+  present "$pkg" || missing+=("$pkg")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 echo "Installing missing Debian packages: ${missing[*]}" >&2

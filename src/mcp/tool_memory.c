@@ -181,6 +181,11 @@ static int apply_fields(struct mcp_call *c, struct task *t, int *changed, struct
 	return 0;
 }
 
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
 static const char *outcome_name(enum put_outcome o)
 {
 	static const char *const names[] = {
@@ -203,7 +208,7 @@ static int put_task(struct mcp_call *c, struct store *s, struct task *t, const c
 		return err->code ? (int)err->code : NV_ERR;
 	c->result = json_pack("{s:o, s:s}", "task", task_to_json(t), "outcome",
 			      outcome_name(outcome));
-	buf_addf(&c->text, "Task '%s' (%s): %s, now at version %" PRId64 ".", t->title, t->id,
+	buf_addf(&c->text, "Task '%s' (%s): %s, now at version %" PRId64 ".", or_empty(t->title), t->id,
 		 outcome_name(outcome), t->version);
 	return 0;
 }
@@ -293,7 +298,7 @@ static int act_get(struct mcp_call *c, struct nv_err *err)
 	if ((rc = store_or_fail(c, &s, err)) || (rc = get_task(c, s, &t, err)))
 		return rc;
 	c->result = json_pack("{s:o}", "task", task_to_json(&t));
-	buf_addf(&c->text, "Task '%s' (%s), status %s, version %" PRId64 "%s.", t.title, t.id,
+	buf_addf(&c->text, "Task '%s' (%s), status %s, version %" PRId64 "%s.", or_empty(t.title), t.id,
 		 t.status ? t.status : "-", t.version, t.active ? "" : ", deleted");
 	task_release(&t);
 	return 0;
@@ -356,7 +361,7 @@ static int act_history(struct mcp_call *c, struct nv_err *err)
 			json_array_append_new(versions, task_version_to_json(&v[i]));
 		c->result = json_pack("{s:s, s:o, s:I}", "taskId", t.id, "versions", versions,
 				      "count", (json_int_t)n);
-		buf_addf(&c->text, "Task '%s' (%s) has %zu version%s, oldest first.", t.title, t.id,
+		buf_addf(&c->text, "Task '%s' (%s) has %zu version%s, oldest first.", or_empty(t.title), t.id,
 			 n, n == 1 ? "" : "s");
 		task_versions_free(v, n);
 	}

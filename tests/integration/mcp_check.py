@@ -29,10 +29,12 @@ Strings in sent messages may contain ${NAME} for saved values. At the end
 stdin is closed; the server must exit 0 without writing anything more, and
 the token must appear in no output. Exit status 0 = every step passed.
 """
+import ctypes
 import json
 import os
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -51,6 +53,14 @@ fake_url = None
 out_q = queue.Queue()
 all_out = []
 pending = []
+
+
+def die_with_parent():
+    """Children get SIGTERM if this checker dies (e.g. killed by a ctest timeout)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def fail(lineno, msg):
@@ -97,7 +107,7 @@ def start(args):
         env["NOTION_API_BASE_URL"] = fake_url
     proc = subprocess.Popen([NVAULT, "mcp"] + args, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, "mcp.stderr"), "ab"),
-                            env=env, text=True, bufsize=1)
+                            env=env, text=True, bufsize=1, preexec_fn=die_with_parent)
     threading.Thread(target=reader, args=(proc.stdout,), daemon=True).start()
 
 
@@ -167,7 +177,8 @@ def run():
                 os.unlink(port_file)
             fake = subprocess.Popen([os.environ["FAKE_NOTION"], "--port", "0", "--port-file", port_file]
                                     + step["fake"], stdout=subprocess.DEVNULL,
-                                    stderr=open(os.path.join(WORK, "fake.log"), "ab"))
+                                    stderr=open(os.path.join(WORK, "fake.log"), "ab"),
+                                    preexec_fn=die_with_parent)
             for _ in range(200):
                 if os.path.exists(port_file) and os.path.getsize(port_file):
                     break
@@ -281,5 +292,8 @@ def run():
     shutdown()
 
 
-run()
+try:
+    run()
+finally:
+    shutdown()
 print("ok %s" % os.path.basename(SCENARIO))

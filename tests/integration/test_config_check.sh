@@ -10,9 +10,15 @@ source "$(dirname "$0")/lib.sh"
 SCHEMA="$NV_SRC_DIR/docs/notion-sync.schema.json"
 INVALID="$NV_SRC_DIR/tests/data/config-invalid"
 VALIDATE="$NV_SRC_DIR/tests/integration/validate_schema.py"
+# Debian's python3 gets jsonschema from the python3-jsonschema package (make
+# deps installs it); a python3 earlier on PATH (pyenv, venv) may lack it.
+PY=python3
+for candidate in /usr/bin/python3 python3; do
+  if "$candidate" -c "import jsonschema" 2>/dev/null; then PY=$candidate; break; fi
+done
 
 # --- the schema checker itself must work (a broken checker would pass everything)
-python3 "$VALIDATE" "$SCHEMA" /dev/null >/dev/null 2>"$T/py.err"
+"$PY" "$VALIDATE" "$SCHEMA" /dev/null >/dev/null 2>"$T/py.err"
 rc=$?
 [ $rc -eq 4 ] && { cat "$T/py.err" >&2; }
 check "python3-jsonschema is available and the schema is valid draft 2020-12" \
@@ -26,7 +32,7 @@ for f in "${examples[@]}"; do
   nv --config "$f" config check >"$T/out" 2>"$T/err"
   check_eq "nvault accepts examples/$name" 0 $?
   check "examples/$name: output says valid" grep -q "(valid)" "$T/out"
-  check_eq "schema accepts examples/$name" "valid $f" "$(python3 "$VALIDATE" "$SCHEMA" "$f")"
+  check_eq "schema accepts examples/$name" "valid $f" "$("$PY" "$VALIDATE" "$SCHEMA" "$f")"
 done
 
 # --- invalid configs: rejected by both, nvault names the path
@@ -40,7 +46,7 @@ while IFS=$'\t' read -r file expect; do
   case "$file" in
     validator-only/*) ;;
     *) check "schema rejects $file" \
-         grep -q "^invalid " <(python3 "$VALIDATE" "$SCHEMA" "$f") ;;
+         grep -q "^invalid " <("$PY" "$VALIDATE" "$SCHEMA" "$f") ;;
   esac
 done <"$INVALID/EXPECTED"
 # every fixture is listed (an unlisted one would silently go untested)

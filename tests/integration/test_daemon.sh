@@ -68,6 +68,12 @@ check "missing config: names the file" grep -q "missing.json" "$T/bad.err"
 NOTION_API_KEY= nv daemon >/dev/null 2>"$T/bad.err"
 check_eq "no token: exit 2" 2 $?
 check "no token: says NOTION_API_KEY" grep -q "NOTION_API_KEY is not set" "$T/bad.err"
+AGENT_MEMORY_NOTION_SYNC_ENABLED=true AGENT_MEMORY_NOTION_SYNC_SCHEDULE= nv daemon >/dev/null 2>"$T/bad.err"
+check_eq "enabled with an empty schedule: exit 2" 2 $?
+check "enabled with an empty schedule: says so" grep -q "AGENT_MEMORY_NOTION_SYNC_SCHEDULE is empty" "$T/bad.err"
+AGENT_MEMORY_NOTION_SYNC_ENABLED=maybe nv daemon >/dev/null 2>"$T/bad.err"
+check_eq "enabled=maybe: exit 2" 2 $?
+check "enabled=maybe: names the variable" grep -q "AGENT_MEMORY_NOTION_SYNC_ENABLED=maybe is not a boolean" "$T/bad.err"
 AGENT_MEMORY_NOTION_SYNC_ENABLED=false nv daemon --json >"$T/off.out" 2>"$T/off.err"
 check_eq "disabled: exit 0" 0 $?
 check "disabled: says so" grep -q "scheduled sync is disabled" "$T/off.err"
