@@ -344,14 +344,7 @@ static void gen_rich_text(struct vw *v, const struct value_ctx *ctx, const struc
 	struct buf b = BUF_INIT;
 
 	jw_arr(v->jw);
-	if (kind < 30) {
-		/* empty */
-	} else if (kind < 34) {
-		/* long text: Notion splits text over 2000 characters across items */
-		while (b.len < 4500)
-			buf_addf(&b, "%s ", sentences[rng_below(&r, ARRAY_LEN(sentences))]);
-		w_split(v, b.data, 0);
-	} else if (kind < 37 && ctx->src->n_generated > 1) {
+	if (ctx->row->gen_index % 400 == 29 && ctx->src->n_generated > 1) {
 		/* many page mentions: only 25 survive in page objects */
 		w_text_item(v, "Depends on ", NULL, 0, NULL);
 		for (int i = 0; i < 30; i++) {
@@ -360,6 +353,13 @@ static void gen_rich_text(struct vw *v, const struct value_ctx *ctx, const struc
 				w_text_item(v, ", ", NULL, 0, NULL);
 			w_page_mention(v, ctx->src->rows[j].id);
 		}
+	} else if (kind < 30) {
+		/* empty */
+	} else if (kind < 34) {
+		/* long text: Notion splits text over 2000 characters across items */
+		while (b.len < 4500)
+			buf_addf(&b, "%s ", sentences[rng_below(&r, ARRAY_LEN(sentences))]);
+		w_split(v, b.data, 0);
 	} else {
 		unsigned n = 1 + rng_below(&r, 3);
 		for (unsigned i = 0; i < n; i++) {
@@ -482,7 +482,7 @@ static void gen_checkbox(struct vw *v, const struct value_ctx *ctx, const struct
 static void gen_people(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
-	uint32_t n = rng_chance(&r, 3) ? 30 : rng_below(&r, 4);
+	uint32_t n = ctx->row->gen_index % 400 == 13 ? 30 : rng_below(&r, 4);
 	size_t start = rng_below(&r, (uint32_t)fake.n_users);
 
 	jw_arr(v->jw);
@@ -508,7 +508,7 @@ static void w_relation_item(struct vw *v, const char *id)
 static void gen_relation(struct vw *v, const struct value_ctx *ctx, const struct fake_prop *p)
 {
 	struct rng r = prop_rng(ctx, p);
-	uint32_t n = rng_chance(&r, 3) ? 30 + rng_below(&r, 11) : rng_below(&r, 5);
+	uint32_t n = ctx->row->gen_index % 200 == 7 ? 30 + rng_below(&r, 11) : rng_below(&r, 5);
 	uint32_t total = ctx->src->n_generated;
 
 	jw_arr(v->jw);
