@@ -63,7 +63,8 @@ fuzz:
 	@scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 torture: build
-	NV_TORTURE_ITERATIONS=100 bash tests/integration/test_crash.sh
+	NVAULT=$(CURDIR)/$(BUILD)/nvault FAKE_NOTION=$(CURDIR)/$(BUILD)/fake-notion \
+		NV_TORTURE_ITERATIONS=100 bash tests/integration/test_crash.sh
 
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)

@@ -15,12 +15,19 @@
 #
 #   scripts/bench.sh build-bench
 #   BENCH_SYNC_ROWS="10000" BENCH_ONLY=sync scripts/bench.sh build   (a subset)
+#
+# A subset (BENCH_ONLY or BENCH_SYNC_ROWS set) writes its RESULTS.md and
+# results.json into BUILD_DIR instead, so the committed figures stay whole;
+# BENCH_OUT=DIR chooses the directory explicitly.
 set -uo pipefail
 build=${1:?usage: bench.sh BUILD_DIR}
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$build" && pwd)
 sync_rows=${BENCH_SYNC_ROWS:-10000 100000}
 only=${BENCH_ONLY:-}
+if [ -n "${BENCH_OUT:-}" ]; then results=$BENCH_OUT
+elif [ -n "$only" ] || [ -n "${BENCH_SYNC_ROWS:-}" ]; then results=$build
+else results=$src/bench; fi
 out=$(mktemp -d "${TMPDIR:-/tmp}/nvault-bench-all.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 export FAKE_NOTION=$build/fake-notion NVAULT=$build/nvault
@@ -62,7 +69,7 @@ for b in "${BENCHES[@]}"; do
   fi
 done
 
-python3 - "$out/lines" "$out/failed" "$src/bench/RESULTS.md" "$src/bench/results.json" <<'PY'
+python3 - "$out/lines" "$out/failed" "$results/RESULTS.md" "$results/results.json" <<'PY'
 import datetime, json, os, platform, sys
 lines, failed, md_path, json_path = sys.argv[1:]
 

@@ -113,7 +113,8 @@ static int open_dry_run_store(struct cli_ctx *ctx, struct store **s, char **tmpd
 	return 0;
 }
 
-static void print_messages(const struct sync_report *rep)
+/* Errors always; warnings unless -q. */
+static void print_messages(const struct sync_report *rep, int quiet)
 {
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct sync_db_result *d = &rep->dbs[i];
@@ -122,6 +123,8 @@ static void print_messages(const struct sync_report *rep)
 
 		json_array_foreach(d->errors, j, v)
 			fprintf(stderr, "nvault: %s: error: %s\n", d->name, json_string_value(v));
+		if (quiet)
+			continue;
 		json_array_foreach(d->warnings, j, v)
 			fprintf(stderr, "nvault: %s: warning: %s\n", d->name, json_string_value(v));
 	}
@@ -228,7 +231,7 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 	} else {
 		print_summary(&rep);
 	}
-	print_messages(&rep);
+	print_messages(&rep, ctx->verbosity < 0);
 	if (rc)
 		fprintf(stderr, "nvault: error: %s\n", err.msg);
 	else if (!rep.n && ctx->verbosity >= 0)

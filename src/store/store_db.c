@@ -638,7 +638,15 @@ int store_open(const char *path, unsigned flags, struct store **out, struct nv_e
 	/* journal_mode needs write access; a read-only opener uses what is there */
 	if (!(flags & STORE_READONLY) &&
 	    (rc = store_exec(s, "PRAGMA journal_mode = WAL", err))) {
-		nv_err_prefix(err, "opening the store (is it an SQLite file?)");
+		int code = sqlite3_errcode(s->db);
+
+		/* name the likely cause: a read-only file is not a format problem */
+		nv_err_prefix(err, code == SQLITE_READONLY || code == SQLITE_CANTOPEN ||
+					   code == SQLITE_PERM
+					   ? "opening the store for writing (check the permissions "
+					     "of the file and its directory)"
+				   : code == SQLITE_NOTADB ? "opening the store (is it an SQLite file?)"
+							   : "opening the store");
 		goto fail;
 	}
 	if ((rc = store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", err)))

@@ -349,8 +349,9 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 		if (outcome == ROW_SKIPPED)
 			r->pass_skipped++;
 		if (!trashed) {
+			/* present in Notion, even if it could not be mapped: never delete it */
 			r->pass_active++;
-			if (have_id && outcome != ROW_SKIPPED)
+			if (have_id)
 				id_batch_add(&b, id);
 		}
 		if (let > page_max)

@@ -202,6 +202,8 @@ check "read-only: sync fails (exit $rc)" test "$rc" -ne 0 -a "$rc" -lt 128
 check "read-only: the error says the store is not writable" \
   grep -Eiq "read-only|readonly|permission denied|not writable|unable to open" "$T/ro.err"
 check "read-only: the error names the store" grep -q "$T/ro" "$T/ro.err"
+check "read-only: the error points at permissions, not the file format" \
+  sh -c "grep -q 'permissions' '$T/ro.err' && ! grep -q 'is it an SQLite file' '$T/ro.err'"
 check "read-only: no crash report" sh -c "! grep -Eqi 'sanitizer|segmentation|abort' '$T/ro.err'"
 check_eq "read-only: the file is unchanged" "$sum_before" "$(cksum <"$NVAULT_DB")"
 chmod 0755 "$T/ro"
