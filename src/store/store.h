@@ -86,6 +86,20 @@ int store_task_get(struct store *s, const char *id, struct task *out, struct nv_
 int store_task_get_by_page(struct store *s, const char *data_source_id, const char *page_id,
 			   struct task *out, struct nv_err *err);
 
+/* A task's identity without its content: cheap enough to look up per row. */
+struct task_ref {
+	char *id;
+	int64_t version;
+	int active;
+};
+/*
+ * Looks up the task of a Notion page like store_task_get_by_page() without
+ * reading its content. out->id is owned by the caller (free()); NV_ENOTFOUND
+ * (out->id NULL) when absent.
+ */
+int store_task_ref_by_page(struct store *s, const char *data_source_id, const char *page_id,
+			   struct task_ref *out, struct nv_err *err);
+
 /* All versions of a task, oldest first. *out is an array of *n versions. */
 int store_task_history(struct store *s, const char *id, struct task_version **out,
 		       size_t *n, struct nv_err *err);

@@ -137,6 +137,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 			    " ORDER BY t.active DESC, t.updated_at DESC LIMIT 1",
 	[ST_TASK_BY_SOURCE_PAGE] = "SELECT " TASK_COLS " FROM tasks t"
 				   " WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
+	[ST_TASK_REF_BY_SOURCE_PAGE] = "SELECT id, version, active FROM tasks"
+				       " WHERE notion_data_source_id = ? AND notion_page_id = ?",
+	/* what a write needs of the current state: no content to parse */
+	[ST_TASK_HEAD_BY_ID] = "SELECT " TASK_HEAD_COLS " FROM tasks t JOIN task_versions v"
+			       " ON v.task_id = t.id AND v.version = t.version WHERE t.id = ?",
+	[ST_TASK_HEAD_BY_SOURCE_PAGE] = "SELECT " TASK_HEAD_COLS " FROM tasks t JOIN task_versions v"
+					" ON v.task_id = t.id AND v.version = t.version"
+					" WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
 	[ST_TASK_INSERT] = "INSERT INTO tasks (id, " SHARED_FIELDS(PLAIN_COL)
 			   "current_version_id, version, created_at, updated_at)"
 			   " VALUES (?, " SHARED_FIELDS(Q_COL) "?, ?, ?, ?)",
@@ -148,8 +156,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 			      SHARED_FIELDS(PLAIN_COL)
 			      "created_at, created_by, change_reason, conflict, content_hash, chain_hash)"
 			      " VALUES (?, ?, ?, " SHARED_FIELDS(Q_COL) "?, ?, ?, ?, ?, ?)",
-	[ST_VERSION_HASHES] = "SELECT content_hash, chain_hash FROM task_versions"
-			      " WHERE task_id = ? AND version = ?",
 	[ST_VERSION_BY_NUM] = "SELECT " VERSION_COLS " FROM task_versions v"
 			      " WHERE v.task_id = ? AND v.version = ?",
 	[ST_VERSION_HISTORY] = "SELECT " VERSION_COLS " FROM task_versions v"
@@ -389,7 +395,8 @@ json_t *col_json(sqlite3_stmt *st, int idx)
 	return t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
 }
 
-int bind_shared(sqlite3_stmt *st, int idx, const struct task *t)
+int bind_shared(sqlite3_stmt *st, int idx, const struct task *t, const char *tags_text,
+		const char *metadata_text)
 {
 	bind_text(st, idx++, t->scope);
 	bind_text(st, idx++, t->title);
@@ -399,8 +406,8 @@ int bind_shared(sqlite3_stmt *st, int idx, const struct task *t)
 	bind_text(st, idx++, t->category);
 	bind_text(st, idx++, t->due_date);
 	bind_text(st, idx++, t->assignee);
-	bind_json(st, idx++, t->tags);
-	bind_json(st, idx++, t->metadata);
+	bind_text(st, idx++, tags_text);
+	bind_text(st, idx++, metadata_text);
 	bind_text(st, idx++, t->notion_status);
 	bind_text(st, idx++, t->source);
 	bind_text(st, idx++, t->notion_database_id);

@@ -32,6 +32,10 @@
 
 /* SELECT lists; read back with row_to_task() / row_to_version(). */
 #define TASK_COLS "t.id, " SHARED_FIELDS(T_COL) "t.current_version_id, t.version, t.created_at, t.updated_at"
+/* The current state's bookkeeping and hashes (struct task_head in store_task.c). */
+#define TASK_HEAD_COLS \
+	"t.id, t.version, t.created_at, t.notion_last_edited_time, t.deleted_at," \
+	" v.content_hash, v.chain_hash, t.current_version_id, t.updated_at"
 #define VERSION_COLS \
 	"v.id, v.task_id, v.version, " SHARED_FIELDS(V_COL) \
 	"v.created_at, v.created_by, v.change_reason, v.conflict, v.content_hash, v.chain_hash"
@@ -44,8 +48,10 @@ enum stmt_id {
 	ST_TASK_INSERT,
 	ST_TASK_UPDATE,
 	ST_TASK_TOUCH_EDITED,
+	ST_TASK_HEAD_BY_ID,
+	ST_TASK_HEAD_BY_SOURCE_PAGE,
+	ST_TASK_REF_BY_SOURCE_PAGE,
 	ST_VERSION_INSERT,
-	ST_VERSION_HASHES,
 	ST_VERSION_BY_NUM,
 	ST_VERSION_HISTORY,
 	ST_VERSION_LAST_BY,
@@ -98,8 +104,14 @@ char *col_text(sqlite3_stmt *st, int idx);
 /* New JSON value parsed from a text column, or NULL. */
 json_t *col_json(sqlite3_stmt *st, int idx);
 
-/* Binds the 20 shared fields of t starting at parameter idx; returns the next index. */
-int bind_shared(sqlite3_stmt *st, int idx, const struct task *t);
+/*
+ * Binds the 20 shared fields of t starting at parameter idx; returns the
+ * next index. tags_text and metadata_text are t's tags and metadata already
+ * serialised with json_canonical() (NULL when absent), so that one write
+ * serialises them once for both the task row and its version.
+ */
+int bind_shared(sqlite3_stmt *st, int idx, const struct task *t, const char *tags_text,
+		const char *metadata_text);
 /* Fills t (initialised by the callee) from a TASK_COLS row starting at column base. */
 void row_to_task(sqlite3_stmt *st, int base, struct task *t);
 /* Fills v (initialised by the callee) from a VERSION_COLS row starting at column base. */

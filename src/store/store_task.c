@@ -107,36 +107,35 @@ int store_task_get_by_page(struct store *s, const char *data_source_id, const ch
 	return rc;
 }
 
-/* ---- writing -------------------------------------------------------------- */
-
-/* Reads the content and chain hash of version num of a task. */
-static int version_hashes(struct store *s, const char *task_id, int64_t num,
-			  char content[HASH_HEX_LEN + 1], char chain[HASH_HEX_LEN + 1],
-			  struct nv_err *err)
+int store_task_ref_by_page(struct store *s, const char *data_source_id, const char *page_id,
+			   struct task_ref *out, struct nv_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_VERSION_HASHES, err);
+	char ds[ID_DASHED_LEN + 1], pg[ID_DASHED_LEN + 1];
+	sqlite3_stmt *st = store_stmt(s, ST_TASK_REF_BY_SOURCE_PAGE, err);
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	if (!st)
 		return err ? err->code : NV_EIO;
-	bind_text(st, 1, task_id);
-	sqlite3_bind_int64(st, 2, num);
+	bind_text(st, 1, norm_id(data_source_id, ds));
+	bind_text(st, 2, norm_id(page_id, pg));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(st, 0);
-		const char *b = (const char *)sqlite3_column_text(st, 1);
-		snprintf(content, HASH_HEX_LEN + 1, "%s", a ? a : "");
-		snprintf(chain, HASH_HEX_LEN + 1, "%s", b ? b : "");
+		out->id = col_text(st, 0);
+		out->version = sqlite3_column_int64(st, 1);
+		out->active = sqlite3_column_int(st, 2);
 		rc = NV_OK;
 	} else if (rc == SQLITE_DONE) {
-		rc = nv_err_set(err, NV_ESCHEMA, "task %s has no version %lld (run nvault verify)",
-				task_id, (long long)num);
+		rc = nv_err_set(err, NV_ENOTFOUND, "no task for Notion page %s in data source %s",
+				page_id ? page_id : "?", data_source_id ? data_source_id : "?");
 	} else {
-		rc = store_sql_error(s, rc, err, "reading a version");
+		rc = store_sql_error(s, rc, err, "reading a task");
 	}
 	stmt_done(st);
 	return rc;
 }
+
+/* ---- writing -------------------------------------------------------------- */
 
 static int step_write(struct store *s, sqlite3_stmt *st, struct nv_err *err, const char *what)
 {
@@ -149,7 +148,8 @@ static int step_write(struct store *s, sqlite3_stmt *st, struct nv_err *err, con
 }
 
 /* Appends version v (fully filled) to task_versions. */
-static int insert_version(struct store *s, const struct task_version *v, struct nv_err *err)
+static int insert_version(struct store *s, const struct task_version *v, const char *tags_text,
+			  const char *metadata_text, struct nv_err *err)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_VERSION_INSERT, err);
 	int i = 1;
@@ -159,7 +159,7 @@ static int insert_version(struct store *s, const struct task_version *v, struct 
 	bind_text(st, i++, v->id);
 	bind_text(st, i++, v->snap.id);
 	sqlite3_bind_int64(st, i++, v->num);
-	i = bind_shared(st, i, &v->snap);
+	i = bind_shared(st, i, &v->snap, tags_text, metadata_text);
 	bind_text(st, i++, v->created_at);
 	bind_text(st, i++, v->created_by);
 	bind_text(st, i++, v->change_reason);
@@ -200,60 +200,135 @@ static void set_str(char **field, const char *value)
 	*field = copy;
 }
 
+/* What a write needs to know of a task's current state. */
+struct task_head {
+	char *id;
+	int64_t version;
+	char *created_at;
+	char *notion_last_edited_time;
+	char *deleted_at;
+	char *current_version_id;
+	char *updated_at;
+	char content_hash[HASH_HEX_LEN + 1];
+	char chain_hash[HASH_HEX_LEN + 1];
+};
+
+static void task_head_release(struct task_head *h)
+{
+	free(h->id);
+	free(h->created_at);
+	free(h->notion_last_edited_time);
+	free(h->deleted_at);
+	free(h->current_version_id);
+	free(h->updated_at);
+	memset(h, 0, sizeof(*h));
+}
+
+/*
+ * Reads the head of the task t refers to (by id, else by Notion identity)
+ * without loading its content. NV_ENOTFOUND (no message) when none exists.
+ */
+static int task_head_find(struct store *s, const struct task *t, struct task_head *h,
+			  struct nv_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE;
+
+	memset(h, 0, sizeof(*h));
+	for (int pass = 0; pass < 2 && rc == SQLITE_DONE; pass++) {
+		if (pass == 0 && t->id) {
+			if (!(st = store_stmt(s, ST_TASK_HEAD_BY_ID, err)))
+				return err ? err->code : NV_EIO;
+			bind_text(st, 1, t->id);
+		} else if (pass == 1 && t->notion_data_source_id && t->notion_page_id) {
+			if (!(st = store_stmt(s, ST_TASK_HEAD_BY_SOURCE_PAGE, err)))
+				return err ? err->code : NV_EIO;
+			bind_text(st, 1, t->notion_data_source_id);
+			bind_text(st, 2, t->notion_page_id);
+		} else {
+			continue;
+		}
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			const char *content = (const char *)sqlite3_column_text(st, 5);
+			const char *chain = (const char *)sqlite3_column_text(st, 6);
+			h->id = col_text(st, 0);
+			h->version = sqlite3_column_int64(st, 1);
+			h->created_at = col_text(st, 2);
+			h->notion_last_edited_time = col_text(st, 3);
+			h->deleted_at = col_text(st, 4);
+			h->current_version_id = col_text(st, 7);
+			h->updated_at = col_text(st, 8);
+			snprintf(h->content_hash, sizeof(h->content_hash), "%s", content ? content : "");
+			snprintf(h->chain_hash, sizeof(h->chain_hash), "%s", chain ? chain : "");
+		}
+		stmt_done(st);
+	}
+	if (rc == SQLITE_ROW)
+		return NV_OK;
+	if (rc == SQLITE_DONE)
+		return NV_ENOTFOUND;
+	return store_sql_error(s, rc, err, "reading a task");
+}
+
+/*
+ * An unchanged write: only Notion's edit time may move. Afterwards t holds
+ * what is stored (its content equals the stored one by hash; the fields
+ * outside the hash and the bookkeeping are taken from the row).
+ */
+static int put_unchanged(struct store *s, struct task *t, const struct task_head *h,
+			 struct nv_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (t->notion_last_edited_time &&
+	    (!h->notion_last_edited_time || strcmp(t->notion_last_edited_time, h->notion_last_edited_time))) {
+		if (!(st = store_stmt(s, ST_TASK_TOUCH_EDITED, err)))
+			return err ? err->code : NV_EIO;
+		bind_text(st, 1, t->notion_last_edited_time);
+		bind_text(st, 2, h->id);
+		bind_text(st, 3, t->notion_last_edited_time);
+		if ((rc = step_write(s, st, err, "updating a task")))
+			return rc;
+	} else {
+		set_str(&t->notion_last_edited_time, h->notion_last_edited_time);
+	}
+	set_str(&t->deleted_at, h->deleted_at);
+	set_str(&t->id, h->id);
+	set_str(&t->current_version_id, h->current_version_id);
+	set_str(&t->created_at, h->created_at);
+	set_str(&t->updated_at, h->updated_at);
+	t->version = h->version;
+	return NV_OK;
+}
 static int put_locked(struct store *s, struct task *t, const struct version_info *vi,
 		      enum put_outcome *outcome, struct nv_err *err)
 {
-	struct task cur;
+	struct task_head head;
 	struct task_version v;
-	char now[32], vid[ID_DASHED_LEN + 1], prev_content[HASH_HEX_LEN + 1];
-	char prev_chain[HASH_HEX_LEN + 1] = "";
+	char now[32], vid[ID_DASHED_LEN + 1];
+	char *tags_text = NULL, *metadata_text = NULL;
 	sqlite3_stmt *st;
 	int rc, exists, i = 1;
 
 	store_now(now);
 	normalise_task(t, now);
-	task_init(&cur);
-	rc = NV_ENOTFOUND;
-	if (t->id)
-		rc = task_by(s, ST_TASK_BY_ID, t->id, NULL, &cur, err);
-	if (rc == NV_ENOTFOUND && t->notion_data_source_id && t->notion_page_id)
-		rc = task_by(s, ST_TASK_BY_SOURCE_PAGE, t->notion_data_source_id, t->notion_page_id,
-			     &cur, err);
+	rc = task_head_find(s, t, &head, err);
 	if (rc && rc != NV_ENOTFOUND)
 		return rc;
 	exists = rc == NV_OK;
 
 	task_version_init(&v);
+	task_content_hash(t, v.content_hash);
 	if (exists) {
-		char content[HASH_HEX_LEN + 1];
-
-		if ((rc = version_hashes(s, cur.id, cur.version, prev_content, prev_chain, err)))
-			goto out;
-		set_str(&t->id, cur.id);
-		task_content_hash(t, content);
-		if (!strcmp(content, prev_content)) {
-			/* unchanged content; only Notion's edit time moves */
-			if (t->notion_last_edited_time &&
-			    (!cur.notion_last_edited_time ||
-			     strcmp(t->notion_last_edited_time, cur.notion_last_edited_time))) {
-				if (!(st = store_stmt(s, ST_TASK_TOUCH_EDITED, err))) {
-					rc = err ? err->code : NV_EIO;
-					goto out;
-				}
-				bind_text(st, 1, t->notion_last_edited_time);
-				bind_text(st, 2, cur.id);
-				bind_text(st, 3, t->notion_last_edited_time);
-				if ((rc = step_write(s, st, err, "updating a task")))
-					goto out;
-				set_str(&cur.notion_last_edited_time, t->notion_last_edited_time);
-			}
-			/* the caller's task now reflects what is stored */
-			task_release(t);
-			task_copy(t, &cur);
+		if (!strcmp(v.content_hash, head.content_hash)) {
+			rc = put_unchanged(s, t, &head, err);
 			*outcome = PUT_UNCHANGED;
 			goto out;
 		}
-		v.num = cur.version + 1;
+		set_str(&t->id, head.id);
+		v.num = head.version + 1;
 	} else {
 		if (!t->id) {
 			char tid[ID_DASHED_LEN + 1];
@@ -264,21 +339,23 @@ static int put_locked(struct store *s, struct task *t, const struct version_info
 	}
 
 	id_new_uuid(vid);
+	set_str(&t->current_version_id, vid);
+	t->version = v.num;
+	set_str(&t->updated_at, now);
+	set_str(&t->created_at, exists ? head.created_at : now);
+	/* the version's snapshot is t itself, borrowed until the end of this call */
 	task_release(&v.snap);
-	task_copy(&v.snap, t);
+	v.snap = *t;
 	v.id = xstrdup(vid);
 	v.created_at = xstrdup(now);
 	v.created_by = xstrdup(vi && vi->created_by ? vi->created_by : "unknown");
 	v.change_reason = xstrdup(vi && vi->change_reason ? vi->change_reason
 					 : (exists ? "updated" : "created"));
 	v.conflict = vi ? vi->conflict : 0;
-	task_content_hash(&v.snap, v.content_hash);
-	task_version_chain_hash(exists ? prev_chain : "", &v, v.chain_hash);
-
-	set_str(&t->current_version_id, vid);
-	t->version = v.num;
-	set_str(&t->updated_at, now);
-	set_str(&t->created_at, exists ? cur.created_at : now);
+	task_version_chain_hash(exists ? head.chain_hash : "", &v, v.chain_hash);
+	/* serialised once, bound to both the task row and its version */
+	tags_text = t->tags ? json_canonical(t->tags) : NULL;
+	metadata_text = t->metadata ? json_canonical(t->metadata) : NULL;
 
 	if (!exists) {
 		/* the task row first: the version's foreign key points at it */
@@ -287,23 +364,23 @@ static int put_locked(struct store *s, struct task *t, const struct version_info
 			goto out;
 		}
 		bind_text(st, i++, t->id);
-		i = bind_shared(st, i, t);
+		i = bind_shared(st, i, t, tags_text, metadata_text);
 		bind_text(st, i++, t->current_version_id);
 		sqlite3_bind_int64(st, i++, t->version);
 		bind_text(st, i++, t->created_at);
 		bind_text(st, i++, t->updated_at);
 		if ((rc = step_write(s, st, err, "creating a task")))
 			goto out;
-		rc = insert_version(s, &v, err);
+		rc = insert_version(s, &v, tags_text, metadata_text, err);
 		*outcome = PUT_CREATED;
 	} else {
-		if ((rc = insert_version(s, &v, err)))
+		if ((rc = insert_version(s, &v, tags_text, metadata_text, err)))
 			goto out;
 		if (!(st = store_stmt(s, ST_TASK_UPDATE, err))) {
 			rc = err ? err->code : NV_EIO;
 			goto out;
 		}
-		i = bind_shared(st, i, t);
+		i = bind_shared(st, i, t, tags_text, metadata_text);
 		bind_text(st, i++, t->current_version_id);
 		sqlite3_bind_int64(st, i++, t->version);
 		bind_text(st, i++, t->updated_at);
@@ -312,8 +389,11 @@ static int put_locked(struct store *s, struct task *t, const struct version_info
 		*outcome = PUT_UPDATED;
 	}
 out:
-	task_release(&cur);
+	task_init(&v.snap); /* borrowed from t */
 	task_version_release(&v);
+	task_head_release(&head);
+	free(tags_text);
+	free(metadata_text);
 	return rc;
 }
 

@@ -108,13 +108,13 @@ static void add_reread(struct source_run *r, const json_t *row)
 static int check_scanned_row(struct source_run *r, const char *page_id, const json_t *row,
 			     struct nv_err *err)
 {
-	struct task t;
+	struct task_ref t;
 	struct task_version v;
 	int rc;
 
-	task_init(&t);
 	task_version_init(&v);
-	rc = store_task_get_by_page(r->run->s, r->ds_id, page_id, &t, err);
+	/* per scanned row: the identity only, no content to parse */
+	rc = store_task_ref_by_page(r->run->s, r->ds_id, page_id, &t, err);
 	if (rc == NV_ENOTFOUND) {
 		int64_t let = sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
 		int64_t floor = sync_parse_time(r->db->last_sync_timestamp);
@@ -137,7 +137,7 @@ static int check_scanned_row(struct source_run *r, const char *page_id, const js
 	if (!rc && v.num == t.version)
 		add_reread(r, row);
 out:
-	task_release(&t);
+	free(t.id);
 	task_version_release(&v);
 	return rc;
 }

@@ -100,12 +100,19 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *value_or_null(const json_t *v)
+/*
+ * v (or null) for a new document: a deep copy, or with share a new
+ * reference, for documents that are dumped and released at once (hashing),
+ * where copying the metadata would be most of the cost.
+ */
+static json_t *value_or_null(const json_t *v, int share)
 {
-	return v ? json_deep_copy(v) : json_null();
+	if (!v)
+		return json_null();
+	return share ? json_incref((json_t *)v) : json_deep_copy(v);
 }
 
-json_t *task_content_json(const struct task *t)
+static json_t *content_json(const struct task *t, int share)
 {
 	return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:b s:b}",
 			 "scopeId", str_or_null(t->scope),
@@ -116,8 +123,8 @@ json_t *task_content_json(const struct task *t)
 			 "category", str_or_null(t->category),
 			 "dueDate", str_or_null(t->due_date),
 			 "assignee", str_or_null(t->assignee),
-			 "tags", value_or_null(t->tags),
-			 "metadata", value_or_null(t->metadata),
+			 "tags", value_or_null(t->tags, share),
+			 "metadata", value_or_null(t->metadata, share),
 			 "notionStatus", str_or_null(t->notion_status),
 			 "source", str_or_null(t->source),
 			 "notionDatabaseId", str_or_null(t->notion_database_id),
@@ -127,6 +134,11 @@ json_t *task_content_json(const struct task *t)
 			 "notionCreatedTime", str_or_null(t->notion_created_time),
 			 "active", t->active,
 			 "deleted", t->deleted_at != NULL);
+}
+
+json_t *task_content_json(const struct task *t)
+{
+	return content_json(t, 0);
 }
 
 char *json_canonical(const json_t *value)
@@ -140,7 +152,7 @@ char *json_canonical(const json_t *value)
 
 void task_content_hash(const struct task *t, char out[HASH_HEX_LEN + 1])
 {
-	json_t *content = task_content_json(t);
+	json_t *content = content_json(t, 1);
 	char *s = json_canonical(content);
 
 	hash_sha256_hex(s, strlen(s), out);
@@ -151,7 +163,8 @@ void task_content_hash(const struct task *t, char out[HASH_HEX_LEN + 1])
 void task_version_chain_hash(const char *prev_chain, const struct task_version *v,
 			     char out[HASH_HEX_LEN + 1])
 {
-	json_t *record = task_content_json(&v->snap);
+	/* the content enters through contentHash: serialising it again would add nothing */
+	json_t *record = json_object();
 	char *s;
 
 	json_object_set_new(record, "taskId", str_or_null(v->snap.id));

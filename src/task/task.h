@@ -90,8 +90,10 @@ json_t *task_content_json(const struct task *t);
 void task_content_hash(const struct task *t, char out[HASH_HEX_LEN + 1]);
 /*
  * Chain hash of a version: SHA-256 of prev_chain ("" for version 1) followed
- * by the canonical serialisation of the whole version record (all fields,
- * content hash, number, author, reason, conflict flag, time).
+ * by the canonical serialisation of the version record: its content hash
+ * (which commits to every content field), the fields outside the content
+ * (notionLastEditedTime, deletedAt), number, ids, author, reason, conflict
+ * flag and time.
  */
 void task_version_chain_hash(const char *prev_chain, const struct task_version *v,
 			     char out[HASH_HEX_LEN + 1]);
