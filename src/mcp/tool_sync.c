@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sched/status.h"
 #include "sync/sync.h"
 #include "util/id.h"
 #include "util/log.h"
@@ -346,17 +347,16 @@ static json_t *sync_state_json(const struct sync_state *st)
 static int act_status(struct mcp_call *c, struct nv_err *err)
 {
 	struct store *s;
-	struct sched_state sched;
 	struct sync_state *states = NULL;
 	struct evidence *ev = NULL;
 	size_t n_states = 0, n_ev = 0;
-	json_t *jstates, *jev;
+	json_t *sched = NULL, *jstates, *jev, *last_run;
 	int rc, running = mcp_sync_running(c->m);
 
 	if ((rc = mcp_store(c->m, &s, err)))
 		return rc;
-	sched_state_init(&sched);
-	if ((rc = store_sched_state_get(s, &sched, err)))
+	/* the same scheduler view as `nvault status`: a dead daemon's pid is not "running" */
+	if ((rc = sched_status_json(s, c->m->st, NULL, &sched, err)))
 		return rc;
 	if ((rc = store_sync_state_list(s, &states, &n_states, err)))
 		goto out;
@@ -368,19 +368,25 @@ static int act_status(struct mcp_call *c, struct nv_err *err)
 	jev = json_array();
 	for (size_t i = 0; i < n_ev; i++)
 		json_array_append_new(jev, evidence_to_json(&ev[i]));
-	c->result = json_pack(
-		"{s:b, s:{s:b, s:b, s:s?, s:s?, s:s?, s:b, s:s?}, s:o, s:o}", "syncRunning", running,
-		"scheduler", "enabled", sched.enabled, "daemonRunning", sched.running, "schedule",
-		sched.schedule, "nextRun", sched.next_run, "lastRun", sched.last_run,
-		"lastRunSuccess", sched.last_run_success, "lastRunError", sched.last_run_error,
-		"dataSources", jstates, "recentRuns", jev);
+	c->result = json_pack("{s:b, s:{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}, s:o, s:o}",
+			      "syncRunning", running, "scheduler",
+			      "enabled", json_object_get(sched, "enabled"),
+			      "daemonRunning", json_object_get(sched, "running"),
+			      "schedule", json_object_get(sched, "schedule"),
+			      "nextRun", json_object_get(sched, "nextRun"),
+			      "lastRun", json_object_get(sched, "lastRun"),
+			      "lastRunSuccess", json_object_get(sched, "lastRunSuccess"),
+			      "lastRunError", json_object_get(sched, "lastRunError"),
+			      "dataSources", jstates, "recentRuns", jev);
+	last_run = json_object_get(sched, "lastRun");
 	buf_addf(&c->text, "%s. %zu data source%s synced before; last scheduled run: %s.",
 		 running ? "A sync started in this session is running" : "No sync running in this session",
-		 n_states, n_states == 1 ? "" : "s", sched.last_run ? sched.last_run : "never");
+		 n_states, n_states == 1 ? "" : "s",
+		 json_is_string(last_run) ? json_string_value(last_run) : "never");
 out:
 	sync_states_free(states, n_states);
 	evidence_free_array(ev, n_ev);
-	sched_state_release(&sched);
+	json_decref(sched);
 	return rc;
 }
 

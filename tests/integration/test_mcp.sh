@@ -22,6 +22,17 @@ out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"ping"}' | nv -v mcp 2>"$T
 check_eq "stdout has only the reply with -v" '{"jsonrpc":"2.0","id":1,"result":{}}' "$out"
 check "diagnostics went to stderr" grep -q "mcp:" "$T/log/stderr"
 
+# A daemon that died without cleaning up (kill -9) is not reported as
+# running: the status action checks the recorded pid like `nvault status`.
+nv task add --title "make the store" >/dev/null
+sqlite3 "$NVAULT_DB" "INSERT OR REPLACE INTO scheduler_state (id, enabled, running, pid, schedule)
+  VALUES (1, 1, 1, 2147483646, '0 5 * * *')"
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notion_sync","arguments":{"action":"status"}}}' | nv mcp 2>/dev/null)
+check_eq "status: a dead daemon's pid is not running" "False" \
+  "$(jget "$out" "d['result']['structuredContent']['scheduler']['daemonRunning']")"
+check_eq "status: the recorded schedule is shown" "0 5 * * *" \
+  "$(jget "$out" "d['result']['structuredContent']['scheduler']['schedule']")"
+
 # SIGTERM during a sync: the run stops after its current transaction, is
 # answered and recorded as interrupted, and the server exits 0.
 fake_start --rows 400 --seed 9

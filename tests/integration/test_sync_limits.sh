@@ -38,4 +38,24 @@ check_eq "next sync" 0 "$(sync_rc)"
 check_eq "completed again: all $N items, no marker" "$N 0" \
   "$(sq "select json_array_length(json_extract(metadata, '$.notionProperties.Related.value')), metadata like '%\"truncated\":true%' from tasks where notion_page_id = '$REL'" | tr '|' ' ')"
 
+# ---- lastSyncTimestamp: the first sync starts there instead of reading everything ---------
+export NVAULT_DB=$T/from-timestamp.db
+read -r LST EXPECTED < <(ctl GET "/_control/pages?data_source_id=$DS_ID" | python3 -c '
+import json, sys, datetime
+pages = [p for p in json.load(sys.stdin)["pages"] if not p.get("in_trash")]
+times = sorted(p["last_edited_time"] for p in pages)
+lst = times[len(times) // 2]
+t = datetime.datetime.strptime(lst, "%Y-%m-%dT%H:%M:%S.%fZ") - datetime.timedelta(minutes=2)
+cut = t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+print(lst, sum(1 for x in times if x >= cut))')
+python3 - "$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH" "$LST" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["databases"][0]["lastSyncTimestamp"] = sys.argv[2]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+check_eq "first sync from lastSyncTimestamp" 0 "$(sync_rc)"
+check_eq "only rows edited since then (minus the lookback)" "$EXPECTED" "$(sq 'select count(*) from tasks')"
+check "that is fewer than all rows" test "$EXPECTED" -lt 399
+
 finish
