@@ -298,8 +298,7 @@ char *url_decode(const char *s, int plus_is_space)
 	char *out = xmalloc(n + 1);
 
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n + 1 && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
 			out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
 			i += 2;
 		} else if (s[i] == '+' && plus_is_space) {

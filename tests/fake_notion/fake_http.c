@@ -76,7 +76,7 @@ int64_t fake_now_ms(void)
 
 /* ---- query string ---- */
 
-/* Value of the first `name` parameter in a raw query (decoded; caller frees), or NULL. */
+/* Value of the nth (from 0) `name` parameter in a raw query (decoded; caller frees), or NULL. */
 static char *query_param(const char *query, const char *name, size_t nth)
 {
 	size_t nlen = strlen(name), seen = 0;
@@ -727,21 +727,15 @@ static int route_match(const struct route *rt, const struct call *c)
 	return i == c->n_segs;
 }
 
-/* Dispatches to the table; 1 if a route matched the path (any method). */
+/* Runs the route for the call's method and path; Notion's answer for anything else. */
 static void dispatch(const struct route *table, size_t n, struct call *c, struct http_reply *reply)
 {
-	int path_known = 0;
-
 	for (size_t i = 0; i < n; i++) {
-		if (!route_match(&table[i], c))
-			continue;
-		path_known = 1;
-		if (!strcmp(table[i].method, c->method)) {
+		if (route_match(&table[i], c) && !strcmp(table[i].method, c->method)) {
 			table[i].fn(c, reply);
 			return;
 		}
 	}
-	(void)path_known;
 	reply_error(reply, 400, "invalid_request_url", "Invalid request URL.");
 }
 
