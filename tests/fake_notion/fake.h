@@ -186,6 +186,7 @@ struct fake_state {
 	int64_t tokens_at_ms;  /* monotonic time of the last refill */
 	uint64_t sign_counter; /* makes every file URL signature new */
 	uint64_t request_counter;
+	uint64_t api_requests; /* /v1/ requests served, for the exit summary */
 
 	struct fake_fault *faults;
 	size_t n_faults;

@@ -855,6 +855,7 @@ static enum reply_mode handle_api(struct call *c, const struct request *rq,
 	enum reply_mode mode = SEND_NORMAL;
 	long wait;
 
+	fake.api_requests++;
 	*log_index = log_add(c, rq, version);
 	if (fault_take(c->path, &f)) {
 		switch (f.kind) {

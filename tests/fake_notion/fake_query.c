@@ -171,9 +171,11 @@ static int filter_compile(const struct fake_source *src, json_t *jf, const char 
 			char sub[256];
 
 			/* checked so that a Release build's -Wformat-truncation stays quiet */
-			if (snprintf(sub, sizeof(sub), "%s.%s[%zu]", where, f->kind == 1 ? "and" : "or",
-				     i) >= (int)sizeof(sub)) {
-				buf_addf(err, "body failed validation: filter nested too deep at %s", where);
+			if (snprintf(sub, sizeof(sub), "%s.%s[%zu]", where,
+				     f->kind == 1 ? "and" : "or", i) >= (int)sizeof(sub)) {
+				buf_addf(err,
+					 "body failed validation: filter nested too deep at %s",
+					 where);
 				return -1;
 			}
 			f->n_kids = i + 1;
