@@ -74,15 +74,7 @@ int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	rc = store_task_as_of(s, ctx->args[0], &f, as_of_row, &o, &err);
 	if (ctx->json) {
-		json_t *tail = json_pack("{s:I}", "count", (json_int_t)o.n);
-		if (rc)
-			json_object_set_new(tail, "error", json_string(err.msg));
-		json_stream_end(&o.js, tail);
-		json_decref(tail);
-		if (rc) {
-			fprintf(stderr, "nvault: error: %s\n", err.msg);
-			rc = nv_exit_code(err.code);
-		}
+		rc = json_stream_finish(&o.js, json_pack("{s:I}", "count", (json_int_t)o.n), rc, &err);
 	} else {
 		if (rc) {
 			rc = cli_error(ctx, &err);

@@ -98,14 +98,7 @@ int cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 					 "changed", (json_int_t)o.counts[DIFF_CHANGED],
 					 "deleted", (json_int_t)o.counts[DIFF_DELETED],
 					 "restored", (json_int_t)o.counts[DIFF_RESTORED]);
-		if (rc)
-			json_object_set_new(tail, "error", json_string(err.msg));
-		json_stream_end(&o.js, tail);
-		json_decref(tail);
-		if (rc) {
-			fprintf(stderr, "nvault: error: %s\n", err.msg);
-			rc = nv_exit_code(err.code);
-		}
+		rc = json_stream_finish(&o.js, tail, rc, &err);
 	} else {
 		if (rc) {
 			rc = cli_error(ctx, &err);

@@ -136,3 +136,15 @@ void json_stream_end(struct json_stream *js, const json_t *tail)
 		}
 	fputs("\n}\n", stdout);
 }
+
+int json_stream_finish(struct json_stream *js, json_t *tail, int rc, const struct nv_err *err)
+{
+	if (rc)
+		json_object_set_new(tail, "error", json_string(err->msg));
+	json_stream_end(js, tail);
+	json_decref(tail);
+	if (!rc)
+		return 0;
+	fprintf(stderr, "nvault: error: %s\n", err->msg);
+	return nv_exit_code(err->code);
+}

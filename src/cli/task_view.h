@@ -42,5 +42,11 @@ void json_stream_begin(struct json_stream *js, const json_t *head, const char *a
 void json_stream_item(struct json_stream *js, const json_t *item);
 /* Closes the array, writes the members of tail (borrowed; may be NULL), and the brace. */
 void json_stream_end(struct json_stream *js, const json_t *tail);
+/*
+ * Ends the document with tail (taken) for a run that returned rc: on
+ * failure err's message goes into the tail as "error" (the document stays
+ * valid JSON) and on stderr. Returns the exit code (0 when rc is 0).
+ */
+int json_stream_finish(struct json_stream *js, json_t *tail, int rc, const struct nv_err *err);
 
 #endif
