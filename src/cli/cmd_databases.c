@@ -119,7 +119,7 @@ int cmd_databases(struct cli_ctx *ctx, int argc, char **argv)
 	struct store *s = NULL;
 	struct sync_state *states = NULL;
 	size_t nstates = 0;
-	json_t *dbs = json_array();
+	json_t *dbs;
 	struct nv_err err;
 	int rc;
 
@@ -128,6 +128,7 @@ int cmd_databases(struct cli_ctx *ctx, int argc, char **argv)
 		      "deleted), watermark (the newest Notion edit time backed up; for several data\n"
 		      "sources the least advanced), and the last sync's status.", 0, 0))
 		return ctx->exit_code;
+	dbs = json_array();
 	if ((rc = cli_settings(ctx, &st)) || (rc = cli_load_config(ctx, &cfg)))
 		goto out;
 	nv_err_clear(&err);
