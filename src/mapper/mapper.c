@@ -161,7 +161,8 @@ static json_t *norm_option(const json_t *value, const json_t *prop)
 	return stable_copy(value);
 }
 
-static json_t *norm_multi_select(const json_t *value, const json_t *prop)
+/* An array of objects reduced to each one's string `key` (items without it kept whole). */
+static json_t *norm_array_of(const json_t *value, const char *key)
 {
 	json_t *out, *item;
 	size_t i;
@@ -170,10 +171,15 @@ static json_t *norm_multi_select(const json_t *value, const json_t *prop)
 		return stable_copy(value);
 	out = json_array();
 	json_array_foreach(value, i, item) {
-		const char *name = str_at(item, "name");
-		json_array_append_new(out, name ? json_string(name) : stable_copy(item));
+		const char *s = str_at(item, key);
+		json_array_append_new(out, s ? json_string(s) : stable_copy(item));
 	}
 	return out;
+}
+
+static json_t *norm_multi_select(const json_t *value, const json_t *prop)
+{
+	return norm_array_of(value, "name");
 }
 
 static json_t *norm_date_value(const json_t *value)
@@ -232,17 +238,7 @@ static json_t *norm_person_value(const json_t *value, const json_t *prop)
 
 static json_t *norm_relation(const json_t *value, const json_t *prop)
 {
-	json_t *out, *item;
-	size_t i;
-
-	if (!json_is_array(value))
-		return stable_copy(value);
-	out = json_array();
-	json_array_foreach(value, i, item) {
-		const char *id = str_at(item, "id");
-		json_array_append_new(out, id ? json_string(id) : stable_copy(item));
-	}
-	return out;
+	return norm_array_of(value, "id");
 }
 
 /* Files: name and type; the URL only for external files (signed ones change). */
