@@ -86,7 +86,8 @@ static int open_dry_run_store(struct cli_ctx *ctx, struct store **s, char **tmpd
 	const struct settings *st;
 	struct nv_err err;
 	struct buf path = BUF_INIT;
-	char tmpl[] = "/tmp/nvault-dry-run.XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char *dir;
 	int rc;
 
 	*tmpdir = NULL;
@@ -96,12 +97,17 @@ static int open_dry_run_store(struct cli_ctx *ctx, struct store **s, char **tmpd
 	rc = store_open(st->db_path, STORE_READONLY | STORE_NO_CREATE, s, &err);
 	if (rc != NV_ENOTFOUND)
 		return rc ? cli_error(ctx, &err) : 0;
-	if (!mkdtemp(tmpl)) {
-		nv_err_set(&err, NV_EIO, "cannot create a temporary directory for the dry run");
+	/* mkdtemp() fills in the trailing template characters */
+	buf_addf(&path, "%s/nvault-dry-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	dir = buf_detach(&path);
+	if (!mkdtemp(dir)) {
+		nv_err_set(&err, NV_EIO, "cannot create a temporary directory for the dry run in %s",
+			   tmp && *tmp ? tmp : "/tmp");
+		free(dir);
 		return cli_error(ctx, &err);
 	}
-	*tmpdir = xstrdup(tmpl);
-	buf_addf(&path, "%s/empty.db", tmpl);
+	*tmpdir = dir;
+	buf_addf(&path, "%s/empty.db", dir);
 	nv_err_clear(&err);
 	rc = store_open(path.data, 0, s, &err);
 	buf_release(&path);
