@@ -58,7 +58,8 @@ static void *write_gets(void *arg)
 	for (long i = 0; i < w->calls; i++) {
 		buf_reset(&b);
 		buf_addf(&b,
-			 "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"tools/call\",\"params\":{\"name\":"
+			 "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"tools/"
+			 "call\",\"params\":{\"name\":"
 			 "\"memory_task\",\"arguments\":{\"action\":\"get\",\"id\":\"%s\"}}}\n",
 			 i + 100, w->task_id);
 		write_all(w->fd, b.data, b.len);
@@ -115,15 +116,19 @@ int main(int argc, char **argv)
 	char db[256], cmd[512];
 	int to_child[2], from_child[2], status;
 	struct line_reader r;
-	struct writer w = { 0 };
+	struct writer w = {0};
 	pthread_t thread;
 	json_t *m;
 	const char *init =
-		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-		"\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"1\"}}}\n"
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+		"\"protocolVersion\":"
+		"\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":"
+		"\"1\"}}}\n"
 		"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
-		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"memory_task\","
-		"\"arguments\":{\"action\":\"add\",\"title\":\"Benchmark task\",\"description\":\"read "
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/"
+		"call\",\"params\":{\"name\":\"memory_task\","
+		"\"arguments\":{\"action\":\"add\",\"title\":\"Benchmark "
+		"task\",\"description\":\"read "
 		"many times\",\"tags\":[\"bench\",\"mcp\"],\"status\":\"in_progress\"}}}\n";
 	int64_t t0, t1;
 	long errors = 0;
@@ -156,11 +161,13 @@ int main(int argc, char **argv)
 
 	write_all(to_child[1], init, strlen(init));
 	json_decref(read_reply(&r)); /* initialize */
-	m = read_reply(&r);          /* add */
+	m = read_reply(&r);	     /* add */
 	snprintf(w.task_id, sizeof(w.task_id), "%s",
 		 json_string_value(json_object_get(
-			 json_object_get(json_object_get(json_object_get(m, "result"),
-							 "structuredContent"), "task"), "id")));
+			 json_object_get(
+				 json_object_get(json_object_get(m, "result"), "structuredContent"),
+				 "task"),
+			 "id")));
 	json_decref(m);
 	if (!w.task_id[0] || !strcmp(w.task_id, "(null)")) {
 		fprintf(stderr, "bench_mcp: the add call failed\n");
@@ -201,7 +208,8 @@ int main(int argc, char **argv)
 		       calls, secs, (double)calls / secs, errors);
 		/* for scripts/bench.sh: BENCH figure|value|unit|rows|target */
 		printf("BENCH nvault mcp: memory_task get throughput (%ld calls, one session)|%.0f|"
-		       "calls/s|1|\n", calls, (double)calls / secs);
+		       "calls/s|1|\n",
+		       calls, (double)calls / secs);
 		printf("BENCH nvault mcp: memory_task get, mean per call (pipelined)|%.1f|us|1|\n",
 		       secs * 1e6 / (double)calls);
 		printf("BENCH nvault mcp: memory_task get errors|%ld|calls|1|0\n", errors);

@@ -105,7 +105,8 @@ int main(int argc, char **argv)
 	       floor_s, over, ok ? "PASS" : "FAIL");
 	/* for scripts/bench.sh: BENCH figure|value|unit|rows|target */
 	printf("BENCH client at 3 req/s vs fake at 3 req/s: wall time for %d requests|%.2f|s|%zu|"
-	       "<= %.1f s floor + 10%%\n", REQUESTS, wall_s, rows, floor_s);
+	       "<= %.1f s floor + 10%%\n",
+	       REQUESTS, wall_s, rows, floor_s);
 	printf("BENCH client at 3 req/s vs fake at 3 req/s: over the floor|%+.1f|%%|%zu|<= +10%%\n",
 	       over, rows);
 	printf("BENCH client at 3 req/s vs fake at 3 req/s: 429 answers|%lld|answers|%zu|0\n",

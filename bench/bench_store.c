@@ -30,13 +30,14 @@
 extern char **environ;
 
 static const char *const words[] = {
-	"migrate", "database", "backup", "invoice", "customer", "release", "sprint", "design",
-	"review", "deploy", "kitchen", "pipeline", "latency", "budget", "onboarding", "audit",
-	"roadmap", "feedback", "security", "report", "mobile", "search", "billing", "support",
+	"migrate",  "database", "backup",     "invoice", "customer", "release",
+	"sprint",   "design",	"review",     "deploy",	 "kitchen",  "pipeline",
+	"latency",  "budget",	"onboarding", "audit",	 "roadmap",  "feedback",
+	"security", "report",	"mobile",     "search",	 "billing",  "support",
 };
 #define N_WORDS (sizeof(words) / sizeof(words[0]))
 
-static const char *const areas[] = { "backend", "frontend", "ops", "sales", "docs", "infra" };
+static const char *const areas[] = {"backend", "frontend", "ops", "sales", "docs", "infra"};
 
 static int64_t bench_now;
 
@@ -79,9 +80,9 @@ static void make_task(struct task *t, int64_t i, int v)
 	t->assignee = xstrdup(v >= 4 ? "Ada" : "Grace");
 	t->due_date = xstrdup(v >= 2 ? "2026-03-01" : "2026-02-01");
 	t->tags = json_pack("[ss]", areas[(i + 1) % 6], words[(i * 5) % N_WORDS]);
-	t->metadata = json_pack("{s:{s:{s:s,s:f},s:{s:s,s:[s]}}}", "notionProperties",
-				"Estimate", "type", "number", "number", (double)(i % 13),
-				"Owner", "type", "people", "people", "user-1");
+	t->metadata = json_pack("{s:{s:{s:s,s:f},s:{s:s,s:[s]}}}", "notionProperties", "Estimate",
+				"type", "number", "number", (double)(i % 13), "Owner", "type",
+				"people", "people", "user-1");
 	t->source = xstrdup("notion");
 	t->notion_database_id = xstrdup("1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6");
 	t->notion_data_source_id = xstrdup("2b3c4d5e-6f70-48a9-b0c1-d2e3f4a5b6c7");
@@ -102,7 +103,7 @@ static void die(const char *what, const struct nv_err *err)
 
 static void build_store(struct store *s, int64_t ntasks, int nversions)
 {
-	const struct version_info vi = { "notion-sync", "updated in Notion", 0 };
+	const struct version_info vi = {"notion-sync", "updated in Notion", 0};
 	struct nv_err err;
 	int64_t t0 = time_mono_ms();
 
@@ -123,8 +124,8 @@ static void build_store(struct store *s, int64_t ntasks, int nversions)
 			if ((i % 5000 == 4999 || i == ntasks - 1) && store_commit(s, &err))
 				die("commit", &err);
 		}
-		fprintf(stderr, "  version %d of %lld tasks written (%.1f s)\n", v, (long long)ntasks,
-			(double)(time_mono_ms() - t0) / 1000.0);
+		fprintf(stderr, "  version %d of %lld tasks written (%.1f s)\n", v,
+			(long long)ntasks, (double)(time_mono_ms() - t0) / 1000.0);
 	}
 	time_set_clock(NULL);
 }
@@ -253,12 +254,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "building %lld tasks x %d versions in %s ...\n", (long long)ntasks,
 			nversions, db);
 		build_store(s, ntasks, nversions);
-		printf("build: %lld tasks x %d versions = %lld versions in %.1f s (%.0f versions/s)\n",
+		printf("build: %lld tasks x %d versions = %lld versions in %.1f s (%.0f "
+		       "versions/s)\n",
 		       (long long)ntasks, nversions, (long long)ntasks * nversions,
 		       (now_us() - t0) / 1e6, (double)ntasks * nversions / ((now_us() - t0) / 1e6));
-		printf("BENCH store: writing versions (build, one transaction per 5,000 tasks)|%.0f|"
-		       "versions/s|%lld|\n", (double)ntasks * nversions / ((now_us() - t0) / 1e6),
-		       (long long)ntasks);
+		printf("BENCH store: writing versions (build, one transaction per 5,000 "
+		       "tasks)|%.0f|"
+		       "versions/s|%lld|\n",
+		       (double)ntasks * nversions / ((now_us() - t0) / 1e6), (long long)ntasks);
 	} else {
 		printf("reusing %s (%lld tasks)\n", db, (long long)ntasks);
 	}
@@ -303,7 +306,7 @@ int main(int argc, char **argv)
 
 	reps = 200;
 	for (int r = 0; r < reps; r++) {
-		struct task_filter f = { 0 };
+		struct task_filter f = {0};
 		struct task_list l;
 		f.limit = 50;
 		f.offset = r % 4 ? 0 : (int64_t)(rnd() % 5000);
@@ -316,7 +319,7 @@ int main(int argc, char **argv)
 	report("list page (50, with total count)", us, reps, "");
 
 	for (int r = 0; r < reps; r++) {
-		struct task_filter f = { 0 };
+		struct task_filter f = {0};
 		struct task_list l;
 		f.limit = 50;
 		f.status = task_status_names[r % task_status_count];
@@ -329,10 +332,11 @@ int main(int argc, char **argv)
 	report("list page filtered by status", us, reps, "");
 
 	for (int r = 0; r < reps; r++) {
-		struct task_filter f = { 0 };
+		struct task_filter f = {0};
 		struct task_list l;
 		char q[64];
-		snprintf(q, sizeof(q), "%s %s", words[rnd() % N_WORDS], r % 2 ? words[rnd() % N_WORDS] : "");
+		snprintf(q, sizeof(q), "%s %s", words[rnd() % N_WORDS],
+			 r % 2 ? words[rnd() % N_WORDS] : "");
 		f.search = q;
 		f.limit = 50;
 		double t0 = now_us();
@@ -345,7 +349,7 @@ int main(int argc, char **argv)
 
 	reps = 5;
 	for (int r = 0; r < reps; r++) {
-		struct task_filter f = { 0 };
+		struct task_filter f = {0};
 		int64_t seen = 0;
 		f.database_id = "1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6";
 		double t0 = now_us();
@@ -364,14 +368,15 @@ int main(int argc, char **argv)
 		snprintf(dbflag, sizeof(dbflag), "--db=%s", db);
 		for (int r = 0; r < reps; r++) {
 			page_id((int64_t)(rnd() % (uint64_t)ntasks), page);
-			char *args[] = { (char *)nvault, (char *)"task", (char *)"get", page, dbflag, NULL };
+			char *args[] = {(char *)nvault, (char *)"task", (char *)"get",
+					page,		dbflag,		NULL};
 			us[r] = run_cli(nvault, args);
 		}
 		report("CLI: nvault task get ID (wall)", us, reps, "< 10 ms");
 		for (int r = 0; r < reps; r++) {
 			page_id((int64_t)(rnd() % (uint64_t)ntasks), page);
-			char *args[] = { (char *)nvault, (char *)"task", (char *)"history", page, dbflag,
-					 NULL };
+			char *args[] = {(char *)nvault, (char *)"task", (char *)"history",
+					page,		dbflag,		NULL};
 			us[r] = run_cli(nvault, args);
 		}
 		report("CLI: nvault task history ID (wall)", us, reps, "< 10 ms");

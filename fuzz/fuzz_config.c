@@ -22,7 +22,7 @@
  */
 static void check_no_token_echo(const char *input, const char *text)
 {
-	static const char *const prefixes[] = { "ntn_", "secret_" };
+	static const char *const prefixes[] = {"ntn_", "secret_"};
 
 	for (size_t k = 0; k < 2; k++) {
 		size_t plen = strlen(prefixes[k]);

@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* 2026-03-08 06:59:30Z (NY spring forward), 2026-11-01 05:30Z (fall back), 2026-06-15 */
-	static const int64_t probes[] = { INT64_C(1772953170000), INT64_C(1777613400000),
-					  INT64_C(1781524800000) };
+	static const int64_t probes[] = {INT64_C(1772953170000), INT64_C(1777613400000),
+					 INT64_C(1781524800000)};
 	static int zone_set;
 	char text[512];
 	struct cron_expr e;

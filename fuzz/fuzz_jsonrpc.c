@@ -42,9 +42,9 @@ static int h_fail(struct jsonrpc_server *srv, void *ud, const struct jsonrpc_req
 }
 
 static const struct jsonrpc_method methods[] = {
-	{ "initialize", h_echo },
-	{ "tools/call", h_fail },
-	{ NULL, NULL },
+	{"initialize", h_echo},
+	{"tools/call", h_fail},
+	{NULL, NULL},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

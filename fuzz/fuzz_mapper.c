@@ -18,7 +18,8 @@
 static const char fuzz_config[] =
 	"{\"databases\": [{\"notionDatabaseId\": \"1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6\","
 	" \"projectScopeId\": \"fuzz\","
-	" \"fieldMappings\": {\"Name\": \"title\", \"Notes\": \"description\", \"Status\": \"status\","
+	" \"fieldMappings\": {\"Name\": \"title\", \"Notes\": \"description\", \"Status\": "
+	"\"status\","
 	"  \"Priority\": \"category\", \"Tags\": \"tags\", \"Due\": \"dueDate\","
 	"  \"Done\": \"resolution\", \"Estimate\": \"assignee\"},"
 	" \"statusMap\": {\"Not started\": \"backlog\", \"Done\": \"done\", \"true\": \"done\"}}]}";
@@ -74,7 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* truncation helpers: splice with the input's own "items" (or its properties) */
 	trunc = mapper_truncated_properties(page);
-	json_array_foreach(trunc, i, entry) {
+	json_array_foreach(trunc, i, entry)
+	{
 		const char *name = json_string_value(json_object_get(entry, "name"));
 		const json_t *items = json_object_get(page, "items");
 		if (mapper_splice_property(page, name, items ? items : page) != 0)
@@ -84,7 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (json_is_object(json_object_get(page, "properties"))) {
 		const char *key;
 		json_t *val;
-		json_object_foreach(json_object_get(page, "properties"), key, val) {
+		json_object_foreach(json_object_get(page, "properties"), key, val)
+		{
 			mapper_splice_property(page, key, json_object_get(page, "items"));
 			break;
 		}

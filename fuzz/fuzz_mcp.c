@@ -34,7 +34,7 @@ static void check_output(void *ud, const char *line, size_t len)
 static void cleanup(void)
 {
 	char path[128];
-	static const char *const files[] = { "vault.db", "vault.db-wal", "vault.db-shm" };
+	static const char *const files[] = {"vault.db", "vault.db-wal", "vault.db-shm"};
 
 	mcp_server_free(server);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

@@ -20,7 +20,7 @@ static double fuzz_rand(void *ud)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int statuses[] = { 429, 529, 500, 503, 404 };
+	static const int statuses[] = {429, 529, 500, 503, 404};
 	const int64_t now = INT64_C(1445412480000); /* 2015-10-21T07:28:00Z */
 	struct retry_policy p;
 	char text[256];
@@ -36,10 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	retry_policy_default(&p);
 	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
-		struct retry_attempt a = { .http_status = statuses[i],
-					   .attempt = size ? data[size - 1] % 5 : 0,
-					   .retry_after = text,
-					   .now_ms = now };
+		struct retry_attempt a = {.http_status = statuses[i],
+					  .attempt = size ? data[size - 1] % 5 : 0,
+					  .retry_after = text,
+					  .now_ms = now};
 		if (retry_decide(&p, &a, fuzz_rand, &r, &delay)) {
 			if (delay < 0 || (delay > p.max_backoff_ms && delay > p.max_retry_after_ms))
 				abort();

@@ -16,7 +16,8 @@
 
 static const char *const global_help =
 	"Global options:\n"
-	"  --db PATH          store file (default $NVAULT_DB, else $XDG_DATA_HOME/nvault/vault.db)\n"
+	"  --db PATH          store file (default $NVAULT_DB, else "
+	"$XDG_DATA_HOME/nvault/vault.db)\n"
 	"  --config PATH      sync config (default $AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH,\n"
 	"                     else ./notion-sync.config.json)\n"
 	"  --json             machine-readable output: one JSON document on stdout\n"
@@ -30,9 +31,11 @@ static void print_top_help(FILE *out)
 		     "that AI agents query over MCP.\n\nCommands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(out, "  %-12s %s\n", c->name, c->summary);
-	fprintf(out, "\n%s\nRun 'nvault help COMMAND' or 'nvault COMMAND --help' for details.\n"
-		     "Exit codes: 0 success, 1 failure, 2 usage or configuration error,\n"
-		     "3 another sync holds the lock.\n", global_help);
+	fprintf(out,
+		"\n%s\nRun 'nvault help COMMAND' or 'nvault COMMAND --help' for details.\n"
+		"Exit codes: 0 success, 1 failure, 2 usage or configuration error,\n"
+		"3 another sync holds the lock.\n",
+		global_help);
 }
 
 static void print_command_help(const char *usage, const char *description,
@@ -44,8 +47,8 @@ static void print_command_help(const char *usage, const char *description,
 		for (const struct cli_opt *o = opts; o->name; o++) {
 			char left[64];
 			if (o->short_name)
-				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
-					 o->arg ? " " : "", o->arg ? o->arg : "");
+				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name,
+					 o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 			else
 				snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
 					 o->arg ? o->arg : "");
@@ -126,7 +129,8 @@ static int set_option(struct cli_ctx *ctx, const struct cli_opt *o, const char *
 		errno = 0;
 		v = strtoll(value, &end, 10);
 		if (errno || end == value || *end) {
-			cli_usage_error(ctx, "option '--%s' needs a whole number, not '%s'", o->name, value);
+			cli_usage_error(ctx, "option '--%s' needs a whole number, not '%s'",
+					o->name, value);
 			return -1;
 		}
 		*(int64_t *)o->value = v;
@@ -182,16 +186,18 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const struct cli_opt *
 			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
 			o = find_option(opts, a + 2, len, 0);
 			if (!o)
-				return cli_usage_error(ctx, "unknown option '%.*s'", (int)len + 2, a);
+				return cli_usage_error(ctx, "unknown option '%.*s'", (int)len + 2,
+						       a);
 			if (o->type == CLI_FLAG) {
 				if (eq)
-					return cli_usage_error(ctx, "option '--%s' takes no value", o->name);
+					return cli_usage_error(ctx, "option '--%s' takes no value",
+							       o->name);
 				set_option(ctx, o, NULL);
 				continue;
 			}
 			if (!eq && i + 1 >= argc)
-				return cli_usage_error(ctx, "option '--%s' needs a value (%s)", o->name,
-						       o->arg ? o->arg : "VALUE");
+				return cli_usage_error(ctx, "option '--%s' needs a value (%s)",
+						       o->name, o->arg ? o->arg : "VALUE");
 			if (set_option(ctx, o, eq ? eq + 1 : argv[++i]))
 				return 1;
 		} else {
@@ -199,7 +205,8 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const struct cli_opt *
 			if (!o)
 				return cli_usage_error(ctx, "unknown option '%s'", a);
 			if (o->type != CLI_FLAG && i + 1 >= argc)
-				return cli_usage_error(ctx, "option '-%c' needs a value", o->short_name);
+				return cli_usage_error(ctx, "option '-%c' needs a value",
+						       o->short_name);
 			if (set_option(ctx, o, o->type == CLI_FLAG ? NULL : argv[++i]))
 				return 1;
 		}
@@ -227,8 +234,8 @@ static void print_group_help(const char *group, const struct cli_command *table)
 	printf("\n%s", global_help);
 }
 
-int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_command *table,
-		 int argc, char **argv)
+int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_command *table, int argc,
+		 char **argv)
 {
 	const struct cli_command *c;
 	int sub = 1;
@@ -308,7 +315,8 @@ void table_add(struct table *t, const char *const *cells)
 	t->cells = xgrow(t->cells, &cap_cells, (t->rows + 1) * (size_t)t->ncols, sizeof(char *));
 	t->cap = cap_cells / (size_t)t->ncols;
 	for (int c = 0; c < t->ncols; c++)
-		t->cells[t->rows * (size_t)t->ncols + (size_t)c] = xstrdup(cells[c] ? cells[c] : "-");
+		t->cells[t->rows * (size_t)t->ncols + (size_t)c] =
+			xstrdup(cells[c] ? cells[c] : "-");
 	t->rows++;
 }
 
@@ -376,7 +384,8 @@ int cli_main(int argc, char **argv)
 		if (g < 0)
 			return 2;
 		if (!g) {
-			fprintf(stderr, "nvault: unknown option '%s'\nTry 'nvault --help'.\n", argv[i]);
+			fprintf(stderr, "nvault: unknown option '%s'\nTry 'nvault --help'.\n",
+				argv[i]);
 			return 2;
 		}
 	}
@@ -385,14 +394,15 @@ int cli_main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[i], "help")) {
-		char *help_argv[] = { NULL, (char *)"--help", NULL };
+		char *help_argv[] = {NULL, (char *)"--help", NULL};
 		if (i + 1 >= argc) {
 			print_top_help(stdout);
 			return 0;
 		}
 		c = find_command(cli_commands, argv[i + 1]);
 		if (!c) {
-			fprintf(stderr, "nvault: no such command '%s'\nTry 'nvault --help'.\n", argv[i + 1]);
+			fprintf(stderr, "nvault: no such command '%s'\nTry 'nvault --help'.\n",
+				argv[i + 1]);
 			return 2;
 		}
 		snprintf(ctx.cmd_path, sizeof(ctx.cmd_path), "nvault %s", c->name);
@@ -413,7 +423,8 @@ int cli_main(int argc, char **argv)
 	}
 	c = find_command(cli_commands, argv[i]);
 	if (!c) {
-		fprintf(stderr, "nvault: '%s' is not an nvault command.\nTry 'nvault --help'.\n", argv[i]);
+		fprintf(stderr, "nvault: '%s' is not an nvault command.\nTry 'nvault --help'.\n",
+			argv[i]);
 		return 2;
 	}
 	snprintf(ctx.cmd_path, sizeof(ctx.cmd_path), "nvault %s", c->name);

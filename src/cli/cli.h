@@ -21,14 +21,14 @@
 struct store;
 
 struct cli_ctx {
-	const char *db_flag;      /* --db */
-	const char *config_flag;  /* --config */
-	int json;                 /* --json */
-	int verbosity;            /* -1 quiet, 0 normal, 1+ verbose */
-	char **args;              /* positional arguments after parsing */
+	const char *db_flag;	 /* --db */
+	const char *config_flag; /* --config */
+	int json;		 /* --json */
+	int verbosity;		 /* -1 quiet, 0 normal, 1+ verbose */
+	char **args;		 /* positional arguments after parsing */
 	int nargs;
-	int exit_code;            /* set by cli_parse() when it returns nonzero */
-	char cmd_path[128];       /* "nvault task list" for messages */
+	int exit_code;		  /* set by cli_parse() when it returns nonzero */
+	char cmd_path[128];	  /* "nvault task list" for messages */
 	struct settings settings; /* valid after cli_settings() */
 	int settings_ready;
 };
@@ -37,11 +37,11 @@ enum cli_opt_type { CLI_FLAG, CLI_STRING, CLI_INT };
 
 /* One command-specific option; tables end with an entry whose name is NULL. */
 struct cli_opt {
-	const char *name;        /* long name without "--" */
-	char short_name;         /* 0 when none */
+	const char *name; /* long name without "--" */
+	char short_name;  /* 0 when none */
 	enum cli_opt_type type;
-	void *value;             /* int * (flag), const char ** (string), int64_t * (int) */
-	const char *arg;         /* placeholder in help, e.g. "ID" */
+	void *value;	 /* int * (flag), const char ** (string), int64_t * (int) */
+	const char *arg; /* placeholder in help, e.g. "ID" */
 	const char *help;
 };
 
@@ -68,8 +68,8 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const struct cli_opt *
  * Runs the subcommand named by argv[1] from table (for "task", "config").
  * Prints the group's help for -h/--help or no subcommand.
  */
-int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_command *table,
-		 int argc, char **argv);
+int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_command *table, int argc,
+		 char **argv);
 
 /* Resolved settings (flags > env > defaults); prints and returns exit code on error. */
 int cli_settings(struct cli_ctx *ctx, const struct settings **out);
@@ -87,14 +87,15 @@ int cli_load_config(struct cli_ctx *ctx, struct config **out);
  */
 int cli_error(struct cli_ctx *ctx, const struct nv_err *err);
 /* Usage error: message plus a hint to --help on stderr; returns 2. */
-int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Prints a JSON document to stdout (indented, newline-terminated); borrows doc. */
 void cli_print_json(const json_t *doc);
 
 /* Aligned text tables for human output. */
 struct table {
 	int ncols;
-	char **cells;            /* rows * ncols, row 0 = headers */
+	char **cells; /* rows * ncols, row 0 = headers */
 	size_t rows, cap;
 };
 void table_init(struct table *t, int ncols, const char *const *headers);

@@ -31,8 +31,9 @@ static int as_of_row(void *ud, const struct task_version *v)
 		char num[24], title[256];
 		snprintf(num, sizeof(num), "%lld", (long long)v->num);
 		short_title(v->snap.title, 50, title, sizeof(title));
-		const char *cells[] = { v->snap.id, num, v->snap.status, title,
-					v->snap.active ? "" : "deleted", v->created_at };
+		const char *cells[] = {
+			v->snap.id,   num, v->snap.status, title, v->snap.active ? "" : "deleted",
+			v->created_at};
 		table_add(&o->tb, cells);
 	}
 	return 0;
@@ -40,16 +41,18 @@ static int as_of_row(void *ud, const struct task_version *v)
 
 int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct task_filter f = { 0 };
+	struct task_filter f = {0};
 	int include_deleted = 0;
 	const struct cli_opt opts[] = {
-		{ "database", 0, CLI_STRING, &f.database_id, "ID", "only tasks of this Notion database" },
-		{ "include-deleted", 0, CLI_FLAG, &include_deleted, NULL,
-		  "also tasks that were deleted at that time" },
-		{ NULL },
+		{"database", 0, CLI_STRING, &f.database_id, "ID",
+		 "only tasks of this Notion database"},
+		{"include-deleted", 0, CLI_FLAG, &include_deleted, NULL,
+		 "also tasks that were deleted at that time"},
+		{NULL},
 	};
-	static const char *const headers[] = { "ID", "VER", "STATUS", "TITLE", "STATE", "VERSION WRITTEN" };
-	struct as_of_out o = { .ctx = ctx };
+	static const char *const headers[] = {"ID",    "VER",	"STATUS",
+					      "TITLE", "STATE", "VERSION WRITTEN"};
+	struct as_of_out o = {.ctx = ctx};
 	struct store *s = NULL;
 	struct nv_err err;
 	int rc;
@@ -57,7 +60,8 @@ int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_parse(ctx, argc, argv, opts, "nvault as-of TIME [--database ID]",
 		      "Show every task as it was at TIME (ISO 8601; a date alone means its\n"
 		      "midnight UTC): the newest version of each task written at or before\n"
-		      "TIME.", 1, 1))
+		      "TIME.",
+		      1, 1))
 		return ctx->exit_code;
 	if ((rc = cli_check_time(ctx, "TIME", ctx->args[0])))
 		return rc;
@@ -74,7 +78,8 @@ int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	rc = store_task_as_of(s, ctx->args[0], &f, as_of_row, &o, &err);
 	if (ctx->json) {
-		rc = json_stream_finish(&o.js, json_pack("{s:I}", "count", (json_int_t)o.n), rc, &err);
+		rc = json_stream_finish(&o.js, json_pack("{s:I}", "count", (json_int_t)o.n), rc,
+					&err);
 	} else {
 		if (rc) {
 			rc = cli_error(ctx, &err);

@@ -34,28 +34,29 @@ static json_t *error_lines(const char *msg)
 
 static void print_settings(const struct settings *st, const struct config *cfg)
 {
-	static const char *const headers[] = { "SETTING", "VALUE" };
+	static const char *const headers[] = {"SETTING", "VALUE"};
 	struct table t;
 	struct buf b = BUF_INIT;
 	char rate[64];
 
 	table_init(&t, 2, headers);
 	buf_addf(&b, "%s (valid)", cfg->path);
-	table_add(&t, (const char *const[]){ "config", b.data });
-	table_add(&t, (const char *const[]){ "store", st->db_path });
-	table_add(&t, (const char *const[]){ "Notion API", st->base_url });
-	table_add(&t, (const char *const[]){ "Notion version", cfg->notion_version });
-	table_add(&t, (const char *const[]){ "NOTION_API_KEY",
-					     st->api_key && *st->api_key
-						     ? "set"
-						     : "not set (sync refuses to run without it)" });
-	table_add(&t, (const char *const[]){ "schedule", st->schedule ? st->schedule : "none" });
-	table_add(&t, (const char *const[]){ "daemon syncs", st->sync_enabled ? "enabled" : "disabled" });
+	table_add(&t, (const char *const[]){"config", b.data});
+	table_add(&t, (const char *const[]){"store", st->db_path});
+	table_add(&t, (const char *const[]){"Notion API", st->base_url});
+	table_add(&t, (const char *const[]){"Notion version", cfg->notion_version});
+	table_add(&t, (const char *const[]){"NOTION_API_KEY",
+					    st->api_key && *st->api_key
+						    ? "set"
+						    : "not set (sync refuses to run without it)"});
+	table_add(&t, (const char *const[]){"schedule", st->schedule ? st->schedule : "none"});
+	table_add(&t,
+		  (const char *const[]){"daemon syncs", st->sync_enabled ? "enabled" : "disabled"});
 	if (st->rate_limit > 0)
 		snprintf(rate, sizeof(rate), "%g requests/s", st->rate_limit);
 	else
 		snprintf(rate, sizeof(rate), "unlimited");
-	table_add(&t, (const char *const[]){ "rate limit", rate });
+	table_add(&t, (const char *const[]){"rate limit", rate});
 	table_print(&t, stdout);
 	table_release(&t);
 	buf_release(&b);
@@ -63,16 +64,17 @@ static void print_settings(const struct settings *st, const struct config *cfg)
 
 static void print_databases(const struct config *cfg)
 {
-	static const char *const headers[] = { "DATABASE", "NAME", "SCOPE", "SYNC", "DATA SOURCE" };
+	static const char *const headers[] = {"DATABASE", "NAME", "SCOPE", "SYNC", "DATA SOURCE"};
 	struct table t;
 
 	printf("\n");
 	table_init(&t, 5, headers);
 	for (size_t i = 0; i < cfg->n_dbs; i++) {
 		const struct db_config *db = &cfg->dbs[i];
-		table_add(&t, (const char *const[]){ db->database_id, db->name, db->scope,
-						     db->sync_enabled ? "yes" : "no",
-						     db->data_source_id ? db->data_source_id : "all" });
+		table_add(&t,
+			  (const char *const[]){db->database_id, db->name, db->scope,
+						db->sync_enabled ? "yes" : "no",
+						db->data_source_id ? db->data_source_id : "all"});
 	}
 	table_print(&t, stdout);
 	table_release(&t);
@@ -82,7 +84,8 @@ static void print_databases(const struct config *cfg)
 		printf("\n%s%s%s%s\n", db->name ? db->name : db->database_id, db->name ? " (" : "",
 		       db->name ? db->database_id : "", db->name ? ")" : "");
 		if (!config_mapping_for(db, FIELD_TITLE))
-			printf("  title            <- the database's title property (not mapped)\n");
+			printf("  title            <- the database's title property (not "
+			       "mapped)\n");
 		for (size_t k = 0; k < db->n_mappings; k++)
 			printf("  %-16s <- \"%s\"%s%s%s\n", task_field_name(db->mappings[k].field),
 			       db->mappings[k].property, db->mappings[k].notion_type ? " (" : "",
@@ -118,14 +121,15 @@ static int config_check(struct cli_ctx *ctx, int argc, char **argv)
 			json_t *doc = config_to_json(NULL, st);
 			json_object_set_new(doc, "valid", json_false());
 			json_object_set_new(doc, "errors", json_incref(lines));
-			json_object_set_new(doc, "error", json_pack("{s:s s:s}", "code",
-								    nv_status_name(err.code),
-								    "message", err.msg));
+			json_object_set_new(doc, "error",
+					    json_pack("{s:s s:s}", "code", nv_status_name(err.code),
+						      "message", err.msg));
 			cli_print_json(doc);
 			json_decref(doc);
 		}
-		fprintf(stderr, "nvault: error: %s is not valid (%zu problem%s):\n", st->config_path,
-			json_array_size(lines), json_array_size(lines) == 1 ? "" : "s");
+		fprintf(stderr, "nvault: error: %s is not valid (%zu problem%s):\n",
+			st->config_path, json_array_size(lines),
+			json_array_size(lines) == 1 ? "" : "s");
 		for (size_t i = 0; i < json_array_size(lines); i++)
 			fprintf(stderr, "  %s\n", json_string_value(json_array_get(lines, i)));
 		json_decref(lines);
@@ -145,9 +149,10 @@ static int config_check(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 static const struct cli_command config_commands[] = {
-	{ .name = "check", .run = config_check,
-	  .summary = "validate the config file and print the resolved settings" },
-	{ .name = NULL },
+	{.name = "check",
+	 .run = config_check,
+	 .summary = "validate the config file and print the resolved settings"},
+	{.name = NULL},
 };
 
 int cmd_config(struct cli_ctx *ctx, int argc, char **argv)

@@ -27,7 +27,7 @@ static const char daemon_description[] =
 
 int cmd_daemon(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct daemon_opts opts = { .db_flag = NULL, .config_flag = NULL };
+	struct daemon_opts opts = {.db_flag = NULL, .config_flag = NULL};
 	struct daemon_result res;
 	struct nv_err err;
 
@@ -42,8 +42,9 @@ int cmd_daemon(struct cli_ctx *ctx, int argc, char **argv)
 	if (daemon_run(&opts, &res, &err))
 		return cli_error(ctx, &err);
 	if (ctx->json) {
-		json_t *doc = json_pack("{s:s s:I}", "status", res.disabled ? "disabled" : "stopped",
-					"runs", (json_int_t)res.runs);
+		json_t *doc =
+			json_pack("{s:s s:I}", "status", res.disabled ? "disabled" : "stopped",
+				  "runs", (json_int_t)res.runs);
 		cli_print_json(doc);
 		json_decref(doc);
 	}

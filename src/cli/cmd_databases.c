@@ -26,8 +26,9 @@ static json_t *str_or_null(const char *s)
 }
 
 /* One database's entry (new reference); store may be NULL (no store yet). */
-static int database_json(struct store *s, const struct db_config *db, const struct sync_state *states,
-			 size_t nstates, json_t **out, struct nv_err *err)
+static int database_json(struct store *s, const struct db_config *db,
+			 const struct sync_state *states, size_t nstates, json_t **out,
+			 struct nv_err *err)
 {
 	int64_t active = 0, deleted = 0;
 	json_t *sources = json_array(), *last = json_null(), *o;
@@ -45,22 +46,24 @@ static int database_json(struct store *s, const struct db_config *db, const stru
 			return rc;
 		}
 		if (nev)
-			last = json_pack("{s:o s:o s:o s:o s:O}", "evidenceId", str_or_null(ev[0].id),
-					 "status", str_or_null(ev[0].status),
-					 "startedAt", str_or_null(ev[0].started_at),
-					 "finishedAt", str_or_null(ev[0].finished_at),
-					 "metadata", ev[0].metadata ? ev[0].metadata : json_null());
+			last = json_pack("{s:o s:o s:o s:o s:O}", "evidenceId",
+					 str_or_null(ev[0].id), "status", str_or_null(ev[0].status),
+					 "startedAt", str_or_null(ev[0].started_at), "finishedAt",
+					 str_or_null(ev[0].finished_at), "metadata",
+					 ev[0].metadata ? ev[0].metadata : json_null());
 		evidence_free_array(ev, nev);
 	}
 	for (size_t i = 0; i < nstates; i++) {
 		const struct sync_state *st = &states[i];
 		if (!same_id(st->database_id, db->database_id))
 			continue;
-		json_array_append_new(sources, json_pack(
-			"{s:s s:o s:o s:o s:b}", "dataSourceId", st->data_source_id,
-			"watermark", str_or_null(st->watermark),
-			"lastFullScanAt", str_or_null(st->last_full_scan_at),
-			"resumeAfter", str_or_null(st->resume_after), "runInProgress", st->run_id != NULL));
+		json_array_append_new(sources,
+				      json_pack("{s:s s:o s:o s:o s:b}", "dataSourceId",
+						st->data_source_id, "watermark",
+						str_or_null(st->watermark), "lastFullScanAt",
+						str_or_null(st->last_full_scan_at), "resumeAfter",
+						str_or_null(st->resume_after), "runInProgress",
+						st->run_id != NULL));
 		/* the database's watermark is its least advanced data source's */
 		if (st->watermark && (!watermark || strcmp(st->watermark, watermark) < 0))
 			watermark = st->watermark;
@@ -68,27 +71,29 @@ static int database_json(struct store *s, const struct db_config *db, const stru
 			scan = st->last_full_scan_at;
 		running |= st->run_id != NULL;
 	}
-	o = json_pack("{s:s s:o s:o s:b s:o s:I s:I s:o s:o s:b s:o s:o}",
-		      "databaseId", db->database_id, "name", str_or_null(db->name),
-		      "scope", str_or_null(db->scope), "syncEnabled", db->sync_enabled,
-		      "dataSourceId", str_or_null(db->data_source_id),
-		      "activeTasks", (json_int_t)active, "deletedTasks", (json_int_t)deleted,
-		      "watermark", str_or_null(watermark), "lastFullScanAt", str_or_null(scan),
-		      "runInProgress", running, "lastSync", last, "dataSources", sources);
+	o = json_pack("{s:s s:o s:o s:b s:o s:I s:I s:o s:o s:b s:o s:o}", "databaseId",
+		      db->database_id, "name", str_or_null(db->name), "scope",
+		      str_or_null(db->scope), "syncEnabled", db->sync_enabled, "dataSourceId",
+		      str_or_null(db->data_source_id), "activeTasks", (json_int_t)active,
+		      "deletedTasks", (json_int_t)deleted, "watermark", str_or_null(watermark),
+		      "lastFullScanAt", str_or_null(scan), "runInProgress", running, "lastSync",
+		      last, "dataSources", sources);
 	*out = o;
 	return NV_OK;
 }
 
 static void print_table(const json_t *dbs)
 {
-	static const char *const headers[] = { "DATABASE", "NAME", "SCOPE", "ENABLED", "TASKS",
-					       "DELETED", "WATERMARK", "LAST SYNC", "STATUS" };
+	static const char *const headers[] = {"DATABASE",  "NAME",	"SCOPE",
+					      "ENABLED",   "TASKS",	"DELETED",
+					      "WATERMARK", "LAST SYNC", "STATUS"};
 	struct table t;
 	json_t *d;
 	size_t i;
 
 	table_init(&t, 9, headers);
-	json_array_foreach(dbs, i, d) {
+	json_array_foreach(dbs, i, d)
+	{
 		char active[24], deleted[24];
 		json_t *last = json_object_get(d, "lastSync");
 		const char *cells[9];
@@ -123,10 +128,12 @@ int cmd_databases(struct cli_ctx *ctx, int argc, char **argv)
 	struct nv_err err;
 	int rc;
 
-	if (cli_parse(ctx, argc, argv, NULL, "nvault databases",
-		      "List the databases of the sync config with their task counts (active and\n"
-		      "deleted), watermark (the newest Notion edit time backed up; for several data\n"
-		      "sources the least advanced), and the last sync's status.", 0, 0))
+	if (cli_parse(
+		    ctx, argc, argv, NULL, "nvault databases",
+		    "List the databases of the sync config with their task counts (active and\n"
+		    "deleted), watermark (the newest Notion edit time backed up; for several data\n"
+		    "sources the least advanced), and the last sync's status.",
+		    0, 0))
 		return ctx->exit_code;
 	dbs = json_array();
 	if ((rc = cli_settings(ctx, &st)) || (rc = cli_load_config(ctx, &cfg)))
@@ -149,7 +156,8 @@ int cmd_databases(struct cli_ctx *ctx, int argc, char **argv)
 		json_array_append_new(dbs, d);
 	}
 	if (ctx->json) {
-		json_t *doc = json_pack("{s:s s:O}", "config", cfg->path ? cfg->path : "", "databases", dbs);
+		json_t *doc = json_pack("{s:s s:O}", "config", cfg->path ? cfg->path : "",
+					"databases", dbs);
 		cli_print_json(doc);
 		json_decref(doc);
 	} else if (!cfg->n_dbs) {

@@ -25,26 +25,27 @@ static int diff_row(void *ud, const struct diff_entry *e)
 
 	o->counts[e->kind]++;
 	if (o->ctx->json) {
-		json_t *item = json_pack("{s:s s:s? s:o s:I s:I s:o s:o}",
-					 "kind", diff_kind_name(e->kind),
-					 "taskId", e->after->snap.id,
-					 "fromVersion", e->before ? json_integer(e->before->num) : json_null(),
-					 "toVersion", (json_int_t)e->after->num,
-					 "versionsInRange", (json_int_t)e->versions_in_range,
-					 "before", e->before ? task_version_to_json(e->before) : json_null(),
-					 "after", task_version_to_json(e->after));
+		json_t *item =
+			json_pack("{s:s s:s? s:o s:I s:I s:o s:o}", "kind", diff_kind_name(e->kind),
+				  "taskId", e->after->snap.id, "fromVersion",
+				  e->before ? json_integer(e->before->num) : json_null(),
+				  "toVersion", (json_int_t)e->after->num, "versionsInRange",
+				  (json_int_t)e->versions_in_range, "before",
+				  e->before ? task_version_to_json(e->before) : json_null(),
+				  "after", task_version_to_json(e->after));
 		json_stream_item(&o->js, item);
 		json_decref(item);
 	} else {
 		char versions[64], title[256];
 		if (e->before)
-			snprintf(versions, sizeof(versions), "%lld -> %lld", (long long)e->before->num,
-				 (long long)e->after->num);
+			snprintf(versions, sizeof(versions), "%lld -> %lld",
+				 (long long)e->before->num, (long long)e->after->num);
 		else
-			snprintf(versions, sizeof(versions), "new -> %lld", (long long)e->after->num);
+			snprintf(versions, sizeof(versions), "new -> %lld",
+				 (long long)e->after->num);
 		short_title(e->after->snap.title, 50, title, sizeof(title));
-		const char *cells[] = { diff_kind_name(e->kind), e->after->snap.id, versions,
-					e->after->snap.status, title };
+		const char *cells[] = {diff_kind_name(e->kind), e->after->snap.id, versions,
+				       e->after->snap.status, title};
 		table_add(&o->tb, cells);
 	}
 	return 0;
@@ -52,23 +53,28 @@ static int diff_row(void *ud, const struct diff_entry *e)
 
 int cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct task_filter f = { 0 };
+	struct task_filter f = {0};
 	const char *since = NULL, *until = NULL;
 	const struct cli_opt opts[] = {
-		{ "since", 0, CLI_STRING, &since, "TIME", "start of the window (exclusive; required)" },
-		{ "until", 0, CLI_STRING, &until, "TIME", "end of the window (inclusive; default now)" },
-		{ "database", 0, CLI_STRING, &f.database_id, "ID", "only tasks of this Notion database" },
-		{ NULL },
+		{"since", 0, CLI_STRING, &since, "TIME",
+		 "start of the window (exclusive; required)"},
+		{"until", 0, CLI_STRING, &until, "TIME",
+		 "end of the window (inclusive; default now)"},
+		{"database", 0, CLI_STRING, &f.database_id, "ID",
+		 "only tasks of this Notion database"},
+		{NULL},
 	};
-	static const char *const headers[] = { "KIND", "ID", "VERSIONS", "STATUS", "TITLE" };
-	struct diff_out o = { .ctx = ctx };
+	static const char *const headers[] = {"KIND", "ID", "VERSIONS", "STATUS", "TITLE"};
+	struct diff_out o = {.ctx = ctx};
 	struct store *s = NULL;
 	struct nv_err err;
 	int rc;
 
-	if (cli_parse(ctx, argc, argv, opts, "nvault diff --since TIME [--until TIME] [--database ID]",
+	if (cli_parse(ctx, argc, argv, opts,
+		      "nvault diff --since TIME [--until TIME] [--database ID]",
 		      "Show which tasks were created, changed, deleted or restored between two\n"
-		      "times (ISO 8601; versions written after --since and up to --until).", 0, 0))
+		      "times (ISO 8601; versions written after --since and up to --until).",
+		      0, 0))
 		return ctx->exit_code;
 	if (!since)
 		return cli_usage_error(ctx, "--since TIME is required");
@@ -94,10 +100,11 @@ int cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	rc = store_diff(s, since, until, &f, diff_row, &o, &err);
 	if (ctx->json) {
-		json_t *tail = json_pack("{s:I s:I s:I s:I}", "created", (json_int_t)o.counts[DIFF_CREATED],
-					 "changed", (json_int_t)o.counts[DIFF_CHANGED],
-					 "deleted", (json_int_t)o.counts[DIFF_DELETED],
-					 "restored", (json_int_t)o.counts[DIFF_RESTORED]);
+		json_t *tail = json_pack("{s:I s:I s:I s:I}", "created",
+					 (json_int_t)o.counts[DIFF_CREATED], "changed",
+					 (json_int_t)o.counts[DIFF_CHANGED], "deleted",
+					 (json_int_t)o.counts[DIFF_DELETED], "restored",
+					 (json_int_t)o.counts[DIFF_RESTORED]);
 		rc = json_stream_finish(&o.js, tail, rc, &err);
 	} else {
 		if (rc) {
@@ -107,10 +114,12 @@ int cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 				table_print(&o.tb, stdout);
 				putchar('\n');
 			}
-			printf("%lld created, %lld changed, %lld deleted, %lld restored after %s%s%s.\n",
+			printf("%lld created, %lld changed, %lld deleted, %lld restored after "
+			       "%s%s%s.\n",
 			       (long long)o.counts[DIFF_CREATED], (long long)o.counts[DIFF_CHANGED],
-			       (long long)o.counts[DIFF_DELETED], (long long)o.counts[DIFF_RESTORED],
-			       since, until ? " up to " : "", until ? until : "");
+			       (long long)o.counts[DIFF_DELETED],
+			       (long long)o.counts[DIFF_RESTORED], since, until ? " up to " : "",
+			       until ? until : "");
 		}
 		table_release(&o.tb);
 	}

@@ -26,14 +26,15 @@ int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv)
 	const char *database = NULL;
 	int64_t limit = 20;
 	const struct cli_opt opts[] = {
-		{ "database", 0, CLI_STRING, &database, "ID", "only records of this Notion database" },
-		{ "limit", 0, CLI_INT, &limit, "N", "at most N records (default 20)" },
-		{ NULL },
+		{"database", 0, CLI_STRING, &database, "ID",
+		 "only records of this Notion database"},
+		{"limit", 0, CLI_INT, &limit, "N", "at most N records (default 20)"},
+		{NULL},
 	};
-	static const char *const headers[] = { "STARTED", "DATABASE", "TRIGGER", "STATUS", "SYNCED",
-					       "CREATED", "UPDATED", "DELETED", "ERRORS" };
-	static const char *const count_keys[] = { "syncedCount", "createdCount", "updatedCount",
-						  "deletedCount", "errors" };
+	static const char *const headers[] = {"STARTED", "DATABASE", "TRIGGER", "STATUS", "SYNCED",
+					      "CREATED", "UPDATED",  "DELETED", "ERRORS"};
+	static const char *const count_keys[] = {"syncedCount", "createdCount", "updatedCount",
+						 "deletedCount", "errors"};
 	struct store *s = NULL;
 	struct evidence *ev = NULL;
 	size_t n = 0;
@@ -42,7 +43,8 @@ int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (cli_parse(ctx, argc, argv, opts, "nvault evidence [--database ID] [--limit N]",
 		      "Show the audit records of sync runs, newest first: when, which database,\n"
-		      "what triggered it, how it ended and what it changed.", 0, 0))
+		      "what triggered it, how it ended and what it changed.",
+		      0, 0))
 		return ctx->exit_code;
 	if (limit <= 0)
 		return cli_usage_error(ctx, "--limit must be a positive number");
@@ -67,10 +69,11 @@ int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			char counts[5][24];
 			for (int k = 0; k < 5; k++)
-				meta_count(ev[i].metadata, count_keys[k], counts[k], sizeof(counts[k]));
-			const char *cells[] = { ev[i].started_at, ev[i].source_id, ev[i].trigger,
-						ev[i].status, counts[0], counts[1], counts[2],
-						counts[3], counts[4] };
+				meta_count(ev[i].metadata, count_keys[k], counts[k],
+					   sizeof(counts[k]));
+			const char *cells[] = {ev[i].started_at, ev[i].source_id, ev[i].trigger,
+					       ev[i].status,	 counts[0],	  counts[1],
+					       counts[2],	 counts[3],	  counts[4]};
 			table_add(&tb, cells);
 		}
 		table_print(&tb, stdout);

@@ -21,10 +21,29 @@ static const char *const format_names[] = {
 
 /* CSV columns: header name and the key of version_export_json(). */
 static const char *const csv_columns[] = {
-	"id", "version", "versionCreatedAt", "title", "status", "resolution", "category",
-	"dueDate", "assignee", "tags", "scopeId", "source", "notionStatus", "notionDatabaseId",
-	"notionDataSourceId", "notionPageId", "notionUrl", "notionCreatedTime",
-	"notionLastEditedTime", "active", "deletedAt", "description", "metadata",
+	"id",
+	"version",
+	"versionCreatedAt",
+	"title",
+	"status",
+	"resolution",
+	"category",
+	"dueDate",
+	"assignee",
+	"tags",
+	"scopeId",
+	"source",
+	"notionStatus",
+	"notionDatabaseId",
+	"notionDataSourceId",
+	"notionPageId",
+	"notionUrl",
+	"notionCreatedTime",
+	"notionLastEditedTime",
+	"active",
+	"deletedAt",
+	"description",
+	"metadata",
 };
 #define N_CSV_COLUMNS (sizeof(csv_columns) / sizeof(csv_columns[0]))
 
@@ -79,17 +98,18 @@ static int export_row(void *ud, const struct task_version *v)
 
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct task_filter f = { 0 };
+	struct task_filter f = {0};
 	const char *format = NULL, *as_of = NULL;
 	int include_deleted = 0;
 	const struct cli_opt opts[] = {
-		{ "format", 0, CLI_STRING, &format, "FORMAT", "jsonl or csv" },
-		{ "as-of", 0, CLI_STRING, &as_of, "TIME", "export tasks as they were at TIME" },
-		{ "database", 0, CLI_STRING, &f.database_id, "ID", "only tasks of this Notion database" },
-		{ "include-deleted", 0, CLI_FLAG, &include_deleted, NULL, "also soft-deleted tasks" },
-		{ NULL },
+		{"format", 0, CLI_STRING, &format, "FORMAT", "jsonl or csv"},
+		{"as-of", 0, CLI_STRING, &as_of, "TIME", "export tasks as they were at TIME"},
+		{"database", 0, CLI_STRING, &f.database_id, "ID",
+		 "only tasks of this Notion database"},
+		{"include-deleted", 0, CLI_FLAG, &include_deleted, NULL, "also soft-deleted tasks"},
+		{NULL},
 	};
-	struct export_out o = { 0 };
+	struct export_out o = {0};
 	struct store *s = NULL;
 	struct nv_err err;
 	int rc;
@@ -99,12 +119,15 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 		      "Write every task (current versions, or as of TIME) to stdout for other\n"
 		      "tools: JSON Lines (one object per task) or CSV (header row, RFC 4180\n"
 		      "quoting, tags and metadata as JSON text). With --json, one JSON document\n"
-		      "{\"tasks\": [...], \"count\": N} instead.", 0, 0))
+		      "{\"tasks\": [...], \"count\": N} instead.",
+		      0, 0))
 		return ctx->exit_code;
 	if (ctx->json) {
 		if (format && strcmp(format, "jsonl"))
-			return cli_usage_error(ctx, "--json writes one JSON document; it cannot be "
-						    "combined with --format %s", format);
+			return cli_usage_error(ctx,
+					       "--json writes one JSON document; it cannot be "
+					       "combined with --format %s",
+					       format);
 		o.format = FORMAT_JSON;
 	} else if (!format) {
 		return cli_usage_error(ctx, "--format is required (jsonl or csv)");

@@ -35,8 +35,8 @@ static void print_status_text(const json_t *doc)
 {
 	const json_t *sources = json_object_get(doc, "dataSources");
 	const json_t *success = json_object_get(doc, "lastRunSuccess");
-	static const char *const headers[] = { "DATABASE", "DATA SOURCE", "LAST SYNC", "STATUS",
-					       "TRIGGER", "WATERMARK" };
+	static const char *const headers[] = {"DATABASE", "DATA SOURCE", "LAST SYNC",
+					      "STATUS",	  "TRIGGER",	 "WATERMARK"};
 	struct table t;
 	size_t i;
 	json_t *ds;
@@ -51,8 +51,9 @@ static void print_status_text(const json_t *doc)
 	printf("next run:   %s\n", json_str(doc, "nextRun") ? json_str(doc, "nextRun") : "-");
 	if (json_str(doc, "lastRun"))
 		printf("last run:   %s (%s)\n", json_str(doc, "lastRun"),
-		       json_is_true(success) ? "success"
-		       : json_str(doc, "lastRunError") ? json_str(doc, "lastRunError") : "failed");
+		       json_is_true(success)	       ? "success"
+		       : json_str(doc, "lastRunError") ? json_str(doc, "lastRunError")
+						       : "failed");
 	else
 		printf("last run:   -\n");
 	if (!json_is_true(json_object_get(doc, "storeExists"))) {
@@ -65,7 +66,8 @@ static void print_status_text(const json_t *doc)
 	}
 	printf("\n");
 	table_init(&t, 6, headers);
-	json_array_foreach(sources, i, ds) {
+	json_array_foreach(sources, i, ds)
+	{
 		const json_t *last = json_object_get(ds, "lastSync");
 		const char *cells[6];
 		cells[0] = json_str(ds, "name") ? json_str(ds, "name") : json_str(ds, "databaseId");
@@ -73,7 +75,8 @@ static void print_status_text(const json_t *doc)
 		cells[2] = json_str(last, "finishedAt") ? json_str(last, "finishedAt")
 							: json_str(last, "startedAt");
 		cells[3] = json_is_true(json_object_get(ds, "runInProgress")) ? "running"
-		           : json_is_object(last) ? json_str(last, "status") : "never synced";
+			   : json_is_object(last) ? json_str(last, "status")
+						  : "never synced";
 		cells[4] = json_str(last, "trigger");
 		cells[5] = json_str(ds, "watermark");
 		table_add(&t, cells);

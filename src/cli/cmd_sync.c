@@ -101,7 +101,8 @@ static int open_dry_run_store(struct cli_ctx *ctx, struct store **s, char **tmpd
 	buf_addf(&path, "%s/nvault-dry-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	dir = buf_detach(&path);
 	if (!mkdtemp(dir)) {
-		nv_err_set(&err, NV_EIO, "cannot create a temporary directory for the dry run in %s",
+		nv_err_set(&err, NV_EIO,
+			   "cannot create a temporary directory for the dry run in %s",
 			   tmp && *tmp ? tmp : "/tmp");
 		free(dir);
 		return cli_error(ctx, &err);
@@ -114,7 +115,8 @@ static int open_dry_run_store(struct cli_ctx *ctx, struct store **s, char **tmpd
 	if (rc)
 		return cli_error(ctx, &err);
 	if (ctx->verbosity >= 0)
-		fprintf(stderr, "nvault: no store at %s yet: the dry run compares with an empty one\n",
+		fprintf(stderr,
+			"nvault: no store at %s yet: the dry run compares with an empty one\n",
 			st->db_path);
 	return 0;
 }
@@ -138,16 +140,17 @@ static void print_messages(const struct sync_report *rep, int quiet)
 
 static void print_summary(const struct sync_report *rep)
 {
-	static const char *const headers[] = { "DATABASE", "STATUS", "SYNCED", "CREATED", "UPDATED",
-					       "UNCHANGED", "DELETED", "RESTORED", "CONFLICTS" };
+	static const char *const headers[] = {"DATABASE", "STATUS",   "SYNCED",
+					      "CREATED",  "UPDATED",  "UNCHANGED",
+					      "DELETED",  "RESTORED", "CONFLICTS"};
 	struct table t;
 
 	table_init(&t, 9, headers);
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct sync_db_result *d = &rep->dbs[i];
 		char n[7][24];
-		const int64_t v[7] = { d->synced, d->created, d->updated, d->unchanged,
-				       d->deleted, d->restored, d->conflicts };
+		const int64_t v[7] = {d->synced,  d->created,  d->updated,  d->unchanged,
+				      d->deleted, d->restored, d->conflicts};
 		const char *cells[9];
 
 		cells[0] = d->name;
@@ -169,21 +172,30 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 	const char *database = NULL;
 	int full = 0, dry_run = 0, allow_mass_delete = 0;
 	const struct cli_opt opts[] = {
-		{ .name = "database", .type = CLI_STRING, .value = &database, .arg = "ID",
-		  .help = "sync only this configured database" },
-		{ .name = "full", .type = CLI_FLAG, .value = &full,
-		  .help = "re-read every row, ignoring the watermark (still writes only changes)" },
-		{ .name = "dry-run", .type = CLI_FLAG, .value = &dry_run,
-		  .help = "read Notion and report what would change; write nothing" },
-		{ .name = "allow-mass-delete", .type = CLI_FLAG, .value = &allow_mass_delete,
-		  .help = "delete even when more than half of a database's tasks vanished" },
-		{ .name = NULL },
+		{.name = "database",
+		 .type = CLI_STRING,
+		 .value = &database,
+		 .arg = "ID",
+		 .help = "sync only this configured database"},
+		{.name = "full",
+		 .type = CLI_FLAG,
+		 .value = &full,
+		 .help = "re-read every row, ignoring the watermark (still writes only changes)"},
+		{.name = "dry-run",
+		 .type = CLI_FLAG,
+		 .value = &dry_run,
+		 .help = "read Notion and report what would change; write nothing"},
+		{.name = "allow-mass-delete",
+		 .type = CLI_FLAG,
+		 .value = &allow_mass_delete,
+		 .help = "delete even when more than half of a database's tasks vanished"},
+		{.name = NULL},
 	};
 	const struct settings *st;
 	struct config *cfg = NULL;
 	struct store *s = NULL;
 	char *tmpdir = NULL;
-	struct progress_state ps = { 0 };
+	struct progress_state ps = {0};
 	struct sync_opts so;
 	struct sync_report rep;
 	struct nv_err err;
@@ -196,7 +208,8 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 		      "every page id to find deletions, writes a version only for real changes,\n"
 		      "and records one evidence entry per database. Needs NOTION_API_KEY.\n"
 		      "Exit codes: 0 all databases synced, 1 any failed or was interrupted,\n"
-		      "2 usage or configuration error, 3 another sync is running.", 0, 0))
+		      "2 usage or configuration error, 3 another sync is running.",
+		      0, 0))
 		return ctx->exit_code;
 	if ((rc = cli_settings(ctx, &st)))
 		return rc;
@@ -230,8 +243,9 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		json_t *doc = sync_report_to_json(&rep);
 		if (rc)
-			json_object_set_new(doc, "error", json_pack("{s:s s:s}", "code", nv_status_name(err.code),
-								   "message", err.msg));
+			json_object_set_new(doc, "error",
+					    json_pack("{s:s s:s}", "code", nv_status_name(err.code),
+						      "message", err.msg));
 		cli_print_json(doc);
 		json_decref(doc);
 	} else {

@@ -24,23 +24,26 @@ struct task_edits {
 	const char *due, *assignee, *tags, *metadata, *scope;
 };
 
-#define EDIT_OPTIONS(e)                                                                       \
-	{ "title", 0, CLI_STRING, &(e).title, "TEXT", "title" },                              \
-	{ "description", 0, CLI_STRING, &(e).description, "TEXT", "description" },            \
-	{ "status", 0, CLI_STRING, &(e).status, "STATUS",                                     \
-	  "backlog, open, in_progress, blocked, review, done or wont_do" },                    \
-	{ "resolution", 0, CLI_STRING, &(e).resolution, "TEXT", "resolution" },               \
-	{ "category", 0, CLI_STRING, &(e).category, "TEXT", "category" },                     \
-	{ "due", 0, CLI_STRING, &(e).due, "DATE", "due date (ISO 8601 date or date-time)" }, \
-	{ "assignee", 0, CLI_STRING, &(e).assignee, "NAME", "assignee" },                     \
-	{ "tags", 0, CLI_STRING, &(e).tags, "A,B", "tags, comma-separated (replaces all)" },  \
-	{ "metadata", 0, CLI_STRING, &(e).metadata, "JSON", "metadata (a JSON object)" },     \
-	{ "scope", 0, CLI_STRING, &(e).scope, "ID", "project scope id" }
+#define EDIT_OPTIONS(e)                                                                            \
+	{"title", 0, CLI_STRING, &(e).title, "TEXT", "title"},                                     \
+		{"description", 0, CLI_STRING, &(e).description, "TEXT", "description"},           \
+		{"status",   0,                                                                    \
+		 CLI_STRING, &(e).status,                                                          \
+		 "STATUS",   "backlog, open, in_progress, blocked, review, done or wont_do"},      \
+		{"resolution", 0, CLI_STRING, &(e).resolution, "TEXT", "resolution"},              \
+		{"category", 0, CLI_STRING, &(e).category, "TEXT", "category"},                    \
+		{"due", 0, CLI_STRING, &(e).due, "DATE", "due date (ISO 8601 date or date-time)"}, \
+		{"assignee", 0, CLI_STRING, &(e).assignee, "NAME", "assignee"},                    \
+		{"tags", 0, CLI_STRING, &(e).tags, "A,B", "tags, comma-separated (replaces all)"}, \
+		{"metadata", 0, CLI_STRING, &(e).metadata, "JSON", "metadata (a JSON object)"},    \
+	{                                                                                          \
+		"scope", 0, CLI_STRING, &(e).scope, "ID", "project scope id"                       \
+	}
 
 static int edits_given(const struct task_edits *e)
 {
-	return e->title || e->description || e->status || e->resolution || e->category ||
-	       e->due || e->assignee || e->tags || e->metadata || e->scope;
+	return e->title || e->description || e->status || e->resolution || e->category || e->due ||
+	       e->assignee || e->tags || e->metadata || e->scope;
 }
 
 /* Sets a text field: "" clears it. */
@@ -103,13 +106,16 @@ static int apply_edits(struct cli_ctx *ctx, const struct task_edits *e, struct t
 		return cli_usage_error(ctx, "--title must not be empty");
 	if (e->metadata) {
 		json_error_t jerr;
-		json_t *m = *e->metadata ? json_loads(e->metadata, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+		json_t *m = *e->metadata ? json_loads(e->metadata, JSON_REJECT_DUPLICATES, &jerr)
+					 : NULL;
 		if (*e->metadata && !m)
-			return cli_usage_error(ctx, "--metadata is not valid JSON: %s (line %d, column %d)",
-					       jerr.text, jerr.line, jerr.column);
+			return cli_usage_error(
+				ctx, "--metadata is not valid JSON: %s (line %d, column %d)",
+				jerr.text, jerr.line, jerr.column);
 		if (m && !json_is_object(m)) {
 			json_decref(m);
-			return cli_usage_error(ctx, "--metadata must be a JSON object, like {\"key\": 1}");
+			return cli_usage_error(
+				ctx, "--metadata must be a JSON object, like {\"key\": 1}");
 		}
 		json_decref(t->metadata);
 		t->metadata = m;
@@ -153,9 +159,9 @@ static void print_outcome(struct cli_ctx *ctx, enum put_outcome outcome, const s
 
 static int task_add(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct task_edits e = { 0 };
-	const struct cli_opt opts[] = { EDIT_OPTIONS(e), { NULL } };
-	const struct version_info vi = { "cli", "created", 0 };
+	struct task_edits e = {0};
+	const struct cli_opt opts[] = {EDIT_OPTIONS(e), {NULL}};
+	const struct version_info vi = {"cli", "created", 0};
 	struct store *s = NULL;
 	struct task t;
 	struct nv_err err;
@@ -164,7 +170,8 @@ static int task_add(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (cli_parse(ctx, argc, argv, opts, "nvault task add --title TEXT [options]",
 		      "Create a local task (version 1, written by \"cli\"). The status defaults\n"
-		      "to open.", 0, 0))
+		      "to open.",
+		      0, 0))
 		return ctx->exit_code;
 	if (!e.title)
 		return cli_usage_error(ctx, "--title is required");
@@ -189,9 +196,9 @@ out:
 
 static int task_update(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct task_edits e = { 0 };
-	const struct cli_opt opts[] = { EDIT_OPTIONS(e), { NULL } };
-	const struct version_info vi = { "cli", "local edit", 0 };
+	struct task_edits e = {0};
+	const struct cli_opt opts[] = {EDIT_OPTIONS(e), {NULL}};
+	const struct version_info vi = {"cli", "local edit", 0};
 	struct store *s = NULL;
 	struct task t;
 	struct nv_err err;
@@ -203,7 +210,8 @@ static int task_update(struct cli_ctx *ctx, int argc, char **argv)
 		      "Change fields of a task: a new version written by \"cli\" with reason\n"
 		      "\"local edit\". An empty value clears a field (--due \"\"). An update\n"
 		      "that changes nothing writes nothing. ID is the task id or the Notion\n"
-		      "page id, with or without dashes.", 1, 1))
+		      "page id, with or without dashes.",
+		      1, 1))
 		return ctx->exit_code;
 	if (!edits_given(&e))
 		return cli_usage_error(ctx, "nothing to change: give at least one field option");
@@ -299,7 +307,8 @@ static int task_get(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (cli_parse(ctx, argc, argv, NULL, "nvault task get ID",
 		      "Show one task in its current version. ID is the task id or the Notion\n"
-		      "page id, with or without dashes.", 1, 1))
+		      "page id, with or without dashes.",
+		      1, 1))
 		return ctx->exit_code;
 	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
 		return rc;
@@ -322,19 +331,20 @@ static int task_get(struct cli_ctx *ctx, int argc, char **argv)
 
 static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct task_filter f = { 0 };
+	struct task_filter f = {0};
 	const char *status = NULL;
 	int include_deleted = 0;
 	const struct cli_opt opts[] = {
-		{ "database", 0, CLI_STRING, &f.database_id, "ID", "only tasks of this Notion database" },
-		{ "status", 0, CLI_STRING, &status, "STATUS", "only tasks with this status" },
-		{ "search", 0, CLI_STRING, &f.search, "TEXT",
-		  "full-text search over title, description and tags" },
-		{ "scope", 0, CLI_STRING, &f.scope, "ID", "only tasks of this project scope" },
-		{ "include-deleted", 0, CLI_FLAG, &include_deleted, NULL, "also soft-deleted tasks" },
-		{ "limit", 0, CLI_INT, &f.limit, "N", "page size (default 50, at most 1000)" },
-		{ "offset", 0, CLI_INT, &f.offset, "N", "skip the first N tasks" },
-		{ NULL },
+		{"database", 0, CLI_STRING, &f.database_id, "ID",
+		 "only tasks of this Notion database"},
+		{"status", 0, CLI_STRING, &status, "STATUS", "only tasks with this status"},
+		{"search", 0, CLI_STRING, &f.search, "TEXT",
+		 "full-text search over title, description and tags"},
+		{"scope", 0, CLI_STRING, &f.scope, "ID", "only tasks of this project scope"},
+		{"include-deleted", 0, CLI_FLAG, &include_deleted, NULL, "also soft-deleted tasks"},
+		{"limit", 0, CLI_INT, &f.limit, "N", "page size (default 50, at most 1000)"},
+		{"offset", 0, CLI_INT, &f.offset, "N", "skip the first N tasks"},
+		{NULL},
 	};
 	struct store *s = NULL;
 	struct task_list l;
@@ -344,13 +354,16 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_parse(ctx, argc, argv, opts, "nvault task list [options]",
 		      "List tasks, most recently updated first, one page at a time. When more\n"
 		      "tasks match than the page holds, the output says so and gives the\n"
-		      "--offset of the next page (hasMore / nextOffset with --json).", 0, 0))
+		      "--offset of the next page (hasMore / nextOffset with --json).",
+		      0, 0))
 		return ctx->exit_code;
 	if (f.limit < 0 || f.offset < 0)
 		return cli_usage_error(ctx, "--limit and --offset must not be negative");
 	if (status && !(f.status = task_status_parse(status)))
-		return cli_usage_error(ctx, "invalid status '%s' (allowed: backlog, open, in_progress, "
-					    "blocked, review, done, wont_do)", status);
+		return cli_usage_error(ctx,
+				       "invalid status '%s' (allowed: backlog, open, in_progress, "
+				       "blocked, review, done, wont_do)",
+				       status);
 	f.include_deleted = include_deleted;
 	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
 		return rc;
@@ -364,17 +377,18 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 		json_t *items = json_array();
 		for (size_t i = 0; i < l.n; i++)
 			json_array_append_new(items, task_to_json(&l.items[i]));
-		json_t *doc = json_pack("{s:o s:I s:I s:I s:b s:o}", "tasks", items,
-					"total", (json_int_t)l.total, "offset", (json_int_t)f.offset,
-					"count", (json_int_t)l.n, "hasMore", l.has_more,
-					"nextOffset", l.has_more ? json_integer(l.next_offset) : json_null());
+		json_t *doc =
+			json_pack("{s:o s:I s:I s:I s:b s:o}", "tasks", items, "total",
+				  (json_int_t)l.total, "offset", (json_int_t)f.offset, "count",
+				  (json_int_t)l.n, "hasMore", l.has_more, "nextOffset",
+				  l.has_more ? json_integer(l.next_offset) : json_null());
 		cli_print_json(doc);
 		json_decref(doc);
 	} else if (!l.n) {
 		printf(l.total ? "No tasks past offset %lld (%lld match).\n" : "No tasks match.\n",
 		       (long long)f.offset, (long long)l.total);
 	} else {
-		static const char *const headers[] = { "ID", "STATUS", "TITLE", "VER", "UPDATED" };
+		static const char *const headers[] = {"ID", "STATUS", "TITLE", "VER", "UPDATED"};
 		struct table tb;
 		table_init(&tb, 5, headers);
 		for (size_t i = 0; i < l.n; i++) {
@@ -386,7 +400,7 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 				snprintf(title + len, sizeof(title) - len, " [deleted]");
 			}
 			snprintf(ver, sizeof(ver), "%lld", (long long)t->version);
-			const char *cells[] = { t->id, t->status, title, ver, t->updated_at };
+			const char *cells[] = {t->id, t->status, title, ver, t->updated_at};
 			table_add(&tb, cells);
 		}
 		table_print(&tb, stdout);
@@ -412,9 +426,8 @@ static char *changed_fields(const struct task_version *prev, const struct task_v
 	struct buf out = BUF_INIT;
 	const char *key;
 
-	json_object_foreach(b, key, value)
-		if (!json_equal(value, json_object_get(a, key)))
-			buf_addf(&out, "%s%s", out.len ? ", " : "", key);
+	json_object_foreach(b, key, value) if (!json_equal(value, json_object_get(a, key)))
+		buf_addf(&out, "%s%s", out.len ? ", " : "", key);
 	if (strcmp(prev->snap.notion_last_edited_time ? prev->snap.notion_last_edited_time : "",
 		   v->snap.notion_last_edited_time ? v->snap.notion_last_edited_time : ""))
 		buf_addf(&out, "%snotionLastEditedTime", out.len ? ", " : "");
@@ -433,7 +446,8 @@ static int task_history(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (cli_parse(ctx, argc, argv, NULL, "nvault task history ID",
 		      "Show every version of a task, oldest first, with who wrote it, why,\n"
-		      "and which fields changed.", 1, 1))
+		      "and which fields changed.",
+		      1, 1))
 		return ctx->exit_code;
 	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
 		return rc;
@@ -444,13 +458,13 @@ static int task_history(struct cli_ctx *ctx, int argc, char **argv)
 		json_t *items = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(items, task_version_to_json(&v[i]));
-		json_t *doc = json_pack("{s:s s:I s:o}", "taskId", n ? v[0].snap.id : "",
-					"count", (json_int_t)n, "versions", items);
+		json_t *doc = json_pack("{s:s s:I s:o}", "taskId", n ? v[0].snap.id : "", "count",
+					(json_int_t)n, "versions", items);
 		cli_print_json(doc);
 		json_decref(doc);
 	} else {
-		static const char *const headers[] = { "VER", "WHEN", "BY", "REASON", "STATUS",
-						       "TITLE", "CHANGED" };
+		static const char *const headers[] = {"VER",	"WHEN",	 "BY",	   "REASON",
+						      "STATUS", "TITLE", "CHANGED"};
 		struct table tb;
 		table_init(&tb, 7, headers);
 		for (size_t i = 0; i < n; i++) {
@@ -461,8 +475,9 @@ static int task_history(struct cli_ctx *ctx, int argc, char **argv)
 			snprintf(reason, sizeof(reason), "%s%s",
 				 v[i].change_reason ? v[i].change_reason : "-",
 				 v[i].conflict ? " (conflict)" : "");
-			const char *cells[] = { num, v[i].created_at, v[i].created_by, reason,
-						v[i].snap.status, title, changed };
+			const char *cells[] = {num,    v[i].created_at,	 v[i].created_by,
+					       reason, v[i].snap.status, title,
+					       changed};
 			table_add(&tb, cells);
 			free(changed);
 		}
@@ -475,12 +490,14 @@ static int task_history(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 static const struct cli_command task_commands[] = {
-	{ .name = "add", .run = task_add, .summary = "create a local task" },
-	{ .name = "update", .run = task_update, .summary = "change a task (new version)" },
-	{ .name = "get", .run = task_get, .summary = "one task in its current version" },
-	{ .name = "list", .run = task_list, .summary = "list and search tasks" },
-	{ .name = "history", .run = task_history, .summary = "every version of a task, oldest first" },
-	{ .name = NULL },
+	{.name = "add", .run = task_add, .summary = "create a local task"},
+	{.name = "update", .run = task_update, .summary = "change a task (new version)"},
+	{.name = "get", .run = task_get, .summary = "one task in its current version"},
+	{.name = "list", .run = task_list, .summary = "list and search tasks"},
+	{.name = "history",
+	 .run = task_history,
+	 .summary = "every version of a task, oldest first"},
+	{.name = NULL},
 };
 
 int cmd_task(struct cli_ctx *ctx, int argc, char **argv)

@@ -19,7 +19,8 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 		      "Check the store: SQLite integrity, every version's content and chain\n"
 		      "hash, dense version numbers, task rows matching their current version,\n"
 		      "and the triggers that keep history append-only. Exits 1 when anything\n"
-		      "is wrong, naming the task and version.", 0, 0))
+		      "is wrong, naming the task and version.",
+		      0, 0))
 		return ctx->exit_code;
 	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
 		return rc;
@@ -39,16 +40,19 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 		if (!json_array_size(problems)) {
 			printf("OK: integrity, hash chains and append-only triggers are intact.\n");
 		} else {
-			static const char *const headers[] = { "TASK", "VERSION", "PROBLEM" };
+			static const char *const headers[] = {"TASK", "VERSION", "PROBLEM"};
 			struct table tb;
 			table_init(&tb, 3, headers);
-			json_array_foreach(problems, i, p) {
+			json_array_foreach(problems, i, p)
+			{
 				char ver[24] = "-";
 				json_t *v = json_object_get(p, "version");
 				if (json_is_integer(v))
-					snprintf(ver, sizeof(ver), "%lld", (long long)json_integer_value(v));
-				const char *cells[] = { json_string_value(json_object_get(p, "taskId")), ver,
-							json_string_value(json_object_get(p, "problem")) };
+					snprintf(ver, sizeof(ver), "%lld",
+						 (long long)json_integer_value(v));
+				const char *cells[] = {
+					json_string_value(json_object_get(p, "taskId")), ver,
+					json_string_value(json_object_get(p, "problem"))};
 				table_add(&tb, cells);
 			}
 			table_print(&tb, stdout);

@@ -14,8 +14,9 @@ int cli_check_time(struct cli_ctx *ctx, const char *opt, const char *value)
 
 	if (value && !time_parse_iso(value, &ms))
 		return 0;
-	return cli_usage_error(ctx, "%s '%s' is not a time: use ISO 8601, e.g. 2026-01-31, "
-				    "2026-01-31T09:00 or 2026-01-31T09:00:00+01:00 (UTC if no zone)",
+	return cli_usage_error(ctx,
+			       "%s '%s' is not a time: use ISO 8601, e.g. 2026-01-31, "
+			       "2026-01-31T09:00 or 2026-01-31T09:00:00+01:00 (UTC if no zone)",
 			       opt, value ? value : "");
 }
 
@@ -87,7 +88,8 @@ static void write_members(const json_t *obj)
 
 	if (!obj)
 		return;
-	json_object_foreach((json_t *)obj, key, value) {
+	json_object_foreach((json_t *)obj, key, value)
+	{
 		json_t *k = json_string(key);
 		fputs("  ", stdout);
 		json_dumpf(k, stdout, JSON_ENCODE_ANY);
@@ -125,7 +127,8 @@ void json_stream_end(struct json_stream *js, const json_t *tail)
 
 	fputs(js->n ? "\n  ]" : "]", stdout);
 	if (tail)
-		json_object_foreach((json_t *)tail, key, value) {
+		json_object_foreach((json_t *)tail, key, value)
+		{
 			json_t *k = json_string(key);
 			fputs(first ? ",\n  " : ",\n  ", stdout);
 			first = 0;

@@ -34,7 +34,7 @@ void csv_field(FILE *out, const char *s);
  * written incrementally to stdout.
  */
 struct json_stream {
-	int n;     /* items written */
+	int n; /* items written */
 };
 /* Writes the opening, the members of head (borrowed; may be NULL), and "array_key": [. */
 void json_stream_begin(struct json_stream *js, const json_t *head, const char *array_key);

@@ -29,10 +29,11 @@
 #define CONFIG_MAX_BYTES (4 * 1024 * 1024)
 #define MAX_PROBLEMS 200
 
-static const char *const supported_versions[] = { "2025-09-03", "2022-06-28", NULL };
+static const char *const supported_versions[] = {"2025-09-03", "2022-06-28", NULL};
 
 const char *const notion_mappable_types[] = {
-	"title", "rich_text", "number", "select", "multi_select", "status", "date", "checkbox", NULL,
+	"title",  "rich_text", "number",   "select", "multi_select",
+	"status", "date",      "checkbox", NULL,
 };
 
 /*
@@ -41,10 +42,12 @@ const char *const notion_mappable_types[] = {
  * a sensible meaning for them (see docs/config.md).
  */
 static const char *const types_text[] = {
-	"title", "rich_text", "number", "select", "multi_select", "status", "date", "checkbox", NULL,
+	"title",  "rich_text", "number",   "select", "multi_select",
+	"status", "date",      "checkbox", NULL,
 };
-static const char *const types_status[] = { "status", "select", "checkbox", "title", "rich_text", NULL };
-static const char *const types_due[] = { "date", "title", "rich_text", NULL };
+static const char *const types_status[] = {"status", "select",	  "checkbox",
+					   "title",  "rich_text", NULL};
+static const char *const types_due[] = {"date", "title", "rich_text", NULL};
 static const char *const types_tags[] = {
 	"multi_select", "select", "status", "title", "rich_text", "checkbox", NULL,
 };
@@ -53,14 +56,14 @@ static const struct {
 	const char *name;
 	const char *const *accepts;
 } field_table[FIELD_COUNT] = {
-	[FIELD_TITLE] = { "title", types_text },
-	[FIELD_DESCRIPTION] = { "description", types_text },
-	[FIELD_STATUS] = { "status", types_status },
-	[FIELD_RESOLUTION] = { "resolution", types_text },
-	[FIELD_CATEGORY] = { "category", types_text },
-	[FIELD_DUE_DATE] = { "dueDate", types_due },
-	[FIELD_ASSIGNEE] = { "assignee", types_text },
-	[FIELD_TAGS] = { "tags", types_tags },
+	[FIELD_TITLE] = {"title", types_text},
+	[FIELD_DESCRIPTION] = {"description", types_text},
+	[FIELD_STATUS] = {"status", types_status},
+	[FIELD_RESOLUTION] = {"resolution", types_text},
+	[FIELD_CATEGORY] = {"category", types_text},
+	[FIELD_DUE_DATE] = {"dueDate", types_due},
+	[FIELD_ASSIGNEE] = {"assignee", types_text},
+	[FIELD_TAGS] = {"tags", types_tags},
 };
 
 const char *task_field_name(enum task_field f)
@@ -93,13 +96,18 @@ int task_field_accepts(enum task_field f, const char *notion_type)
 const char *task_field_accepted_types(enum task_field f)
 {
 	static const char *const texts[FIELD_COUNT] = {
-		[FIELD_TITLE] = "title, rich_text, number, select, multi_select, status, date, checkbox",
-		[FIELD_DESCRIPTION] = "title, rich_text, number, select, multi_select, status, date, checkbox",
+		[FIELD_TITLE] =
+			"title, rich_text, number, select, multi_select, status, date, checkbox",
+		[FIELD_DESCRIPTION] =
+			"title, rich_text, number, select, multi_select, status, date, checkbox",
 		[FIELD_STATUS] = "status, select, checkbox, title, rich_text",
-		[FIELD_RESOLUTION] = "title, rich_text, number, select, multi_select, status, date, checkbox",
-		[FIELD_CATEGORY] = "title, rich_text, number, select, multi_select, status, date, checkbox",
+		[FIELD_RESOLUTION] =
+			"title, rich_text, number, select, multi_select, status, date, checkbox",
+		[FIELD_CATEGORY] =
+			"title, rich_text, number, select, multi_select, status, date, checkbox",
 		[FIELD_DUE_DATE] = "date, title, rich_text",
-		[FIELD_ASSIGNEE] = "title, rich_text, number, select, multi_select, status, date, checkbox",
+		[FIELD_ASSIGNEE] =
+			"title, rich_text, number, select, multi_select, status, date, checkbox",
 		[FIELD_TAGS] = "multi_select, select, status, title, rich_text, checkbox",
 	};
 	if ((unsigned)f >= FIELD_COUNT)
@@ -111,9 +119,9 @@ const char *task_field_accepted_types(enum task_field f)
 
 struct vctx {
 	const char *file;
-	struct buf out;   /* "FILE: PATH: message\n" lines */
+	struct buf out; /* "FILE: PATH: message\n" lines */
 	int count;
-	struct buf path;  /* "databases[1].fieldMappings.Due" */
+	struct buf path; /* "databases[1].fieldMappings.Due" */
 };
 
 static void problem(struct vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -203,14 +211,20 @@ static void path_pop(struct vctx *v, size_t saved)
 static const char *json_kind(const json_t *j)
 {
 	switch (json_typeof(j)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
 	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
+	case JSON_REAL:
+		return "a number";
 	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
 	}
 	return "something else";
 }
@@ -264,13 +278,13 @@ static int looks_like_token(const char *s)
 static int is_credential_key(const char *key)
 {
 	static const char *const words[] = {
-		"token", "tokens", "secret", "secrets", "password", "passwd", "pwd", "passphrase",
-		"auth", "authorization", "credential", "credentials", "bearer", "apikey",
-		"accesstoken", "authtoken", "privatekey", NULL,
+		"token",  "tokens",	"secret",      "secrets",	"password",   "passwd",
+		"pwd",	  "passphrase", "auth",	       "authorization", "credential", "credentials",
+		"bearer", "apikey",	"accesstoken", "authtoken",	"privatekey", NULL,
 	};
 	static const char *const pairs[][2] = {
-		{ "api", "key" }, { "access", "key" }, { "private", "key" }, { "client", "secret" },
-		{ "api", "keys" },
+		{"api", "key"},	      {"access", "key"}, {"private", "key"},
+		{"client", "secret"}, {"api", "keys"},
 	};
 	char w[16][32];
 	size_t nw = 0, len = 0;
@@ -322,7 +336,8 @@ static void scan_secrets(struct vctx *v, const json_t *j, int keys_are_names)
 		return;
 	}
 	if (json_is_array(j)) {
-		json_array_foreach(j, i, val) {
+		json_array_foreach(j, i, val)
+		{
 			saved = path_push_index(v, i);
 			scan_secrets(v, val, 0);
 			path_pop(v, saved);
@@ -331,13 +346,15 @@ static void scan_secrets(struct vctx *v, const json_t *j, int keys_are_names)
 	}
 	if (!json_is_object(j))
 		return;
-	json_object_foreach((json_t *)j, key, val) {
+	json_object_foreach((json_t *)j, key, val)
+	{
 		int names = !strcmp(key, "fieldMappings") || !strcmp(key, "statusMap");
 		saved = path_push_key(v, key);
 		if (looks_like_token(key))
 			problem(v, "this key looks like a Notion API token; %s", secret_hint);
 		else if (!keys_are_names && is_credential_key(key)) {
-			problem(v, "credential-looking key \"%s\" is not allowed: %s", key, secret_hint);
+			problem(v, "credential-looking key \"%s\" is not allowed: %s", key,
+				secret_hint);
 			if (json_is_string(val)) { /* one problem, not two */
 				path_pop(v, saved);
 				continue;
@@ -364,7 +381,8 @@ static size_t edit_distance(const char *a, const char *b)
 		row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
 			size_t up = row[j];
-			size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			size_t cost = tolower((unsigned char)a[i - 1]) !=
+				      tolower((unsigned char)b[j - 1]);
 			size_t best = diag + cost;
 			if (up + 1 < best)
 				best = up + 1;
@@ -520,7 +538,9 @@ static int want_id(struct vctx *v, const json_t *j, int nullable, char **out)
 			problem(v, "this is a URL, not a Notion id; use the id at its end: \"%s\"",
 				from_url);
 		else
-			problem(v, "%s is not a Notion id (32 hexadecimal digits, with or without dashes)",
+			problem(v,
+				"%s is not a Notion id (32 hexadecimal digits, with or without "
+				"dashes)",
 				show(&s, json_string_value(j)));
 		buf_release(&s);
 		return -1;
@@ -531,14 +551,16 @@ static int want_id(struct vctx *v, const json_t *j, int nullable, char **out)
 
 /* ---- the walk ---- */
 
-static const char *const top_keys[] = { "$schema", "notionVersion", "databases", NULL };
+static const char *const top_keys[] = {"$schema", "notionVersion", "databases", NULL};
 static const char *const db_keys[] = {
-	"notionDatabaseId", "dataSourceId", "name", "projectScopeId", "syncEnabled",
-	"fieldMappings", "statusMap", "lastSyncTimestamp", NULL,
+	"notionDatabaseId", "dataSourceId",	 "name",
+	"projectScopeId",   "syncEnabled",	 "fieldMappings",
+	"statusMap",	    "lastSyncTimestamp", NULL,
 };
-static const char *const mapping_keys[] = { "notionProperty", "taskField", "notionType", NULL };
+static const char *const mapping_keys[] = {"notionProperty", "taskField", "notionType", NULL};
 static const char *const field_names[] = {
-	"title", "description", "status", "resolution", "category", "dueDate", "assignee", "tags", NULL,
+	"title",   "description", "status", "resolution", "category",
+	"dueDate", "assignee",	  "tags",   NULL,
 };
 
 static int in_list(const char *s, const char *const *list)
@@ -611,11 +633,14 @@ static void walk_mapping_entry(struct vctx *v, struct db_config *db, const json_
 	struct buf s = BUF_INIT, list = BUF_INIT;
 
 	if (!json_is_object(e)) {
-		problem(v, "must be an object {\"notionProperty\", \"taskField\", \"notionType\"}, not %s",
+		problem(v,
+			"must be an object {\"notionProperty\", \"taskField\", \"notionType\"}, "
+			"not %s",
 			json_kind(e));
 		return;
 	}
-	json_object_foreach((json_t *)e, key, val) {
+	json_object_foreach((json_t *)e, key, val)
+	{
 		size_t saved = path_push_key(v, key);
 		if (!strcmp(key, "notionProperty")) {
 			ok &= !want_string(v, val, 0, 1, &property);
@@ -626,14 +651,17 @@ static void walk_mapping_entry(struct vctx *v, struct db_config *db, const json_
 			if (json_is_null(val)) {
 				/* allowed: type not declared */
 			} else if (!json_is_string(val)) {
-				problem(v, "must be a Notion property type (a string), not %s", json_kind(val));
+				problem(v, "must be a Notion property type (a string), not %s",
+					json_kind(val));
 				ok = 0;
 			} else if (!in_list(json_string_value(val), notion_mappable_types)) {
-				const char *hint = closest(json_string_value(val), notion_mappable_types);
+				const char *hint =
+					closest(json_string_value(val), notion_mappable_types);
 				add_list(&list, notion_mappable_types);
 				problem(v, "%s cannot be mapped%s%s%s (mappable types: %s)",
-					show(&s, json_string_value(val)), hint ? "; did you mean \"" : "",
-					hint ? hint : "", hint ? "\"?" : "", buf_str(&list));
+					show(&s, json_string_value(val)),
+					hint ? "; did you mean \"" : "", hint ? hint : "",
+					hint ? "\"?" : "", buf_str(&list));
 				ok = 0;
 			} else {
 				type = xstrdup(json_string_value(val));
@@ -655,7 +683,8 @@ static void walk_mapping_entry(struct vctx *v, struct db_config *db, const json_
 	}
 	if (ok && type && !task_field_accepts((enum task_field)field, type)) {
 		problem(v, "a %s property cannot map to %s (%s takes %s)", type,
-			task_field_name((enum task_field)field), task_field_name((enum task_field)field),
+			task_field_name((enum task_field)field),
+			task_field_name((enum task_field)field),
 			task_field_accepted_types((enum task_field)field));
 		ok = 0;
 	}
@@ -674,7 +703,8 @@ static void walk_field_mappings(struct vctx *v, struct db_config *db, const json
 	size_t i, saved;
 
 	if (json_is_object(j)) {
-		json_object_foreach((json_t *)j, key, val) {
+		json_object_foreach((json_t *)j, key, val)
+		{
 			int field;
 			saved = path_push_key(v, key);
 			if (!*key)
@@ -686,14 +716,16 @@ static void walk_field_mappings(struct vctx *v, struct db_config *db, const json
 			path_pop(v, saved);
 		}
 	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, val) {
+		json_array_foreach(j, i, val)
+		{
 			saved = path_push_index(v, i);
 			walk_mapping_entry(v, db, val);
 			path_pop(v, saved);
 		}
 	} else {
-		problem(v, "must be an object {\"Notion property\": \"taskField\"} or an array of "
-			   "{\"notionProperty\", \"taskField\", \"notionType\"}, not %s",
+		problem(v,
+			"must be an object {\"Notion property\": \"taskField\"} or an array of "
+			"{\"notionProperty\", \"taskField\", \"notionType\"}, not %s",
 			json_kind(j));
 	}
 }
@@ -704,10 +736,11 @@ static void walk_status_map(struct vctx *v, struct db_config *db, const json_t *
 	json_t *val;
 	struct buf s = BUF_INIT, list = BUF_INIT;
 
-	const char *statuses[16] = { NULL }; /* task_status_names, NULL-terminated */
+	const char *statuses[16] = {NULL}; /* task_status_names, NULL-terminated */
 
 	if (!json_is_object(j)) {
-		problem(v, "must be an object {\"Notion option\": \"task status\"}, not %s", json_kind(j));
+		problem(v, "must be an object {\"Notion option\": \"task status\"}, not %s",
+			json_kind(j));
 		return;
 	}
 	for (int i = 0; i < task_status_count && i < 15; i++) {
@@ -715,7 +748,8 @@ static void walk_status_map(struct vctx *v, struct db_config *db, const json_t *
 		buf_addf(&list, "%s%s", i ? ", " : "", task_status_names[i]);
 	}
 	db->status_map = xcalloc(json_object_size(j) + 1, sizeof(*db->status_map));
-	json_object_foreach((json_t *)j, key, val) {
+	json_object_foreach((json_t *)j, key, val)
+	{
 		size_t saved = path_push_key(v, key);
 		const char *st = NULL;
 
@@ -735,8 +769,9 @@ static void walk_status_map(struct vctx *v, struct db_config *db, const json_t *
 				if (!hint)
 					hint = closest(json_string_value(val), statuses);
 				problem(v, "%s is not a task status%s%s%s (allowed: %s)",
-					show(&s, json_string_value(val)), hint ? "; did you mean \"" : "",
-					hint ? hint : "", hint ? "\"?" : "", buf_str(&list));
+					show(&s, json_string_value(val)),
+					hint ? "; did you mean \"" : "", hint ? hint : "",
+					hint ? "\"?" : "", buf_str(&list));
 			}
 		}
 		if (st) {
@@ -761,7 +796,8 @@ static void walk_database(struct vctx *v, struct config *cfg, struct db_config *
 		problem(v, "each database must be an object, not %s", json_kind(j));
 		return;
 	}
-	json_object_foreach((json_t *)j, key, val) {
+	json_object_foreach((json_t *)j, key, val)
+	{
 		size_t saved = path_push_key(v, key);
 
 		if (!strcmp(key, "notionDatabaseId")) {
@@ -787,16 +823,22 @@ static void walk_database(struct vctx *v, struct config *cfg, struct db_config *
 			if (json_is_null(val)) {
 				/* no starting watermark */
 			} else if (!json_is_string(val)) {
-				problem(v, "must be an ISO 8601 time string or null, not %s", json_kind(val));
+				problem(v, "must be an ISO 8601 time string or null, not %s",
+					json_kind(val));
 			} else if (time_parse_iso(json_string_value(val), &ms)) {
 				if (!looks_like_token(json_string_value(val)))
-					problem(v, "%s is not an ISO 8601 time (e.g. \"2026-01-01T00:00:00Z\")",
+					problem(v,
+						"%s is not an ISO 8601 time (e.g. "
+						"\"2026-01-01T00:00:00Z\")",
 						show(&s, json_string_value(val)));
 			} else {
 				db->last_sync_timestamp = xstrdup(time_format_iso(ms, iso));
 			}
 		} else if (in_list(key, top_keys)) {
-			problem(v, "\"%s\" belongs at the top level of the file, not inside a database", key);
+			problem(v,
+				"\"%s\" belongs at the top level of the file, not inside a "
+				"database",
+				key);
 		} else {
 			unknown_key(v, key, db_keys, "a database entry");
 		}
@@ -828,7 +870,8 @@ static void walk_top(struct vctx *v, struct config *cfg, const json_t *root)
 		size_t saved = path_push_key(v, "notionVersion");
 		add_list(&list, supported_versions);
 		if (!json_is_string(val))
-			problem(v, "must be a string (one of %s), not %s", buf_str(&list), json_kind(val));
+			problem(v, "must be a string (one of %s), not %s", buf_str(&list),
+				json_kind(val));
 		else if (!in_list(json_string_value(val), supported_versions))
 			problem(v, "%s is not a supported Notion API version (allowed: %s)",
 				show(&s, json_string_value(val)), buf_str(&list));
@@ -839,16 +882,21 @@ static void walk_top(struct vctx *v, struct config *cfg, const json_t *root)
 	if (!cfg->notion_version)
 		cfg->notion_version = xstrdup("2025-09-03");
 
-	json_object_foreach((json_t *)root, key, val) {
+	json_object_foreach((json_t *)root, key, val)
+	{
 		size_t saved = path_push_key(v, key);
 		if (!strcmp(key, "$schema")) {
 			if (!json_is_string(val))
-				problem(v, "must be a string (a path or URL to the JSON Schema), not %s",
+				problem(v,
+					"must be a string (a path or URL to the JSON Schema), not "
+					"%s",
 					json_kind(val));
 		} else if (!strcmp(key, "notionVersion") || !strcmp(key, "databases")) {
 			/* handled apart */
 		} else if (in_list(key, db_keys)) {
-			problem(v, "\"%s\" belongs inside an entry of \"databases\", not at the top level",
+			problem(v,
+				"\"%s\" belongs inside an entry of \"databases\", not at the top "
+				"level",
 				key);
 		} else {
 			unknown_key(v, key, top_keys, "the top level");
@@ -867,14 +915,17 @@ static void walk_top(struct vctx *v, struct config *cfg, const json_t *root)
 			problem(v, "must list at least one database");
 		} else {
 			cfg->dbs = xcalloc(json_array_size(dbs), sizeof(*cfg->dbs));
-			json_array_foreach(dbs, i, val) {
+			json_array_foreach(dbs, i, val)
+			{
 				size_t s2 = path_push_index(v, i);
 				struct db_config *db = &cfg->dbs[cfg->n_dbs++];
 				walk_database(v, cfg, db, val);
 				for (size_t k = 0; db->database_id && k + 1 < cfg->n_dbs; k++)
 					if (cfg->dbs[k].database_id &&
 					    !strcmp(cfg->dbs[k].database_id, db->database_id)) {
-						problem(v, "duplicate notionDatabaseId %s (already in databases[%zu])",
+						problem(v,
+							"duplicate notionDatabaseId %s (already in "
+							"databases[%zu])",
 							db->database_id, k);
 						break;
 					}
@@ -931,8 +982,8 @@ static int config_load_bytes(const char *text, size_t len, const char *path, str
 	*out = NULL;
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return nv_err_set(err, NV_ECONFIG, "%s:%d:%d: JSON syntax error: %s", file, jerr.line,
-				  jerr.column, jerr.text);
+		return nv_err_set(err, NV_ECONFIG, "%s:%d:%d: JSON syntax error: %s", file,
+				  jerr.line, jerr.column, jerr.text);
 
 	memset(&v, 0, sizeof(v));
 	v.file = file;
@@ -945,7 +996,8 @@ static int config_load_bytes(const char *text, size_t len, const char *path, str
 
 	if (v.count) {
 		if (v.count > MAX_PROBLEMS)
-			buf_addf(&v.out, "%s: ... and %d more problems\n", file, v.count - MAX_PROBLEMS);
+			buf_addf(&v.out, "%s: ... and %d more problems\n", file,
+				 v.count - MAX_PROBLEMS);
 		/* drop the final newline; keep whole lines if the message buffer is too small */
 		if (v.out.len && v.out.data[v.out.len - 1] == '\n')
 			v.out.data[--v.out.len] = '\0';
@@ -954,8 +1006,8 @@ static int config_load_bytes(const char *text, size_t len, const char *path, str
 			while (cut > v.out.data && *cut != '\n')
 				cut--;
 			*cut = '\0';
-			nv_err_set(err, NV_ECONFIG, "%s\n%s: ... (more problems not shown)", v.out.data,
-				   file);
+			nv_err_set(err, NV_ECONFIG, "%s\n%s: ... (more problems not shown)",
+				   v.out.data, file);
 		} else {
 			nv_err_set(err, NV_ECONFIG, "%s", v.out.data);
 		}
@@ -992,14 +1044,16 @@ int config_load(const char *path, struct config **out, struct nv_err *err)
 	if (!f)
 		return nv_err_set(err, NV_ECONFIG,
 				  "%s: cannot read the config file: %s (set --config or "
-				  "AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH)", path, strerror(errno));
+				  "AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH)",
+				  path, strerror(errno));
 	buf_init(&b, CONFIG_MAX_BYTES);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_add(&b, chunk, n)) {
 			fclose(f);
 			buf_release(&b);
-			return nv_err_set(err, NV_ECONFIG, "%s: the config file is larger than %d bytes",
-					  path, CONFIG_MAX_BYTES);
+			return nv_err_set(err, NV_ECONFIG,
+					  "%s: the config file is larger than %d bytes", path,
+					  CONFIG_MAX_BYTES);
 		}
 	}
 	if (ferror(f)) {
@@ -1070,15 +1124,12 @@ static json_t *db_config_to_json(const struct db_config *db)
 	for (size_t i = 0; i < db->n_status_map; i++)
 		json_object_set_new(status, db->status_map[i].notion_name,
 				    json_string(db->status_map[i].status));
-	return json_pack("{s:o s:o s:o s:o s:b s:o s:o s:o}",
-			 "notionDatabaseId", str_or_null(db->database_id),
-			 "dataSourceId", str_or_null(db->data_source_id),
-			 "name", str_or_null(db->name),
-			 "projectScopeId", str_or_null(db->scope),
-			 "syncEnabled", db->sync_enabled,
-			 "fieldMappings", maps,
-			 "statusMap", status,
-			 "lastSyncTimestamp", str_or_null(db->last_sync_timestamp));
+	return json_pack("{s:o s:o s:o s:o s:b s:o s:o s:o}", "notionDatabaseId",
+			 str_or_null(db->database_id), "dataSourceId",
+			 str_or_null(db->data_source_id), "name", str_or_null(db->name),
+			 "projectScopeId", str_or_null(db->scope), "syncEnabled", db->sync_enabled,
+			 "fieldMappings", maps, "statusMap", status, "lastSyncTimestamp",
+			 str_or_null(db->last_sync_timestamp));
 }
 
 json_t *config_to_json(const struct config *cfg, const struct settings *st)
@@ -1087,13 +1138,12 @@ json_t *config_to_json(const struct config *cfg, const struct settings *st)
 
 	if (st) {
 		json_object_set_new(doc, "settings",
-				    json_pack("{s:o s:o s:o s:o s:b s:f s:b}",
-					      "configPath", str_or_null(st->config_path),
-					      "dbPath", str_or_null(st->db_path),
-					      "baseUrl", str_or_null(st->base_url),
-					      "schedule", str_or_null(st->schedule),
-					      "syncEnabled", st->sync_enabled,
-					      "rateLimit", st->rate_limit,
+				    json_pack("{s:o s:o s:o s:o s:b s:f s:b}", "configPath",
+					      str_or_null(st->config_path), "dbPath",
+					      str_or_null(st->db_path), "baseUrl",
+					      str_or_null(st->base_url), "schedule",
+					      str_or_null(st->schedule), "syncEnabled",
+					      st->sync_enabled, "rateLimit", st->rate_limit,
 					      "apiKeySet", st->api_key && *st->api_key));
 	}
 	if (cfg) {

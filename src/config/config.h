@@ -38,9 +38,9 @@ int task_field_accepts(enum task_field f, const char *notion_type);
 const char *task_field_accepted_types(enum task_field f);
 
 struct field_mapping {
-	char *property;     /* Notion property name */
+	char *property; /* Notion property name */
 	enum task_field field;
-	char *notion_type;  /* declared type (array form), or NULL */
+	char *notion_type; /* declared type (array form), or NULL */
 };
 
 struct status_mapping {
@@ -49,21 +49,21 @@ struct status_mapping {
 };
 
 struct db_config {
-	char *database_id;           /* dashed lowercase */
-	char *data_source_id;        /* dashed lowercase, or NULL = all data sources */
+	char *database_id;    /* dashed lowercase */
+	char *data_source_id; /* dashed lowercase, or NULL = all data sources */
 	char *name;
-	char *scope;                 /* projectScopeId */
+	char *scope; /* projectScopeId */
 	int sync_enabled;
 	struct field_mapping *mappings;
 	size_t n_mappings;
 	struct status_mapping *status_map;
 	size_t n_status_map;
-	char *last_sync_timestamp;   /* ISO, or NULL */
+	char *last_sync_timestamp; /* ISO, or NULL */
 };
 
 struct config {
 	char *path;
-	char *notion_version;        /* "2025-09-03" (default) or "2022-06-28" */
+	char *notion_version; /* "2025-09-03" (default) or "2022-06-28" */
 	struct db_config *dbs;
 	size_t n_dbs;
 };
@@ -77,8 +77,7 @@ struct config {
  */
 int config_load(const char *path, struct config **out, struct nv_err *err);
 /* Same, from text (path is used in messages only). */
-int config_load_string(const char *text, const char *path, struct config **out,
-		       struct nv_err *err);
+int config_load_string(const char *text, const char *path, struct config **out, struct nv_err *err);
 void config_free(struct config *cfg);
 /* The database with this id (any id form), or NULL. */
 const struct db_config *config_find_db(const struct config *cfg, const char *database_id);
@@ -94,11 +93,11 @@ const struct field_mapping *config_mapping_for(const struct db_config *db, enum 
 struct settings {
 	char *config_path;
 	char *db_path;
-	char *api_key;        /* secret: never printed; wiped by settings_release() */
-	char *base_url;       /* NOTION_API_BASE_URL or https://api.notion.com */
-	char *schedule;       /* AGENT_MEMORY_NOTION_SYNC_SCHEDULE or "0 5 * * *" */
-	int sync_enabled;     /* AGENT_MEMORY_NOTION_SYNC_ENABLED (default: schedule set → true) */
-	double rate_limit;    /* NVAULT_RATE_LIMIT requests/s (default 3; 0 = unlimited) */
+	char *api_key;	   /* secret: never printed; wiped by settings_release() */
+	char *base_url;	   /* NOTION_API_BASE_URL or https://api.notion.com */
+	char *schedule;	   /* AGENT_MEMORY_NOTION_SYNC_SCHEDULE or "0 5 * * *" */
+	int sync_enabled;  /* AGENT_MEMORY_NOTION_SYNC_ENABLED (default: schedule set → true) */
+	double rate_limit; /* NVAULT_RATE_LIMIT requests/s (default 3; 0 = unlimited) */
 };
 
 /*

@@ -20,8 +20,8 @@
 
 int parse_bool(const char *s)
 {
-	static const char *const truthy[] = { "true", "yes", "on", "1", "y", "t" };
-	static const char *const falsy[] = { "false", "no", "off", "0", "n", "f" };
+	static const char *const truthy[] = {"true", "yes", "on", "1", "y", "t"};
+	static const char *const falsy[] = {"false", "no", "off", "0", "n", "f"};
 
 	if (!s)
 		return -1;
@@ -51,7 +51,8 @@ static char *default_db_path(void)
 	if ((v = env_value("XDG_DATA_HOME")))
 		buf_addf(&b, "%s/nvault/vault.db", v);
 	else
-		buf_addf(&b, "%s/.local/share/nvault/vault.db", env_value("HOME") ? env_value("HOME") : ".");
+		buf_addf(&b, "%s/.local/share/nvault/vault.db",
+			 env_value("HOME") ? env_value("HOME") : ".");
 	return buf_detach(&b);
 }
 
@@ -86,7 +87,8 @@ has_schedule:
 			settings_release(st);
 			return nv_err_set(err, NV_ECONFIG,
 					  "AGENT_MEMORY_NOTION_SYNC_ENABLED=%s is not a boolean "
-					  "(use true/false, yes/no, on/off or 1/0)", v);
+					  "(use true/false, yes/no, on/off or 1/0)",
+					  v);
 		}
 		st->sync_enabled = b;
 	}
@@ -97,9 +99,11 @@ has_schedule:
 		st->rate_limit = strtod(v, &end);
 		if (errno || end == v || *end || st->rate_limit < 0) {
 			settings_release(st);
-			return nv_err_set(err, NV_ECONFIG,
-					  "NVAULT_RATE_LIMIT=%s is not a number of requests per second "
-					  "(0 = unlimited)", v);
+			return nv_err_set(
+				err, NV_ECONFIG,
+				"NVAULT_RATE_LIMIT=%s is not a number of requests per second "
+				"(0 = unlimited)",
+				v);
 		}
 	}
 	return NV_OK;

@@ -13,8 +13,8 @@
 
 #include "util/xalloc.h"
 
-void jsonrpc_server_init(struct jsonrpc_server *srv, const struct jsonrpc_method *methods,
-			 void *ud, jsonrpc_write_fn write, void *write_ud)
+void jsonrpc_server_init(struct jsonrpc_server *srv, const struct jsonrpc_method *methods, void *ud,
+			 jsonrpc_write_fn write, void *write_ud)
 {
 	memset(srv, 0, sizeof(*srv));
 	srv->methods = methods;
@@ -45,14 +45,14 @@ static void send_message(struct jsonrpc_server *srv, const json_t *msg)
 /* New response object for id (NULL → null) carrying result (taken). */
 static json_t *make_result(json_t *id, json_t *result)
 {
-	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(),
-			 "result", result ? result : json_object());
+	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(), "result",
+			 result ? result : json_object());
 }
 
 static json_t *make_error(json_t *id, int code, const char *message)
 {
-	return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
-			 id ? id : json_null(), "error", "code", code, "message", message);
+	return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", id ? id : json_null(),
+			 "error", "code", code, "message", message);
 }
 
 void jsonrpc_respond(struct jsonrpc_server *srv, json_t *id, json_t *result)
@@ -99,8 +99,7 @@ void jsonrpc_reject_oversized(struct jsonrpc_server *srv, size_t limit)
 	jsonrpc_respond_error(srv, NULL, JSONRPC_INVALID_REQUEST, msg);
 }
 
-static const struct jsonrpc_method *find_method(const struct jsonrpc_server *srv,
-						const char *name)
+static const struct jsonrpc_method *find_method(const struct jsonrpc_server *srv, const char *name)
 {
 	for (const struct jsonrpc_method *m = srv->methods; m && m->name; m++)
 		if (!strcmp(m->name, name))
@@ -121,7 +120,7 @@ static int valid_id(const json_t *id)
  */
 static json_t *process_message(struct jsonrpc_server *srv, json_t *msg)
 {
-	struct jsonrpc_request req = { 0 };
+	struct jsonrpc_request req = {0};
 	struct jsonrpc_reply reply;
 	const struct jsonrpc_method *m;
 	jsonrpc_handler fn;
@@ -212,15 +211,17 @@ void jsonrpc_handle_line(struct jsonrpc_server *srv, const char *line, size_t le
 		json_t *elem;
 
 		if (!srv->allow_batch) {
-			out = make_error(NULL, JSONRPC_INVALID_REQUEST,
-					 "Invalid Request: batch requests are not supported in this "
-					 "protocol version");
+			out = make_error(
+				NULL, JSONRPC_INVALID_REQUEST,
+				"Invalid Request: batch requests are not supported in this "
+				"protocol version");
 		} else if (json_array_size(msg) == 0) {
 			out = make_error(NULL, JSONRPC_INVALID_REQUEST,
 					 "Invalid Request: empty batch");
 		} else {
 			out = json_array();
-			json_array_foreach(msg, idx, elem) {
+			json_array_foreach(msg, idx, elem)
+			{
 				json_t *r = process_message(srv, elem);
 				if (r)
 					json_array_append_new(out, r);
@@ -245,7 +246,7 @@ void jsonrpc_fd_writer(void *ud, const char *line, size_t len)
 	struct iovec_like {
 		const char *p;
 		size_t n;
-	} parts[2] = { { line, len }, { "\n", 1 } };
+	} parts[2] = {{line, len}, {"\n", 1}};
 
 	for (int i = 0; i < 2; i++) {
 		const char *p = parts[i].p;

@@ -40,21 +40,21 @@ enum jsonrpc_code {
 /* One incoming request or notification; everything borrowed from the parsed message. */
 struct jsonrpc_request {
 	const char *method;
-	json_t *id;      /* integer or string; NULL for a notification */
-	json_t *params;  /* object or array; NULL when absent */
+	json_t *id;	/* integer or string; NULL for a notification */
+	json_t *params; /* object or array; NULL when absent */
 };
 
 /* What a handler hands back for an immediate answer. */
 struct jsonrpc_reply {
-	json_t *result;  /* success: new reference (NULL → {}) */
-	int code;        /* error: a JSON-RPC code (nonzero means error) */
+	json_t *result; /* success: new reference (NULL → {}) */
+	int code;	/* error: a JSON-RPC code (nonzero means error) */
 	char message[1024];
 };
 
 /* Handler return values. */
 enum jsonrpc_outcome {
-	JSONRPC_ANSWER = 0,  /* reply filled: result or error */
-	JSONRPC_DEFERRED,    /* the handler (or its worker) will call jsonrpc_respond*() later */
+	JSONRPC_ANSWER = 0, /* reply filled: result or error */
+	JSONRPC_DEFERRED,   /* the handler (or its worker) will call jsonrpc_respond*() later */
 };
 
 struct jsonrpc_server;
@@ -78,17 +78,17 @@ typedef void (*jsonrpc_write_fn)(void *ud, const char *line, size_t len);
 
 struct jsonrpc_server {
 	const struct jsonrpc_method *methods; /* borrowed */
-	void *ud;                             /* passed to handlers */
-	jsonrpc_handler fallback;             /* unknown methods, or NULL → -32601 */
+	void *ud;			      /* passed to handlers */
+	jsonrpc_handler fallback;	      /* unknown methods, or NULL → -32601 */
 	jsonrpc_write_fn write;
 	void *write_ud;
-	int allow_batch;                      /* answer batches instead of refusing them */
-	pthread_mutex_t lock;                 /* serialises writes */
+	int allow_batch;      /* answer batches instead of refusing them */
+	pthread_mutex_t lock; /* serialises writes */
 };
 
 /* Sets up srv; methods and both user pointers are borrowed. */
-void jsonrpc_server_init(struct jsonrpc_server *srv, const struct jsonrpc_method *methods,
-			 void *ud, jsonrpc_write_fn write, void *write_ud);
+void jsonrpc_server_init(struct jsonrpc_server *srv, const struct jsonrpc_method *methods, void *ud,
+			 jsonrpc_write_fn write, void *write_ud);
 void jsonrpc_server_release(struct jsonrpc_server *srv);
 
 /*
@@ -117,22 +117,22 @@ void jsonrpc_fd_writer(void *ud, const char *line, size_t len);
 /* ---- line reading -------------------------------------------------------- */
 
 enum line_status {
-	LINE_OK = 0,     /* a complete line is in the buffer */
-	LINE_EOF,        /* end of input (a final unterminated line is returned as LINE_OK first) */
-	LINE_TOOLONG,    /* a line passed the cap; it was skipped up to its newline */
-	LINE_INTR,       /* read() was interrupted by a signal; call again */
-	LINE_IOERR,      /* read() failed (errno set) */
+	LINE_OK = 0,  /* a complete line is in the buffer */
+	LINE_EOF,     /* end of input (a final unterminated line is returned as LINE_OK first) */
+	LINE_TOOLONG, /* a line passed the cap; it was skipped up to its newline */
+	LINE_INTR,    /* read() was interrupted by a signal; call again */
+	LINE_IOERR,   /* read() failed (errno set) */
 };
 
 struct line_reader {
 	int fd;
-	size_t max;       /* cap on one line, bytes */
+	size_t max; /* cap on one line, bytes */
 	char chunk[65536];
-	size_t pos, end;  /* unread bytes are chunk[pos..end) */
+	size_t pos, end; /* unread bytes are chunk[pos..end) */
 	int eof;
-	int skipping;     /* discarding the rest of an oversized line */
-	int complete;     /* r->line holds a finished line (reset on the next call) */
-	struct buf line;  /* the current line, without its newline */
+	int skipping;	 /* discarding the rest of an oversized line */
+	int complete;	 /* r->line holds a finished line (reset on the next call) */
+	struct buf line; /* the current line, without its newline */
 };
 
 void line_reader_init(struct line_reader *r, int fd, size_t max);

@@ -54,7 +54,8 @@ static void rich_plain(const json_t *arr, struct buf *out)
 
 	if (!json_is_array(arr))
 		return;
-	json_array_foreach(arr, i, item) {
+	json_array_foreach(arr, i, item)
+	{
 		const char *s = str_at(item, "plain_text");
 		if (!s) {
 			const char *t = str_at(item, "type");
@@ -100,8 +101,7 @@ static void strip_volatile(json_t *v)
 	size_t i;
 
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, val)
-			strip_volatile(val);
+		json_array_foreach(v, i, val) strip_volatile(val);
 		return;
 	}
 	if (!json_is_object(v))
@@ -117,8 +117,7 @@ static void strip_volatile(json_t *v)
 				json_object_del(v, "file");
 		}
 	}
-	json_object_foreach_safe(v, tmp, key, val)
-		strip_volatile(val);
+	json_object_foreach_safe(v, tmp, key, val) strip_volatile(val);
 }
 
 /* A deep copy with volatile parts removed; JSON null for NULL. */
@@ -170,7 +169,8 @@ static json_t *norm_array_of(const json_t *value, const char *key)
 	if (!json_is_array(value))
 		return stable_copy(value);
 	out = json_array();
-	json_array_foreach(value, i, item) {
+	json_array_foreach(value, i, item)
+	{
 		const char *s = str_at(item, key);
 		json_array_append_new(out, s ? json_string(s) : stable_copy(item));
 	}
@@ -187,8 +187,8 @@ static json_t *norm_date_value(const json_t *value)
 	if (!json_is_object(value))
 		return stable_copy(value);
 	return json_pack("{s:o s:o s:o}", "start", copy_or_null(json_object_get(value, "start")),
-			 "end", copy_or_null(json_object_get(value, "end")),
-			 "timeZone", copy_or_null(json_object_get(value, "time_zone")));
+			 "end", copy_or_null(json_object_get(value, "end")), "timeZone",
+			 copy_or_null(json_object_get(value, "time_zone")));
 }
 
 static json_t *norm_date(const json_t *value, const json_t *prop)
@@ -226,8 +226,7 @@ static json_t *norm_people(const json_t *value, const json_t *prop)
 	if (!json_is_array(value))
 		return stable_copy(value);
 	out = json_array();
-	json_array_foreach(value, i, item)
-		json_array_append_new(out, norm_user(item));
+	json_array_foreach(value, i, item) json_array_append_new(out, norm_user(item));
 	return out;
 }
 
@@ -250,7 +249,8 @@ static json_t *norm_files(const json_t *value, const json_t *prop)
 	if (!json_is_array(value))
 		return stable_copy(value);
 	out = json_array();
-	json_array_foreach(value, i, item) {
+	json_array_foreach(value, i, item)
+	{
 		const char *type = str_at(item, "type");
 		json_t *f;
 		if (!json_is_object(item) || !type) {
@@ -261,7 +261,8 @@ static json_t *norm_files(const json_t *value, const json_t *prop)
 			      "type", type);
 		if (!strcmp(type, "external")) {
 			json_object_set_new(f, "url",
-					    copy_or_null(json_object_get(json_object_get(item, "external"), "url")));
+					    copy_or_null(json_object_get(
+						    json_object_get(item, "external"), "url")));
 		} else if (strcmp(type, "file")) {
 			/* file_upload and future kinds: keep their stable parts */
 			json_object_set_new(f, type, stable_copy(json_object_get(item, type)));
@@ -284,32 +285,20 @@ static json_t *norm_formula(const json_t *value, const json_t *prop)
 
 static const struct {
 	const char *type;
-	normalize_fn fn;  /* NULL: value left out (moves without a real edit) */
+	normalize_fn fn; /* NULL: value left out (moves without a real edit) */
 } normalizers[] = {
-	{ "title", norm_text },
-	{ "rich_text", norm_text },
-	{ "number", norm_scalar },
-	{ "select", norm_option },
-	{ "status", norm_option },
-	{ "multi_select", norm_multi_select },
-	{ "date", norm_date },
-	{ "checkbox", norm_scalar },
-	{ "url", norm_scalar },
-	{ "email", norm_scalar },
-	{ "phone_number", norm_scalar },
-	{ "people", norm_people },
-	{ "relation", norm_relation },
-	{ "files", norm_files },
-	{ "formula", norm_formula },
-	{ "rollup", norm_scalar },
-	{ "created_time", norm_scalar },
-	{ "created_by", norm_person_value },
-	{ "last_edited_time", NULL },
-	{ "last_edited_by", NULL },
-	{ "unique_id", norm_scalar },
-	{ "verification", norm_scalar },
-	{ "button", norm_scalar },
-	{ "place", norm_scalar },
+	{"title", norm_text},	       {"rich_text", norm_text},
+	{"number", norm_scalar},       {"select", norm_option},
+	{"status", norm_option},       {"multi_select", norm_multi_select},
+	{"date", norm_date},	       {"checkbox", norm_scalar},
+	{"url", norm_scalar},	       {"email", norm_scalar},
+	{"phone_number", norm_scalar}, {"people", norm_people},
+	{"relation", norm_relation},   {"files", norm_files},
+	{"formula", norm_formula},     {"rollup", norm_scalar},
+	{"created_time", norm_scalar}, {"created_by", norm_person_value},
+	{"last_edited_time", NULL},    {"last_edited_by", NULL},
+	{"unique_id", norm_scalar},    {"verification", norm_scalar},
+	{"button", norm_scalar},       {"place", norm_scalar},
 };
 
 /* The normalised form of one property. New reference. */
@@ -338,9 +327,11 @@ static json_t *normalize_property(const json_t *prop)
 			if (!strcmp(normalizers[k].type, type))
 				break;
 		if (k == sizeof(normalizers) / sizeof(normalizers[0]))
-			json_object_set_new(out, "value", stable_copy(value)); /* unknown type: raw */
+			json_object_set_new(out, "value",
+					    stable_copy(value)); /* unknown type: raw */
 		else if (normalizers[k].fn)
-			json_object_set_new(out, "value", value ? normalizers[k].fn(value, prop) : json_null());
+			json_object_set_new(out, "value",
+					    value ? normalizers[k].fn(value, prop) : json_null());
 	}
 	has_more = json_object_get(prop, "has_more");
 	if (json_is_true(json_object_get(prop, "truncated")) || json_is_true(has_more))
@@ -393,9 +384,8 @@ static char *value_text(const char *type, const json_t *v, int for_due)
 		return buf_detach(&b);
 	}
 	if (!strcmp(type, "multi_select") && json_is_array(v)) {
-		json_array_foreach(v, i, item)
-			if ((s = str_at(item, "name")))
-				buf_addf(&b, "%s%s", b.len ? ", " : "", s);
+		json_array_foreach(v, i, item) if ((s = str_at(item, "name")))
+			buf_addf(&b, "%s%s", b.len ? ", " : "", s);
 		if (!b.len) {
 			buf_release(&b);
 			return NULL;
@@ -443,11 +433,10 @@ static json_t *value_tags(const char *prop_name, const char *type, const json_t 
 	if (!type || !v) {
 		/* nothing */
 	} else if (!strcmp(type, "multi_select") && json_is_array(v)) {
-		json_array_foreach(v, i, item)
-			if ((s = str_at(item, "name")) && *s)
-				json_array_append_new(tags, json_string(s));
-	} else if ((!strcmp(type, "select") || !strcmp(type, "status")) && (s = str_at(v, "name")) &&
-		   *s) {
+		json_array_foreach(v, i, item) if ((s = str_at(item, "name")) && *s)
+			json_array_append_new(tags, json_string(s));
+	} else if ((!strcmp(type, "select") || !strcmp(type, "status")) &&
+		   (s = str_at(v, "name")) && *s) {
 		json_array_append_new(tags, json_string(s));
 	} else if (!strcmp(type, "title") || !strcmp(type, "rich_text")) {
 		if ((text = rich_text_or_null(v))) {
@@ -470,13 +459,20 @@ static json_t *value_tags(const char *prop_name, const char *type, const json_t 
 static char **text_slot(struct task *t, enum task_field f)
 {
 	switch (f) {
-	case FIELD_TITLE: return &t->title;
-	case FIELD_DESCRIPTION: return &t->description;
-	case FIELD_RESOLUTION: return &t->resolution;
-	case FIELD_CATEGORY: return &t->category;
-	case FIELD_DUE_DATE: return &t->due_date;
-	case FIELD_ASSIGNEE: return &t->assignee;
-	default: return NULL;
+	case FIELD_TITLE:
+		return &t->title;
+	case FIELD_DESCRIPTION:
+		return &t->description;
+	case FIELD_RESOLUTION:
+		return &t->resolution;
+	case FIELD_CATEGORY:
+		return &t->category;
+	case FIELD_DUE_DATE:
+		return &t->due_date;
+	case FIELD_ASSIGNEE:
+		return &t->assignee;
+	default:
+		return NULL;
 	}
 }
 
@@ -531,7 +527,8 @@ static const json_t *find_title_property(const json_t *props, const char **name_
 	const char *key;
 	json_t *val;
 
-	json_object_foreach((json_t *)props, key, val) {
+	json_object_foreach((json_t *)props, key, val)
+	{
 		const char *type = str_at(val, "type");
 		if (type && !strcmp(type, "title")) {
 			*name_out = key;
@@ -570,15 +567,17 @@ int mapper_map_page(const struct db_config *db, const char *data_source_id, cons
 	if (!json_is_object(props)) {
 		nv_err_set(err, NV_EINVAL,
 			   "Notion page %s has no properties (does the integration have the "
-			   "\"read content\" capability?)", page_id);
+			   "\"read content\" capability?)",
+			   page_id);
 		free(page_id);
 		return NV_EINVAL;
 	}
 
 	out->notion_page_id = page_id;
 	parent = json_object_get(page, "parent");
-	out->notion_database_id = db && db->database_id ? xstrdup(db->database_id)
-							: dashed_or_null(str_at(parent, "database_id"));
+	out->notion_database_id = db && db->database_id
+					  ? xstrdup(db->database_id)
+					  : dashed_or_null(str_at(parent, "database_id"));
 	if (data_source_id)
 		out->notion_data_source_id = dashed_or_null(data_source_id);
 	if (!out->notion_data_source_id && data_source_id)
@@ -634,7 +633,8 @@ static void list_properties(struct buf *b, const json_t *properties)
 	json_t *val;
 	size_t n = 0;
 
-	json_object_foreach((json_t *)properties, key, val) {
+	json_object_foreach((json_t *)properties, key, val)
+	{
 		const char *type = str_at(val, "type");
 		if (n == 60) {
 			buf_addf(b, ", ... (%zu in all)", json_object_size(properties));
@@ -669,21 +669,29 @@ int mapper_check_schema(const struct db_config *db, const json_t *properties, st
 		const char *type = str_at(prop, "type");
 
 		if (!prop) {
-			buf_addf(&msg, "%s%s: fieldMappings: property \"%s\" (mapped to %s) does not exist; "
-				       "the data source's properties are: %s",
-				 problems++ ? "\n" : "", prefix.data, m->property, field, names.data);
-		} else if (!type || !is_mappable(type)) {
-			buf_addf(&msg, "%s%s: fieldMappings: property \"%s\" (mapped to %s) is of type %s, "
-				       "which cannot be mapped (mappable types: title, rich_text, number, "
-				       "select, multi_select, status, date, checkbox); the data source's "
-				       "properties are: %s",
+			buf_addf(&msg,
+				 "%s%s: fieldMappings: property \"%s\" (mapped to %s) does not "
+				 "exist; "
+				 "the data source's properties are: %s",
 				 problems++ ? "\n" : "", prefix.data, m->property, field,
-				 type ? type : "(unknown)", names.data);
+				 names.data);
+		} else if (!type || !is_mappable(type)) {
+			buf_addf(
+				&msg,
+				"%s%s: fieldMappings: property \"%s\" (mapped to %s) is of type "
+				"%s, "
+				"which cannot be mapped (mappable types: title, rich_text, number, "
+				"select, multi_select, status, date, checkbox); the data source's "
+				"properties are: %s",
+				problems++ ? "\n" : "", prefix.data, m->property, field,
+				type ? type : "(unknown)", names.data);
 		} else if (!task_field_accepts(m->field, type)) {
-			buf_addf(&msg, "%s%s: fieldMappings: property \"%s\" is of type %s, which cannot map "
-				       "to %s (%s takes %s); the data source's properties are: %s",
-				 problems++ ? "\n" : "", prefix.data, m->property, type, field, field,
-				 task_field_accepted_types(m->field), names.data);
+			buf_addf(&msg,
+				 "%s%s: fieldMappings: property \"%s\" is of type %s, which cannot "
+				 "map "
+				 "to %s (%s takes %s); the data source's properties are: %s",
+				 problems++ ? "\n" : "", prefix.data, m->property, type, field,
+				 field, task_field_accepted_types(m->field), names.data);
 		}
 	}
 	if (problems)
@@ -717,7 +725,8 @@ json_t *mapper_truncated_properties(const json_t *page)
 
 	if (!json_is_object(props))
 		return out;
-	json_object_foreach((json_t *)props, key, val) {
+	json_object_foreach((json_t *)props, key, val)
+	{
 		const char *type = NULL;
 		const json_t *v = json_is_object(val) ? prop_value(val, &type) : NULL;
 		int truncated = 0;
@@ -726,12 +735,14 @@ json_t *mapper_truncated_properties(const json_t *page)
 			continue;
 		if (!strcmp(type, "relation"))
 			truncated = json_is_true(json_object_get(val, "has_more"));
-		else if (!strcmp(type, "people") || !strcmp(type, "title") || !strcmp(type, "rich_text"))
+		else if (!strcmp(type, "people") || !strcmp(type, "title") ||
+			 !strcmp(type, "rich_text"))
 			truncated = json_is_array(v) && json_array_size(v) >= NOTION_REFERENCE_CAP;
 		if (truncated)
-			json_array_append_new(out, json_pack("{s:s s:o s:s}", "name", key, "id",
-							     copy_or_null(json_object_get(val, "id")),
-							     "type", type));
+			json_array_append_new(out,
+					      json_pack("{s:s s:o s:s}", "name", key, "id",
+							copy_or_null(json_object_get(val, "id")),
+							"type", type));
 	}
 	return out;
 }
@@ -753,7 +764,8 @@ int mapper_splice_property(json_t *page, const char *name, const json_t *items)
 	if (!json_is_array(items))
 		return -1;
 	full = json_array();
-	json_array_foreach(items, i, item) {
+	json_array_foreach(items, i, item)
+	{
 		const char *it = str_at(item, "type");
 		json_t *v = json_object_get(item, type);
 		if (!it || strcmp(it, type) || !json_is_object(v)) {

@@ -23,8 +23,8 @@
  * active = 0. data_source_id is the data source the row was read from.
  * Returns NV_EINVAL (with the reason) when page is not a page object.
  */
-int mapper_map_page(const struct db_config *db, const char *data_source_id,
-		    const json_t *page, struct task *out, struct nv_err *err);
+int mapper_map_page(const struct db_config *db, const char *data_source_id, const json_t *page,
+		    struct task *out, struct nv_err *err);
 
 /*
  * Checks db's field mappings against a data source's property schema (the

@@ -19,7 +19,7 @@ const char *const mcp_protocol_versions[] = {
 };
 
 /* Versions whose transport still allows JSON-RPC batches. */
-static const char *const batch_versions[] = { "2025-03-26", "2024-11-05", NULL };
+static const char *const batch_versions[] = {"2025-03-26", "2024-11-05", NULL};
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -57,9 +57,11 @@ static int h_initialize(struct jsonrpc_server *srv, void *ud, const struct jsonr
 	srv->allow_batch = in_list(batch_versions, version);
 	log_info("mcp: client %s %s asked for protocol %s, speaking %s",
 		 json_is_string(json_object_get(client, "name"))
-			 ? json_string_value(json_object_get(client, "name")) : "(unnamed)",
+			 ? json_string_value(json_object_get(client, "name"))
+			 : "(unnamed)",
 		 json_is_string(json_object_get(client, "version"))
-			 ? json_string_value(json_object_get(client, "version")) : "",
+			 ? json_string_value(json_object_get(client, "version"))
+			 : "",
 		 json_string_value(wanted), version);
 	reply->result = json_pack(
 		"{s:s, s:{s:{s:b}}, s:{s:s, s:s, s:s}, s:s}", "protocolVersion", version,
@@ -108,13 +110,13 @@ static int h_cancelled(struct jsonrpc_server *srv, void *ud, const struct jsonrp
 }
 
 static const struct jsonrpc_method mcp_methods[] = {
-	{ "initialize", h_initialize },
-	{ "notifications/initialized", h_initialized },
-	{ "ping", h_ping },
-	{ "tools/list", h_tools_list },
-	{ "tools/call", h_tools_call },
-	{ "notifications/cancelled", h_cancelled },
-	{ NULL, NULL },
+	{"initialize", h_initialize},
+	{"notifications/initialized", h_initialized},
+	{"ping", h_ping},
+	{"tools/list", h_tools_list},
+	{"tools/call", h_tools_call},
+	{"notifications/cancelled", h_cancelled},
+	{NULL, NULL},
 };
 
 /* First occurrence of needle (nlen > 0) in hay, or NULL. */

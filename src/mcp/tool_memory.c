@@ -18,44 +18,43 @@
 #include "util/xalloc.h"
 
 static const char *const memory_actions[] = {
-	"add", "update", "get", "list", "history", "get_version", "delete", "search", "as_of",
-	"diff", NULL,
+	"add",	  "update", "get",   "list", "history", "get_version",
+	"delete", "search", "as_of", "diff", NULL,
 };
 
 const struct mcp_param memory_task_params[] = {
-	{ "action", P_STRING, "What to do.", memory_actions, 0, 0 },
-	{ "id", P_STRING, "Task id, or the Notion page id (with or without dashes).", NULL, 0, 0 },
-	{ "title", P_STRING, "Task title (add, update).", NULL, 0, 0 },
-	{ "description", P_STRING_NULL, "Task description; null clears it.", NULL, 0, 0 },
-	{ "status", P_STRING,
-	  "Task status: backlog, open, in_progress, blocked, review, done, wont_do (words such "
-	  "as 'In progress' are accepted). A field for add/update, a filter for list/search.",
-	  NULL, 0, 0 },
-	{ "resolution", P_STRING_NULL, "Resolution; null clears it.", NULL, 0, 0 },
-	{ "category", P_STRING_NULL, "Category; null clears it.", NULL, 0, 0 },
-	{ "dueDate", P_STRING_NULL, "Due date, ISO 8601 date or date-time; null clears it.", NULL,
-	  0, 0 },
-	{ "assignee", P_STRING_NULL, "Assignee; null clears it.", NULL, 0, 0 },
-	{ "tags", P_TAGS, "Tags (array of strings); null clears them.", NULL, 0, 0 },
-	{ "metadata", P_OBJECT_NULL, "Free-form JSON object kept with the task; null clears it.",
-	  NULL, 0, 0 },
-	{ "scopeId", P_STRING, "Project scope: set on add, filter for list/search/as_of/diff.",
-	  NULL, 0, 0 },
-	{ "databaseId", P_STRING, "Filter by Notion database id (list/search/as_of/diff).", NULL, 0,
-	  0 },
-	{ "agentId", P_STRING, "Who is writing; versions are authored 'mcp:<agentId>'.", NULL, 0,
-	  0 },
-	{ "changeReason", P_STRING, "Why (recorded with the new version).", NULL, 0, 0 },
-	{ "includeInactive", P_BOOLEAN, "Include soft-deleted tasks (default false).", NULL, 0, 0 },
-	{ "limit", P_INTEGER, "Page size (default 50).", NULL, 1, 1000 },
-	{ "offset", P_INTEGER, "Rows to skip (default 0).", NULL, 0, INT64_MAX / 2 },
-	{ "versionNum", P_INTEGER, "Version number (get_version).", NULL, 1, INT64_MAX / 2 },
-	{ "query", P_STRING, "Full-text query (search).", NULL, 0, 0 },
-	{ "time", P_STRING, "Point in time, ISO 8601 (as_of).", NULL, 0, 0 },
-	{ "since", P_STRING, "Start of the window, exclusive, ISO 8601 (diff).", NULL, 0, 0 },
-	{ "until", P_STRING, "End of the window, inclusive, ISO 8601 (diff; default now).", NULL, 0,
-	  0 },
-	{ NULL },
+	{"action", P_STRING, "What to do.", memory_actions, 0, 0},
+	{"id", P_STRING, "Task id, or the Notion page id (with or without dashes).", NULL, 0, 0},
+	{"title", P_STRING, "Task title (add, update).", NULL, 0, 0},
+	{"description", P_STRING_NULL, "Task description; null clears it.", NULL, 0, 0},
+	{"status", P_STRING,
+	 "Task status: backlog, open, in_progress, blocked, review, done, wont_do (words such "
+	 "as 'In progress' are accepted). A field for add/update, a filter for list/search.",
+	 NULL, 0, 0},
+	{"resolution", P_STRING_NULL, "Resolution; null clears it.", NULL, 0, 0},
+	{"category", P_STRING_NULL, "Category; null clears it.", NULL, 0, 0},
+	{"dueDate", P_STRING_NULL, "Due date, ISO 8601 date or date-time; null clears it.", NULL, 0,
+	 0},
+	{"assignee", P_STRING_NULL, "Assignee; null clears it.", NULL, 0, 0},
+	{"tags", P_TAGS, "Tags (array of strings); null clears them.", NULL, 0, 0},
+	{"metadata", P_OBJECT_NULL, "Free-form JSON object kept with the task; null clears it.",
+	 NULL, 0, 0},
+	{"scopeId", P_STRING, "Project scope: set on add, filter for list/search/as_of/diff.", NULL,
+	 0, 0},
+	{"databaseId", P_STRING, "Filter by Notion database id (list/search/as_of/diff).", NULL, 0,
+	 0},
+	{"agentId", P_STRING, "Who is writing; versions are authored 'mcp:<agentId>'.", NULL, 0, 0},
+	{"changeReason", P_STRING, "Why (recorded with the new version).", NULL, 0, 0},
+	{"includeInactive", P_BOOLEAN, "Include soft-deleted tasks (default false).", NULL, 0, 0},
+	{"limit", P_INTEGER, "Page size (default 50).", NULL, 1, 1000},
+	{"offset", P_INTEGER, "Rows to skip (default 0).", NULL, 0, INT64_MAX / 2},
+	{"versionNum", P_INTEGER, "Version number (get_version).", NULL, 1, INT64_MAX / 2},
+	{"query", P_STRING, "Full-text query (search).", NULL, 0, 0},
+	{"time", P_STRING, "Point in time, ISO 8601 (as_of).", NULL, 0, 0},
+	{"since", P_STRING, "Start of the window, exclusive, ISO 8601 (diff).", NULL, 0, 0},
+	{"until", P_STRING, "End of the window, inclusive, ISO 8601 (diff; default now).", NULL, 0,
+	 0},
+	{NULL},
 };
 
 /* Parses an ISO time parameter into canonical store form (TIME_ISO_MAX bytes). */
@@ -101,10 +100,11 @@ static int filter_params(struct mcp_call *c, struct task_filter *f, char db[ID_D
 		return NV_EINVAL;
 	if (dbid) {
 		if (id_normalize(dbid, db))
-			return nv_err_set(err, NV_EINVAL,
-					  "parameter 'databaseId' is not a Notion id (32 hex digits): "
-					  "'%.60s'",
-					  dbid);
+			return nv_err_set(
+				err, NV_EINVAL,
+				"parameter 'databaseId' is not a Notion id (32 hex digits): "
+				"'%.60s'",
+				dbid);
 		f->database_id = db;
 	}
 	f->include_deleted = arg_bool(c, "includeInactive", 0);
@@ -130,11 +130,11 @@ static const struct {
 	const char *param;
 	size_t offset;
 } text_fields[] = {
-	{ "description", offsetof(struct task, description) },
-	{ "resolution", offsetof(struct task, resolution) },
-	{ "category", offsetof(struct task, category) },
-	{ "assignee", offsetof(struct task, assignee) },
-	{ "dueDate", offsetof(struct task, due_date) },
+	{"description", offsetof(struct task, description)},
+	{"resolution", offsetof(struct task, resolution)},
+	{"category", offsetof(struct task, category)},
+	{"assignee", offsetof(struct task, assignee)},
+	{"dueDate", offsetof(struct task, due_date)},
 };
 
 /* Applies every field parameter present to t; *changed counts them. */
@@ -189,7 +189,9 @@ static const char *or_empty(const char *s)
 static const char *outcome_name(enum put_outcome o)
 {
 	static const char *const names[] = {
-		[PUT_UNCHANGED] = "unchanged", [PUT_CREATED] = "created", [PUT_UPDATED] = "updated",
+		[PUT_UNCHANGED] = "unchanged",
+		[PUT_CREATED] = "created",
+		[PUT_UPDATED] = "updated",
 	};
 	return names[o];
 }
@@ -198,7 +200,7 @@ static const char *outcome_name(enum put_outcome o)
 static int put_task(struct mcp_call *c, struct store *s, struct task *t, const char *reason,
 		    struct nv_err *err)
 {
-	struct version_info vi = { .created_by = c->created_by, .change_reason = reason };
+	struct version_info vi = {.created_by = c->created_by, .change_reason = reason};
 	enum put_outcome outcome;
 	const char *explicit_reason = arg_str(c, "changeReason");
 
@@ -206,10 +208,10 @@ static int put_task(struct mcp_call *c, struct store *s, struct task *t, const c
 		vi.change_reason = explicit_reason;
 	if (store_task_put(s, t, &vi, &outcome, err))
 		return err->code ? (int)err->code : NV_ERR;
-	c->result = json_pack("{s:o, s:s}", "task", task_to_json(t), "outcome",
-			      outcome_name(outcome));
-	buf_addf(&c->text, "Task '%s' (%s): %s, now at version %" PRId64 ".", or_empty(t->title), t->id,
-		 outcome_name(outcome), t->version);
+	c->result =
+		json_pack("{s:o, s:s}", "task", task_to_json(t), "outcome", outcome_name(outcome));
+	buf_addf(&c->text, "Task '%s' (%s): %s, now at version %" PRId64 ".", or_empty(t->title),
+		 t->id, outcome_name(outcome), t->version);
 	return 0;
 }
 
@@ -258,10 +260,11 @@ static int act_update(struct mcp_call *c, struct nv_err *err)
 		return rc;
 	rc = apply_fields(c, &t, &changed, err);
 	if (!rc && !changed)
-		rc = nv_err_set(err, NV_EINVAL,
-				"action 'update' needs at least one field to change (title, "
-				"description, status, resolution, category, dueDate, assignee, tags, "
-				"metadata)");
+		rc = nv_err_set(
+			err, NV_EINVAL,
+			"action 'update' needs at least one field to change (title, "
+			"description, status, resolution, category, dueDate, assignee, tags, "
+			"metadata)");
 	if (!rc)
 		rc = put_task(c, s, &t, "local edit", err);
 	task_release(&t);
@@ -298,8 +301,8 @@ static int act_get(struct mcp_call *c, struct nv_err *err)
 	if ((rc = store_or_fail(c, &s, err)) || (rc = get_task(c, s, &t, err)))
 		return rc;
 	c->result = json_pack("{s:o}", "task", task_to_json(&t));
-	buf_addf(&c->text, "Task '%s' (%s), status %s, version %" PRId64 "%s.", or_empty(t.title), t.id,
-		 t.status ? t.status : "-", t.version, t.active ? "" : ", deleted");
+	buf_addf(&c->text, "Task '%s' (%s), status %s, version %" PRId64 "%s.", or_empty(t.title),
+		 t.id, t.status ? t.status : "-", t.version, t.active ? "" : ", deleted");
 	task_release(&t);
 	return 0;
 }
@@ -361,8 +364,8 @@ static int act_history(struct mcp_call *c, struct nv_err *err)
 			json_array_append_new(versions, task_version_to_json(&v[i]));
 		c->result = json_pack("{s:s, s:o, s:I}", "taskId", t.id, "versions", versions,
 				      "count", (json_int_t)n);
-		buf_addf(&c->text, "Task '%s' (%s) has %zu version%s, oldest first.", or_empty(t.title), t.id,
-			 n, n == 1 ? "" : "s");
+		buf_addf(&c->text, "Task '%s' (%s) has %zu version%s, oldest first.",
+			 or_empty(t.title), t.id, n, n == 1 ? "" : "s");
 		task_versions_free(v, n);
 	}
 	task_release(&t);
@@ -382,8 +385,8 @@ static int act_get_version(struct mcp_call *c, struct nv_err *err)
 	rc = store_task_version(s, t.id, num, &v, err);
 	if (rc == NV_ENOTFOUND)
 		nv_err_set(err, NV_ENOTFOUND,
-			   "parameter 'versionNum': task %s has no version %" PRId64 " (it has %" PRId64
-			   ")",
+			   "parameter 'versionNum': task %s has no version %" PRId64
+			   " (it has %" PRId64 ")",
 			   t.id, num, t.version);
 	if (!rc) {
 		c->result = json_pack("{s:o}", "version", task_version_to_json(&v));
@@ -447,9 +450,8 @@ static json_t *changed_fields(const struct task_version *a, const struct task_ve
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(cb, key, v)
-		if (!json_equal(v, json_object_get(ca, key)))
-			json_array_append_new(out, json_string(key));
+	json_object_foreach(cb, key, v) if (!json_equal(v, json_object_get(ca, key)))
+		json_array_append_new(out, json_string(key));
 	json_decref(ca);
 	json_decref(cb);
 	return out;
@@ -460,18 +462,19 @@ static int collect_diff(void *ud, const struct diff_entry *e)
 	struct collector *col = ud;
 
 	if (col->seen >= col->offset && col->seen < col->offset + col->limit) {
-		json_t *o = json_pack("{s:s, s:o, s:o, s:I, s:o, s:o}", "kind",
-				      diff_kind_name(e->kind), "taskId",
-				      e->after && e->after->snap.id ? json_string(e->after->snap.id)
-								    : json_null(),
-				      "title",
-				      e->after && e->after->snap.title ? json_string(e->after->snap.title)
-								       : json_null(),
-				      "versionsInRange", (json_int_t)e->versions_in_range, "before",
-				      e->before ? task_version_to_json(e->before) : json_null(),
-				      "after", e->after ? task_version_to_json(e->after) : json_null());
+		json_t *o = json_pack(
+			"{s:s, s:o, s:o, s:I, s:o, s:o}", "kind", diff_kind_name(e->kind), "taskId",
+			e->after && e->after->snap.id ? json_string(e->after->snap.id)
+						      : json_null(),
+			"title",
+			e->after && e->after->snap.title ? json_string(e->after->snap.title)
+							 : json_null(),
+			"versionsInRange", (json_int_t)e->versions_in_range, "before",
+			e->before ? task_version_to_json(e->before) : json_null(), "after",
+			e->after ? task_version_to_json(e->after) : json_null());
 		if (e->before && e->after)
-			json_object_set_new(o, "changedFields", changed_fields(e->before, e->after));
+			json_object_set_new(o, "changedFields",
+					    changed_fields(e->before, e->after));
 		json_array_append_new(col->items, o);
 	}
 	col->seen++;
@@ -510,23 +513,23 @@ static int act_diff(struct mcp_call *c, struct nv_err *err)
 	return 0;
 }
 
-static const char *const need_id[] = { "id", NULL };
-static const char *const need_title[] = { "title", NULL };
-static const char *const need_version[] = { "id", "versionNum", NULL };
-static const char *const need_query[] = { "query", NULL };
-static const char *const need_time[] = { "time", NULL };
-static const char *const need_since[] = { "since", NULL };
+static const char *const need_id[] = {"id", NULL};
+static const char *const need_title[] = {"title", NULL};
+static const char *const need_version[] = {"id", "versionNum", NULL};
+static const char *const need_query[] = {"query", NULL};
+static const char *const need_time[] = {"time", NULL};
+static const char *const need_since[] = {"since", NULL};
 
 const struct mcp_action memory_task_actions[] = {
-	{ "add", act_add, need_title },
-	{ "update", act_update, need_id },
-	{ "get", act_get, need_id },
-	{ "list", act_list, NULL },
-	{ "history", act_history, need_id },
-	{ "get_version", act_get_version, need_version },
-	{ "delete", act_delete, need_id },
-	{ "search", act_search, need_query },
-	{ "as_of", act_as_of, need_time },
-	{ "diff", act_diff, need_since },
-	{ NULL, NULL, NULL },
+	{"add", act_add, need_title},
+	{"update", act_update, need_id},
+	{"get", act_get, need_id},
+	{"list", act_list, NULL},
+	{"history", act_history, need_id},
+	{"get_version", act_get_version, need_version},
+	{"delete", act_delete, need_id},
+	{"search", act_search, need_query},
+	{"as_of", act_as_of, need_time},
+	{"diff", act_diff, need_since},
+	{NULL, NULL, NULL},
 };

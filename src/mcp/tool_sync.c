@@ -24,35 +24,35 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-static const char *const sync_actions[] = { "sync", "status", "list_databases", NULL };
+static const char *const sync_actions[] = {"sync", "status", "list_databases", NULL};
 
 const struct mcp_param notion_sync_params[] = {
-	{ "action", P_STRING, "What to do.", sync_actions, 0, 0 },
-	{ "databaseId", P_STRING,
-	  "Sync only this configured Notion database (32 hex digits, dashes optional); default: "
-	  "every enabled database.",
-	  NULL, 0, 0 },
-	{ "fullSync", P_BOOLEAN, "Re-read every row, ignoring the watermark (default false).", NULL,
-	  0, 0 },
-	{ "dryRun", P_BOOLEAN, "Read Notion and report what would change; write nothing.", NULL, 0,
-	  0 },
-	{ NULL },
+	{"action", P_STRING, "What to do.", sync_actions, 0, 0},
+	{"databaseId", P_STRING,
+	 "Sync only this configured Notion database (32 hex digits, dashes optional); default: "
+	 "every enabled database.",
+	 NULL, 0, 0},
+	{"fullSync", P_BOOLEAN, "Re-read every row, ignoring the watermark (default false).", NULL,
+	 0, 0},
+	{"dryRun", P_BOOLEAN, "Read Notion and report what would change; write nothing.", NULL, 0,
+	 0},
+	{NULL},
 };
 
 struct mcp_sync_job {
 	struct mcp_server *m;
-	json_t *request_id;        /* the tools/call request to answer */
-	json_t *progress_token;    /* or NULL */
+	json_t *request_id;	/* the tools/call request to answer */
+	json_t *progress_token; /* or NULL */
 	struct config *cfg;
 	char database_id[ID_DASHED_LEN + 1]; /* "" = all */
 	int full, dry_run;
-	volatile int stop;         /* the engine's stop flag */
-	int cancelled;             /* by the client: send no answer (job_lock) */
-	int finished;              /* the worker is done (job_lock) */
+	volatile int stop; /* the engine's stop flag */
+	int cancelled;	   /* by the client: send no answer (job_lock) */
+	int finished;	   /* the worker is done (job_lock) */
 	pthread_t thread;
 	/* progress (worker thread only) */
 	char current_db[ID_DASHED_LEN + 1];
-	int64_t rows_before;       /* rows of the databases already finished */
+	int64_t rows_before; /* rows of the databases already finished */
 	int64_t rows_current;
 	int64_t last_sent;
 };
@@ -83,7 +83,8 @@ void mcp_sync_cancel(struct mcp_server *m, const json_t *request_id)
 	if (m->job && !m->job->finished && json_equal(m->job->request_id, request_id)) {
 		m->job->cancelled = 1;
 		m->job->stop = 1;
-		log_info("mcp: sync cancelled by the client; stopping after the current transaction");
+		log_info("mcp: sync cancelled by the client; stopping after the current "
+			 "transaction");
 	}
 	pthread_mutex_unlock(&m->job_lock);
 }
@@ -124,8 +125,8 @@ static void on_progress(void *ud, const struct sync_progress *p)
 	if (value <= job->last_sent)
 		return;
 	job->last_sent = value;
-	snprintf(msg, sizeof(msg), "database %s: %" PRId64 " rows processed (%s), %" PRId64
-				   " requests so far",
+	snprintf(msg, sizeof(msg),
+		 "database %s: %" PRId64 " rows processed (%s), %" PRId64 " requests so far",
 		 p->database_id ? p->database_id : "-", p->rows, p->phase ? p->phase : "-",
 		 p->requests);
 	params = json_pack("{s:O, s:I, s:s}", "progressToken", job->progress_token, "progress",
@@ -151,15 +152,17 @@ static void summarise(struct buf *text, const struct sync_report *r)
 		buf_addf(text, "Sync FAILED for %zu of %zu database%s.", failed, r->n,
 			 r->n == 1 ? "" : "s");
 	else
-		buf_addf(text, "Sync %s: %zu database%s.", r->dry_run ? "dry run done" : "succeeded",
-			 r->n, r->n == 1 ? "" : "s");
-	buf_addf(text, " %s %" PRId64 " created, %" PRId64 " updated, %" PRId64
-		       " unchanged, %" PRId64 " deleted.",
+		buf_addf(text, "Sync %s: %zu database%s.",
+			 r->dry_run ? "dry run done" : "succeeded", r->n, r->n == 1 ? "" : "s");
+	buf_addf(text,
+		 " %s %" PRId64 " created, %" PRId64 " updated, %" PRId64 " unchanged, %" PRId64
+		 " deleted.",
 		 r->dry_run ? "Would have:" : "Tasks:", created, updated, unchanged, deleted);
 	for (size_t i = 0; i < r->n; i++) {
 		json_t *e = json_array_get(r->dbs[i].errors, 0);
 		if (json_is_string(e))
-			buf_addf(text, " %s: %s.", r->dbs[i].name ? r->dbs[i].name : r->dbs[i].database_id,
+			buf_addf(text, " %s: %s.",
+				 r->dbs[i].name ? r->dbs[i].name : r->dbs[i].database_id,
 				 json_string_value(e));
 	}
 }
@@ -228,18 +231,21 @@ static void *sync_worker(void *arg)
 			result = mcp_tool_result(structured, text.data, 0);
 		}
 	} else if (rc == NV_ELOCKED) {
-		buf_addf(&text, "notion_sync sync failed: a sync is already running (%s); try again "
-				"when it has finished",
+		buf_addf(&text,
+			 "notion_sync sync failed: a sync is already running (%s); try again "
+			 "when it has finished",
 			 err.msg);
 		result = mcp_tool_result(NULL, text.data, 1);
 	} else if (rc == NV_EINTERRUPTED) {
 		buf_addf(&text, "notion_sync sync interrupted: %s",
-			 err.msg[0] ? err.msg
-				    : "stopped; every page committed before the stop is kept and the "
-				      "next sync resumes");
+			 err.msg[0]
+				 ? err.msg
+				 : "stopped; every page committed before the stop is kept and the "
+				   "next sync resumes");
 		result = mcp_tool_result(NULL, text.data, 1);
 	} else {
-		buf_addf(&text, "notion_sync sync failed: %s", err.msg[0] ? err.msg : nv_status_name(rc));
+		buf_addf(&text, "notion_sync sync failed: %s",
+			 err.msg[0] ? err.msg : nv_status_name(rc));
 		result = mcp_tool_result(NULL, text.data, 1);
 	}
 	sync_report_release(&report);
@@ -280,9 +286,9 @@ static int act_sync(struct mcp_call *c, struct nv_err *err)
 	if (!c->req->id)
 		return nv_err_set(err, NV_EINVAL, "a sync must be a request (with an id)");
 	if (dbid && id_normalize(dbid, norm))
-		return nv_err_set(err, NV_EINVAL,
-				  "parameter 'databaseId' is not a Notion id (32 hex digits): '%.60s'",
-				  dbid);
+		return nv_err_set(
+			err, NV_EINVAL,
+			"parameter 'databaseId' is not a Notion id (32 hex digits): '%.60s'", dbid);
 	if (mcp_sync_running(c->m))
 		return nv_err_set(err, NV_ELOCKED,
 				  "a sync is already running (started in this session); wait for "
@@ -368,19 +374,18 @@ static int act_status(struct mcp_call *c, struct nv_err *err)
 	jev = json_array();
 	for (size_t i = 0; i < n_ev; i++)
 		json_array_append_new(jev, evidence_to_json(&ev[i]));
-	c->result = json_pack("{s:b, s:{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}, s:o, s:o}",
-			      "syncRunning", running, "scheduler",
-			      "enabled", json_object_get(sched, "enabled"),
-			      "daemonRunning", json_object_get(sched, "running"),
-			      "schedule", json_object_get(sched, "schedule"),
-			      "nextRun", json_object_get(sched, "nextRun"),
-			      "lastRun", json_object_get(sched, "lastRun"),
-			      "lastRunSuccess", json_object_get(sched, "lastRunSuccess"),
-			      "lastRunError", json_object_get(sched, "lastRunError"),
-			      "dataSources", jstates, "recentRuns", jev);
+	c->result = json_pack(
+		"{s:b, s:{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}, s:o, s:o}", "syncRunning",
+		running, "scheduler", "enabled", json_object_get(sched, "enabled"), "daemonRunning",
+		json_object_get(sched, "running"), "schedule", json_object_get(sched, "schedule"),
+		"nextRun", json_object_get(sched, "nextRun"), "lastRun",
+		json_object_get(sched, "lastRun"), "lastRunSuccess",
+		json_object_get(sched, "lastRunSuccess"), "lastRunError",
+		json_object_get(sched, "lastRunError"), "dataSources", jstates, "recentRuns", jev);
 	last_run = json_object_get(sched, "lastRun");
 	buf_addf(&c->text, "%s. %zu data source%s synced before; last scheduled run: %s.",
-		 running ? "A sync started in this session is running" : "No sync running in this session",
+		 running ? "A sync started in this session is running"
+			 : "No sync running in this session",
 		 n_states, n_states == 1 ? "" : "s",
 		 json_is_string(last_run) ? json_string_value(last_run) : "never");
 out:
@@ -415,14 +420,16 @@ static int act_list_databases(struct mcp_call *c, struct nv_err *err)
 			goto out;
 		}
 		for (size_t k = 0; k < n_states; k++)
-			if (states[k].database_id && !strcmp(states[k].database_id, db->database_id))
+			if (states[k].database_id &&
+			    !strcmp(states[k].database_id, db->database_id))
 				json_array_append_new(sources, sync_state_json(&states[k]));
-		json_array_append_new(
-			dbs, json_pack("{s:s, s:s?, s:s?, s:s?, s:b, s:I, s:I, s:o}", "databaseId",
-				       db->database_id, "dataSourceId", db->data_source_id, "name",
-				       db->name, "scopeId", db->scope, "syncEnabled", db->sync_enabled,
-				       "activeTasks", (json_int_t)active, "deletedTasks",
-				       (json_int_t)deleted, "dataSources", sources));
+		json_array_append_new(dbs,
+				      json_pack("{s:s, s:s?, s:s?, s:s?, s:b, s:I, s:I, s:o}",
+						"databaseId", db->database_id, "dataSourceId",
+						db->data_source_id, "name", db->name, "scopeId",
+						db->scope, "syncEnabled", db->sync_enabled,
+						"activeTasks", (json_int_t)active, "deletedTasks",
+						(json_int_t)deleted, "dataSources", sources));
 		buf_addf(&c->text, "%s%s (%s): %" PRId64 " tasks%s", i ? "; " : "",
 			 db->name ? db->name : "(unnamed)", db->database_id, active,
 			 db->sync_enabled ? "" : ", sync disabled");
@@ -439,8 +446,8 @@ out:
 }
 
 const struct mcp_action notion_sync_actions[] = {
-	{ "sync", act_sync, NULL },
-	{ "status", act_status, NULL },
-	{ "list_databases", act_list_databases, NULL },
-	{ NULL, NULL, NULL },
+	{"sync", act_sync, NULL},
+	{"status", act_status, NULL},
+	{"list_databases", act_list_databases, NULL},
+	{NULL, NULL, NULL},
 };

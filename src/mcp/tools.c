@@ -20,7 +20,8 @@ const struct mcp_tool mcp_tools[] = {
 		.name = "memory_task",
 		.title = "Task memory",
 		.description =
-			"Read and write nvault's versioned task memory (tasks backed up from Notion "
+			"Read and write nvault's versioned task memory (tasks backed up from "
+			"Notion "
 			"and tasks created by agents). Every change is a new immutable version. "
 			"Actions: add (title required), update (id + fields; null clears a field), "
 			"get (id), list (filters scopeId, status, databaseId, includeInactive, "
@@ -39,7 +40,8 @@ const struct mcp_tool mcp_tools[] = {
 		.title = "Notion sync",
 		.description =
 			"Back up the configured Notion databases into the task memory. Actions: "
-			"sync (optional databaseId, fullSync to re-read every row, dryRun to report "
+			"sync (optional databaseId, fullSync to re-read every row, dryRun to "
+			"report "
 			"without writing; sends progress notifications when the request carries a "
 			"progressToken and stops when cancelled), status (last runs, watermarks, "
 			"scheduler), list_databases (configured databases with task counts). "
@@ -49,7 +51,7 @@ const struct mcp_tool mcp_tools[] = {
 		.actions = notion_sync_actions,
 		.read_only = 0,
 	},
-	{ .name = NULL },
+	{.name = NULL},
 };
 
 /* The JSON Schema of one parameter (new reference). */
@@ -117,8 +119,9 @@ static json_t *output_schema(const struct mcp_tool *t)
 		json_object_set_new(props, "versions", json_pack("{s:s}", "type", "array"));
 		json_object_set_new(props, "version", json_pack("{s:s}", "type", "object"));
 		json_object_set_new(props, "changes", json_pack("{s:s}", "type", "array"));
-		json_object_set_new(props, "outcome", json_pack("{s:s, s:[sss]}", "type", "string",
-								"enum", "created", "updated", "unchanged"));
+		json_object_set_new(props, "outcome",
+				    json_pack("{s:s, s:[sss]}", "type", "string", "enum", "created",
+					      "updated", "unchanged"));
 		json_object_set_new(props, "total", json_pack("{s:s}", "type", "integer"));
 		json_object_set_new(props, "hasMore", json_pack("{s:s}", "type", "boolean"));
 	} else {
@@ -141,8 +144,8 @@ json_t *mcp_tools_list(void)
 					 "name", t->name, "title", t->title, "description",
 					 t->description, "inputSchema", input_schema(t),
 					 "outputSchema", output_schema(t), "annotations", "title",
-					 t->title, "readOnlyHint", t->read_only, "destructiveHint", 0,
-					 "openWorldHint", !strcmp(t->name, "notion_sync")));
+					 t->title, "readOnlyHint", t->read_only, "destructiveHint",
+					 0, "openWorldHint", !strcmp(t->name, "notion_sync")));
 	return json_pack("{s:o}", "tools", tools);
 }
 
@@ -188,9 +191,10 @@ int arg_bool(const struct mcp_call *c, const char *name, int dflt)
 static const char *json_type_name(const json_t *v)
 {
 	static const char *const names[] = {
-		[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
-		[JSON_INTEGER] = "an integer", [JSON_REAL] = "a number", [JSON_TRUE] = "a boolean",
-		[JSON_FALSE] = "a boolean", [JSON_NULL] = "null",
+		[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",
+		[JSON_STRING] = "a string",  [JSON_INTEGER] = "an integer",
+		[JSON_REAL] = "a number",    [JSON_TRUE] = "a boolean",
+		[JSON_FALSE] = "a boolean",  [JSON_NULL] = "null",
 	};
 	return names[json_typeof(v)];
 }
@@ -224,8 +228,9 @@ static int check_param(const struct mcp_param *p, json_t *v, struct nv_err *err)
 		break;
 	case P_INTEGER:
 		if (!json_is_integer(v))
-			return nv_err_set(err, NV_EINVAL, "parameter '%s' must be an integer, not %s",
-					  p->name, json_type_name(v));
+			return nv_err_set(err, NV_EINVAL,
+					  "parameter '%s' must be an integer, not %s", p->name,
+					  json_type_name(v));
 		if (json_integer_value(v) < p->min || json_integer_value(v) > p->max)
 			return nv_err_set(err, NV_EINVAL,
 					  "parameter '%s' must be between %" PRId64 " and %" PRId64
@@ -242,12 +247,11 @@ static int check_param(const struct mcp_param *p, json_t *v, struct nv_err *err)
 			return nv_err_set(err, NV_EINVAL,
 					  "parameter '%s' must be an array of strings, not %s",
 					  p->name, json_type_name(v));
-		json_array_foreach(v, i, item)
-			if (!json_is_string(item))
-				return nv_err_set(err, NV_EINVAL,
-						  "parameter '%s' must be an array of strings: "
-						  "item %zu is %s",
-						  p->name, i, json_type_name(item));
+		json_array_foreach(v, i, item) if (!json_is_string(item)) return nv_err_set(
+			err, NV_EINVAL,
+			"parameter '%s' must be an array of strings: "
+			"item %zu is %s",
+			p->name, i, json_type_name(item));
 		return 0;
 	case P_OBJECT_NULL:
 		ok = json_is_object(v) || json_is_null(v);
@@ -257,8 +261,8 @@ static int check_param(const struct mcp_param *p, json_t *v, struct nv_err *err)
 	}
 	if (!ok) {
 		static const char *const wanted[] = {
-			[P_STRING] = "a string", [P_STRING_NULL] = "a string or null",
-			[P_INTEGER] = "an integer", [P_BOOLEAN] = "a boolean (true or false)",
+			[P_STRING] = "a string",	  [P_STRING_NULL] = "a string or null",
+			[P_INTEGER] = "an integer",	  [P_BOOLEAN] = "a boolean (true or false)",
 			[P_TAGS] = "an array of strings", [P_OBJECT_NULL] = "an object or null",
 		};
 		return nv_err_set(err, NV_EINVAL, "parameter '%s' must be %s, not %s", p->name,
@@ -269,8 +273,9 @@ static int check_param(const struct mcp_param *p, json_t *v, struct nv_err *err)
 			if (!strcmp(*c, json_string_value(v)))
 				return 0;
 		list_choices(&b, p->choices);
-		nv_err_set(err, NV_EINVAL, "parameter '%s': unknown value '%.100s' (expected one of: %s)",
-			   p->name, json_string_value(v), b.data);
+		nv_err_set(err, NV_EINVAL,
+			   "parameter '%s': unknown value '%.100s' (expected one of: %s)", p->name,
+			   json_string_value(v), b.data);
 		buf_release(&b);
 		return NV_EINVAL;
 	}
@@ -292,12 +297,13 @@ static int validate_args(struct mcp_call *c, const struct mcp_action **action, s
 	json_t *v;
 	struct buf b = BUF_INIT;
 
-	json_object_foreach(c->args, key, v) {
+	json_object_foreach(c->args, key, v)
+	{
 		const struct mcp_param *p = find_param(c->tool, key);
 		if (!p) {
 			list_names(&b, c->tool->params);
-			nv_err_set(err, NV_EINVAL, "unknown parameter '%.100s' for %s (valid: %s)", key,
-				   c->tool->name, b.data);
+			nv_err_set(err, NV_EINVAL, "unknown parameter '%.100s' for %s (valid: %s)",
+				   key, c->tool->name, b.data);
 			buf_release(&b);
 			return NV_EINVAL;
 		}
@@ -311,12 +317,13 @@ static int validate_args(struct mcp_call *c, const struct mcp_action **action, s
 		if (!strcmp((*action)->name, c->action))
 			break;
 	if (!(*action)->name) /* choices already checked, so this is a table bug */
-		return nv_err_set(err, NV_EINVAL, "parameter 'action': unknown action '%s'", c->action);
+		return nv_err_set(err, NV_EINVAL, "parameter 'action': unknown action '%s'",
+				  c->action);
 	for (const char *const *r = (*action)->required; r && *r; r++) {
 		json_t *val = arg_get(c, *r);
 		if (!val || json_is_null(val) || (json_is_string(val) && !*json_string_value(val)))
-			return nv_err_set(err, NV_EINVAL, "action '%s' needs parameter '%s'", c->action,
-					  *r);
+			return nv_err_set(err, NV_EINVAL, "action '%s' needs parameter '%s'",
+					  c->action, *r);
 	}
 	return 0;
 }
@@ -329,11 +336,13 @@ static int set_author(struct mcp_call *c, struct nv_err *err)
 	if (!agent || !*agent)
 		agent = "agent";
 	if (strlen(agent) > 100)
-		return nv_err_set(err, NV_EINVAL, "parameter 'agentId' is longer than 100 characters");
+		return nv_err_set(err, NV_EINVAL,
+				  "parameter 'agentId' is longer than 100 characters");
 	for (const char *p = agent; *p; p++)
 		if ((unsigned char)*p < 0x20)
-			return nv_err_set(err, NV_EINVAL,
-					  "parameter 'agentId' must not contain control characters");
+			return nv_err_set(
+				err, NV_EINVAL,
+				"parameter 'agentId' must not contain control characters");
 	snprintf(c->created_by, sizeof(c->created_by), "mcp:%s", agent);
 	return 0;
 }

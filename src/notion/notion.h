@@ -23,26 +23,26 @@
 #define NOTION_VERSION_LEGACY "2022-06-28"
 
 struct notion_client_opts {
-	const char *base_url;          /* NULL → https://api.notion.com */
-	const char *token;             /* required; copied, wiped on free */
-	const char *version;           /* NULL → 2025-09-03 */
-	double rate_per_sec;           /* 0 → 3; < 0 → unlimited */
-	double burst;                  /* bucket capacity; 0 → default */
-	int max_retries;               /* < 0 → 3 */
-	long connect_timeout_ms;       /* 0 → 10000 */
-	long request_timeout_ms;       /* 0 → 65000 */
-	int64_t max_backoff_ms;        /* 0 → default cap */
-	int breaker_threshold;         /* 0 → 5 consecutive failures */
-	int64_t breaker_cooldown_ms;   /* 0 → default */
-	volatile int *stop;            /* when it becomes nonzero, waits end early */
+	const char *base_url;	     /* NULL → https://api.notion.com */
+	const char *token;	     /* required; copied, wiped on free */
+	const char *version;	     /* NULL → 2025-09-03 */
+	double rate_per_sec;	     /* 0 → 3; < 0 → unlimited */
+	double burst;		     /* bucket capacity; 0 → default */
+	int max_retries;	     /* < 0 → 3 */
+	long connect_timeout_ms;     /* 0 → 10000 */
+	long request_timeout_ms;     /* 0 → 65000 */
+	int64_t max_backoff_ms;	     /* 0 → default cap */
+	int breaker_threshold;	     /* 0 → 5 consecutive failures */
+	int64_t breaker_cooldown_ms; /* 0 → default */
+	volatile int *stop;	     /* when it becomes nonzero, waits end early */
 };
 
 struct notion_stats {
-	int64_t requests;              /* HTTP requests sent */
+	int64_t requests; /* HTTP requests sent */
 	int64_t retries;
-	int64_t rate_limited;          /* 429/529 answers */
-	int64_t rate_limit_wait_ms;    /* time spent honouring Retry-After */
-	int64_t throttle_wait_ms;      /* time spent waiting for the token bucket */
+	int64_t rate_limited;	    /* 429/529 answers */
+	int64_t rate_limit_wait_ms; /* time spent honouring Retry-After */
+	int64_t throttle_wait_ms;   /* time spent waiting for the token bucket */
 };
 
 struct notion_client;
@@ -57,19 +57,19 @@ const char *notion_client_version(const struct notion_client *c);
 int notion_retrieve_database(struct notion_client *c, const char *database_id, json_t **out,
 			     struct nv_err *err);
 /* GET /v1/data_sources/{id} (2025-09-03 only); *out new reference. */
-int notion_retrieve_data_source(struct notion_client *c, const char *data_source_id,
-				json_t **out, struct nv_err *err);
+int notion_retrieve_data_source(struct notion_client *c, const char *data_source_id, json_t **out,
+				struct nv_err *err);
 
 enum notion_sort { NOTION_SORT_LAST_EDITED = 0, NOTION_SORT_CREATED };
 
 struct notion_query {
-	int data_source;               /* 1: /v1/data_sources/{id}/query, 0: /v1/databases/{id}/query */
+	int data_source; /* 1: /v1/data_sources/{id}/query, 0: /v1/databases/{id}/query */
 	const char *id;
-	enum notion_sort sort;         /* ascending by this timestamp */
-	const char *on_or_after;       /* filter on the sort timestamp (ISO), or NULL */
+	enum notion_sort sort;		      /* ascending by this timestamp */
+	const char *on_or_after;	      /* filter on the sort timestamp (ISO), or NULL */
 	const char *const *filter_properties; /* property ids as the API returns them */
 	size_t n_filter_properties;
-	int page_size;                 /* 0 → 100 */
+	int page_size; /* 0 → 100 */
 };
 
 /*
@@ -87,8 +87,8 @@ typedef int (*notion_rows_cb)(void *ud, json_t *rows, struct nv_err *err);
  * starting at the last row's sort timestamp and drops rows already handed
  * over, so every row is delivered exactly once.
  */
-int notion_query(struct notion_client *c, const struct notion_query *q, notion_rows_cb cb,
-		 void *ud, struct nv_err *err);
+int notion_query(struct notion_client *c, const struct notion_query *q, notion_rows_cb cb, void *ud,
+		 struct nv_err *err);
 
 /*
  * GET /v1/pages/{page_id}/properties/{property_id}, following its
@@ -96,7 +96,7 @@ int notion_query(struct notion_client *c, const struct notion_query *q, notion_r
  * "property_item":{...last page's}} for paged types, or the single
  * property_item object for simple ones.
  */
-int notion_retrieve_property(struct notion_client *c, const char *page_id,
-			     const char *property_id, json_t **out, struct nv_err *err);
+int notion_retrieve_property(struct notion_client *c, const char *page_id, const char *property_id,
+			     json_t **out, struct nv_err *err);
 
 #endif

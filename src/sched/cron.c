@@ -33,37 +33,45 @@
 
 /* ---- parsing ------------------------------------------------------------ */
 
-static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun",
-					   "jul", "aug", "sep", "oct", "nov", "dec", NULL };
-static const char *const weekday_names[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL };
+static const char *const month_names[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul",
+					  "aug", "sep", "oct", "nov", "dec", NULL};
+static const char *const weekday_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
 
 struct cron_field {
 	const char *name;
 	int min, max;
 	const char *const *names; /* names[i] means value names_base + i */
 	int names_base;
-	const char *name_kind;    /* "month" / "weekday", for messages */
+	const char *name_kind; /* "month" / "weekday", for messages */
 };
 
 enum { F_MINUTE, F_HOUR, F_DOM, F_MONTH, F_DOW, F_COUNT };
 
 static const struct cron_field cron_fields[F_COUNT] = {
-	[F_MINUTE] = { .name = "minute", .min = 0, .max = 59 },
-	[F_HOUR] = { .name = "hour", .min = 0, .max = 23 },
-	[F_DOM] = { .name = "day-of-month", .min = 1, .max = 31 },
-	[F_MONTH] = { .name = "month", .min = 1, .max = 12, .names = month_names,
-		      .names_base = 1, .name_kind = "month" },
-	[F_DOW] = { .name = "day-of-week", .min = 0, .max = 7, .names = weekday_names,
-		    .names_base = 0, .name_kind = "weekday" },
+	[F_MINUTE] = {.name = "minute", .min = 0, .max = 59},
+	[F_HOUR] = {.name = "hour", .min = 0, .max = 23},
+	[F_DOM] = {.name = "day-of-month", .min = 1, .max = 31},
+	[F_MONTH] = {.name = "month",
+		     .min = 1,
+		     .max = 12,
+		     .names = month_names,
+		     .names_base = 1,
+		     .name_kind = "month"},
+	[F_DOW] = {.name = "day-of-week",
+		   .min = 0,
+		   .max = 7,
+		   .names = weekday_names,
+		   .names_base = 0,
+		   .name_kind = "weekday"},
 };
 
 static const struct {
 	const char *name;
 	const char *expansion;
 } cron_shorthands[] = {
-	{ "@yearly", "0 0 1 1 *" },  { "@annually", "0 0 1 1 *" }, { "@monthly", "0 0 1 * *" },
-	{ "@weekly", "0 0 * * 0" },  { "@daily", "0 0 * * *" },    { "@midnight", "0 0 * * *" },
-	{ "@hourly", "0 * * * *" },
+	{"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"},
+	{"@weekly", "0 0 * * 0"}, {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
+	{"@hourly", "0 * * * *"},
 };
 
 /* What a failed parse reports; the expression is quoted in the message. */
@@ -83,9 +91,9 @@ static int parse_fail(const struct parse_ctx *pc, const struct cron_field *f, co
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	return nv_err_set(pc->err, NV_EINVAL, "invalid cron expression '%.*s%s': %s%s%s",
-			  SHOW_MAX, pc->text, strlen(pc->text) > SHOW_MAX ? "..." : "",
-			  f ? f->name : "", f ? ": " : "", reason);
+	return nv_err_set(pc->err, NV_EINVAL, "invalid cron expression '%.*s%s': %s%s%s", SHOW_MAX,
+			  pc->text, strlen(pc->text) > SHOW_MAX ? "..." : "", f ? f->name : "",
+			  f ? ": " : "", reason);
 }
 
 /*
@@ -110,20 +118,23 @@ static int parse_value(const struct parse_ctx *pc, const struct cron_field *f, c
 		for (; s < end && isalpha((unsigned char)*s); s++)
 			;
 		if (!f->names)
-			return parse_fail(pc, f, "'%.*s' is not a number (names are only allowed "
-						 "for month and day-of-week)", (int)(s - w), w);
+			return parse_fail(pc, f,
+					  "'%.*s' is not a number (names are only allowed "
+					  "for month and day-of-week)",
+					  (int)(s - w), w);
 		for (i = 0; f->names[i]; i++)
 			if (s - w == 3 && !strncasecmp(w, f->names[i], 3))
 				break;
 		if (!f->names[i])
-			return parse_fail(pc, f, "'%.*s' is not a %s name (use %s-%s)", (int)(s - w), w,
-					  f->name_kind, f->names[0], f->names[i - 1]);
+			return parse_fail(pc, f, "'%.*s' is not a %s name (use %s-%s)",
+					  (int)(s - w), w, f->name_kind, f->names[0],
+					  f->names[i - 1]);
 		v = i + f->names_base;
 	} else if (s < end) {
 		return parse_fail(pc, f, "expected a number at '%.*s'", (int)(end - s), s);
 	} else {
-		return parse_fail(pc, f, "a value is missing at the end of '%.*s'",
-				  (int)(end - *p), *p);
+		return parse_fail(pc, f, "a value is missing at the end of '%.*s'", (int)(end - *p),
+				  *p);
 	}
 	if (v < f->min || v > f->max)
 		return parse_fail(pc, f, "%ld is out of range (%d-%d)", v, f->min, f->max);
@@ -143,8 +154,9 @@ static int parse_item(const struct parse_ctx *pc, const struct cron_field *f, co
 	int lo, hi, step = 1, rc;
 
 	if (p == end)
-		return parse_fail(pc, f, "empty list item (two commas in a row, or a comma at "
-					 "either end)");
+		return parse_fail(pc, f,
+				  "empty list item (two commas in a row, or a comma at "
+				  "either end)");
 	if (*p == '*') {
 		p++;
 		lo = f->min;
@@ -162,8 +174,10 @@ static int parse_item(const struct parse_ctx *pc, const struct cron_field *f, co
 			if (f == &cron_fields[F_DOW] && hi == 0 && lo > 0)
 				hi = 7;
 			if (hi < lo)
-				return parse_fail(pc, f, "range %d-%d is reversed (the start is greater "
-							 "than the end)", lo, hi);
+				return parse_fail(pc, f,
+						  "range %d-%d is reversed (the start is greater "
+						  "than the end)",
+						  lo, hi);
 		} else if (p < end && *p == '/') {
 			hi = f->max; /* "N/S": from N to the end of the field */
 		}
@@ -179,7 +193,8 @@ static int parse_item(const struct parse_ctx *pc, const struct cron_field *f, co
 		if (v == 0)
 			return parse_fail(pc, f, "step 0 is invalid (use 1 or more)");
 		if (v > f->max - f->min + 1)
-			return parse_fail(pc, f, "step %ld is larger than the field's range (%d-%d)", v,
+			return parse_fail(pc, f,
+					  "step %ld is larger than the field's range (%d-%d)", v,
 					  f->min, f->max);
 		step = (int)v;
 	}
@@ -214,7 +229,7 @@ static int parse_field(const struct parse_ctx *pc, const struct cron_field *f, c
 
 static int days_in_month(int y, int m)
 {
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return m == 2 && leap ? 29 : days[m - 1];
@@ -223,7 +238,7 @@ static int days_in_month(int y, int m)
 /* Whether some selected day of month exists in some selected month. */
 static int days_possible(const struct cron_expr *e)
 {
-	static const int max_days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int max_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	for (int m = 1; m <= 12; m++)
 		if (e->months & (1u << m))
@@ -235,7 +250,7 @@ static int days_possible(const struct cron_expr *e)
 
 int cron_parse(const char *text, struct cron_expr *out, struct nv_err *err)
 {
-	struct parse_ctx pc = { .text = text ? text : "", .err = err };
+	struct parse_ctx pc = {.text = text ? text : "", .err = err};
 	const char *p = pc.text, *starts[F_COUNT], *ends[F_COUNT];
 	uint64_t bits[F_COUNT];
 	unsigned star[F_COUNT];
@@ -261,16 +276,19 @@ int cron_parse(const char *text, struct cron_expr *out, struct nv_err *err)
 				return cron_parse(cron_shorthands[i].expansion, out, err);
 			}
 		if (len == 7 && !strncasecmp(w, "@reboot", 7))
-			return parse_fail(&pc, NULL, "@reboot is not supported by the nvault scheduler "
-						     "(use a time-based schedule)");
-		return parse_fail(&pc, NULL, "unknown shorthand '%.*s' (use @yearly, @annually, "
-					     "@monthly, @weekly, @daily, @midnight or @hourly)",
+			return parse_fail(&pc, NULL,
+					  "@reboot is not supported by the nvault scheduler "
+					  "(use a time-based schedule)");
+		return parse_fail(&pc, NULL,
+				  "unknown shorthand '%.*s' (use @yearly, @annually, "
+				  "@monthly, @weekly, @daily, @midnight or @hourly)",
 				  (int)len, w);
 	}
 	while (*p) {
 		if (n == F_COUNT)
-			return parse_fail(&pc, NULL, "too many fields (expected 5: minute hour "
-						     "day-of-month month day-of-week)");
+			return parse_fail(&pc, NULL,
+					  "too many fields (expected 5: minute hour "
+					  "day-of-month month day-of-week)");
 		starts[n] = p;
 		while (*p && !isspace((unsigned char)*p))
 			p++;
@@ -279,13 +297,17 @@ int cron_parse(const char *text, struct cron_expr *out, struct nv_err *err)
 			p++;
 	}
 	if (n == 0)
-		return parse_fail(&pc, NULL, "the schedule is empty (expected 5 fields: minute hour "
-					     "day-of-month month day-of-week)");
+		return parse_fail(&pc, NULL,
+				  "the schedule is empty (expected 5 fields: minute hour "
+				  "day-of-month month day-of-week)");
 	if (n < F_COUNT)
-		return parse_fail(&pc, NULL, "%d field%s given, 5 expected (minute hour day-of-month "
-					     "month day-of-week)", n, n == 1 ? "" : "s");
+		return parse_fail(&pc, NULL,
+				  "%d field%s given, 5 expected (minute hour day-of-month "
+				  "month day-of-week)",
+				  n, n == 1 ? "" : "s");
 	for (int i = 0; i < F_COUNT; i++)
-		if ((rc = parse_field(&pc, &cron_fields[i], starts[i], ends[i], &bits[i], &star[i])))
+		if ((rc = parse_field(&pc, &cron_fields[i], starts[i], ends[i], &bits[i],
+				      &star[i])))
 			return rc;
 	out->minutes = bits[F_MINUTE];
 	out->hours = (uint32_t)bits[F_HOUR];
@@ -298,8 +320,9 @@ int cron_parse(const char *text, struct cron_expr *out, struct nv_err *err)
 	out->dow_star = star[F_DOW];
 	/* With the weekday unrestricted, the day of month alone decides. */
 	if (!out->dom_star && out->dow_star && !days_possible(out)) {
-		rc = parse_fail(&pc, &cron_fields[F_DOM], "the selected days never occur in the "
-							  "selected months, so it would never run");
+		rc = parse_fail(&pc, &cron_fields[F_DOM],
+				"the selected days never occur in the "
+				"selected months, so it would never run");
 		memset(out, 0, sizeof(*out));
 		return rc;
 	}
@@ -560,7 +583,8 @@ int cron_next(const struct cron_expr *e, int64_t after_ms, int64_t *next_ms)
 	if (after_ms < 0 || after_ms > MAX_INSTANT_MS)
 		return NV_EINVAL;
 	tzset();
-	after = floor_div(after_ms, 1000); /* a run r (whole seconds) is after after_ms iff r > after */
+	after = floor_div(after_ms,
+			  1000); /* a run r (whole seconds) is after after_ms iff r > after */
 	if (offset_steady(after, &off)) {
 		civil_from_secs(after + off, &c);
 		next_minute(&c);

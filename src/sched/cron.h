@@ -28,8 +28,8 @@
 
 struct cron_expr {
 	uint64_t minutes;  /* bit m: minute m (0-59) */
-	uint32_t hours;    /* bit h: hour h (0-23) */
-	uint32_t days;     /* bit d: day of month d (1-31) */
+	uint32_t hours;	   /* bit h: hour h (0-23) */
+	uint32_t days;	   /* bit d: day of month d (1-31) */
 	uint16_t months;   /* bit m: month m (1-12) */
 	uint8_t weekdays;  /* bit w: weekday w (0-6, 0 = Sunday; 7 is folded into 0) */
 	unsigned dom_star; /* day-of-month field starts with '*' */

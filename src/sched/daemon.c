@@ -221,7 +221,8 @@ static void run_scheduled_sync(struct daemon *d, int64_t scheduled_ms, int catch
 		log_error("scheduled sync %s", msg.data);
 		break;
 	default:
-		buf_addf(&msg, "failed: %s", err.msg[0] ? err.msg : nv_status_name((enum nv_status)rc));
+		buf_addf(&msg, "failed: %s",
+			 err.msg[0] ? err.msg : nv_status_name((enum nv_status)rc));
 		log_error("scheduled sync %s", msg.data);
 		break;
 	}
@@ -250,7 +251,8 @@ static void reload_config(struct daemon *d)
 	d->cfg = cfg;
 	for (size_t i = 0; i < cfg->n_dbs; i++)
 		enabled += cfg->dbs[i].sync_enabled != 0;
-	log_info("configuration reloaded: %zu database(s), %zu enabled for sync", cfg->n_dbs, enabled);
+	log_info("configuration reloaded: %zu database(s), %zu enabled for sync", cfg->n_dbs,
+		 enabled);
 }
 
 static void daemon_release(struct daemon *d)
@@ -300,24 +302,27 @@ static int daemon_start(struct daemon *d, const struct daemon_opts *opts, struct
 	if (!d->settings.sync_enabled) {
 		log_info("scheduled sync is disabled (AGENT_MEMORY_NOTION_SYNC_ENABLED=%s); "
 			 "nothing to do, exiting",
-			 getenv("AGENT_MEMORY_NOTION_SYNC_ENABLED") ? getenv("AGENT_MEMORY_NOTION_SYNC_ENABLED")
-								    : "unset, and no schedule");
+			 getenv("AGENT_MEMORY_NOTION_SYNC_ENABLED")
+				 ? getenv("AGENT_MEMORY_NOTION_SYNC_ENABLED")
+				 : "unset, and no schedule");
 		res->disabled = 1;
 		record_disabled(d);
 		return NV_OK;
 	}
 	if (!d->settings.schedule)
-		return nv_err_set(err, NV_ECONFIG,
-				  "AGENT_MEMORY_NOTION_SYNC_ENABLED is true but "
-				  "AGENT_MEMORY_NOTION_SYNC_SCHEDULE is empty; set a cron expression "
-				  "such as '0 5 * * *'");
+		return nv_err_set(
+			err, NV_ECONFIG,
+			"AGENT_MEMORY_NOTION_SYNC_ENABLED is true but "
+			"AGENT_MEMORY_NOTION_SYNC_SCHEDULE is empty; set a cron expression "
+			"such as '0 5 * * *'");
 	if (cron_parse(d->settings.schedule, &d->cron, &cron_err))
 		return nv_err_set(err, NV_ECONFIG, "AGENT_MEMORY_NOTION_SYNC_SCHEDULE: %s",
 				  cron_err.msg);
 	if (!d->settings.api_key)
-		return nv_err_set(err, NV_ECONFIG,
-				  "NOTION_API_KEY is not set; the daemon needs the integration token "
-				  "in the environment (see contrib/nvault.service)");
+		return nv_err_set(
+			err, NV_ECONFIG,
+			"NOTION_API_KEY is not set; the daemon needs the integration token "
+			"in the environment (see contrib/nvault.service)");
 	if ((rc = config_load(d->settings.config_path, &d->cfg, err)))
 		return rc;
 	if ((rc = store_open(d->settings.db_path, 0, &d->store, err)))
@@ -326,9 +331,10 @@ static int daemon_start(struct daemon *d, const struct daemon_opts *opts, struct
 		return rc;
 	if (d->state.running && d->state.pid != (int64_t)getpid()) {
 		if (daemon_pid_alive(d->state.pid))
-			return nv_err_set(err, NV_ELOCKED,
-					  "another nvault daemon (pid %lld) is already running for %s",
-					  (long long)d->state.pid, d->settings.db_path);
+			return nv_err_set(
+				err, NV_ELOCKED,
+				"another nvault daemon (pid %lld) is already running for %s",
+				(long long)d->state.pid, d->settings.db_path);
 		log_warn("the previous daemon (pid %lld) did not stop cleanly; taking over",
 			 (long long)d->state.pid);
 	}
@@ -359,12 +365,13 @@ int daemon_run(const struct daemon_opts *opts, struct daemon_result *result, str
 	d.state.pid = (int64_t)getpid();
 	set_string_field(&d.state.schedule, d.settings.schedule);
 	log_info("daemon started (pid %lld), store %s, schedule '%s' in local time (%s), "
-		 "%zu database(s) configured", (long long)d.state.pid, d.settings.db_path,
-		 d.settings.schedule, getenv("TZ") && *getenv("TZ") ? getenv("TZ") : "system zone",
-		 d.cfg->n_dbs);
+		 "%zu database(s) configured",
+		 (long long)d.state.pid, d.settings.db_path, d.settings.schedule,
+		 getenv("TZ") && *getenv("TZ") ? getenv("TZ") : "system zone", d.cfg->n_dbs);
 	if (missed) {
 		log_info("the run scheduled for %s was missed while no daemon was running; "
-			 "catching up now", local_time(missed_at, local));
+			 "catching up now",
+			 local_time(missed_at, local));
 		save_state(&d);
 		run_scheduled_sync(&d, missed_at, 1);
 	}

@@ -28,13 +28,13 @@
 #include "util/err.h"
 
 struct daemon_opts {
-	const char *db_flag;     /* --db, or NULL (borrowed) */
+	const char *db_flag;	 /* --db, or NULL (borrowed) */
 	const char *config_flag; /* --config, or NULL (borrowed) */
 };
 
 struct daemon_result {
-	int disabled;            /* scheduling was disabled: the daemon did nothing */
-	int64_t runs;            /* scheduled syncs started (including skipped ones) */
+	int disabled; /* scheduling was disabled: the daemon did nothing */
+	int64_t runs; /* scheduled syncs started (including skipped ones) */
 };
 
 /*
@@ -50,7 +50,7 @@ int daemon_run(const struct daemon_opts *opts, struct daemon_result *result, str
 
 /* The daemon's clock (see above). */
 struct daemon_clock {
-	int64_t base_ms;         /* test start time; 0 = use the wall clock */
+	int64_t base_ms; /* test start time; 0 = use the wall clock */
 	int64_t mono_start_ms;
 	double scale;
 };

@@ -26,7 +26,8 @@ int daemon_clock_init(struct daemon_clock *clock, struct nv_err *err)
 	if (now && *now && time_parse_iso(now, &clock->base_ms))
 		return nv_err_set(err, NV_ECONFIG,
 				  "NVAULT_TEST_NOW=%s is not an ISO 8601 time "
-				  "(e.g. 2026-03-08T04:59:57-05:00)", now);
+				  "(e.g. 2026-03-08T04:59:57-05:00)",
+				  now);
 	if (now && *now && clock->base_ms <= 0)
 		return nv_err_set(err, NV_ECONFIG, "NVAULT_TEST_NOW=%s is before 1970", now);
 	if (scale && *scale) {
@@ -36,7 +37,8 @@ int daemon_clock_init(struct daemon_clock *clock, struct nv_err *err)
 		if (errno || end == scale || *end || !(clock->scale > 0) || clock->scale > 1e6)
 			return nv_err_set(err, NV_ECONFIG,
 					  "NVAULT_TEST_TIME_SCALE=%s is not a speed factor "
-					  "(a number above 0, at most 1000000)", scale);
+					  "(a number above 0, at most 1000000)",
+					  scale);
 		if (!clock->base_ms)
 			clock->base_ms = time_now_ms(); /* speed up from the real now */
 	}
@@ -47,7 +49,8 @@ int64_t daemon_clock_now(const struct daemon_clock *clock)
 {
 	if (!clock->base_ms)
 		return time_now_ms();
-	return clock->base_ms + (int64_t)((double)(time_mono_ms() - clock->mono_start_ms) * clock->scale);
+	return clock->base_ms +
+	       (int64_t)((double)(time_mono_ms() - clock->mono_start_ms) * clock->scale);
 }
 
 int64_t daemon_clock_real_ms(const struct daemon_clock *clock, int64_t ms)

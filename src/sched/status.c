@@ -21,14 +21,13 @@ static json_t *scheduler_json(const struct sched_state *st, const struct setting
 	int recorded = st->schedule || st->updated_at;
 	int running = st->running && daemon_pid_alive(st->pid);
 
-	return json_pack("{s:b s:o s:b s:o s:o s:o s:o s:o s:o}",
-			 "running", running,
-			 "pid", running ? json_integer((json_int_t)st->pid) : json_null(),
-			 "enabled", recorded ? st->enabled : set->sync_enabled,
-			 "schedule", str_or_null(recorded ? st->schedule : set->schedule),
-			 "nextRun", str_or_null(running ? st->next_run : NULL),
-			 "lastRun", str_or_null(st->last_run),
-			 "lastRunSuccess", st->last_run ? json_boolean(st->last_run_success) : json_null(),
+	return json_pack("{s:b s:o s:b s:o s:o s:o s:o s:o s:o}", "running", running, "pid",
+			 running ? json_integer((json_int_t)st->pid) : json_null(), "enabled",
+			 recorded ? st->enabled : set->sync_enabled, "schedule",
+			 str_or_null(recorded ? st->schedule : set->schedule), "nextRun",
+			 str_or_null(running ? st->next_run : NULL), "lastRun",
+			 str_or_null(st->last_run), "lastRunSuccess",
+			 st->last_run ? json_boolean(st->last_run_success) : json_null(),
 			 "lastRunError", str_or_null(st->last_run ? st->last_run_error : NULL),
 			 "updatedAt", str_or_null(st->updated_at));
 }
@@ -57,14 +56,12 @@ static json_t *data_source_json(struct store *s, const struct config *cfg, const
 {
 	const struct db_config *db = cfg && database_id ? config_find_db(cfg, database_id) : NULL;
 
-	return json_pack("{s:o s:o s:o s:o s:o s:b s:o}",
-			 "databaseId", str_or_null(database_id),
-			 "name", str_or_null(db ? db->name : NULL),
-			 "dataSourceId", str_or_null(st ? st->data_source_id : NULL),
-			 "watermark", str_or_null(st ? st->watermark : NULL),
-			 "lastFullScanAt", str_or_null(st ? st->last_full_scan_at : NULL),
-			 "runInProgress", st && st->run_id,
-			 "lastSync", last_sync_json(s, database_id));
+	return json_pack("{s:o s:o s:o s:o s:o s:b s:o}", "databaseId", str_or_null(database_id),
+			 "name", str_or_null(db ? db->name : NULL), "dataSourceId",
+			 str_or_null(st ? st->data_source_id : NULL), "watermark",
+			 str_or_null(st ? st->watermark : NULL), "lastFullScanAt",
+			 str_or_null(st ? st->last_full_scan_at : NULL), "runInProgress",
+			 st && st->run_id, "lastSync", last_sync_json(s, database_id));
 }
 
 /* One entry per synced data source, then configured databases never synced. */
@@ -78,7 +75,8 @@ static int data_sources_json(struct store *s, const struct config *cfg, json_t *
 	if ((rc = store_sync_state_list(s, &states, &n, err)))
 		return rc;
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, data_source_json(s, cfg, states[i].database_id, &states[i]));
+		json_array_append_new(arr,
+				      data_source_json(s, cfg, states[i].database_id, &states[i]));
 	for (size_t i = 0; cfg && i < cfg->n_dbs; i++) {
 		const struct db_config *db = &cfg->dbs[i];
 		int seen = 0;

@@ -55,7 +55,7 @@ void store_rollback(struct store *s);
 
 /* Who wrote a version and why; all borrowed. */
 struct version_info {
-	const char *created_by;    /* "notion-sync", "cli", "mcp:<agent>" */
+	const char *created_by;	   /* "notion-sync", "cli", "mcp:<agent>" */
 	const char *change_reason; /* "created", "updated in Notion", "local edit", ... */
 	int conflict;
 };
@@ -101,11 +101,11 @@ int store_task_ref_by_page(struct store *s, const char *data_source_id, const ch
 			   struct task_ref *out, struct nv_err *err);
 
 /* All versions of a task, oldest first. *out is an array of *n versions. */
-int store_task_history(struct store *s, const char *id, struct task_version **out,
-		       size_t *n, struct nv_err *err);
+int store_task_history(struct store *s, const char *id, struct task_version **out, size_t *n,
+		       struct nv_err *err);
 /* One version by number. NV_ENOTFOUND when absent. */
-int store_task_version(struct store *s, const char *id, int64_t num,
-		       struct task_version *out, struct nv_err *err);
+int store_task_version(struct store *s, const char *id, int64_t num, struct task_version *out,
+		       struct nv_err *err);
 /*
  * The newest version of a task whose created_by starts with
  * created_by_prefix (e.g. "notion-sync"). NV_ENOTFOUND when none.
@@ -115,23 +115,23 @@ int store_task_last_version_by(struct store *s, const char *task_id, const char 
 void task_versions_free(struct task_version *v, size_t n);
 
 struct task_filter {
-	const char *scope;        /* projectScopeId */
-	const char *database_id;  /* Notion database id (dashed or not) */
+	const char *scope;	 /* projectScopeId */
+	const char *database_id; /* Notion database id (dashed or not) */
 	const char *data_source_id;
 	const char *status;
-	const char *source;       /* "notion" / "local" */
-	const char *search;       /* full-text query over title, description, tags */
+	const char *source; /* "notion" / "local" */
+	const char *search; /* full-text query over title, description, tags */
 	int include_deleted;
-	int64_t limit;            /* 0 → 50; capped at 1000 */
+	int64_t limit; /* 0 → 50; capped at 1000 */
 	int64_t offset;
 };
 
 struct task_list {
 	struct task *items;
 	size_t n;
-	int has_more;             /* more rows exist past offset + n */
-	int64_t next_offset;      /* offset of the next page when has_more */
-	int64_t total;            /* rows matching the filter */
+	int has_more;	     /* more rows exist past offset + n */
+	int64_t next_offset; /* offset of the next page when has_more */
+	int64_t total;	     /* rows matching the filter */
 };
 
 /* One page of tasks matching f, most recently updated first. */
@@ -150,15 +150,15 @@ typedef int (*store_version_cb)(void *ud, const struct task_version *v);
 int store_task_as_of(struct store *s, const char *at, const struct task_filter *f,
 		     store_version_cb cb, void *ud, struct nv_err *err);
 /* Calls cb for the current version of every task matching f (export). */
-int store_task_each_current(struct store *s, const struct task_filter *f,
-			    store_version_cb cb, void *ud, struct nv_err *err);
+int store_task_each_current(struct store *s, const struct task_filter *f, store_version_cb cb,
+			    void *ud, struct nv_err *err);
 
 enum diff_kind { DIFF_CREATED, DIFF_CHANGED, DIFF_DELETED, DIFF_RESTORED };
 struct diff_entry {
 	enum diff_kind kind;
 	const struct task_version *before; /* newest version before `since`, or NULL */
 	const struct task_version *after;  /* newest version at or before `until` */
-	int64_t versions_in_range;         /* versions written in the window */
+	int64_t versions_in_range;	   /* versions written in the window */
 };
 /*
  * Calls cb for every task that has versions in (since, until]; until NULL
@@ -189,22 +189,22 @@ int store_scan_mark_seen(struct store *s, const char *data_source_id, int64_t ep
  * their number; cb may be NULL to only count.
  */
 typedef int (*store_task_cb)(void *ud, const struct task *t);
-int store_scan_unseen(struct store *s, const char *data_source_id, int64_t epoch,
-		      store_task_cb cb, void *ud, int64_t *count, struct nv_err *err);
+int store_scan_unseen(struct store *s, const char *data_source_id, int64_t epoch, store_task_cb cb,
+		      void *ud, int64_t *count, struct nv_err *err);
 
 /* ---- evidence (append-only) -------------------------------------------- */
 
 struct evidence {
 	char *id;
-	char *type;        /* "import" */
-	char *source;      /* "notion" */
-	char *source_id;   /* Notion database id */
+	char *type;	 /* "import" */
+	char *source;	 /* "notion" */
+	char *source_id; /* Notion database id */
 	char *scope;
-	char *trigger;     /* "manual", "schedule", "mcp" */
+	char *trigger; /* "manual", "schedule", "mcp" */
 	char *started_at;
 	char *finished_at;
-	char *status;      /* "success", "partial", "failed", "interrupted" */
-	json_t *metadata;  /* counts, errors[], requests, retries, waits, watermarks */
+	char *status;	  /* "success", "partial", "failed", "interrupted" */
+	json_t *metadata; /* counts, errors[], requests, retries, waits, watermarks */
 };
 
 void evidence_init(struct evidence *e);
@@ -220,16 +220,16 @@ int store_evidence_list(struct store *s, const char *source_id, int64_t limit,
 /* ---- sync state (mutable, per data source) ------------------------------ */
 
 struct sync_state {
-	char *data_source_id;    /* key */
+	char *data_source_id; /* key */
 	char *database_id;
-	char *watermark;         /* greatest committed last_edited_time, ISO */
+	char *watermark;	 /* greatest committed last_edited_time, ISO */
 	char *last_full_scan_at; /* when the last complete deletion scan finished */
-	int64_t scan_epoch;      /* number of the last deletion scan started */
-	char *resume_after;      /* resume point of an interrupted run, or NULL */
-	char *run_id;            /* a run in progress (not finished), or NULL */
+	int64_t scan_epoch;	 /* number of the last deletion scan started */
+	char *resume_after;	 /* resume point of an interrupted run, or NULL */
+	char *run_id;		 /* a run in progress (not finished), or NULL */
 	char *run_started_at;
 	char *run_trigger;
-	json_t *extra;           /* engine-private JSON object, or NULL */
+	json_t *extra; /* engine-private JSON object, or NULL */
 };
 
 void sync_state_init(struct sync_state *st);
@@ -253,7 +253,7 @@ int store_conflict_list(struct store *s, const char *task_id, json_t **out, stru
 
 struct sched_state {
 	int enabled;
-	int running;             /* a daemon is alive (pid below) */
+	int running; /* a daemon is alive (pid below) */
 	int64_t pid;
 	char *schedule;
 	char *next_run;

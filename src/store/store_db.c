@@ -25,25 +25,24 @@
 
 /* ---- schema ------------------------------------------------------------ */
 
-#define VERSION_FIELDS_DDL \
-	"scope TEXT, title TEXT, description TEXT, status TEXT, resolution TEXT, " \
-	"category TEXT, due_date TEXT, assignee TEXT, tags TEXT, metadata TEXT, " \
-	"notion_status TEXT, source TEXT NOT NULL, notion_database_id TEXT, " \
-	"notion_data_source_id TEXT, notion_page_id TEXT, notion_url TEXT, " \
-	"notion_created_time TEXT, notion_last_edited_time TEXT, " \
+#define VERSION_FIELDS_DDL                                                                         \
+	"scope TEXT, title TEXT, description TEXT, status TEXT, resolution TEXT, "                 \
+	"category TEXT, due_date TEXT, assignee TEXT, tags TEXT, metadata TEXT, "                  \
+	"notion_status TEXT, source TEXT NOT NULL, notion_database_id TEXT, "                      \
+	"notion_data_source_id TEXT, notion_page_id TEXT, notion_url TEXT, "                       \
+	"notion_created_time TEXT, notion_last_edited_time TEXT, "                                 \
 	"active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), deleted_at TEXT, "
 
-#define APPEND_ONLY(table) \
-	"CREATE TRIGGER " table "_no_update BEFORE UPDATE ON " table " BEGIN " \
-	"SELECT RAISE(ABORT, '" table " is append-only: UPDATE refused'); END;\n" \
-	"CREATE TRIGGER " table "_no_delete BEFORE DELETE ON " table " BEGIN " \
+#define APPEND_ONLY(table)                                                                         \
+	"CREATE TRIGGER " table "_no_update BEFORE UPDATE ON " table " BEGIN "                     \
+	"SELECT RAISE(ABORT, '" table " is append-only: UPDATE refused'); END;\n"                  \
+	"CREATE TRIGGER " table "_no_delete BEFORE DELETE ON " table " BEGIN "                     \
 	"SELECT RAISE(ABORT, '" table " is append-only: DELETE refused'); END;\n"
 
 static const char schema_v1[] =
 	"CREATE TABLE tasks ("
 	" seq INTEGER PRIMARY KEY,"
-	" id TEXT NOT NULL UNIQUE, "
-	VERSION_FIELDS_DDL
+	" id TEXT NOT NULL UNIQUE, " VERSION_FIELDS_DDL
 	" current_version_id TEXT, version INTEGER NOT NULL DEFAULT 0,"
 	" created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
 	" scan_epoch INTEGER NOT NULL DEFAULT 0," /* last deletion scan that saw the page */
@@ -55,53 +54,75 @@ static const char schema_v1[] =
 	" seq INTEGER PRIMARY KEY,"
 	" id TEXT NOT NULL UNIQUE,"
 	" task_id TEXT NOT NULL REFERENCES tasks(id),"
-	" version INTEGER NOT NULL CHECK (version >= 1), "
-	VERSION_FIELDS_DDL
+	" version INTEGER NOT NULL CHECK (version >= 1), " VERSION_FIELDS_DDL
 	" created_at TEXT NOT NULL, created_by TEXT NOT NULL, change_reason TEXT NOT NULL,"
 	" conflict INTEGER NOT NULL DEFAULT 0,"
 	" content_hash TEXT NOT NULL, chain_hash TEXT NOT NULL,"
 	" UNIQUE (task_id, version));\n"
-	"CREATE INDEX task_versions_time ON task_versions(created_at);\n"
-	APPEND_ONLY("task_versions")
-	"CREATE TABLE evidence ("
-	" seq INTEGER PRIMARY KEY,"
-	" id TEXT NOT NULL UNIQUE,"
-	" type TEXT NOT NULL, source TEXT NOT NULL, source_id TEXT, scope TEXT,"
-	" trigger TEXT, started_at TEXT, finished_at TEXT, status TEXT NOT NULL,"
-	" metadata TEXT);\n"
-	"CREATE INDEX evidence_source ON evidence(source_id);\n"
-	APPEND_ONLY("evidence")
-	"CREATE TABLE sync_state ("
-	" data_source_id TEXT PRIMARY KEY,"
-	" database_id TEXT, watermark TEXT, last_full_scan_at TEXT,"
-	" scan_epoch INTEGER NOT NULL DEFAULT 0, resume_after TEXT,"
-	" run_id TEXT, run_started_at TEXT, run_trigger TEXT, extra TEXT,"
-	" updated_at TEXT NOT NULL);\n"
-	"CREATE TABLE conflicts ("
-	" seq INTEGER PRIMARY KEY,"
-	" id TEXT NOT NULL UNIQUE,"
-	" task_id TEXT NOT NULL REFERENCES tasks(id),"
-	" local_version_id TEXT, notion_version_id TEXT, created_at TEXT NOT NULL);\n"
-	"CREATE INDEX conflicts_task ON conflicts(task_id);\n"
-	"CREATE TABLE scheduler_state ("
-	" id INTEGER PRIMARY KEY CHECK (id = 1),"
-	" enabled INTEGER NOT NULL DEFAULT 0, running INTEGER NOT NULL DEFAULT 0,"
-	" pid INTEGER NOT NULL DEFAULT 0, schedule TEXT, next_run TEXT, last_run TEXT,"
-	" last_run_success INTEGER NOT NULL DEFAULT 0, last_run_error TEXT, updated_at TEXT);\n"
-	/* full-text index over the current state, kept in step by triggers */
-	"CREATE VIRTUAL TABLE tasks_fts USING fts5(title, description, tags,"
-	" content='tasks', content_rowid='seq', tokenize='unicode61 remove_diacritics 2');\n"
-	"CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks BEGIN"
-	" INSERT INTO tasks_fts(rowid, title, description, tags)"
-	" VALUES (new.seq, new.title, new.description, new.tags); END;\n"
-	"CREATE TRIGGER tasks_fts_delete AFTER DELETE ON tasks BEGIN"
-	" INSERT INTO tasks_fts(tasks_fts, rowid, title, description, tags)"
-	" VALUES ('delete', old.seq, old.title, old.description, old.tags); END;\n"
-	"CREATE TRIGGER tasks_fts_update AFTER UPDATE OF title, description, tags ON tasks BEGIN"
-	" INSERT INTO tasks_fts(tasks_fts, rowid, title, description, tags)"
-	" VALUES ('delete', old.seq, old.title, old.description, old.tags);"
-	" INSERT INTO tasks_fts(rowid, title, description, tags)"
-	" VALUES (new.seq, new.title, new.description, new.tags); END;\n";
+	"CREATE INDEX task_versions_time ON task_versions(created_at);\n" APPEND_ONLY(
+		"task_versions") "CREATE TABLE evidence ("
+				 " seq INTEGER PRIMARY KEY,"
+				 " id TEXT NOT NULL UNIQUE,"
+				 " type TEXT NOT NULL, source TEXT NOT NULL, source_id TEXT, scope "
+				 "TEXT,"
+				 " trigger TEXT, started_at TEXT, finished_at TEXT, status TEXT "
+				 "NOT NULL,"
+				 " metadata TEXT);\n"
+				 "CREATE INDEX evidence_source ON "
+				 "evidence(source_id);\n" APPEND_ONLY(
+					 "evidence") "CREATE TABLE sync_state ("
+						     " data_source_id TEXT PRIMARY KEY,"
+						     " database_id TEXT, watermark TEXT, "
+						     "last_full_scan_at TEXT,"
+						     " scan_epoch INTEGER NOT NULL DEFAULT 0, "
+						     "resume_after TEXT,"
+						     " run_id TEXT, run_started_at TEXT, "
+						     "run_trigger TEXT, extra TEXT,"
+						     " updated_at TEXT NOT NULL);\n"
+						     "CREATE TABLE conflicts ("
+						     " seq INTEGER PRIMARY KEY,"
+						     " id TEXT NOT NULL UNIQUE,"
+						     " task_id TEXT NOT NULL REFERENCES tasks(id),"
+						     " local_version_id TEXT, notion_version_id "
+						     "TEXT, created_at TEXT NOT NULL);\n"
+						     "CREATE INDEX conflicts_task ON "
+						     "conflicts(task_id);\n"
+						     "CREATE TABLE scheduler_state ("
+						     " id INTEGER PRIMARY KEY CHECK (id = 1),"
+						     " enabled INTEGER NOT NULL DEFAULT 0, running "
+						     "INTEGER NOT NULL DEFAULT 0,"
+						     " pid INTEGER NOT NULL DEFAULT 0, schedule "
+						     "TEXT, next_run TEXT, last_run TEXT,"
+						     " last_run_success INTEGER NOT NULL DEFAULT "
+						     "0, last_run_error TEXT, updated_at TEXT);\n"
+						     /* full-text index over the current state, kept
+							in step by triggers */
+						     "CREATE VIRTUAL TABLE tasks_fts USING "
+						     "fts5(title, description, tags,"
+						     " content='tasks', content_rowid='seq', "
+						     "tokenize='unicode61 remove_diacritics 2');\n"
+						     "CREATE TRIGGER tasks_fts_insert AFTER INSERT "
+						     "ON tasks BEGIN"
+						     " INSERT INTO tasks_fts(rowid, title, "
+						     "description, tags)"
+						     " VALUES (new.seq, new.title, "
+						     "new.description, new.tags); END;\n"
+						     "CREATE TRIGGER tasks_fts_delete AFTER DELETE "
+						     "ON tasks BEGIN"
+						     " INSERT INTO tasks_fts(tasks_fts, rowid, "
+						     "title, description, tags)"
+						     " VALUES ('delete', old.seq, old.title, "
+						     "old.description, old.tags); END;\n"
+						     "CREATE TRIGGER tasks_fts_update AFTER UPDATE "
+						     "OF title, description, tags ON tasks BEGIN"
+						     " INSERT INTO tasks_fts(tasks_fts, rowid, "
+						     "title, description, tags)"
+						     " VALUES ('delete', old.seq, old.title, "
+						     "old.description, old.tags);"
+						     " INSERT INTO tasks_fts(rowid, title, "
+						     "description, tags)"
+						     " VALUES (new.seq, new.title, "
+						     "new.description, new.tags); END;\n";
 
 /*
  * v2: as-of views read "newest version of each task at or before T" from a
@@ -119,8 +140,8 @@ static const struct migration {
 	const char *what;
 	const char *sql;
 } migrations[] = {
-	{ 1, "initial schema", schema_v1 },
-	{ 2, "indexes for as-of and status lists", schema_v2 },
+	{1, "initial schema", schema_v1},
+	{2, "indexes for as-of and status lists", schema_v2},
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -142,20 +163,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* what a write needs of the current state: no content to parse */
 	[ST_TASK_HEAD_BY_ID] = "SELECT " TASK_HEAD_COLS " FROM tasks t JOIN task_versions v"
 			       " ON v.task_id = t.id AND v.version = t.version WHERE t.id = ?",
-	[ST_TASK_HEAD_BY_SOURCE_PAGE] = "SELECT " TASK_HEAD_COLS " FROM tasks t JOIN task_versions v"
-					" ON v.task_id = t.id AND v.version = t.version"
-					" WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
-	[ST_TASK_INSERT] = "INSERT INTO tasks (id, " SHARED_FIELDS(PLAIN_COL)
-			   "current_version_id, version, created_at, updated_at)"
+	[ST_TASK_HEAD_BY_SOURCE_PAGE] =
+		"SELECT " TASK_HEAD_COLS " FROM tasks t JOIN task_versions v"
+		" ON v.task_id = t.id AND v.version = t.version"
+		" WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
+	[ST_TASK_INSERT] = "INSERT INTO tasks (id, " SHARED_FIELDS(
+		PLAIN_COL) "current_version_id, version, created_at, updated_at)"
 			   " VALUES (?, " SHARED_FIELDS(Q_COL) "?, ?, ?, ?)",
-	[ST_TASK_UPDATE] = "UPDATE tasks SET " SHARED_FIELDS(SET_COL)
-			   "current_version_id = ?, version = ?, updated_at = ? WHERE id = ?",
+	[ST_TASK_UPDATE] = "UPDATE tasks SET " SHARED_FIELDS(
+		SET_COL) "current_version_id = ?, version = ?, updated_at = ? WHERE id = ?",
 	[ST_TASK_TOUCH_EDITED] = "UPDATE tasks SET notion_last_edited_time = ?"
 				 " WHERE id = ? AND notion_last_edited_time IS NOT ?",
-	[ST_VERSION_INSERT] = "INSERT INTO task_versions (id, task_id, version, "
-			      SHARED_FIELDS(PLAIN_COL)
-			      "created_at, created_by, change_reason, conflict, content_hash, chain_hash)"
-			      " VALUES (?, ?, ?, " SHARED_FIELDS(Q_COL) "?, ?, ?, ?, ?, ?)",
+	[ST_VERSION_INSERT] = "INSERT INTO task_versions (id, task_id, version, " SHARED_FIELDS(
+		PLAIN_COL) "created_at, created_by, change_reason, conflict, content_hash, "
+			   "chain_hash)"
+			   " VALUES (?, ?, ?, " SHARED_FIELDS(Q_COL) "?, ?, ?, ?, ?, ?)",
 	[ST_VERSION_BY_NUM] = "SELECT " VERSION_COLS " FROM task_versions v"
 			      " WHERE v.task_id = ? AND v.version = ?",
 	[ST_VERSION_HISTORY] = "SELECT " VERSION_COLS " FROM task_versions v"
@@ -168,29 +190,34 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_EVIDENCE_INSERT] = "INSERT INTO evidence (id, type, source, source_id, scope, trigger,"
 			       " started_at, finished_at, status, metadata)"
 			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[ST_SYNC_STATE_GET] = "SELECT data_source_id, database_id, watermark, last_full_scan_at,"
-			      " scan_epoch, resume_after, run_id, run_started_at, run_trigger, extra"
-			      " FROM sync_state WHERE data_source_id = ?",
-	[ST_SYNC_STATE_PUT] = "INSERT INTO sync_state (data_source_id, database_id, watermark,"
-			      " last_full_scan_at, scan_epoch, resume_after, run_id, run_started_at,"
-			      " run_trigger, extra, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-			      " ON CONFLICT (data_source_id) DO UPDATE SET"
-			      " database_id = excluded.database_id, watermark = excluded.watermark,"
-			      " last_full_scan_at = excluded.last_full_scan_at,"
-			      " scan_epoch = excluded.scan_epoch, resume_after = excluded.resume_after,"
-			      " run_id = excluded.run_id, run_started_at = excluded.run_started_at,"
-			      " run_trigger = excluded.run_trigger, extra = excluded.extra,"
-			      " updated_at = excluded.updated_at",
-	[ST_SYNC_STATE_LIST] = "SELECT data_source_id, database_id, watermark, last_full_scan_at,"
-			       " scan_epoch, resume_after, run_id, run_started_at, run_trigger, extra"
-			       " FROM sync_state ORDER BY database_id, data_source_id",
+	[ST_SYNC_STATE_GET] =
+		"SELECT data_source_id, database_id, watermark, last_full_scan_at,"
+		" scan_epoch, resume_after, run_id, run_started_at, run_trigger, extra"
+		" FROM sync_state WHERE data_source_id = ?",
+	[ST_SYNC_STATE_PUT] =
+		"INSERT INTO sync_state (data_source_id, database_id, watermark,"
+		" last_full_scan_at, scan_epoch, resume_after, run_id, run_started_at,"
+		" run_trigger, extra, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		" ON CONFLICT (data_source_id) DO UPDATE SET"
+		" database_id = excluded.database_id, watermark = excluded.watermark,"
+		" last_full_scan_at = excluded.last_full_scan_at,"
+		" scan_epoch = excluded.scan_epoch, resume_after = excluded.resume_after,"
+		" run_id = excluded.run_id, run_started_at = excluded.run_started_at,"
+		" run_trigger = excluded.run_trigger, extra = excluded.extra,"
+		" updated_at = excluded.updated_at",
+	[ST_SYNC_STATE_LIST] =
+		"SELECT data_source_id, database_id, watermark, last_full_scan_at,"
+		" scan_epoch, resume_after, run_id, run_started_at, run_trigger, extra"
+		" FROM sync_state ORDER BY database_id, data_source_id",
 	[ST_CONFLICT_INSERT] = "INSERT INTO conflicts (id, task_id, local_version_id,"
 			       " notion_version_id, created_at) VALUES (?, ?, ?, ?, ?)",
-	[ST_SCHED_GET] = "SELECT enabled, running, pid, schedule, next_run, last_run,"
-			 " last_run_success, last_run_error, updated_at FROM scheduler_state WHERE id = 1",
-	[ST_SCHED_PUT] = "INSERT OR REPLACE INTO scheduler_state (id, enabled, running, pid, schedule,"
-			 " next_run, last_run, last_run_success, last_run_error, updated_at)"
-			 " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_SCHED_GET] =
+		"SELECT enabled, running, pid, schedule, next_run, last_run,"
+		" last_run_success, last_run_error, updated_at FROM scheduler_state WHERE id = 1",
+	[ST_SCHED_PUT] =
+		"INSERT OR REPLACE INTO scheduler_state (id, enabled, running, pid, schedule,"
+		" next_run, last_run, last_run_success, last_run_error, updated_at)"
+		" VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 };
 
 int store_sql_error(struct store *s, int rc, struct nv_err *err, const char *what)
@@ -279,9 +306,10 @@ int store_begin_immediate(struct store *s, struct nv_err *err)
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			return store_sql_error(s, rc, err, "starting a write transaction");
 		if (time_mono_ms() > deadline)
-			return nv_err_set(err, NV_EBUSY,
-					  "store %s stayed busy for %d s (another process is writing)",
-					  s->path, BEGIN_RETRY_MS / 1000);
+			return nv_err_set(
+				err, NV_EBUSY,
+				"store %s stayed busy for %d s (another process is writing)",
+				s->path, BEGIN_RETRY_MS / 1000);
 		time_sleep_ms(pause, NULL);
 		if (pause < 100)
 			pause *= 2;
@@ -503,7 +531,8 @@ int store_norm_time(const char *in, char out[32], const char *what, struct nv_er
 	if (!in || time_parse_iso(in, &ms))
 		return nv_err_set(err, NV_EINVAL,
 				  "%s '%s' is not a time (use ISO 8601, e.g. 2026-01-31 or "
-				  "2026-01-31T09:00:00Z)", what, in ? in : "");
+				  "2026-01-31T09:00:00Z)",
+				  what, in ? in : "");
 	time_format_iso(ms, out);
 	return NV_OK;
 }
@@ -525,13 +554,15 @@ static int make_parent_dirs(const char *path, struct nv_err *err)
 			continue;
 		*p = '\0';
 		if (mkdir(dir, 0700) && errno != EEXIST) {
-			rc = nv_err_set(err, NV_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+			rc = nv_err_set(err, NV_EIO, "cannot create directory %s: %s", dir,
+					strerror(errno));
 			goto out;
 		}
 		*p = '/';
 	}
 	if (mkdir(dir, 0700) && errno != EEXIST)
-		rc = nv_err_set(err, NV_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+		rc = nv_err_set(err, NV_EIO, "cannot create directory %s: %s", dir,
+				strerror(errno));
 out:
 	free(dir);
 	return rc;
@@ -557,8 +588,8 @@ static int newer_schema_error(struct store *s, int found, struct nv_err *err)
 {
 	return nv_err_set(err, NV_ESCHEMA,
 			  "store %s has schema version %d, but this nvault (%s) only knows schema "
-			  "versions up to %d: use a newer nvault", s->path, found, NVAULT_VERSION,
-			  store_schema_version());
+			  "versions up to %d: use a newer nvault",
+			  s->path, found, NVAULT_VERSION, store_schema_version());
 }
 
 /* Brings the schema up to date, one transaction per step. */
@@ -575,7 +606,8 @@ static int migrate(struct store *s, struct nv_err *err)
 	if (s->flags & STORE_READONLY)
 		return nv_err_set(err, NV_ESCHEMA,
 				  "store %s has schema version %d and needs migrating to %d; "
-				  "open it once with write access", s->path, current, store_schema_version());
+				  "open it once with write access",
+				  s->path, current, store_schema_version());
 	for (int i = 0; i < N_MIGRATIONS; i++) {
 		struct buf sql = BUF_INIT;
 
@@ -604,7 +636,7 @@ static int migrate(struct store *s, struct nv_err *err)
 		if ((rc = commit_retry(s, err)))
 			return rc;
 		continue;
-fail:
+	fail:
 		store_rollback(s);
 		return rc;
 	}
@@ -624,7 +656,8 @@ int store_open(const char *path, unsigned flags, struct store **out, struct nv_e
 		if (flags & (STORE_NO_CREATE | STORE_READONLY))
 			return nv_err_set(err, NV_ENOTFOUND,
 					  "no store at %s (nothing has been synced or added yet; "
-					  "check --db or NVAULT_DB)", path);
+					  "check --db or NVAULT_DB)",
+					  path);
 		if ((rc = make_parent_dirs(path, err)))
 			return rc;
 	} else if (S_ISDIR(sb.st_mode)) {
@@ -643,17 +676,17 @@ int store_open(const char *path, unsigned flags, struct store **out, struct nv_e
 	sqlite3_extended_result_codes(s->db, 0);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	/* journal_mode needs write access; a read-only opener uses what is there */
-	if (!(flags & STORE_READONLY) &&
-	    (rc = store_exec(s, "PRAGMA journal_mode = WAL", err))) {
+	if (!(flags & STORE_READONLY) && (rc = store_exec(s, "PRAGMA journal_mode = WAL", err))) {
 		int code = sqlite3_errcode(s->db);
 
 		/* name the likely cause: a read-only file is not a format problem */
 		nv_err_prefix(err, code == SQLITE_READONLY || code == SQLITE_CANTOPEN ||
-					   code == SQLITE_PERM
+						   code == SQLITE_PERM
 					   ? "opening the store for writing (check the permissions "
 					     "of the file and its directory)"
-				   : code == SQLITE_NOTADB ? "opening the store (is it an SQLite file?)"
-							   : "opening the store");
+				   : code == SQLITE_NOTADB
+					   ? "opening the store (is it an SQLite file?)"
+					   : "opening the store");
 		goto fail;
 	}
 	if ((rc = store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", err)))

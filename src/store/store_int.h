@@ -16,12 +16,30 @@
  * lists, placeholders and SET clauses are generated from this one list so
  * that reading and writing cannot drift from each other.
  */
+/* One field per line reads better than clang-format's wrapping. */
+/* clang-format off */
 #define SHARED_FIELDS(X) \
-	X(scope) X(title) X(description) X(status) X(resolution) X(category) \
-	X(due_date) X(assignee) X(tags) X(metadata) X(notion_status) X(source) \
-	X(notion_database_id) X(notion_data_source_id) X(notion_page_id) \
-	X(notion_url) X(notion_created_time) X(notion_last_edited_time) \
-	X(active) X(deleted_at)
+	X(scope) \
+	X(title) \
+	X(description) \
+	X(status) \
+	X(resolution) \
+	X(category) \
+	X(due_date) \
+	X(assignee) \
+	X(tags) \
+	X(metadata) \
+	X(notion_status) \
+	X(source) \
+	X(notion_database_id) \
+	X(notion_data_source_id) \
+	X(notion_page_id) \
+	X(notion_url) \
+	X(notion_created_time) \
+	X(notion_last_edited_time) \
+	X(active) \
+	X(deleted_at)
+/* clang-format on */
 #define N_SHARED 20
 
 #define PLAIN_COL(f) #f ", "
@@ -31,14 +49,17 @@
 #define SET_COL(f) #f " = ?, "
 
 /* SELECT lists; read back with row_to_task() / row_to_version(). */
-#define TASK_COLS "t.id, " SHARED_FIELDS(T_COL) "t.current_version_id, t.version, t.created_at, t.updated_at"
+#define TASK_COLS                                                                                  \
+	"t.id, " SHARED_FIELDS(T_COL) "t.current_version_id, t.version, t.created_at, "            \
+				      "t.updated_at"
 /* The current state's bookkeeping and hashes (struct task_head in store_task.c). */
-#define TASK_HEAD_COLS \
-	"t.id, t.version, t.created_at, t.notion_last_edited_time, t.deleted_at," \
+#define TASK_HEAD_COLS                                                                             \
+	"t.id, t.version, t.created_at, t.notion_last_edited_time, t.deleted_at,"                  \
 	" v.content_hash, v.chain_hash, t.current_version_id, t.updated_at"
-#define VERSION_COLS \
-	"v.id, v.task_id, v.version, " SHARED_FIELDS(V_COL) \
-	"v.created_at, v.created_by, v.change_reason, v.conflict, v.content_hash, v.chain_hash"
+#define VERSION_COLS                                                                               \
+	"v.id, v.task_id, v.version, " SHARED_FIELDS(                                              \
+		V_COL) "v.created_at, v.created_by, v.change_reason, v.conflict, v.content_hash, " \
+		       "v.chain_hash"
 
 /* Cached statements: one enum entry per SQL text in store_db.c's table. */
 enum stmt_id {
@@ -70,8 +91,8 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	unsigned flags;
-	int in_tx;                      /* inside store_begin() */
-	sqlite3_stmt *stmts[ST_COUNT];  /* prepared on first use */
+	int in_tx;		       /* inside store_begin() */
+	sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use */
 };
 
 /* The cached statement id, reset and ready to bind; NULL (err set) on failure. */

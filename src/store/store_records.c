@@ -53,17 +53,13 @@ void evidence_free_array(struct evidence *e, size_t n)
 
 json_t *evidence_to_json(const struct evidence *e)
 {
-	return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}",
-			 "id", str_or_null(e->id),
-			 "type", str_or_null(e->type),
-			 "source", str_or_null(e->source),
-			 "sourceId", str_or_null(e->source_id),
-			 "scopeId", str_or_null(e->scope),
-			 "trigger", str_or_null(e->trigger),
-			 "startedAt", str_or_null(e->started_at),
-			 "finishedAt", str_or_null(e->finished_at),
-			 "status", str_or_null(e->status),
-			 "metadata", e->metadata ? json_deep_copy(e->metadata) : json_object());
+	return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "id", str_or_null(e->id),
+			 "type", str_or_null(e->type), "source", str_or_null(e->source), "sourceId",
+			 str_or_null(e->source_id), "scopeId", str_or_null(e->scope), "trigger",
+			 str_or_null(e->trigger), "startedAt", str_or_null(e->started_at),
+			 "finishedAt", str_or_null(e->finished_at), "status",
+			 str_or_null(e->status), "metadata",
+			 e->metadata ? json_deep_copy(e->metadata) : json_object());
 }
 
 int store_evidence_add(struct store *s, struct evidence *e, struct nv_err *err)
@@ -114,9 +110,11 @@ int store_evidence_list(struct store *s, const char *source_id, int64_t limit,
 	*n = 0;
 	if (limit <= 0)
 		limit = 20;
-	rc = store_prepare(s, "SELECT id, type, source, source_id, scope, trigger, started_at,"
+	rc = store_prepare(s,
+			   "SELECT id, type, source, source_id, scope, trigger, started_at,"
 			   " finished_at, status, metadata FROM evidence"
-			   " WHERE ?1 IS NULL OR source_id = ?1 ORDER BY seq DESC LIMIT ?2", &st, err);
+			   " WHERE ?1 IS NULL OR source_id = ?1 ORDER BY seq DESC LIMIT ?2",
+			   &st, err);
 	if (rc)
 		return rc;
 	bind_text(st, 1, source_id && !id_normalize(source_id, norm) ? norm : source_id);
@@ -208,7 +206,8 @@ int store_sync_state_get(struct store *s, const char *data_source_id, struct syn
 	sync_state_init(out);
 	if (!q)
 		return err ? err->code : NV_EIO;
-	bind_text(q, 1, data_source_id && !id_normalize(data_source_id, norm) ? norm : data_source_id);
+	bind_text(q, 1,
+		  data_source_id && !id_normalize(data_source_id, norm) ? norm : data_source_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		row_to_sync_state(q, out);
@@ -239,7 +238,8 @@ int store_sync_state_put(struct store *s, const struct sync_state *st, struct nv
 	}
 	store_now(now);
 	bind_text(q, i++, !id_normalize(st->data_source_id, ds) ? ds : st->data_source_id);
-	bind_text(q, i++, st->database_id && !id_normalize(st->database_id, db) ? db : st->database_id);
+	bind_text(q, i++,
+		  st->database_id && !id_normalize(st->database_id, db) ? db : st->database_id);
 	bind_text(q, i++, st->watermark);
 	bind_text(q, i++, st->last_full_scan_at);
 	sqlite3_bind_int64(q, i++, st->scan_epoch);
@@ -315,19 +315,21 @@ int store_conflict_list(struct store *s, const char *task_id, json_t **out, stru
 	int rc;
 
 	*out = NULL;
-	rc = store_prepare(s, "SELECT id, task_id, local_version_id, notion_version_id, created_at"
-			   " FROM conflicts WHERE ?1 IS NULL OR task_id = ?1 ORDER BY seq", &q, err);
+	rc = store_prepare(s,
+			   "SELECT id, task_id, local_version_id, notion_version_id, created_at"
+			   " FROM conflicts WHERE ?1 IS NULL OR task_id = ?1 ORDER BY seq",
+			   &q, err);
 	if (rc)
 		return rc;
 	bind_text(q, 1, task_id);
 	*out = json_array();
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		json_t *o = json_pack("{s:s? s:s? s:s? s:s? s:s?}",
-				      "id", (const char *)sqlite3_column_text(q, 0),
-				      "taskId", (const char *)sqlite3_column_text(q, 1),
-				      "localVersionId", (const char *)sqlite3_column_text(q, 2),
-				      "notionVersionId", (const char *)sqlite3_column_text(q, 3),
-				      "createdAt", (const char *)sqlite3_column_text(q, 4));
+		json_t *o = json_pack("{s:s? s:s? s:s? s:s? s:s?}", "id",
+				      (const char *)sqlite3_column_text(q, 0), "taskId",
+				      (const char *)sqlite3_column_text(q, 1), "localVersionId",
+				      (const char *)sqlite3_column_text(q, 2), "notionVersionId",
+				      (const char *)sqlite3_column_text(q, 3), "createdAt",
+				      (const char *)sqlite3_column_text(q, 4));
 		json_array_append_new(*out, o);
 	}
 	sqlite3_finalize(q);

@@ -173,7 +173,7 @@ static int insert_version(struct store *s, const struct task_version *v, const c
 static void normalise_task(struct task *t, const char *now)
 {
 	char buf[ID_DASHED_LEN + 1];
-	char **ids[] = { &t->notion_database_id, &t->notion_data_source_id, &t->notion_page_id };
+	char **ids[] = {&t->notion_database_id, &t->notion_data_source_id, &t->notion_page_id};
 
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 		if (*ids[i] && !id_normalize(*ids[i], buf) && strcmp(buf, *ids[i])) {
@@ -259,7 +259,8 @@ static int task_head_find(struct store *s, const struct task *t, struct task_hea
 			h->deleted_at = col_text(st, 4);
 			h->current_version_id = col_text(st, 7);
 			h->updated_at = col_text(st, 8);
-			snprintf(h->content_hash, sizeof(h->content_hash), "%s", content ? content : "");
+			snprintf(h->content_hash, sizeof(h->content_hash), "%s",
+				 content ? content : "");
 			snprintf(h->chain_hash, sizeof(h->chain_hash), "%s", chain ? chain : "");
 		}
 		stmt_done(st);
@@ -283,7 +284,8 @@ static int put_unchanged(struct store *s, struct task *t, const struct task_head
 	int rc;
 
 	if (t->notion_last_edited_time &&
-	    (!h->notion_last_edited_time || strcmp(t->notion_last_edited_time, h->notion_last_edited_time))) {
+	    (!h->notion_last_edited_time ||
+	     strcmp(t->notion_last_edited_time, h->notion_last_edited_time))) {
 		if (!(st = store_stmt(s, ST_TASK_TOUCH_EDITED, err)))
 			return err ? err->code : NV_EIO;
 		bind_text(st, 1, t->notion_last_edited_time);
@@ -350,7 +352,7 @@ static int put_locked(struct store *s, struct task *t, const struct version_info
 	v.created_at = xstrdup(now);
 	v.created_by = xstrdup(vi && vi->created_by ? vi->created_by : "unknown");
 	v.change_reason = xstrdup(vi && vi->change_reason ? vi->change_reason
-					 : (exists ? "updated" : "created"));
+							  : (exists ? "updated" : "created"));
 	v.conflict = vi ? vi->conflict : 0;
 	task_version_chain_hash(exists ? head.chain_hash : "", &v, v.chain_hash);
 	/* serialised once, bound to both the task row and its version */
@@ -504,7 +506,8 @@ int store_task_version(struct store *s, const char *id, int64_t num, struct task
 	sqlite3_bind_int64(st, 2, num);
 	rc = fetch_version(s, st, out, err);
 	if (rc == NV_ENOTFOUND)
-		nv_err_set(err, NV_ENOTFOUND, "task %s has no version %lld", task_id, (long long)num);
+		nv_err_set(err, NV_ENOTFOUND, "task %s has no version %lld", task_id,
+			   (long long)num);
 	free(task_id);
 	return rc;
 }
@@ -537,7 +540,7 @@ struct where {
 	const char *params[MAX_PARAMS];
 	int n;
 	char ids[3][ID_DASHED_LEN + 1];
-	char *fts;       /* owned: the FTS5 query built from user text */
+	char *fts;	  /* owned: the FTS5 query built from user text */
 	const char *lead; /* " WHERE " or " AND " before the first condition */
 };
 
@@ -598,11 +601,11 @@ static void where_build(struct where *w, const struct task_filter *f, const char
 
 	memset(w, 0, sizeof(*w));
 	w->lead = lead;
-#define COND(fmt, param)                                  \
-	do {                                              \
-		buf_reset(&cond);                         \
-		buf_addf(&cond, fmt, a);                  \
-		where_add(w, cond.data, param);           \
+#define COND(fmt, param)                                                                           \
+	do {                                                                                       \
+		buf_reset(&cond);                                                                  \
+		buf_addf(&cond, fmt, a);                                                           \
+		where_add(w, cond.data, param);                                                    \
 	} while (0)
 	if (!f) {
 		if (active)
@@ -625,11 +628,14 @@ static void where_build(struct where *w, const struct task_filter *f, const char
 	if (f->search && (w->fts = fts_query(f->search))) {
 		/* the index covers the current state; versions join back to their task */
 		if (!strcmp(a, "t"))
-			where_add(w, "t.seq IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)",
+			where_add(w,
+				  "t.seq IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)",
 				  w->fts);
 		else
-			where_add(w, "v.task_id IN (SELECT id FROM tasks WHERE seq IN"
-				  " (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?))", w->fts);
+			where_add(w,
+				  "v.task_id IN (SELECT id FROM tasks WHERE seq IN"
+				  " (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?))",
+				  w->fts);
 	}
 #undef COND
 	buf_release(&cond);
@@ -691,8 +697,10 @@ static int list_in_snapshot(struct store *s, const struct task_filter *f, struct
 	st = NULL;
 
 	buf_reset(&sql);
-	buf_addf(&sql, "SELECT " TASK_COLS " FROM tasks t%s"
-		       " ORDER BY t.updated_at DESC, t.seq DESC LIMIT ? OFFSET ?", buf_str(&w.sql));
+	buf_addf(&sql,
+		 "SELECT " TASK_COLS " FROM tasks t%s"
+		 " ORDER BY t.updated_at DESC, t.seq DESC LIMIT ? OFFSET ?",
+		 buf_str(&w.sql));
 	if ((rc = store_prepare(s, sql.data, &st, err)))
 		goto out;
 	i = where_bind(st, &w, 1);
@@ -777,10 +785,11 @@ int store_task_as_of(struct store *s, const char *at, const struct task_filter *
 		return rc;
 	/* filters apply to each task as it was at that time */
 	where_build(&w, f, "v", 1, " WHERE ");
-	buf_addf(&sql, "SELECT " VERSION_COLS " FROM task_versions v JOIN"
-		       " (SELECT task_id, max(version) AS num FROM task_versions"
-		       "  WHERE created_at <= ? GROUP BY task_id) last"
-		       " ON v.task_id = last.task_id AND v.version = last.num%s",
+	buf_addf(&sql,
+		 "SELECT " VERSION_COLS " FROM task_versions v JOIN"
+		 " (SELECT task_id, max(version) AS num FROM task_versions"
+		 "  WHERE created_at <= ? GROUP BY task_id) last"
+		 " ON v.task_id = last.task_id AND v.version = last.num%s",
 		 buf_str(&w.sql));
 	read_begin(s, &own);
 	if ((rc = store_prepare(s, sql.data, &st, err)))
@@ -805,8 +814,9 @@ int store_task_each_current(struct store *s, const struct task_filter *f, store_
 	int rc, own;
 
 	where_build(&w, f, "t", 1, " WHERE ");
-	buf_addf(&sql, "SELECT " VERSION_COLS " FROM tasks t JOIN task_versions v"
-		       " ON v.task_id = t.id AND v.version = t.version%s ORDER BY t.seq",
+	buf_addf(&sql,
+		 "SELECT " VERSION_COLS " FROM tasks t JOIN task_versions v"
+		 " ON v.task_id = t.id AND v.version = t.version%s ORDER BY t.seq",
 		 buf_str(&w.sql));
 	read_begin(s, &own);
 	if ((rc = store_prepare(s, sql.data, &st, err)))
@@ -838,8 +848,8 @@ const char *diff_kind_name(enum diff_kind k)
 }
 
 /* Loads version num of task_id into out (by the task's own id). */
-static int load_version(struct store *s, const char *task_id, int64_t num,
-			struct task_version *out, struct nv_err *err)
+static int load_version(struct store *s, const char *task_id, int64_t num, struct task_version *out,
+			struct nv_err *err)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_VERSION_BY_NUM, err);
 	int rc;
@@ -851,8 +861,9 @@ static int load_version(struct store *s, const char *task_id, int64_t num,
 	sqlite3_bind_int64(st, 2, num);
 	rc = fetch_version(s, st, out, err);
 	if (rc == NV_ENOTFOUND)
-		rc = nv_err_set(err, NV_ESCHEMA, "task %s is missing version %lld (run nvault verify)",
-				task_id, (long long)num);
+		rc = nv_err_set(err, NV_ESCHEMA,
+				"task %s is missing version %lld (run nvault verify)", task_id,
+				(long long)num);
 	return rc;
 }
 
@@ -867,10 +878,11 @@ static int diff_in_snapshot(struct store *s, const char *since, const char *unti
 
 	/* filters (include_deleted aside) select tasks by their current row */
 	where_build(&w, f, "t", 0, " AND ");
-	buf_addf(&sql, "SELECT v.task_id, count(*), min(v.version), max(v.version)"
-		       " FROM task_versions v JOIN tasks t ON t.id = v.task_id"
-		       " WHERE v.created_at > ? AND v.created_at <= ?%s"
-		       " GROUP BY v.task_id ORDER BY min(v.created_at), v.task_id",
+	buf_addf(&sql,
+		 "SELECT v.task_id, count(*), min(v.version), max(v.version)"
+		 " FROM task_versions v JOIN tasks t ON t.id = v.task_id"
+		 " WHERE v.created_at > ? AND v.created_at <= ?%s"
+		 " GROUP BY v.task_id ORDER BY min(v.created_at), v.task_id",
 		 buf_str(&w.sql));
 	if ((rc = store_prepare(s, sql.data, &st, err)))
 		goto out;
@@ -933,8 +945,8 @@ int store_diff(struct store *s, const char *since, const char *until, const stru
 		store_now(to);
 	}
 	if (strcmp(from, to) > 0)
-		return nv_err_set(err, NV_EINVAL, "the --since time %s is after the --until time %s",
-				  from, to);
+		return nv_err_set(err, NV_EINVAL,
+				  "the --since time %s is after the --until time %s", from, to);
 	read_begin(s, &own);
 	rc = diff_in_snapshot(s, from, to, f, cb, ud, err);
 	read_end(s, own);
@@ -956,8 +968,10 @@ int store_count_tasks(struct store *s, const char *database_id, const char *data
 	f.database_id = database_id;
 	f.data_source_id = data_source_id;
 	where_build(&w, &f, "t", 0, " WHERE ");
-	buf_addf(&sql, "SELECT coalesce(sum(t.active), 0), coalesce(sum(1 - t.active), 0)"
-		       " FROM tasks t%s", buf_str(&w.sql));
+	buf_addf(&sql,
+		 "SELECT coalesce(sum(t.active), 0), coalesce(sum(1 - t.active), 0)"
+		 " FROM tasks t%s",
+		 buf_str(&w.sql));
 	if ((rc = store_prepare(s, sql.data, &st, err)))
 		goto out;
 	where_bind(st, &w, 1);
@@ -1008,8 +1022,8 @@ int store_scan_mark_seen(struct store *s, const char *data_source_id, int64_t ep
 	return tx_leave(s, own, rc, err);
 }
 
-int store_scan_unseen(struct store *s, const char *data_source_id, int64_t epoch,
-		      store_task_cb cb, void *ud, int64_t *count, struct nv_err *err)
+int store_scan_unseen(struct store *s, const char *data_source_id, int64_t epoch, store_task_cb cb,
+		      void *ud, int64_t *count, struct nv_err *err)
 {
 	char ds[ID_DASHED_LEN + 1];
 	struct task *items = NULL;
@@ -1019,8 +1033,10 @@ int store_scan_unseen(struct store *s, const char *data_source_id, int64_t epoch
 
 	if (count)
 		*count = 0;
-	rc = store_prepare(s, "SELECT " TASK_COLS " FROM tasks t WHERE t.notion_data_source_id = ?"
-			   " AND t.active = 1 AND t.scan_epoch <> ? ORDER BY t.seq", &st, err);
+	rc = store_prepare(s,
+			   "SELECT " TASK_COLS " FROM tasks t WHERE t.notion_data_source_id = ?"
+			   " AND t.active = 1 AND t.scan_epoch <> ? ORDER BY t.seq",
+			   &st, err);
 	if (rc)
 		return rc;
 	bind_text(st, 1, norm_id(data_source_id, ds));

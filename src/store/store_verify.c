@@ -24,13 +24,13 @@ static const struct {
 	const char *name;
 	const char *role;
 } required_triggers[] = {
-	{ "task_versions_no_update", "refuses UPDATE on task_versions" },
-	{ "task_versions_no_delete", "refuses DELETE on task_versions" },
-	{ "evidence_no_update", "refuses UPDATE on evidence" },
-	{ "evidence_no_delete", "refuses DELETE on evidence" },
-	{ "tasks_fts_insert", "keeps full-text search in step" },
-	{ "tasks_fts_update", "keeps full-text search in step" },
-	{ "tasks_fts_delete", "keeps full-text search in step" },
+	{"task_versions_no_update", "refuses UPDATE on task_versions"},
+	{"task_versions_no_delete", "refuses DELETE on task_versions"},
+	{"evidence_no_update", "refuses UPDATE on evidence"},
+	{"evidence_no_delete", "refuses DELETE on evidence"},
+	{"tasks_fts_insert", "keeps full-text search in step"},
+	{"tasks_fts_update", "keeps full-text search in step"},
+	{"tasks_fts_delete", "keeps full-text search in step"},
 };
 
 struct verify {
@@ -62,9 +62,10 @@ static void problem(struct verify *vf, const char *task_id, int64_t version, con
 	}
 	if (vf->n_problems++ < MAX_PROBLEMS)
 		json_array_append_new(vf->problems,
-				      json_pack("{s:o s:o s:s}",
-						"taskId", task_id ? json_string(task_id) : json_null(),
-						"version", version > 0 ? json_integer(version) : json_null(),
+				      json_pack("{s:o s:o s:s}", "taskId",
+						task_id ? json_string(task_id) : json_null(),
+						"version",
+						version > 0 ? json_integer(version) : json_null(),
 						"problem", msg.data));
 	buf_release(&msg);
 }
@@ -92,8 +93,10 @@ static int check_triggers(struct store *s, struct verify *vf, struct nv_err *err
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = store_prepare(s, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
-				   " AND name = ?", &st, err)))
+	if ((rc = store_prepare(s,
+				"SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+				" AND name = ?",
+				&st, err)))
 		return rc;
 	for (size_t i = 0; i < sizeof(required_triggers) / sizeof(required_triggers[0]); i++) {
 		sqlite3_bind_text(st, 1, required_triggers[i].name, -1, SQLITE_STATIC);
@@ -103,8 +106,8 @@ static int check_triggers(struct store *s, struct verify *vf, struct nv_err *err
 			return store_sql_error(s, rc, err, "checking triggers");
 		}
 		if (!sqlite3_column_int(st, 0))
-			problem(vf, NULL, 0, "trigger %s (%s) is missing", required_triggers[i].name,
-				required_triggers[i].role);
+			problem(vf, NULL, 0, "trigger %s (%s) is missing",
+				required_triggers[i].name, required_triggers[i].role);
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
@@ -133,10 +136,12 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 		task_content_hash(&v.snap, hash);
 		if (strcmp(hash, v.content_hash))
 			problem(vf, t->id, v.num,
-				"content hash does not match the stored fields (version was altered)");
+				"content hash does not match the stored fields (version was "
+				"altered)");
 		task_version_chain_hash(prev_chain, &v, hash);
 		if (strcmp(hash, v.chain_hash))
-			problem(vf, t->id, v.num, "chain hash does not match (history was rewritten)");
+			problem(vf, t->id, v.num,
+				"chain hash does not match (history was rewritten)");
 		memcpy(prev_chain, v.chain_hash, sizeof(prev_chain));
 		expect = v.num + 1;
 		task_version_release(&last);
@@ -153,7 +158,8 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 		task_content_hash(t, hash);
 		if (t->version != last.num || !t->current_version_id ||
 		    strcmp(t->current_version_id, last.id))
-			problem(vf, t->id, last.num, "task row points at version %lld, newest is %lld",
+			problem(vf, t->id, last.num,
+				"task row points at version %lld, newest is %lld",
 				(long long)t->version, (long long)last.num);
 		else if (strcmp(hash, last.content_hash))
 			problem(vf, t->id, last.num, "task row does not match its current version");
@@ -185,8 +191,9 @@ static int check_tasks(struct store *s, struct verify *vf, struct nv_err *err)
 		return store_sql_error(s, rc, err, "reading tasks");
 
 	/* versions of tasks that no longer exist (only possible behind our back) */
-	if ((rc = store_prepare(s, "SELECT task_id, min(version) FROM task_versions"
-				   " WHERE task_id NOT IN (SELECT id FROM tasks) GROUP BY task_id",
+	if ((rc = store_prepare(s,
+				"SELECT task_id, min(version) FROM task_versions"
+				" WHERE task_id NOT IN (SELECT id FROM tasks) GROUP BY task_id",
 				&st, err)))
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -216,10 +223,9 @@ int store_verify(struct store *s, json_t **report, struct nv_err *err)
 		json_decref(vf.problems);
 		return rc;
 	}
-	*report = json_pack("{s:b s:I s:I s:I s:o}", "ok", vf.n_problems == 0,
-			    "tasksChecked", (json_int_t)vf.tasks, "versionsChecked",
-			    (json_int_t)vf.versions, "problemCount", (json_int_t)vf.n_problems,
-			    "problems", vf.problems);
+	*report = json_pack("{s:b s:I s:I s:I s:o}", "ok", vf.n_problems == 0, "tasksChecked",
+			    (json_int_t)vf.tasks, "versionsChecked", (json_int_t)vf.versions,
+			    "problemCount", (json_int_t)vf.n_problems, "problems", vf.problems);
 	if (vf.n_problems) {
 		if (err)
 			*err = vf.first;

@@ -74,13 +74,15 @@ static int resolve_sources(struct sync_run_ctx *ctx, const struct db_config *db,
 	*n = 0;
 	if (legacy || !db->data_source_id) {
 		if ((rc = notion_retrieve_database(ctx->c, db->database_id, &dbobj, err)))
-			return nv_err_prefix(err, "could not read database %s from Notion", db->database_id);
+			return nv_err_prefix(err, "could not read database %s from Notion",
+					     db->database_id);
 	}
 	if (legacy) {
 		e = xcalloc(1, sizeof(*e));
 		memcpy(e[0].id, db->database_id, ID_DASHED_LEN + 1);
 		if (!(e[0].properties = schema_properties(dbobj))) {
-			rc = nv_err_set(err, NV_EHTTP, "database %s: Notion returned no property schema",
+			rc = nv_err_set(err, NV_EHTTP,
+					"database %s: Notion returned no property schema",
 					db->database_id);
 			goto out;
 		}
@@ -93,7 +95,8 @@ static int resolve_sources(struct sync_run_ctx *ctx, const struct db_config *db,
 		count = 1;
 	} else {
 		json_t *list = json_object_get(dbobj, "data_sources");
-		json_array_foreach(list, i, src) {
+		json_array_foreach(list, i, src)
+		{
 			char id[ID_DASHED_LEN + 1];
 			if (id_normalize(json_string_value(json_object_get(src, "id")), id))
 				continue;
@@ -102,7 +105,8 @@ static int resolve_sources(struct sync_run_ctx *ctx, const struct db_config *db,
 			memcpy(e[count++].id, id, sizeof(id));
 		}
 		if (!count) {
-			rc = nv_err_set(err, NV_EHTTP, "database %s: Notion lists no data sources for it",
+			rc = nv_err_set(err, NV_EHTTP,
+					"database %s: Notion lists no data sources for it",
 					db->database_id);
 			goto out;
 		}
@@ -110,14 +114,16 @@ static int resolve_sources(struct sync_run_ctx *ctx, const struct db_config *db,
 	for (i = 0; i < count; i++) {
 		json_t *dsobj = NULL;
 		if ((rc = notion_retrieve_data_source(ctx->c, e[i].id, &dsobj, err))) {
-			nv_err_prefix(err, "could not read data source %s of database %s from Notion",
+			nv_err_prefix(err,
+				      "could not read data source %s of database %s from Notion",
 				      e[i].id, db->database_id);
 			goto out;
 		}
 		e[i].properties = schema_properties(dsobj);
 		json_decref(dsobj);
 		if (!e[i].properties) {
-			rc = nv_err_set(err, NV_EHTTP, "data source %s: Notion returned no property schema",
+			rc = nv_err_set(err, NV_EHTTP,
+					"data source %s: Notion returned no property schema",
 					e[i].id);
 			goto out;
 		}
@@ -170,15 +176,17 @@ static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 				goto out;
 			began = 1;
 		}
-		json_array_foreach(done, j, v)
-			seen |= !strcmp(json_string_value(v), st->run_id);
+		json_array_foreach(done, j, v) seen |= !strcmp(json_string_value(v), st->run_id);
 		if (!seen) {
 			struct evidence e;
 			struct buf msg = BUF_INIT;
 
-			buf_addf(&msg, "the run %s started %s ended without finishing (the process was "
-				 "killed or the machine stopped); the next run found it and carried on "
-				 "from its last committed page", st->run_id,
+			buf_addf(&msg,
+				 "the run %s started %s ended without finishing (the process was "
+				 "killed or the machine stopped); the next run found it and "
+				 "carried on "
+				 "from its last committed page",
+				 st->run_id,
 				 st->run_started_at ? st->run_started_at : "at an unknown time");
 			evidence_init(&e);
 			e.type = xstrdup("import");
@@ -189,11 +197,12 @@ static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 			e.started_at = xstrdup(st->run_started_at ? st->run_started_at : now);
 			e.finished_at = xstrdup(now);
 			e.status = xstrdup("interrupted");
-			e.metadata = json_pack("{s:s s:[s] s:[] s:s s:o s:b}", "runId", st->run_id,
-					       "errors", msg.data, "warnings", "detectedByRun",
-					       ctx->run_id, "watermarkAfter",
-					       st->watermark ? json_string(st->watermark) : json_null(),
-					       "detectedLater", 1);
+			e.metadata =
+				json_pack("{s:s s:[s] s:[] s:s s:o s:b}", "runId", st->run_id,
+					  "errors", msg.data, "warnings", "detectedByRun",
+					  ctx->run_id, "watermarkAfter",
+					  st->watermark ? json_string(st->watermark) : json_null(),
+					  "detectedLater", 1);
 			rc = store_evidence_add(ctx->s, &e, err);
 			evidence_release(&e);
 			sync_note(res->warnings, "%s", msg.data);
@@ -259,45 +268,40 @@ static json_t *db_metadata(struct sync_run_ctx *ctx, const struct sync_db_result
 	size_t i;
 
 	/* one data source: its watermarks; several: the oldest before, the newest after */
-	json_array_foreach(sources, i, src) {
+	json_array_foreach(sources, i, src)
+	{
 		json_t *b = json_object_get(src, "watermarkBefore");
 		json_t *a = json_object_get(src, "watermarkAfter");
-		if (json_is_string(b) && (json_is_null(wm_before) ||
-					  strcmp(json_string_value(b), json_string_value(wm_before)) < 0)) {
+		if (json_is_string(b) &&
+		    (json_is_null(wm_before) ||
+		     strcmp(json_string_value(b), json_string_value(wm_before)) < 0)) {
 			json_decref(wm_before);
 			wm_before = json_incref(b);
 		}
-		if (json_is_string(a) && (json_is_null(wm_after) ||
-					  strcmp(json_string_value(a), json_string_value(wm_after)) > 0)) {
+		if (json_is_string(a) &&
+		    (json_is_null(wm_after) ||
+		     strcmp(json_string_value(a), json_string_value(wm_after)) > 0)) {
 			json_decref(wm_after);
 			wm_after = json_incref(a);
 		}
 	}
-	meta = json_pack("{s:I s:I s:I s:I s:I s:I s:I s:O s:O s:I s:I s:I s:I s:I s:o s:o s:O "
-			 "s:s s:s s:b s:b s:I}",
-			 "syncedCount", (json_int_t)res->synced,
-			 "createdCount", (json_int_t)res->created,
-			 "updatedCount", (json_int_t)res->updated,
-			 "unchangedCount", (json_int_t)res->unchanged,
-			 "deletedCount", (json_int_t)res->deleted,
-			 "restoredCount", (json_int_t)res->restored,
-			 "conflictCount", (json_int_t)res->conflicts,
-			 "errors", res->errors,
-			 "warnings", res->warnings,
-			 "requests", (json_int_t)(after->requests - before->requests),
-			 "retries", (json_int_t)(after->retries - before->retries),
-			 "rateLimitWaits", (json_int_t)(after->rate_limited - before->rate_limited),
-			 "rateLimitWaitMs",
-			 (json_int_t)(after->rate_limit_wait_ms - before->rate_limit_wait_ms),
-			 "throttleWaitMs", (json_int_t)(after->throttle_wait_ms - before->throttle_wait_ms),
-			 "watermarkBefore", wm_before,
-			 "watermarkAfter", wm_after,
-			 "dataSources", sources,
-			 "runId", ctx->run_id,
-			 "notionVersion", notion_client_version(ctx->c),
-			 "full", ctx->opts->full != 0,
-			 "allowMassDelete", ctx->opts->allow_mass_delete != 0,
-			 "durationMs", (json_int_t)duration_ms);
+	meta = json_pack(
+		"{s:I s:I s:I s:I s:I s:I s:I s:O s:O s:I s:I s:I s:I s:I s:o s:o s:O "
+		"s:s s:s s:b s:b s:I}",
+		"syncedCount", (json_int_t)res->synced, "createdCount", (json_int_t)res->created,
+		"updatedCount", (json_int_t)res->updated, "unchangedCount",
+		(json_int_t)res->unchanged, "deletedCount", (json_int_t)res->deleted,
+		"restoredCount", (json_int_t)res->restored, "conflictCount",
+		(json_int_t)res->conflicts, "errors", res->errors, "warnings", res->warnings,
+		"requests", (json_int_t)(after->requests - before->requests), "retries",
+		(json_int_t)(after->retries - before->retries), "rateLimitWaits",
+		(json_int_t)(after->rate_limited - before->rate_limited), "rateLimitWaitMs",
+		(json_int_t)(after->rate_limit_wait_ms - before->rate_limit_wait_ms),
+		"throttleWaitMs", (json_int_t)(after->throttle_wait_ms - before->throttle_wait_ms),
+		"watermarkBefore", wm_before, "watermarkAfter", wm_after, "dataSources", sources,
+		"runId", ctx->run_id, "notionVersion", notion_client_version(ctx->c), "full",
+		ctx->opts->full != 0, "allowMassDelete", ctx->opts->allow_mass_delete != 0,
+		"durationMs", (json_int_t)duration_ms);
 	return meta;
 }
 
@@ -430,7 +434,8 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 	else if (failed || guard || json_array_size(res->errors))
 		db_result_set_status(res, "partial");
 	if (interrupted)
-		sync_note(res->errors, "the run was stopped before it finished; the next run carries "
+		sync_note(res->errors,
+			  "the run was stopped before it finished; the next run carries "
 			  "on from the last committed page");
 
 	notion_client_stats(ctx->c, &after);
@@ -502,11 +507,12 @@ int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 	}
 	store_unlock(lock);
 	if (interrupted)
-		return nv_err_set(err, NV_EINTERRUPTED, "the sync was stopped; finished work is kept "
+		return nv_err_set(err, NV_EINTERRUPTED,
+				  "the sync was stopped; finished work is kept "
 				  "and the next run carries on");
 	if (report->failed)
-		return nv_err_set(err, NV_ERR, "%zu of %zu database%s did not sync completely", nfailed,
-				  report->n, report->n == 1 ? "" : "s");
+		return nv_err_set(err, NV_ERR, "%zu of %zu database%s did not sync completely",
+				  nfailed, report->n, report->n == 1 ? "" : "s");
 	return NV_OK;
 }
 
@@ -519,8 +525,10 @@ int sync_execute(struct store *s, const struct config *cfg, const struct setting
 
 	memset(report, 0, sizeof(*report));
 	if (!st->api_key || !*st->api_key)
-		return nv_err_set(err, NV_ECONFIG, "NOTION_API_KEY is not set: export the integration "
-				  "token as NOTION_API_KEY (it is never read from the config file)");
+		return nv_err_set(
+			err, NV_ECONFIG,
+			"NOTION_API_KEY is not set: export the integration "
+			"token as NOTION_API_KEY (it is never read from the config file)");
 	memset(&co, 0, sizeof(co));
 	co.base_url = st->base_url;
 	co.token = st->api_key;
@@ -558,15 +566,18 @@ json_t *sync_report_to_json(const struct sync_report *r)
 
 	for (size_t i = 0; i < r->n; i++) {
 		const struct sync_db_result *d = &r->dbs[i];
-		json_array_append_new(dbs, json_pack(
-			"{s:s s:s s:s s:I s:I s:I s:I s:I s:I s:I s:O s:O s:o}",
-			"databaseId", d->database_id, "name", d->name, "status", d->status,
-			"syncedCount", (json_int_t)d->synced, "createdCount", (json_int_t)d->created,
-			"updatedCount", (json_int_t)d->updated, "unchangedCount", (json_int_t)d->unchanged,
-			"deletedCount", (json_int_t)d->deleted, "restoredCount", (json_int_t)d->restored,
-			"conflictCount", (json_int_t)d->conflicts, "errors", d->errors,
-			"warnings", d->warnings,
-			"evidenceId", d->evidence_id ? json_string(d->evidence_id) : json_null()));
+		json_array_append_new(
+			dbs,
+			json_pack("{s:s s:s s:s s:I s:I s:I s:I s:I s:I s:I s:O s:O s:o}",
+				  "databaseId", d->database_id, "name", d->name, "status",
+				  d->status, "syncedCount", (json_int_t)d->synced, "createdCount",
+				  (json_int_t)d->created, "updatedCount", (json_int_t)d->updated,
+				  "unchangedCount", (json_int_t)d->unchanged, "deletedCount",
+				  (json_int_t)d->deleted, "restoredCount", (json_int_t)d->restored,
+				  "conflictCount", (json_int_t)d->conflicts, "errors", d->errors,
+				  "warnings", d->warnings, "evidenceId",
+				  d->evidence_id ? json_string(d->evidence_id) : json_null()));
 	}
-	return json_pack("{s:b s:b s:o}", "success", !r->failed, "dryRun", r->dry_run, "databases", dbs);
+	return json_pack("{s:b s:b s:o}", "success", !r->failed, "dryRun", r->dry_run, "databases",
+			 dbs);
 }

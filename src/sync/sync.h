@@ -18,22 +18,22 @@
 
 struct sync_progress {
 	const char *database_id;
-	const char *phase;        /* "query", "scan", "done" */
-	int64_t rows;             /* rows processed in this database so far */
-	int64_t requests;         /* client requests so far (whole run) */
+	const char *phase; /* "query", "scan", "done" */
+	int64_t rows;	   /* rows processed in this database so far */
+	int64_t requests;  /* client requests so far (whole run) */
 	int64_t rate_limit_waits;
 };
 
 typedef void (*sync_progress_cb)(void *ud, const struct sync_progress *p);
 
 struct sync_opts {
-	const char *database_id;  /* NULL = every enabled database */
-	int full;                 /* ignore the watermark */
-	int dry_run;              /* read Notion, write nothing */
+	const char *database_id; /* NULL = every enabled database */
+	int full;		 /* ignore the watermark */
+	int dry_run;		 /* read Notion, write nothing */
 	int allow_mass_delete;
-	const char *trigger;      /* "manual", "schedule", "mcp" */
-	int64_t lookback_ms;      /* 0 → 120000 */
-	volatile int *stop;       /* set asynchronously to stop after the current transaction */
+	const char *trigger; /* "manual", "schedule", "mcp" */
+	int64_t lookback_ms; /* 0 → 120000 */
+	volatile int *stop;  /* set asynchronously to stop after the current transaction */
 	sync_progress_cb progress;
 	void *progress_ud;
 };
@@ -41,17 +41,17 @@ struct sync_opts {
 struct sync_db_result {
 	char *database_id;
 	char *name;
-	char *status;             /* "success", "partial", "failed", "interrupted" */
+	char *status; /* "success", "partial", "failed", "interrupted" */
 	int64_t synced, created, updated, unchanged, deleted, restored, conflicts;
-	json_t *errors;           /* array of strings */
-	json_t *warnings;         /* array of strings */
-	char *evidence_id;        /* NULL in dry runs */
+	json_t *errors;	   /* array of strings */
+	json_t *warnings;  /* array of strings */
+	char *evidence_id; /* NULL in dry runs */
 };
 
 struct sync_report {
 	struct sync_db_result *dbs;
 	size_t n;
-	int failed;               /* any database not "success" */
+	int failed; /* any database not "success" */
 	int dry_run;
 };
 

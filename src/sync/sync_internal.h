@@ -57,43 +57,43 @@ enum row_outcome {
 	ROW_UNCHANGED,
 	ROW_DELETED,
 	ROW_RESTORED,
-	ROW_KEPT_LOCAL,  /* local edit, Notion unchanged: left alone */
-	ROW_SKIPPED,     /* could not be mapped (error recorded) */
+	ROW_KEPT_LOCAL, /* local edit, Notion unchanged: left alone */
+	ROW_SKIPPED,	/* could not be mapped (error recorded) */
 };
 
 /* One data source of one database in one run. */
 struct source_run {
 	struct sync_run_ctx *run;
 	const struct db_config *db;
-	struct sync_db_result *res;   /* the database's counters and messages */
-	json_t *ds_meta;              /* this data source's evidence entry (borrowed from res) */
+	struct sync_db_result *res; /* the database's counters and messages */
+	json_t *ds_meta;	    /* this data source's evidence entry (borrowed from res) */
 	char ds_id[ID_DASHED_LEN + 1];
-	int legacy;                   /* 2022-06-28: query /v1/databases/{id} */
-	const json_t *properties;     /* schema (borrowed) */
-	const char *title_prop_id;    /* borrowed from properties */
+	int legacy;		   /* 2022-06-28: query /v1/databases/{id} */
+	const json_t *properties;  /* schema (borrowed) */
+	const char *title_prop_id; /* borrowed from properties */
 
-	struct sync_state st;         /* owned; written per committed page */
+	struct sync_state st; /* owned; written per committed page */
 	int have_state;
-	int full_pass;                /* the pass reads every row and serves as the id scan */
-	int64_t epoch;                /* this run's scan epoch */
+	int full_pass; /* the pass reads every row and serves as the id scan */
+	int64_t epoch; /* this run's scan epoch */
 	int scan_complete;
-	struct idset seen;            /* dry run: ids seen by the scan or pass */
+	struct idset seen; /* dry run: ids seen by the scan or pass */
 
 	/* pages the scan saw that the pass must read: no task yet, or deleted by sync */
 	int64_t reread;
-	int64_t reread_min_let_ms;    /* oldest last_edited_time among them */
-	int64_t unknown_seen;         /* of which pages with no task */
+	int64_t reread_min_let_ms; /* oldest last_edited_time among them */
+	int64_t unknown_seen;	   /* of which pages with no task */
 
 	/* counters of this data source */
-	int64_t scan_seen;            /* rows returned by the (complete) id scan */
-	int64_t pass_rows;            /* rows read by the incremental pass */
-	int64_t pass_active;          /* of which active (not in trash) */
-	int64_t pass_skipped;         /* of which could not be mapped */
-	int64_t truncated_kept;       /* properties kept with truncated: true */
-	int64_t progress_rows;        /* rows received so far (scan and pass), for progress */
+	int64_t scan_seen;	/* rows returned by the (complete) id scan */
+	int64_t pass_rows;	/* rows read by the incremental pass */
+	int64_t pass_active;	/* of which active (not in trash) */
+	int64_t pass_skipped;	/* of which could not be mapped */
+	int64_t truncated_kept; /* properties kept with truncated: true */
+	int64_t progress_rows;	/* rows received so far (scan and pass), for progress */
 	int pass_complete;
-	int store_failed;             /* a scan callback failed on the store */
-	int guard_tripped;            /* the mass-delete guard kept deletions back */
+	int store_failed;  /* a scan callback failed on the store */
+	int guard_tripped; /* the mass-delete guard kept deletions back */
 	int interrupted;
 };
 

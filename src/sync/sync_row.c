@@ -90,7 +90,8 @@ static int complete_truncated(struct source_run *r, json_t *page, struct nv_err 
 	size_t i;
 	int rc = NV_OK;
 
-	json_array_foreach(props, i, p) {
+	json_array_foreach(props, i, p)
+	{
 		const char *name = json_string_value(json_object_get(p, "name"));
 		const char *prop_id = json_string_value(json_object_get(p, "id"));
 		json_t *full = NULL;
@@ -102,7 +103,8 @@ static int complete_truncated(struct source_run *r, json_t *page, struct nv_err 
 		nv_err_clear(&perr);
 		if (!page_id || !prop_id) {
 			why = "the row does not name the property id";
-		} else if ((rc = notion_retrieve_property(r->run->c, page_id, prop_id, &full, &perr))) {
+		} else if ((rc = notion_retrieve_property(r->run->c, page_id, prop_id, &full,
+							  &perr))) {
 			if (rc == NV_EINTERRUPTED) {
 				nv_err_set(err, rc, "%s", perr.msg);
 				break;
@@ -118,7 +120,8 @@ static int complete_truncated(struct source_run *r, json_t *page, struct nv_err 
 			mapper_mark_truncated(page, name);
 			r->truncated_kept++;
 			sync_note(r->res->warnings,
-				  "page %s: property '%s' kept truncated (marked truncated: true): %s",
+				  "page %s: property '%s' kept truncated (marked truncated: true): "
+				  "%s",
 				  page_id ? page_id : "?", name, why);
 		}
 	}
@@ -147,7 +150,7 @@ int sync_row(struct source_run *r, json_t *page, enum row_outcome *outcome, stru
 	int dry = r->run->opts->dry_run;
 	struct task t, cur;
 	struct task_version last_sync;
-	struct version_info vi = { .created_by = SYNC_CREATED_BY, .change_reason = "created" };
+	struct version_info vi = {.created_by = SYNC_CREATED_BY, .change_reason = "created"};
 	struct nv_err merr;
 	enum row_outcome kind = ROW_CREATED;
 	enum put_outcome put = PUT_UNCHANGED;
@@ -184,7 +187,8 @@ int sync_row(struct source_run *r, json_t *page, enum row_outcome *outcome, stru
 
 	if (!t.active && !t.deleted_at)
 		t.deleted_at = xstrdup(have_cur && !cur.active && cur.deleted_at
-				       ? cur.deleted_at : time_format_iso(time_now_ms(), now));
+					       ? cur.deleted_at
+					       : time_format_iso(time_now_ms(), now));
 	if (t.active) {
 		free(t.deleted_at);
 		t.deleted_at = NULL;
@@ -245,11 +249,13 @@ int sync_row(struct source_run *r, json_t *page, enum row_outcome *outcome, stru
 	}
 	*outcome = put == PUT_CREATED ? ROW_CREATED : kind;
 	if (vi.conflict) {
-		if ((rc = store_conflict_add(s, cur.id, cur.current_version_id, t.current_version_id, err)))
+		if ((rc = store_conflict_add(s, cur.id, cur.current_version_id,
+					     t.current_version_id, err)))
 			goto out;
 		r->res->conflicts++;
 		sync_note(r->res->warnings,
-			  "task %s (page %s) was edited locally and in Notion: Notion's version kept, "
+			  "task %s (page %s) was edited locally and in Notion: Notion's version "
+			  "kept, "
 			  "local version %lld flagged in conflicts",
 			  cur.id, t.notion_page_id, (long long)cur.version);
 	}

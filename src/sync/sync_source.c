@@ -8,11 +8,10 @@
  *     their last_edited_time. Skipped when step 2 reads every row anyway
  *     (first sync, --full): that pass is the scan.
  *  2. The incremental pass: last_edited_time on_or_after (watermark -
- *     lookback, or earlier when widened), ascending, never a strict "after". Each result page is one
- *     transaction holding its rows, their scan marks and the sync state with
- *     the new watermark (the greatest last_edited_time committed) and resume
- *     point. A kill at any moment leaves a state from which the next run
- *     re-reads every row not yet committed.
+ *     lookback, or earlier when widened), ascending, never a strict "after". Each result page is
+ * one transaction holding its rows, their scan marks and the sync state with the new watermark (the
+ * greatest last_edited_time committed) and resume point. A kill at any moment leaves a state from
+ * which the next run re-reads every row not yet committed.
  *  3. Deletions, only after a scan that completed: active tasks the scan did
  *     not see are soft-deleted ("deleted in Notion"), unless that is more
  *     than half the active tasks and more than 10 (mass-delete guard).
@@ -116,7 +115,8 @@ static int check_scanned_row(struct source_run *r, const char *page_id, const js
 	/* per scanned row: the identity only, no content to parse */
 	rc = store_task_ref_by_page(r->run->s, r->ds_id, page_id, &t, err);
 	if (rc == NV_ENOTFOUND) {
-		int64_t let = sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
+		int64_t let = sync_parse_time(
+			json_string_value(json_object_get(row, "last_edited_time")));
 		int64_t floor = sync_parse_time(r->db->last_sync_timestamp);
 		rc = NV_OK;
 		nv_err_clear(err);
@@ -191,7 +191,8 @@ static int scan_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	int rc = NV_OK;
 
 	id_batch_init(&b, json_array_size(rows));
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		char id[ID_DASHED_LEN + 1];
 		if (row_in_trash(row) || row_page_id(row, id))
 			continue;
@@ -249,8 +250,10 @@ static int run_id_scan(struct source_run *r, struct nv_err *err)
 	if (rc == NV_EINTERRUPTED) {
 		r->interrupted = 1;
 		json_object_set_new(r->ds_meta, "scan", json_string("interrupted"));
-		sync_note(r->res->warnings, "data source %s: id scan interrupted after %lld rows; "
-			  "no task was deleted", r->ds_id, (long long)r->scan_seen);
+		sync_note(r->res->warnings,
+			  "data source %s: id scan interrupted after %lld rows; "
+			  "no task was deleted",
+			  r->ds_id, (long long)r->scan_seen);
 		return nv_err_set(err, rc, "%s", qerr.msg);
 	}
 	if (rc && r->store_failed) {
@@ -260,8 +263,10 @@ static int run_id_scan(struct source_run *r, struct nv_err *err)
 	}
 	if (rc) {
 		json_object_set_new(r->ds_meta, "scan", json_string("failed"));
-		sync_note(r->res->errors, "data source %s: id scan failed after %lld rows, so no task "
-			  "was deleted: %s", r->ds_id, (long long)r->scan_seen, qerr.msg);
+		sync_note(r->res->errors,
+			  "data source %s: id scan failed after %lld rows, so no task "
+			  "was deleted: %s",
+			  r->ds_id, (long long)r->scan_seen, qerr.msg);
 		r->scan_seen = 0;
 		return NV_OK;
 	}
@@ -335,10 +340,12 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	if (!dry && (rc = store_begin(r->run->s, err)))
 		goto out;
 	page_undo_save(&undo, r);
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		enum row_outcome outcome;
 		char id[ID_DASHED_LEN + 1];
-		int64_t let = sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
+		int64_t let = sync_parse_time(
+			json_string_value(json_object_get(row, "last_edited_time")));
 		int trashed = row_in_trash(row);
 		int have_id = !row_page_id(row, id);
 
@@ -398,7 +405,8 @@ static const char *pass_start(struct source_run *r, char out[TIME_ISO_MAX])
 	if (r->reread && r->reread_min_let_ms < base) {
 		char iso[TIME_ISO_MAX];
 		base = r->reread_min_let_ms;
-		json_object_set_new(r->ds_meta, "widenedTo", json_string(time_format_iso(base, iso)));
+		json_object_set_new(r->ds_meta, "widenedTo",
+				    json_string(time_format_iso(base, iso)));
 	}
 	return time_format_iso(base - r->run->lookback_ms, out);
 }
@@ -416,8 +424,8 @@ static int run_pass(struct source_run *r, struct nv_err *err)
 
 	q.on_or_after = pass_start(r, from);
 	json_object_set_new(r->ds_meta, "mode", json_string(r->full_pass ? "full" : "incremental"));
-	json_object_set_new(r->ds_meta, "onOrAfter", q.on_or_after ? json_string(q.on_or_after)
-								     : json_null());
+	json_object_set_new(r->ds_meta, "onOrAfter",
+			    q.on_or_after ? json_string(q.on_or_after) : json_null());
 	if (r->full_pass && (rc = begin_scan_epoch(r, err)))
 		return rc;
 	nv_err_clear(&qerr);
@@ -478,7 +486,8 @@ static int count_dry_unseen(void *ud, const struct task_version *v)
 static int delete_page(struct source_run *r, const char *page_id, int64_t *count,
 		       struct nv_err *err)
 {
-	struct version_info vi = { .created_by = SYNC_CREATED_BY, .change_reason = "deleted in Notion" };
+	struct version_info vi = {.created_by = SYNC_CREATED_BY,
+				  .change_reason = "deleted in Notion"};
 	enum put_outcome put;
 	char now[TIME_ISO_MAX];
 	struct task t;
@@ -505,38 +514,42 @@ static int delete_page(struct source_run *r, const char *page_id, int64_t *count
 
 static int delete_unseen(struct source_run *r, struct nv_err *err)
 {
-	struct unseen_list l = { NULL, 0, 0 };
+	struct unseen_list l = {NULL, 0, 0};
 	int64_t unseen = 0, active = 0, deleted = 0;
 	char now[TIME_ISO_MAX];
 	int rc;
 
-	if ((rc = store_count_tasks(r->run->s, r->db->database_id, r->ds_id, &active, &deleted, err)))
+	if ((rc = store_count_tasks(r->run->s, r->db->database_id, r->ds_id, &active, &deleted,
+				    err)))
 		return rc;
 	if (r->run->opts->dry_run) {
-		struct task_filter f = { .data_source_id = r->ds_id };
-		struct dry_unseen d = { &r->seen, 0 };
+		struct task_filter f = {.data_source_id = r->ds_id};
+		struct dry_unseen d = {&r->seen, 0};
 		if ((rc = store_task_each_current(r->run->s, &f, count_dry_unseen, &d, err)))
 			return rc;
 		unseen = d.count;
-	} else if ((rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, NULL, NULL, &unseen, err))) {
+	} else if ((rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, NULL, NULL, &unseen,
+					   err))) {
 		return rc;
 	}
 	json_object_set_new(r->ds_meta, "unseenByScan", json_integer(unseen));
 	if (unseen > active / 2 && unseen > 10 && !r->run->opts->allow_mass_delete) {
 		r->guard_tripped = 1;
 		sync_note(r->res->warnings,
-			  "data source %s: the scan did not see %lld of %lld active tasks; more than half "
-			  "would be deleted, so none was (mass-delete guard). If the rows really are gone, "
-			  "run 'nvault sync --allow-mass-delete'", r->ds_id, (long long)unseen,
-			  (long long)active);
+			  "data source %s: the scan did not see %lld of %lld active tasks; more "
+			  "than half "
+			  "would be deleted, so none was (mass-delete guard). If the rows really "
+			  "are gone, "
+			  "run 'nvault sync --allow-mass-delete'",
+			  r->ds_id, (long long)unseen, (long long)active);
 		return NV_OK;
 	}
 	if (r->run->opts->dry_run) {
 		r->res->deleted += unseen;
 		return NV_OK;
 	}
-	if (unseen && (rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, collect_unseen, &l,
-					       NULL, err)))
+	if (unseen &&
+	    (rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, collect_unseen, &l, NULL, err)))
 		goto out;
 	for (size_t i = 0; i < l.n && !rc; i += SYNC_DELETE_BATCH) {
 		int64_t batch_deleted = 0;

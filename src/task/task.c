@@ -24,12 +24,30 @@ void task_init(struct task *t)
 }
 
 /* The string members, so that release and copy cannot drift from the struct. */
+/* clang-format off */
 #define TASK_STRING_FIELDS(X) \
-	X(id) X(scope) X(title) X(description) X(status) X(resolution) \
-	X(category) X(due_date) X(assignee) X(notion_status) X(source) \
-	X(notion_database_id) X(notion_data_source_id) X(notion_page_id) \
-	X(notion_url) X(notion_created_time) X(notion_last_edited_time) \
-	X(deleted_at) X(current_version_id) X(created_at) X(updated_at)
+	X(id) \
+	X(scope) \
+	X(title) \
+	X(description) \
+	X(status) \
+	X(resolution) \
+	X(category) \
+	X(due_date) \
+	X(assignee) \
+	X(notion_status) \
+	X(source) \
+	X(notion_database_id) \
+	X(notion_data_source_id) \
+	X(notion_page_id) \
+	X(notion_url) \
+	X(notion_created_time) \
+	X(notion_last_edited_time) \
+	X(deleted_at) \
+	X(current_version_id) \
+	X(created_at) \
+	X(updated_at)
+/* clang-format on */
 
 void task_release(struct task *t)
 {
@@ -114,26 +132,19 @@ static json_t *value_or_null(const json_t *v, int share)
 
 static json_t *content_json(const struct task *t, int share)
 {
-	return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:b s:b}",
-			 "scopeId", str_or_null(t->scope),
-			 "title", str_or_null(t->title),
-			 "description", str_or_null(t->description),
-			 "status", str_or_null(t->status),
-			 "resolution", str_or_null(t->resolution),
-			 "category", str_or_null(t->category),
-			 "dueDate", str_or_null(t->due_date),
-			 "assignee", str_or_null(t->assignee),
-			 "tags", value_or_null(t->tags, share),
-			 "metadata", value_or_null(t->metadata, share),
-			 "notionStatus", str_or_null(t->notion_status),
-			 "source", str_or_null(t->source),
-			 "notionDatabaseId", str_or_null(t->notion_database_id),
-			 "notionDataSourceId", str_or_null(t->notion_data_source_id),
-			 "notionPageId", str_or_null(t->notion_page_id),
-			 "notionUrl", str_or_null(t->notion_url),
-			 "notionCreatedTime", str_or_null(t->notion_created_time),
-			 "active", t->active,
-			 "deleted", t->deleted_at != NULL);
+	return json_pack(
+		"{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:b s:b}",
+		"scopeId", str_or_null(t->scope), "title", str_or_null(t->title), "description",
+		str_or_null(t->description), "status", str_or_null(t->status), "resolution",
+		str_or_null(t->resolution), "category", str_or_null(t->category), "dueDate",
+		str_or_null(t->due_date), "assignee", str_or_null(t->assignee), "tags",
+		value_or_null(t->tags, share), "metadata", value_or_null(t->metadata, share),
+		"notionStatus", str_or_null(t->notion_status), "source", str_or_null(t->source),
+		"notionDatabaseId", str_or_null(t->notion_database_id), "notionDataSourceId",
+		str_or_null(t->notion_data_source_id), "notionPageId",
+		str_or_null(t->notion_page_id), "notionUrl", str_or_null(t->notion_url),
+		"notionCreatedTime", str_or_null(t->notion_created_time), "active", t->active,
+		"deleted", t->deleted_at != NULL);
 }
 
 json_t *task_content_json(const struct task *t)
@@ -170,7 +181,8 @@ void task_version_chain_hash(const char *prev_chain, const struct task_version *
 	json_object_set_new(record, "taskId", str_or_null(v->snap.id));
 	json_object_set_new(record, "versionId", str_or_null(v->id));
 	json_object_set_new(record, "version", json_integer(v->num));
-	json_object_set_new(record, "notionLastEditedTime", str_or_null(v->snap.notion_last_edited_time));
+	json_object_set_new(record, "notionLastEditedTime",
+			    str_or_null(v->snap.notion_last_edited_time));
 	json_object_set_new(record, "deletedAt", str_or_null(v->snap.deleted_at));
 	json_object_set_new(record, "createdAt", str_or_null(v->created_at));
 	json_object_set_new(record, "createdBy", str_or_null(v->created_by));
@@ -200,16 +212,12 @@ json_t *task_to_json(const struct task *t)
 
 json_t *task_version_to_json(const struct task_version *v)
 {
-	json_t *o = json_pack("{s:o s:o s:I s:o s:o s:o s:b s:s s:s}",
-			      "versionId", str_or_null(v->id),
-			      "taskId", str_or_null(v->snap.id),
-			      "version", (json_int_t)v->num,
-			      "createdAt", str_or_null(v->created_at),
-			      "createdBy", str_or_null(v->created_by),
-			      "changeReason", str_or_null(v->change_reason),
-			      "conflict", v->conflict,
-			      "contentHash", v->content_hash,
-			      "chainHash", v->chain_hash);
+	json_t *o = json_pack("{s:o s:o s:I s:o s:o s:o s:b s:s s:s}", "versionId",
+			      str_or_null(v->id), "taskId", str_or_null(v->snap.id), "version",
+			      (json_int_t)v->num, "createdAt", str_or_null(v->created_at),
+			      "createdBy", str_or_null(v->created_by), "changeReason",
+			      str_or_null(v->change_reason), "conflict", v->conflict, "contentHash",
+			      v->content_hash, "chainHash", v->chain_hash);
 	json_t *snap = task_to_json(&v->snap);
 
 	/* the snapshot's own bookkeeping belongs to the task, not the version */

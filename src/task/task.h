@@ -21,41 +21,41 @@
 #include "util/hash.h"
 
 struct task {
-	char *id;                      /* uuid */
-	char *scope;                   /* projectScopeId */
+	char *id;    /* uuid */
+	char *scope; /* projectScopeId */
 	char *title;
 	char *description;
-	char *status;                  /* one of task_status_names */
+	char *status; /* one of task_status_names */
 	char *resolution;
 	char *category;
-	char *due_date;                /* date or date-time text */
+	char *due_date; /* date or date-time text */
 	char *assignee;
-	json_t *tags;                  /* array of strings, or NULL */
-	json_t *metadata;              /* object, or NULL */
-	char *notion_status;           /* raw Notion option name */
-	char *source;                  /* "notion" or "local" */
-	char *notion_database_id;      /* dashed */
-	char *notion_data_source_id;   /* dashed; for 2022-06-28 the database id */
-	char *notion_page_id;          /* dashed */
+	json_t *tags;		     /* array of strings, or NULL */
+	json_t *metadata;	     /* object, or NULL */
+	char *notion_status;	     /* raw Notion option name */
+	char *source;		     /* "notion" or "local" */
+	char *notion_database_id;    /* dashed */
+	char *notion_data_source_id; /* dashed; for 2022-06-28 the database id */
+	char *notion_page_id;	     /* dashed */
 	char *notion_url;
 	char *notion_created_time;
 	char *notion_last_edited_time;
-	int active;                    /* 0 once soft-deleted */
-	char *deleted_at;              /* set while deleted */
+	int active;	  /* 0 once soft-deleted */
+	char *deleted_at; /* set while deleted */
 	/* maintained by the store */
 	char *current_version_id;
-	int64_t version;               /* current version number, 0 if none */
+	int64_t version; /* current version number, 0 if none */
 	char *created_at;
 	char *updated_at;
 };
 
 struct task_version {
-	char *id;                      /* uuid of the version */
-	int64_t num;                   /* 1, 2, ... per task */
-	struct task snap;              /* every task field as it was (snap.id = task id) */
+	char *id;	  /* uuid of the version */
+	int64_t num;	  /* 1, 2, ... per task */
+	struct task snap; /* every task field as it was (snap.id = task id) */
 	char *created_at;
-	char *created_by;              /* "notion-sync", "mcp:<agent>", "cli" */
-	char *change_reason;           /* "created", "updated in Notion", ... */
+	char *created_by;    /* "notion-sync", "mcp:<agent>", "cli" */
+	char *change_reason; /* "created", "updated in Notion", ... */
 	int conflict;
 	char content_hash[HASH_HEX_LEN + 1];
 	char chain_hash[HASH_HEX_LEN + 1];

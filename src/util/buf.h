@@ -22,7 +22,10 @@ struct buf {
 	size_t max; /* 0 = unlimited */
 };
 
-#define BUF_INIT { NULL, 0, 0, 0 }
+#define BUF_INIT                                                                                   \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 void buf_init(struct buf *b, size_t max);
 /* Frees the contents; the buffer is BUF_INIT again (max is kept). */

@@ -10,21 +10,21 @@ static const struct {
 	const char *name;
 	int exit_code;
 } status_table[] = {
-	[NV_OK] = { "ok", 0 },
-	[NV_ERR] = { "error", 1 },
-	[NV_EUSAGE] = { "usage", 2 },
-	[NV_ECONFIG] = { "config", 2 },
-	[NV_EINVAL] = { "invalid", 1 },
-	[NV_ENOTFOUND] = { "not_found", 1 },
-	[NV_ELOCKED] = { "locked", 3 },
-	[NV_EBUSY] = { "busy", 1 },
-	[NV_EIO] = { "io", 1 },
-	[NV_ESCHEMA] = { "schema", 1 },
-	[NV_EHTTP] = { "http", 1 },
-	[NV_ENET] = { "network", 1 },
-	[NV_EBREAKER] = { "circuit_open", 1 },
-	[NV_EINTERRUPTED] = { "interrupted", 1 },
-	[NV_ETAMPERED] = { "tampered", 1 },
+	[NV_OK] = {"ok", 0},
+	[NV_ERR] = {"error", 1},
+	[NV_EUSAGE] = {"usage", 2},
+	[NV_ECONFIG] = {"config", 2},
+	[NV_EINVAL] = {"invalid", 1},
+	[NV_ENOTFOUND] = {"not_found", 1},
+	[NV_ELOCKED] = {"locked", 3},
+	[NV_EBUSY] = {"busy", 1},
+	[NV_EIO] = {"io", 1},
+	[NV_ESCHEMA] = {"schema", 1},
+	[NV_EHTTP] = {"http", 1},
+	[NV_ENET] = {"network", 1},
+	[NV_EBREAKER] = {"circuit_open", 1},
+	[NV_EINTERRUPTED] = {"interrupted", 1},
+	[NV_ETAMPERED] = {"tampered", 1},
 };
 
 void nv_err_clear(struct nv_err *err)

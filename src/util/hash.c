@@ -27,8 +27,7 @@ static void sha256_parts(const void *a, size_t alen, const void *b, size_t blen,
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, a, alen) != 1 ||
-	    EVP_DigestUpdate(ctx, b, blen) != 1 ||
+	    EVP_DigestUpdate(ctx, a, alen) != 1 || EVP_DigestUpdate(ctx, b, blen) != 1 ||
 	    EVP_DigestFinal_ex(ctx, md, &n) != 1) {
 		fprintf(stderr, "nvault: libcrypto SHA-256 failed\n");
 		abort();

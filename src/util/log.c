@@ -28,7 +28,7 @@ void log_set_timestamps(int on)
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	static const char *const names[] = { "error", "warning", "info", "debug" };
+	static const char *const names[] = {"error", "warning", "info", "debug"};
 	char ts[TIME_ISO_MAX];
 	va_list ap;
 

@@ -66,7 +66,7 @@ static int read_digits(const char **p, int n, int *out)
 
 static int days_in_month(int year, int month)
 {
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 
 	return month == 2 && leap ? 29 : days[month - 1];
@@ -79,8 +79,8 @@ int time_parse_iso(const char *s, int64_t *ms)
 	int offset_min = 0;
 	struct tm tm;
 
-	if (!s || read_digits(&p, 4, &year) || *p++ != '-' ||
-	    read_digits(&p, 2, &mon) || *p++ != '-' || read_digits(&p, 2, &day))
+	if (!s || read_digits(&p, 4, &year) || *p++ != '-' || read_digits(&p, 2, &mon) ||
+	    *p++ != '-' || read_digits(&p, 2, &day))
 		return -1;
 	if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon))
 		return -1;

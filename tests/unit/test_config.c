@@ -64,11 +64,13 @@ static void test_object_form(void **state)
 			      " 'notionDatabaseId': '" DB1 "', 'dataSourceId': null,"
 			      " 'name': 'Engineering tasks', 'projectScopeId': 'proj-eng',"
 			      " 'syncEnabled': true,"
-			      " 'fieldMappings': {'Name': 'title', 'Notes': 'description', 'Status': 'status',"
+			      " 'fieldMappings': {'Name': 'title', 'Notes': 'description', "
+			      "'Status': 'status',"
 			      "   'Due': 'dueDate', 'Tags': 'tags'},"
 			      " 'statusMap': {'Not started': 'open', 'Done': 'done'},"
 			      " 'lastSyncTimestamp': '2026-01-01T01:00:00+01:00'}]}",
-			      &cfg, &err), NV_OK);
+			      &cfg, &err),
+			 NV_OK);
 	assert_string_equal(cfg->notion_version, "2025-09-03");
 	assert_int_equal(cfg->n_dbs, 1);
 	db = &cfg->dbs[0];
@@ -96,14 +98,17 @@ static void test_array_form_and_defaults(void **state)
 	struct nv_err err;
 	const struct db_config *db;
 
-	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "',"
-			      " 'fieldMappings': ["
-			      "  {'notionProperty': 'Name', 'taskField': 'title', 'notionType': 'title'},"
-			      "  {'notionProperty': 'Status', 'taskField': 'status', 'notionType': 'status'},"
-			      "  {'notionProperty': 'Owner name', 'taskField': 'assignee'}]},"
-			      " {'notionDatabaseId': '" DB2 "', 'syncEnabled': false,"
-			      "  'dataSourceId': '" DB1 "'}]}",
-			      &cfg, &err), NV_OK);
+	assert_int_equal(
+		load("{'databases': [{'notionDatabaseId': '" DB1 "',"
+		     " 'fieldMappings': ["
+		     "  {'notionProperty': 'Name', 'taskField': 'title', 'notionType': 'title'},"
+		     "  {'notionProperty': 'Status', 'taskField': 'status', 'notionType': "
+		     "'status'},"
+		     "  {'notionProperty': 'Owner name', 'taskField': 'assignee'}]},"
+		     " {'notionDatabaseId': '" DB2 "', 'syncEnabled': false,"
+		     "  'dataSourceId': '" DB1 "'}]}",
+		     &cfg, &err),
+		NV_OK);
 	assert_string_equal(cfg->notion_version, "2025-09-03");
 	assert_int_equal(cfg->n_dbs, 2);
 	db = &cfg->dbs[0];
@@ -124,114 +129,119 @@ static const struct invalid_case {
 	const char *expect[3];
 } invalid_cases[] = {
 	/* 1 JSON syntax: line and column */
-	{ "{'databases': [\n  {'notionDatabaseId': '" DB1 "',}\n]}",
-	  { "t.json:2:", "JSON syntax error" } },
+	{"{'databases': [\n  {'notionDatabaseId': '" DB1 "',}\n]}",
+	 {"t.json:2:", "JSON syntax error"}},
 	/* 2 duplicate keys */
-	{ "{'notionVersion': '2025-09-03',\n 'notionVersion': '2022-06-28', 'databases': []}",
-	  { "t.json:2:", "duplicate object key" } },
+	{"{'notionVersion': '2025-09-03',\n 'notionVersion': '2022-06-28', 'databases': []}",
+	 {"t.json:2:", "duplicate object key"}},
 	/* 3 top level not an object */
-	{ "[1, 2]", { "t.json: the top level must be an object" } },
+	{"[1, 2]", {"t.json: the top level must be an object"}},
 	/* 4 misspelt top-level key */
-	{ "{'databses': []}",
-	  { "t.json: databses: unknown key \"databses\" in the top level (did you mean \"databases\"?)",
-	    "t.json: missing \"databases\"" } },
+	{"{'databses': []}",
+	 {"t.json: databses: unknown key \"databses\" in the top level (did you mean "
+	  "\"databases\"?)",
+	  "t.json: missing \"databases\""}},
 	/* 5 enum: notionVersion */
-	{ "{'notionVersion': '2024-01-01', 'databases': [{'notionDatabaseId': '" DB1 "'}]}",
-	  { "t.json: notionVersion: \"2024-01-01\" is not a supported Notion API version",
-	    "allowed: 2025-09-03, 2022-06-28" } },
+	{"{'notionVersion': '2024-01-01', 'databases': [{'notionDatabaseId': '" DB1 "'}]}",
+	 {"t.json: notionVersion: \"2024-01-01\" is not a supported Notion API version",
+	  "allowed: 2025-09-03, 2022-06-28"}},
 	/* 6 databases of the wrong type */
-	{ "{'databases': {'notionDatabaseId': '" DB1 "'}}",
-	  { "t.json: databases: must be an array of database entries, not an object" } },
+	{"{'databases': {'notionDatabaseId': '" DB1 "'}}",
+	 {"t.json: databases: must be an array of database entries, not an object"}},
 	/* 7 no databases */
-	{ "{'databases': []}", { "t.json: databases: must list at least one database" } },
+	{"{'databases': []}", {"t.json: databases: must list at least one database"}},
 	/* 8 bad id */
-	{ "{'databases': [{'notionDatabaseId': '1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c'}]}",
-	  { "t.json: databases[0].notionDatabaseId: \"1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c\" is not a "
-	    "Notion id (32 hexadecimal digits" } },
+	{"{'databases': [{'notionDatabaseId': '1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c'}]}",
+	 {"t.json: databases[0].notionDatabaseId: \"1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c\" is not a "
+	  "Notion id (32 hexadecimal digits"}},
 	/* 9 missing database id */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "'}, {'name': 'x'}]}",
-	  { "t.json: databases[1]: missing \"notionDatabaseId\"" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "'}, {'name': 'x'}]}",
+	 {"t.json: databases[1]: missing \"notionDatabaseId\""}},
 	/* 10 duplicate database ids, in different forms */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "'}, {'notionDatabaseId': '" DB1_DASHED "'}]}",
-	  { "t.json: databases[1]: duplicate notionDatabaseId " DB1_DASHED " (already in databases[0])" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "'}, {'notionDatabaseId': '" DB1_DASHED "'}]}",
+	 {"t.json: databases[1]: duplicate notionDatabaseId " DB1_DASHED
+	  " (already in databases[0])"}},
 	/* 11 field name typo */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': {'Due': 'duedate'}}]}",
-	  { "t.json: databases[0].fieldMappings.Due: \"duedate\" is not a task field (did you mean "
-	    "\"dueDate\"?", "allowed: title, description, status" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': {'Due': 'duedate'}}]}",
+	 {"t.json: databases[0].fieldMappings.Due: \"duedate\" is not a task field (did you mean "
+	  "\"dueDate\"?",
+	  "allowed: title, description, status"}},
 	/* 12 array form entry missing a key */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
-	  " {'notionProperty': 'Name', 'taskField': 'title'}, {'taskField': 'description'}]}]}",
-	  { "t.json: databases[0].fieldMappings[1]: missing \"notionProperty\"" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
+	 " {'notionProperty': 'Name', 'taskField': 'title'}, {'taskField': 'description'}]}]}",
+	 {"t.json: databases[0].fieldMappings[1]: missing \"notionProperty\""}},
 	/* 13 array form: unmappable declared type */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
-	  " {'notionProperty': 'Owner', 'taskField': 'assignee', 'notionType': 'people'}]}]}",
-	  { "t.json: databases[0].fieldMappings[0].notionType: \"people\" cannot be mapped",
-	    "mappable types: title, rich_text, number, select, multi_select, status, date, checkbox" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
+	 " {'notionProperty': 'Owner', 'taskField': 'assignee', 'notionType': 'people'}]}]}",
+	 {"t.json: databases[0].fieldMappings[0].notionType: \"people\" cannot be mapped",
+	  "mappable types: title, rich_text, number, select, multi_select, status, date, "
+	  "checkbox"}},
 	/* 14 array form: type that cannot go to that field */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
-	  " {'notionProperty': 'Estimate', 'taskField': 'dueDate', 'notionType': 'number'}]}]}",
-	  { "t.json: databases[0].fieldMappings[0]: a number property cannot map to dueDate "
-	    "(dueDate takes date, title, rich_text)" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
+	 " {'notionProperty': 'Estimate', 'taskField': 'dueDate', 'notionType': 'number'}]}]}",
+	 {"t.json: databases[0].fieldMappings[0]: a number property cannot map to dueDate "
+	  "(dueDate takes date, title, rich_text)"}},
 	/* 15 statusMap value not a task status */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'statusMap': {'Done': 'finished'}}]}",
-	  { "t.json: databases[0].statusMap.Done: \"finished\" is not a task status",
-	    "allowed: backlog, open, in_progress, blocked, review, done, wont_do" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'statusMap': {'Done': 'finished'}}]}",
+	 {"t.json: databases[0].statusMap.Done: \"finished\" is not a task status",
+	  "allowed: backlog, open, in_progress, blocked, review, done, wont_do"}},
 	/* 16 statusMap value in words: hint the enum name */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'statusMap': {'Doing': 'In progress'}}]}",
-	  { "t.json: databases[0].statusMap.Doing: \"In progress\" is not a task status; did you "
-	    "mean \"in_progress\"?" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'statusMap': {'Doing': 'In progress'}}]}",
+	 {"t.json: databases[0].statusMap.Doing: \"In progress\" is not a task status; did you "
+	  "mean \"in_progress\"?"}},
 	/* 17 boolean of the wrong type */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'syncEnabled': 'yes'}]}",
-	  { "t.json: databases[0].syncEnabled: must be true or false, not a string" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'syncEnabled': 'yes'}]}",
+	 {"t.json: databases[0].syncEnabled: must be true or false, not a string"}},
 	/* 18 bad timestamp */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'lastSyncTimestamp': 'yesterday'}]}",
-	  { "t.json: databases[0].lastSyncTimestamp: \"yesterday\" is not an ISO 8601 time" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'lastSyncTimestamp': 'yesterday'}]}",
+	 {"t.json: databases[0].lastSyncTimestamp: \"yesterday\" is not an ISO 8601 time"}},
 	/* 19 misspelt database key */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMapping': {}}]}",
-	  { "t.json: databases[0].fieldMapping: unknown key \"fieldMapping\" in a database entry "
-	    "(did you mean \"fieldMappings\"?)" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMapping': {}}]}",
+	 {"t.json: databases[0].fieldMapping: unknown key \"fieldMapping\" in a database entry "
+	  "(did you mean \"fieldMappings\"?)"}},
 	/* 20 dataSourceId with the old API version */
-	{ "{'notionVersion': '2022-06-28', 'databases': [{'notionDatabaseId': '" DB1 "',"
-	  " 'dataSourceId': '" DB2 "'}]}",
-	  { "t.json: databases[0]: dataSourceId needs notionVersion \"2025-09-03\"" } },
+	{"{'notionVersion': '2022-06-28', 'databases': [{'notionDatabaseId': '" DB1 "',"
+	 " 'dataSourceId': '" DB2 "'}]}",
+	 {"t.json: databases[0]: dataSourceId needs notionVersion \"2025-09-03\""}},
 	/* 21 a field mapped twice */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': {'Name': 'title',"
-	  " 'Title 2': 'title'}}]}",
-	  { "t.json: databases[0].fieldMappings[\"Title 2\"]: task field title is mapped twice "
-	    "(already from property \"Name\")" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': {'Name': 'title',"
+	 " 'Title 2': 'title'}}]}",
+	 {"t.json: databases[0].fieldMappings[\"Title 2\"]: task field title is mapped twice "
+	  "(already from property \"Name\")"}},
 	/* 22 fieldMappings of the wrong type */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': 'Name'}]}",
-	  { "t.json: databases[0].fieldMappings: must be an object" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': 'Name'}]}",
+	 {"t.json: databases[0].fieldMappings: must be an object"}},
 	/* 23 a database key at the top level */
-	{ "{'fieldMappings': {}, 'databases': [{'notionDatabaseId': '" DB1 "'}]}",
-	  { "t.json: fieldMappings: \"fieldMappings\" belongs inside an entry of \"databases\"" } },
+	{"{'fieldMappings': {}, 'databases': [{'notionDatabaseId': '" DB1 "'}]}",
+	 {"t.json: fieldMappings: \"fieldMappings\" belongs inside an entry of \"databases\""}},
 	/* 24 credential key */
-	{ "{'notionApiKey': 'abc', 'databases': [{'notionDatabaseId': '" DB1 "'}]}",
-	  { "t.json: notionApiKey: credential-looking key \"notionApiKey\" is not allowed",
-	    "NOTION_API_KEY" } },
+	{"{'notionApiKey': 'abc', 'databases': [{'notionDatabaseId': '" DB1 "'}]}",
+	 {"t.json: notionApiKey: credential-looking key \"notionApiKey\" is not allowed",
+	  "NOTION_API_KEY"}},
 	/* 25 credential key deep inside */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'auth': {'bearer_token': 'x'}}]}",
-	  { "t.json: databases[0].auth: credential-looking key \"auth\"",
-	    "t.json: databases[0].auth.bearer_token: credential-looking key" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'auth': {'bearer_token': 'x'}}]}",
+	 {"t.json: databases[0].auth: credential-looking key \"auth\"",
+	  "t.json: databases[0].auth.bearer_token: credential-looking key"}},
 	/* 26 a mapping entry with an unknown key */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
-	  " {'notionProperty': 'Name', 'taskFeild': 'title'}]}]}",
-	  { "t.json: databases[0].fieldMappings[0].taskFeild: unknown key \"taskFeild\" in a "
-	    "fieldMappings entry (did you mean \"taskField\"?)" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
+	 " {'notionProperty': 'Name', 'taskFeild': 'title'}]}]}",
+	 {"t.json: databases[0].fieldMappings[0].taskFeild: unknown key \"taskFeild\" in a "
+	  "fieldMappings entry (did you mean \"taskField\"?)"}},
 	/* 27 wrong type for a string */
-	{ "{'databases': [{'notionDatabaseId': '" DB1 "', 'name': 42}]}",
-	  { "t.json: databases[0].name: must be a string or null, not a number" } },
+	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'name': 42}]}",
+	 {"t.json: databases[0].name: must be a string or null, not a number"}},
 	/* 28 a pasted URL: the hint gives the id */
-	{ "{'databases': [{'notionDatabaseId': 'https://www.notion.so/acme/" DB1 "?v=0123'}]}",
-	  { "t.json: databases[0].notionDatabaseId: this is a URL, not a Notion id; use the id at its "
-	    "end: \"" DB1 "\"" } },
+	{"{'databases': [{'notionDatabaseId': 'https://www.notion.so/acme/" DB1 "?v=0123'}]}",
+	 {"t.json: databases[0].notionDatabaseId: this is a URL, not a Notion id; use the id at "
+	  "its "
+	  "end: \"" DB1 "\""}},
 	/* 29 dashes in odd places */
-	{ "{'databases': [{'notionDatabaseId': '1a2b-3c4d5e6f47a8b9c0d1e2f3a4b5c6'}]}",
-	  { "t.json: databases[0].notionDatabaseId: \"1a2b-3c4d5e6f47a8b9c0d1e2f3a4b5c6\" is not a "
-	    "Notion id" } },
+	{"{'databases': [{'notionDatabaseId': '1a2b-3c4d5e6f47a8b9c0d1e2f3a4b5c6'}]}",
+	 {"t.json: databases[0].notionDatabaseId: \"1a2b-3c4d5e6f47a8b9c0d1e2f3a4b5c6\" is not a "
+	  "Notion id"}},
 	/* 30 the database entry is not an object */
-	{ "{'databases': ['" DB1 "']}",
-	  { "t.json: databases[0]: each database must be an object, not a string" } },
+	{"{'databases': ['" DB1 "']}",
+	 {"t.json: databases[0]: each database must be an object, not a string"}},
 };
 
 static void test_invalid_configs_name_the_path(void **state)
@@ -261,7 +271,8 @@ static void test_every_problem_at_once(void **state)
 			      "  'fieldMappings': {'Due': 'due', 'Name': 'title'},"
 			      "  'statusMap': {'Done': 'closed'}},"
 			      " {'notionDatabaseId': '" DB1 "', 'nmae': 'x'}]}",
-			      &cfg, &err), NV_ECONFIG);
+			      &cfg, &err),
+			 NV_ECONFIG);
 	assert_int_equal(count_lines(err.msg), 6);
 	assert_non_null(strstr(err.msg, "t.json: notionVersion: "));
 	assert_non_null(strstr(err.msg, "t.json: databases[0].notionDatabaseId: "));
@@ -278,15 +289,19 @@ static void test_secrets_never_echoed(void **state)
 	struct nv_err err;
 
 	/* under a credential key */
-	assert_int_equal(load("{'token': '" TOKEN "', 'databases': [{'notionDatabaseId': '" DB1 "'}]}",
-			      &cfg, &err), NV_ECONFIG);
+	assert_int_equal(load("{'token': '" TOKEN "', 'databases': [{'notionDatabaseId': '" DB1
+			      "'}]}",
+			      &cfg, &err),
+			 NV_ECONFIG);
 	assert_non_null(strstr(err.msg, "t.json: token: credential-looking key"));
 	assert_non_null(strstr(err.msg, "NOTION_API_KEY"));
 	assert_null(strstr(err.msg, "abcdefghijklmnop"));
 
 	/* a token pasted into an ordinary field */
 	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" TOKEN "', 'name': 'secret_"
-			      "0123456789abcdefghijKLMNOP'}]}", &cfg, &err), NV_ECONFIG);
+			      "0123456789abcdefghijKLMNOP'}]}",
+			      &cfg, &err),
+			 NV_ECONFIG);
 	assert_non_null(strstr(err.msg, "t.json: databases[0].notionDatabaseId: this value looks "
 					"like a Notion API token"));
 	assert_non_null(strstr(err.msg, "t.json: databases[0].name: this value looks like a Notion "
@@ -296,41 +311,51 @@ static void test_secrets_never_echoed(void **state)
 
 	/* inside longer text */
 	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'projectScopeId': "
-			      "'Bearer " TOKEN "'}]}", &cfg, &err), NV_ECONFIG);
-	assert_non_null(strstr(err.msg, "t.json: databases[0].projectScopeId: this value looks like "
-					"a Notion API token"));
+			      "'Bearer " TOKEN "'}]}",
+			      &cfg, &err),
+			 NV_ECONFIG);
+	assert_non_null(strstr(err.msg,
+			       "t.json: databases[0].projectScopeId: this value looks like "
+			       "a Notion API token"));
 	assert_null(strstr(err.msg, "abcdefghijklmnop"));
 	/* glued to other text (found by fuzz_config): still a token, still not echoed */
-	assert_int_equal(load("{'databases': [{'notionDatabaseId': '1a2b3c4d5e6f47a8b9c" TOKEN "'}]}",
-			      &cfg, &err), NV_ECONFIG);
+	assert_int_equal(load("{'databases': [{'notionDatabaseId': '1a2b3c4d5e6f47a8b9c" TOKEN
+			      "'}]}",
+			      &cfg, &err),
+			 NV_ECONFIG);
 	assert_non_null(strstr(err.msg, "t.json: databases[0].notionDatabaseId: this value looks "
 					"like a Notion API token"));
 	assert_null(strstr(err.msg, "abcdefghijklmnop"));
 	/* words that merely start alike are fine */
 	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'name': "
-			      "'secret_santa and ntn_short'}]}", &cfg, &err), NV_OK);
+			      "'secret_santa and ntn_short'}]}",
+			      &cfg, &err),
+			 NV_OK);
 	config_free(cfg);
 
 	/* as a key: the key itself is hidden in the path, and never quoted by a later
 	   message such as "mapped twice" (found by fuzz_config) */
 	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': {'"
-			      "Sta" TOKEN "': 'title', 'Name': 'title'}, 'statusMap': {'x" TOKEN "': 'done'}}]}",
-			      &cfg, &err), NV_ECONFIG);
-	assert_non_null(strstr(err.msg, "t.json: databases[0].fieldMappings[<hidden key>]: this key "
-					"looks like a Notion API token"));
+			      "Sta" TOKEN "': 'title', 'Name': 'title'}, 'statusMap': {'x" TOKEN
+			      "': 'done'}}]}",
+			      &cfg, &err),
+			 NV_ECONFIG);
+	assert_non_null(strstr(err.msg,
+			       "t.json: databases[0].fieldMappings[<hidden key>]: this key "
+			       "looks like a Notion API token"));
 	assert_non_null(strstr(err.msg, "t.json: databases[0].statusMap[<hidden key>]: this key"));
 	assert_null(strstr(err.msg, "abcdefghijklmnop"));
 	assert_null(strstr(err.msg, "mapped twice"));
 
 	/* other spellings */
 	static const char *const keys[] = {
-		"apiKey", "notionToken", "NOTION_API_KEY", "password", "client_secret", "authToken",
-		"api-key", "credentials",
+		"apiKey",	 "notionToken", "NOTION_API_KEY", "password",
+		"client_secret", "authToken",	"api-key",	  "credentials",
 	};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		char text[256];
-		snprintf(text, sizeof(text), "{'databases': [{'notionDatabaseId': '" DB1 "', '%s': 'x'}]}",
-			 keys[i]);
+		snprintf(text, sizeof(text),
+			 "{'databases': [{'notionDatabaseId': '" DB1 "', '%s': 'x'}]}", keys[i]);
 		assert_int_equal(load(text, &cfg, &err), NV_ECONFIG);
 		if (!strstr(err.msg, "credential-looking key"))
 			fail_msg("%s not taken for a credential: %s", keys[i], err.msg);
@@ -338,11 +363,13 @@ static void test_secrets_never_echoed(void **state)
 	/* property names are the user's data: a property called "API token" is fine */
 	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': "
 			      "{'API token': 'description'}, 'statusMap': {'Secret': 'done'}}]}",
-			      &cfg, &err), NV_OK);
+			      &cfg, &err),
+			 NV_OK);
 	config_free(cfg);
 	/* "author" is an unknown key, not a credential */
-	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'author': 'x'}]}",
-			      &cfg, &err), NV_ECONFIG);
+	assert_int_equal(
+		load("{'databases': [{'notionDatabaseId': '" DB1 "', 'author': 'x'}]}", &cfg, &err),
+		NV_ECONFIG);
 	assert_non_null(strstr(err.msg, "unknown key \"author\""));
 	assert_null(strstr(err.msg, "credential"));
 }
@@ -353,9 +380,11 @@ static void test_status_map_rules(void **state)
 	struct nv_err err;
 	const struct db_config *db;
 
-	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'statusMap': "
-			      "{'Not started': 'backlog', 'Shipped': 'done', 'shipped': 'review'}}]}",
-			      &cfg, &err), NV_OK);
+	assert_int_equal(
+		load("{'databases': [{'notionDatabaseId': '" DB1 "', 'statusMap': "
+		     "{'Not started': 'backlog', 'Shipped': 'done', 'shipped': 'review'}}]}",
+		     &cfg, &err),
+		NV_OK);
 	db = &cfg->dbs[0];
 	assert_string_equal(config_map_status(db, "Not started"), "backlog");
 	assert_string_equal(config_map_status(db, "NOT STARTED"), "backlog"); /* case-insensitive */
@@ -364,7 +393,7 @@ static void test_status_map_rules(void **state)
 	assert_string_equal(config_map_status(db, "In progress"), "in_progress");
 	assert_string_equal(config_map_status(db, "won't do"), "wont_do");
 	assert_string_equal(config_map_status(db, "DONE"), "done");
-	assert_string_equal(config_map_status(db, "Incomplete"), "open");  /* no substring guess */
+	assert_string_equal(config_map_status(db, "Incomplete"), "open"); /* no substring guess */
 	assert_string_equal(config_map_status(db, "Not done"), "open");
 	assert_string_equal(config_map_status(db, "Doneish"), "open");
 	assert_null(config_map_status(db, NULL));
@@ -399,10 +428,15 @@ static void test_files_and_json(void **state)
 	dumped = json_dumps(doc, JSON_COMPACT);
 	assert_null(strstr(dumped, "abcdefghijklmnop"));
 	assert_true(json_is_true(json_object_get(json_object_get(doc, "settings"), "apiKeySet")));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-				    json_array_get(json_object_get(json_object_get(doc, "config"),
-								   "databases"), 0),
-				    "fieldMappings"), "Name")), "title");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(
+				json_array_get(json_object_get(json_object_get(doc, "config"),
+							       "databases"),
+					       0),
+				"fieldMappings"),
+			"Name")),
+		"title");
 	free(dumped);
 	json_decref(doc);
 	settings_release(&st);
@@ -443,8 +477,9 @@ static void test_field_table(void **state)
 	/* the message text and the table agree */
 	for (int f = 0; f < FIELD_COUNT; f++)
 		for (const char *const *t = notion_mappable_types; *t; t++)
-			assert_int_equal(task_field_accepts((enum task_field)f, *t),
-					 strstr(task_field_accepted_types((enum task_field)f), *t) != NULL);
+			assert_int_equal(
+				task_field_accepts((enum task_field)f, *t),
+				strstr(task_field_accepted_types((enum task_field)f), *t) != NULL);
 }
 
 int main(void)

@@ -33,86 +33,86 @@ struct next_case {
 
 static const struct next_case next_cases[] = {
 	/* plain fields, UTC */
-	{ "UTC", "0 5 * * *", "2026-01-10T04:00:00Z", "2026-01-10T05:00:00Z" },
-	{ "UTC", "0 5 * * *", "2026-01-10T05:00:00Z", "2026-01-11T05:00:00Z" },
-	{ "UTC", "0 5 * * *", "2026-01-10T04:59:59.999Z", "2026-01-10T05:00:00Z" },
-	{ "UTC", "* * * * *", "2026-01-10T10:00:59.999Z", "2026-01-10T10:01:00Z" },
-	{ "UTC", "*/15 * * * *", "2026-01-10T10:07:30Z", "2026-01-10T10:15:00Z" },
-	{ "UTC", "5/20 * * * *", "2026-01-10T10:30:00Z", "2026-01-10T10:45:00Z" },
-	{ "UTC", "0 9-17/2 * * mon-fri", "2026-01-10T12:00:00Z", "2026-01-12T09:00:00Z" },
-	{ "UTC", "0 9-17/2 * * MON-FRI", "2026-01-12T11:00:00Z", "2026-01-12T13:00:00Z" },
-	{ "UTC", "30 8 1,15 * *", "2026-01-15T09:00:00Z", "2026-02-01T08:30:00Z" },
-	{ "UTC", "0 0 31 * *", "2026-02-01T00:00:00Z", "2026-03-31T00:00:00Z" },
-	{ "UTC", "0 0 * jan,jul *", "2026-02-01T00:00:00Z", "2026-07-01T00:00:00Z" },
-	{ "UTC", "0 0 1 JAN-MAR/2 *", "2026-01-02T00:00:00Z", "2026-03-01T00:00:00Z" },
-	{ "UTC", "59 23 31 12 *", "2026-12-31T23:59:00Z", "2027-12-31T23:59:00Z" },
-	{ "UTC", " \t0   5 * *\t*  ", "2026-01-10T06:00:00Z", "2026-01-11T05:00:00Z" },
-	{ "UTC", "0,30 22-23,0-1 * * *", "2026-01-10T23:45:00Z", "2026-01-11T00:00:00Z" },
+	{"UTC", "0 5 * * *", "2026-01-10T04:00:00Z", "2026-01-10T05:00:00Z"},
+	{"UTC", "0 5 * * *", "2026-01-10T05:00:00Z", "2026-01-11T05:00:00Z"},
+	{"UTC", "0 5 * * *", "2026-01-10T04:59:59.999Z", "2026-01-10T05:00:00Z"},
+	{"UTC", "* * * * *", "2026-01-10T10:00:59.999Z", "2026-01-10T10:01:00Z"},
+	{"UTC", "*/15 * * * *", "2026-01-10T10:07:30Z", "2026-01-10T10:15:00Z"},
+	{"UTC", "5/20 * * * *", "2026-01-10T10:30:00Z", "2026-01-10T10:45:00Z"},
+	{"UTC", "0 9-17/2 * * mon-fri", "2026-01-10T12:00:00Z", "2026-01-12T09:00:00Z"},
+	{"UTC", "0 9-17/2 * * MON-FRI", "2026-01-12T11:00:00Z", "2026-01-12T13:00:00Z"},
+	{"UTC", "30 8 1,15 * *", "2026-01-15T09:00:00Z", "2026-02-01T08:30:00Z"},
+	{"UTC", "0 0 31 * *", "2026-02-01T00:00:00Z", "2026-03-31T00:00:00Z"},
+	{"UTC", "0 0 * jan,jul *", "2026-02-01T00:00:00Z", "2026-07-01T00:00:00Z"},
+	{"UTC", "0 0 1 JAN-MAR/2 *", "2026-01-02T00:00:00Z", "2026-03-01T00:00:00Z"},
+	{"UTC", "59 23 31 12 *", "2026-12-31T23:59:00Z", "2027-12-31T23:59:00Z"},
+	{"UTC", " \t0   5 * *\t*  ", "2026-01-10T06:00:00Z", "2026-01-11T05:00:00Z"},
+	{"UTC", "0,30 22-23,0-1 * * *", "2026-01-10T23:45:00Z", "2026-01-11T00:00:00Z"},
 	/* Feb 29 */
-	{ "UTC", "0 0 29 2 *", "2026-03-01T00:00:00Z", "2028-02-29T00:00:00Z" },
-	{ "UTC", "0 0 29 2 *", "2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z" },
-	{ "UTC", "0 0 29 2 *", "2096-03-01T00:00:00Z", "2104-02-29T00:00:00Z" },
-	{ "UTC", "0 6 29 2 mon", "2026-01-01T00:00:00Z", "2026-02-02T06:00:00Z" },
+	{"UTC", "0 0 29 2 *", "2026-03-01T00:00:00Z", "2028-02-29T00:00:00Z"},
+	{"UTC", "0 0 29 2 *", "2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"},
+	{"UTC", "0 0 29 2 *", "2096-03-01T00:00:00Z", "2104-02-29T00:00:00Z"},
+	{"UTC", "0 6 29 2 mon", "2026-01-01T00:00:00Z", "2026-02-02T06:00:00Z"},
 	/* day-of-week 0 and 7 are both Sunday */
-	{ "UTC", "0 12 * * 0", "2026-01-10T13:00:00Z", "2026-01-11T12:00:00Z" },
-	{ "UTC", "0 12 * * 7", "2026-01-10T13:00:00Z", "2026-01-11T12:00:00Z" },
-	{ "UTC", "0 12 * * sun", "2026-01-10T13:00:00Z", "2026-01-11T12:00:00Z" },
-	{ "UTC", "0 12 * * 5-7", "2026-01-10T13:00:00Z", "2026-01-11T12:00:00Z" },
-	{ "UTC", "0 12 * * fri-sun", "2026-01-12T00:00:00Z", "2026-01-16T12:00:00Z" },
-	{ "UTC", "0 12 * * 6,7", "2026-01-11T13:00:00Z", "2026-01-17T12:00:00Z" },
+	{"UTC", "0 12 * * 0", "2026-01-10T13:00:00Z", "2026-01-11T12:00:00Z"},
+	{"UTC", "0 12 * * 7", "2026-01-10T13:00:00Z", "2026-01-11T12:00:00Z"},
+	{"UTC", "0 12 * * sun", "2026-01-10T13:00:00Z", "2026-01-11T12:00:00Z"},
+	{"UTC", "0 12 * * 5-7", "2026-01-10T13:00:00Z", "2026-01-11T12:00:00Z"},
+	{"UTC", "0 12 * * fri-sun", "2026-01-12T00:00:00Z", "2026-01-16T12:00:00Z"},
+	{"UTC", "0 12 * * 6,7", "2026-01-11T13:00:00Z", "2026-01-17T12:00:00Z"},
 	/* Vixie rule: both day fields restricted -> either matches */
-	{ "UTC", "0 0 13 * fri", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z" },
-	{ "UTC", "0 0 13 * fri", "2026-01-10T00:00:00Z", "2026-01-13T00:00:00Z" },
+	{"UTC", "0 0 13 * fri", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"},
+	{"UTC", "0 0 13 * fri", "2026-01-10T00:00:00Z", "2026-01-13T00:00:00Z"},
 	/* ... but a field starting with '*' makes it "both" */
-	{ "UTC", "0 0 */10 * mon", "2026-01-01T00:00:00Z", "2026-05-11T00:00:00Z" },
+	{"UTC", "0 0 */10 * mon", "2026-01-01T00:00:00Z", "2026-05-11T00:00:00Z"},
 	/* shorthands */
-	{ "UTC", "@hourly", "2026-01-10T10:30:00Z", "2026-01-10T11:00:00Z" },
-	{ "UTC", "@daily", "2026-01-10T10:30:00Z", "2026-01-11T00:00:00Z" },
-	{ "UTC", "@midnight", "2026-01-10T00:00:00Z", "2026-01-11T00:00:00Z" },
-	{ "UTC", "@weekly", "2026-01-10T10:30:00Z", "2026-01-11T00:00:00Z" },
-	{ "UTC", "@monthly", "2026-01-31T12:00:00Z", "2026-02-01T00:00:00Z" },
-	{ "UTC", "@yearly", "2026-01-31T12:00:00Z", "2027-01-01T00:00:00Z" },
-	{ "UTC", "@ANNUALLY", "2026-12-31T23:59:59Z", "2027-01-01T00:00:00Z" },
+	{"UTC", "@hourly", "2026-01-10T10:30:00Z", "2026-01-10T11:00:00Z"},
+	{"UTC", "@daily", "2026-01-10T10:30:00Z", "2026-01-11T00:00:00Z"},
+	{"UTC", "@midnight", "2026-01-10T00:00:00Z", "2026-01-11T00:00:00Z"},
+	{"UTC", "@weekly", "2026-01-10T10:30:00Z", "2026-01-11T00:00:00Z"},
+	{"UTC", "@monthly", "2026-01-31T12:00:00Z", "2026-02-01T00:00:00Z"},
+	{"UTC", "@yearly", "2026-01-31T12:00:00Z", "2027-01-01T00:00:00Z"},
+	{"UTC", "@ANNUALLY", "2026-12-31T23:59:59Z", "2027-01-01T00:00:00Z"},
 	/* a plain daily job keeps its wall-clock time across DST */
-	{ NY, "0 5 * * *", "2026-03-07T05:00:00-05:00", "2026-03-08T05:00:00-04:00" },
-	{ NY, "0 5 * * *", "2026-10-31T05:00:00-04:00", "2026-11-01T05:00:00-05:00" },
+	{NY, "0 5 * * *", "2026-03-07T05:00:00-05:00", "2026-03-08T05:00:00-04:00"},
+	{NY, "0 5 * * *", "2026-10-31T05:00:00-04:00", "2026-11-01T05:00:00-05:00"},
 	/* New York spring forward: 02:00-02:59 does not exist on Mar 8 */
-	{ NY, "30 2 * * *", "2026-03-07T12:00:00-05:00", "2026-03-08T03:00:00-04:00" },
-	{ NY, "30 2 * * *", "2026-03-08T03:00:00-04:00", "2026-03-09T02:30:00-04:00" },
-	{ NY, "*/15 2 * * *", "2026-03-08T01:50:00-05:00", "2026-03-08T03:00:00-04:00" },
-	{ NY, "*/15 2 * * *", "2026-03-08T03:00:00-04:00", "2026-03-09T02:00:00-04:00" },
-	{ NY, "0 3 * * *", "2026-03-08T01:59:00-05:00", "2026-03-08T03:00:00-04:00" },
-	{ NY, "0 * * * *", "2026-03-08T01:00:00-05:00", "2026-03-08T03:00:00-04:00" },
-	{ NY, "0 * * * *", "2026-03-08T03:00:00-04:00", "2026-03-08T04:00:00-04:00" },
+	{NY, "30 2 * * *", "2026-03-07T12:00:00-05:00", "2026-03-08T03:00:00-04:00"},
+	{NY, "30 2 * * *", "2026-03-08T03:00:00-04:00", "2026-03-09T02:30:00-04:00"},
+	{NY, "*/15 2 * * *", "2026-03-08T01:50:00-05:00", "2026-03-08T03:00:00-04:00"},
+	{NY, "*/15 2 * * *", "2026-03-08T03:00:00-04:00", "2026-03-09T02:00:00-04:00"},
+	{NY, "0 3 * * *", "2026-03-08T01:59:00-05:00", "2026-03-08T03:00:00-04:00"},
+	{NY, "0 * * * *", "2026-03-08T01:00:00-05:00", "2026-03-08T03:00:00-04:00"},
+	{NY, "0 * * * *", "2026-03-08T03:00:00-04:00", "2026-03-08T04:00:00-04:00"},
 	/* New York fall back: 01:00-01:59 happens twice on Nov 1 */
-	{ NY, "30 1 * * *", "2026-11-01T00:00:00-04:00", "2026-11-01T01:30:00-04:00" },
-	{ NY, "30 1 * * *", "2026-11-01T01:30:00-04:00", "2026-11-02T01:30:00-05:00" },
-	{ NY, "30 1 * * *", "2026-11-01T01:10:00-05:00", "2026-11-02T01:30:00-05:00" },
-	{ NY, "0 * * * *", "2026-11-01T01:00:00-04:00", "2026-11-01T02:00:00-05:00" },
+	{NY, "30 1 * * *", "2026-11-01T00:00:00-04:00", "2026-11-01T01:30:00-04:00"},
+	{NY, "30 1 * * *", "2026-11-01T01:30:00-04:00", "2026-11-02T01:30:00-05:00"},
+	{NY, "30 1 * * *", "2026-11-01T01:10:00-05:00", "2026-11-02T01:30:00-05:00"},
+	{NY, "0 * * * *", "2026-11-01T01:00:00-04:00", "2026-11-01T02:00:00-05:00"},
 	/* Berlin spring forward: 02:00-02:59 does not exist on Mar 29 */
-	{ BERLIN, "30 2 * * *", "2026-03-28T03:00:00+01:00", "2026-03-29T03:00:00+02:00" },
-	{ BERLIN, "0 2 * * *", "2026-03-28T02:00:00+01:00", "2026-03-29T03:00:00+02:00" },
-	{ BERLIN, "0 2 * * *", "2026-03-29T03:00:00+02:00", "2026-03-30T02:00:00+02:00" },
+	{BERLIN, "30 2 * * *", "2026-03-28T03:00:00+01:00", "2026-03-29T03:00:00+02:00"},
+	{BERLIN, "0 2 * * *", "2026-03-28T02:00:00+01:00", "2026-03-29T03:00:00+02:00"},
+	{BERLIN, "0 2 * * *", "2026-03-29T03:00:00+02:00", "2026-03-30T02:00:00+02:00"},
 	/* Berlin fall back: 02:00-02:59 happens twice on Oct 25 */
-	{ BERLIN, "30 2 * * *", "2026-10-24T03:00:00+02:00", "2026-10-25T02:30:00+02:00" },
-	{ BERLIN, "30 2 * * *", "2026-10-25T02:30:00+02:00", "2026-10-26T02:30:00+01:00" },
-	{ BERLIN, "*/30 * * * *", "2026-10-25T02:30:00+02:00", "2026-10-25T03:00:00+01:00" },
-	{ BERLIN, "0 5 * * *", "2026-10-24T05:00:00+02:00", "2026-10-25T05:00:00+01:00" },
+	{BERLIN, "30 2 * * *", "2026-10-24T03:00:00+02:00", "2026-10-25T02:30:00+02:00"},
+	{BERLIN, "30 2 * * *", "2026-10-25T02:30:00+02:00", "2026-10-26T02:30:00+01:00"},
+	{BERLIN, "*/30 * * * *", "2026-10-25T02:30:00+02:00", "2026-10-25T03:00:00+01:00"},
+	{BERLIN, "0 5 * * *", "2026-10-24T05:00:00+02:00", "2026-10-25T05:00:00+01:00"},
 };
 
 static const struct next_case prev_cases[] = {
-	{ "UTC", "0 5 * * *", "2026-01-10T04:00:00Z", "2026-01-09T05:00:00Z" },
-	{ "UTC", "0 5 * * *", "2026-01-10T05:00:00Z", "2026-01-10T05:00:00Z" },
-	{ "UTC", "0 5 * * *", "2026-01-10T04:59:59.999Z", "2026-01-09T05:00:00Z" },
-	{ "UTC", "0 0 29 2 *", "2026-01-01T00:00:00Z", "2024-02-29T00:00:00Z" },
-	{ "UTC", "0 12 * * 7", "2026-01-10T13:00:00Z", "2026-01-04T12:00:00Z" },
-	{ "UTC", "@monthly", "2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z" },
-	{ NY, "30 2 * * *", "2026-03-08T03:10:00-04:00", "2026-03-08T03:00:00-04:00" },
-	{ NY, "30 2 * * *", "2026-03-08T02:59:00-04:00", "2026-03-07T02:30:00-05:00" },
-	{ NY, "30 1 * * *", "2026-11-01T01:45:00-05:00", "2026-11-01T01:30:00-04:00" },
-	{ NY, "0 * * * *", "2026-11-01T01:30:00-05:00", "2026-11-01T01:00:00-04:00" },
-	{ BERLIN, "30 2 * * *", "2026-10-25T02:45:00+01:00", "2026-10-25T02:30:00+02:00" },
-	{ BERLIN, "0 2 * * *", "2026-03-29T03:30:00+02:00", "2026-03-29T03:00:00+02:00" },
+	{"UTC", "0 5 * * *", "2026-01-10T04:00:00Z", "2026-01-09T05:00:00Z"},
+	{"UTC", "0 5 * * *", "2026-01-10T05:00:00Z", "2026-01-10T05:00:00Z"},
+	{"UTC", "0 5 * * *", "2026-01-10T04:59:59.999Z", "2026-01-09T05:00:00Z"},
+	{"UTC", "0 0 29 2 *", "2026-01-01T00:00:00Z", "2024-02-29T00:00:00Z"},
+	{"UTC", "0 12 * * 7", "2026-01-10T13:00:00Z", "2026-01-04T12:00:00Z"},
+	{"UTC", "@monthly", "2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z"},
+	{NY, "30 2 * * *", "2026-03-08T03:10:00-04:00", "2026-03-08T03:00:00-04:00"},
+	{NY, "30 2 * * *", "2026-03-08T02:59:00-04:00", "2026-03-07T02:30:00-05:00"},
+	{NY, "30 1 * * *", "2026-11-01T01:45:00-05:00", "2026-11-01T01:30:00-04:00"},
+	{NY, "0 * * * *", "2026-11-01T01:30:00-05:00", "2026-11-01T01:00:00-04:00"},
+	{BERLIN, "30 2 * * *", "2026-10-25T02:45:00+01:00", "2026-10-25T02:30:00+02:00"},
+	{BERLIN, "0 2 * * *", "2026-03-29T03:30:00+02:00", "2026-03-29T03:00:00+02:00"},
 };
 
 struct bad_case {
@@ -121,39 +121,39 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ "", "the schedule is empty" },
-	{ "   ", "the schedule is empty" },
-	{ "* * * *", "4 fields given, 5 expected" },
-	{ "*", "1 field given, 5 expected" },
-	{ "* * * * * *", "too many fields" },
-	{ "60 * * * *", "minute: 60 is out of range (0-59)" },
-	{ "* 24 * * *", "hour: 24 is out of range (0-23)" },
-	{ "* * 0 * *", "day-of-month: 0 is out of range (1-31)" },
-	{ "* * 32 * *", "day-of-month: 32 is out of range (1-31)" },
-	{ "* * * 13 *", "month: 13 is out of range (1-12)" },
-	{ "* * * 0 *", "month: 0 is out of range (1-12)" },
-	{ "* * * * 8", "day-of-week: 8 is out of range (0-7)" },
-	{ "99999999999999999999 * * * *", "minute: 1000000 is out of range" },
-	{ "*/0 * * * *", "minute: step 0 is invalid" },
-	{ "*/61 * * * *", "minute: step 61 is larger than the field's range" },
-	{ "*/ * * * *", "minute: a step ('/') must be followed by a number" },
-	{ "5-1 * * * *", "minute: range 5-1 is reversed" },
-	{ "* 22-2 * * *", "hour: range 22-2 is reversed" },
-	{ "1,,2 * * * *", "minute: empty list item" },
-	{ "1, * * * *", "minute: empty list item" },
-	{ "1- * * * *", "minute: a value is missing" },
-	{ "1-2-3 * * * *", "minute: unexpected '-3' in '1-2-3'" },
-	{ "a * * * *", "minute: 'a' is not a number" },
-	{ "* * * foo *", "month: 'foo' is not a month name" },
-	{ "* * * * funday", "day-of-week: 'funday' is not a weekday name" },
-	{ "* * * * 1#2", "day-of-week: unexpected '#2'" },
-	{ "* * L * *", "day-of-month: 'L' is not a number" },
-	{ "? * * * *", "minute: expected a number at '?'" },
-	{ "0 0 30 2 *", "day-of-month: the selected days never occur in the selected months" },
-	{ "0 0 31 4,6,9,11 *", "day-of-month: the selected days never occur" },
-	{ "@reboot", "@reboot is not supported" },
-	{ "@often", "unknown shorthand '@often'" },
-	{ "@daily 5", "nothing may follow @daily" },
+	{"", "the schedule is empty"},
+	{"   ", "the schedule is empty"},
+	{"* * * *", "4 fields given, 5 expected"},
+	{"*", "1 field given, 5 expected"},
+	{"* * * * * *", "too many fields"},
+	{"60 * * * *", "minute: 60 is out of range (0-59)"},
+	{"* 24 * * *", "hour: 24 is out of range (0-23)"},
+	{"* * 0 * *", "day-of-month: 0 is out of range (1-31)"},
+	{"* * 32 * *", "day-of-month: 32 is out of range (1-31)"},
+	{"* * * 13 *", "month: 13 is out of range (1-12)"},
+	{"* * * 0 *", "month: 0 is out of range (1-12)"},
+	{"* * * * 8", "day-of-week: 8 is out of range (0-7)"},
+	{"99999999999999999999 * * * *", "minute: 1000000 is out of range"},
+	{"*/0 * * * *", "minute: step 0 is invalid"},
+	{"*/61 * * * *", "minute: step 61 is larger than the field's range"},
+	{"*/ * * * *", "minute: a step ('/') must be followed by a number"},
+	{"5-1 * * * *", "minute: range 5-1 is reversed"},
+	{"* 22-2 * * *", "hour: range 22-2 is reversed"},
+	{"1,,2 * * * *", "minute: empty list item"},
+	{"1, * * * *", "minute: empty list item"},
+	{"1- * * * *", "minute: a value is missing"},
+	{"1-2-3 * * * *", "minute: unexpected '-3' in '1-2-3'"},
+	{"a * * * *", "minute: 'a' is not a number"},
+	{"* * * foo *", "month: 'foo' is not a month name"},
+	{"* * * * funday", "day-of-week: 'funday' is not a weekday name"},
+	{"* * * * 1#2", "day-of-week: unexpected '#2'"},
+	{"* * L * *", "day-of-month: 'L' is not a number"},
+	{"? * * * *", "minute: expected a number at '?'"},
+	{"0 0 30 2 *", "day-of-month: the selected days never occur in the selected months"},
+	{"0 0 31 4,6,9,11 *", "day-of-month: the selected days never occur"},
+	{"@reboot", "@reboot is not supported"},
+	{"@often", "unknown shorthand '@often'"},
+	{"@daily 5", "nothing may follow @daily"},
 };
 
 static void set_tz(const char *tz)
@@ -191,7 +191,8 @@ static void run_cases(const struct next_case *cases, size_t n, int prev)
 			failures++;
 			continue;
 		}
-		if ((prev ? cron_prev(&e, iso(c->from), &got) : cron_next(&e, iso(c->from), &got))) {
+		if ((prev ? cron_prev(&e, iso(c->from), &got)
+			  : cron_next(&e, iso(c->from), &got))) {
 			print_message("'%s' (%s) from %s: no run found\n", c->expr, c->tz, c->from);
 			failures++;
 			continue;
@@ -277,8 +278,8 @@ static void test_out_of_range_instants(void **state)
 /* Walking a whole DST year run by run: strictly increasing, one run per day. */
 static void test_daily_walk_across_year(void **state)
 {
-	static const char *const zones[] = { NY, BERLIN, "UTC", "Australia/Lord_Howe" };
-	static const char *const exprs[] = { "30 2 * * *", "0 1 * * *", "59 23 * * *" };
+	static const char *const zones[] = {NY, BERLIN, "UTC", "Australia/Lord_Howe"};
+	static const char *const exprs[] = {"30 2 * * *", "0 1 * * *", "59 23 * * *"};
 
 	for (size_t z = 0; z < sizeof(zones) / sizeof(zones[0]); z++)
 		for (size_t x = 0; x < sizeof(exprs) / sizeof(exprs[0]); x++) {
@@ -295,7 +296,8 @@ static void test_daily_walk_across_year(void **state)
 				assert_true(next > t);
 				if (next >= end)
 					break;
-				/* prev of a run is the run itself; prev just before it is earlier */
+				/* prev of a run is the run itself; prev just before it is earlier
+				 */
 				assert_int_equal(cron_prev(&e, next, &back), 0);
 				assert_int_equal(back, next);
 				assert_int_equal(cron_prev(&e, next - 1, &back), 0);
@@ -316,12 +318,24 @@ static void random_field(char *out, size_t n, int lo, int hi, unsigned *seed)
 	int step = 1 + (int)(rand_r(seed) % 7u);
 
 	switch (rand_r(seed) % 6u) {
-	case 0: snprintf(out, n, "*"); break;
-	case 1: snprintf(out, n, "*/%d", step); break;
-	case 2: snprintf(out, n, "%d", a); break;
-	case 3: snprintf(out, n, "%d-%d", a, b); break;
-	case 4: snprintf(out, n, "%d-%d/%d", a, b, step); break;
-	default: snprintf(out, n, "%d,%d", a, b); break;
+	case 0:
+		snprintf(out, n, "*");
+		break;
+	case 1:
+		snprintf(out, n, "*/%d", step);
+		break;
+	case 2:
+		snprintf(out, n, "%d", a);
+		break;
+	case 3:
+		snprintf(out, n, "%d-%d", a, b);
+		break;
+	case 4:
+		snprintf(out, n, "%d-%d/%d", a, b, step);
+		break;
+	default:
+		snprintf(out, n, "%d,%d", a, b);
+		break;
 	}
 }
 
@@ -345,10 +359,10 @@ static void test_next_matches_brute_force(void **state)
 	static const struct {
 		const char *tz, *start;
 	} starts[] = {
-		{ "UTC", "2026-01-30T22:17:00Z" },
-		{ "UTC", "2028-02-27T10:00:30Z" },
-		{ NY, "2026-06-14T20:00:00-04:00" },
-		{ NY, "2026-12-31T12:00:00-05:00" },
+		{"UTC", "2026-01-30T22:17:00Z"},
+		{"UTC", "2028-02-27T10:00:30Z"},
+		{NY, "2026-06-14T20:00:00-04:00"},
+		{NY, "2026-12-31T12:00:00-05:00"},
 	};
 	unsigned seed = 20260308;
 	int tried = 0, failures = 0;
@@ -380,9 +394,10 @@ static void test_next_matches_brute_force(void **state)
 			}
 			assert_int_equal(cron_next(&e, from, &next), 0);
 			if (expect >= 0 ? next != expect : next < t) {
-				print_message("'%s' (%s) after %s: cron_next %lld, brute force %lld\n",
-					      text, starts[k].tz, starts[k].start, (long long)next,
-					      (long long)expect);
+				print_message(
+					"'%s' (%s) after %s: cron_next %lld, brute force %lld\n",
+					text, starts[k].tz, starts[k].start, (long long)next,
+					(long long)expect);
 				failures++;
 			}
 		}

@@ -221,8 +221,9 @@ static void test_status_document(void **state)
 	ds = json_array_get(json_object_get(doc, "dataSources"), 0);
 	assert_string_equal(json_string_value(json_object_get(ds, "watermark")),
 			    "2026-01-10T04:58:00.000Z");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(ds, "lastSync"),
-								"trigger")), "schedule");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(ds, "lastSync"), "trigger")),
+		"schedule");
 	json_decref(doc);
 
 	/* the recorded daemon died without cleaning up: not running, no next run */
@@ -247,10 +248,8 @@ static void test_status_document(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_missed_run),
-		cmocka_unit_test(test_clock_real),
-		cmocka_unit_test(test_clock_injected),
-		cmocka_unit_test(test_pid_alive),
+		cmocka_unit_test(test_missed_run),	cmocka_unit_test(test_clock_real),
+		cmocka_unit_test(test_clock_injected),	cmocka_unit_test(test_pid_alive),
 		cmocka_unit_test(test_status_document),
 	};
 

@@ -53,10 +53,10 @@ static int h_later(struct jsonrpc_server *srv, void *ud, const struct jsonrpc_re
 }
 
 static const struct jsonrpc_method methods[] = {
-	{ "echo", h_echo },
-	{ "fail", h_fail },
-	{ "later", h_later },
-	{ NULL, NULL },
+	{"echo", h_echo},
+	{"fail", h_fail},
+	{"later", h_later},
+	{NULL, NULL},
 };
 
 static int calls;
@@ -103,8 +103,10 @@ static void test_ids_echoed(void **state)
 
 	feed("{\"jsonrpc\":\"2.0\",\"id\":\"abc-1\",\"method\":\"echo\",\"params\":{\"x\":1}}");
 	assert_string_equal(json_string_value(json_object_get(last(), "id")), "abc-1");
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(json_object_get(last(), "result"), "params"), "x")), 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(json_object_get(last(), "result"), "params"), "x")),
+		1);
 
 	feed("{\"jsonrpc\":\"2.0\",\"id\":-7,\"method\":\"echo\"}\r");
 	assert_int_equal(json_integer_value(json_object_get(last(), "id")), -7);
@@ -140,13 +142,15 @@ static void test_standard_errors(void **state)
 
 	feed("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"nope\"}");
 	assert_int_equal(last_error_code(), JSONRPC_METHOD_NOT_FOUND);
-	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(last(), "error"),
-								 "message")), "nope"));
+	assert_non_null(strstr(
+		json_string_value(json_object_get(json_object_get(last(), "error"), "message")),
+		"nope"));
 
 	feed("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"fail\"}");
 	assert_int_equal(last_error_code(), JSONRPC_INVALID_PARAMS);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(last(), "error"),
-							      "message")), "bad thing");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(last(), "error"), "message")),
+		"bad thing");
 	assert_int_equal(calls, 0);
 	assert_int_equal(json_array_size(written), 9);
 }
@@ -194,8 +198,9 @@ static void test_deferred(void **state)
 	json_decref(deferred_id);
 	deferred_id = NULL;
 	assert_int_equal(json_array_size(written), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(written, 0), "method")),
-			    "notifications/progress");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(written, 0), "method")),
+		"notifications/progress");
 	assert_string_equal(json_string_value(json_object_get(last(), "id")), "slow");
 }
 
@@ -249,8 +254,9 @@ static void test_oversized_reply(void **state)
 	jsonrpc_reject_oversized(&srv, 100);
 	assert_int_equal(last_error_code(), JSONRPC_INVALID_REQUEST);
 	assert_true(json_is_null(json_object_get(last(), "id")));
-	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(last(), "error"),
-								 "message")), "too large"));
+	assert_non_null(strstr(
+		json_string_value(json_object_get(json_object_get(last(), "error"), "message")),
+		"too large"));
 }
 
 int main(void)

@@ -111,15 +111,19 @@ static void test_eight_types_with_values(void **state)
 	struct config *cfg = config_of(eight_types_config);
 	json_t *page = page_with(
 		"{'Name': {'id': 'title', 'type': 'title', 'title': ["
-		"   {'type': 'text', 'text': {'content': 'Fix ', 'link': null}, 'plain_text': 'Fix '},"
-		"   {'type': 'text', 'text': {'content': 'bug', 'link': null}, 'plain_text': 'bug'}]},"
+		"   {'type': 'text', 'text': {'content': 'Fix ', 'link': null}, 'plain_text': 'Fix "
+		"'},"
+		"   {'type': 'text', 'text': {'content': 'bug', 'link': null}, 'plain_text': "
+		"'bug'}]},"
 		" 'Notes': {'id': 'n1', 'type': 'rich_text', 'rich_text': [{'type': 'text',"
 		"   'text': {'content': 'Some notes'}, 'plain_text': 'Some notes'}]},"
-		" 'Status': {'id': 's1', 'type': 'status', 'status': {'id': 'x', 'name': 'In progress',"
+		" 'Status': {'id': 's1', 'type': 'status', 'status': {'id': 'x', 'name': 'In "
+		"progress',"
 		"   'color': 'blue'}},"
 		" 'Priority': {'id': 'p1', 'type': 'select', 'select': {'id': 'y', 'name': 'High',"
 		"   'color': 'red'}},"
-		" 'Tags': {'id': 't1', 'type': 'multi_select', 'multi_select': [{'id': '1', 'name': 'b',"
+		" 'Tags': {'id': 't1', 'type': 'multi_select', 'multi_select': [{'id': '1', "
+		"'name': 'b',"
 		"   'color': 'red'}, {'id': '2', 'name': 'a', 'color': 'blue'}]},"
 		" 'Due': {'id': 'd1', 'type': 'date', 'date': {'start': '2026-03-01', 'end': null,"
 		"   'time_zone': null}},"
@@ -152,11 +156,14 @@ static void test_eight_types_with_values(void **state)
 	assert_int_equal(t.active, 1);
 	/* every property in metadata, compact */
 	assert_json(meta_prop(&t, "Name"), "{'id': 'title', 'type': 'title', 'value': 'Fix bug'}");
-	assert_json(meta_prop(&t, "Status"), "{'id': 's1', 'type': 'status', 'value': 'In progress'}");
+	assert_json(meta_prop(&t, "Status"),
+		    "{'id': 's1', 'type': 'status', 'value': 'In progress'}");
 	assert_json(meta_prop(&t, "Priority"), "{'id': 'p1', 'type': 'select', 'value': 'High'}");
-	assert_json(meta_prop(&t, "Tags"), "{'id': 't1', 'type': 'multi_select', 'value': ['b', 'a']}");
-	assert_json(meta_prop(&t, "Due"), "{'id': 'd1', 'type': 'date', 'value': {'start': '2026-03-01',"
-					  " 'end': null, 'timeZone': null}}");
+	assert_json(meta_prop(&t, "Tags"),
+		    "{'id': 't1', 'type': 'multi_select', 'value': ['b', 'a']}");
+	assert_json(meta_prop(&t, "Due"),
+		    "{'id': 'd1', 'type': 'date', 'value': {'start': '2026-03-01',"
+		    " 'end': null, 'timeZone': null}}");
 	assert_json(meta_prop(&t, "Done"), "{'id': 'c1', 'type': 'checkbox', 'value': true}");
 	assert_json(meta_prop(&t, "Estimate"), "{'id': 'e1', 'type': 'number', 'value': 12.5}");
 	task_release(&t);
@@ -201,18 +208,19 @@ static void test_eight_types_null(void **state)
 	struct config *cfg = config_of(eight_types_config);
 	/* cleared values as Notion sends them; title/rich_text/multi_select null is not
 	   Notion's but must not crash either */
-	json_t *page = page_with(
-		"{'Name': {'id': 'title', 'type': 'title', 'title': null},"
-		" 'Notes': {'id': 'n1', 'type': 'rich_text', 'rich_text': null},"
-		" 'Status': {'id': 's1', 'type': 'status', 'status': null},"
-		" 'Priority': {'id': 'p1', 'type': 'select', 'select': null},"
-		" 'Tags': {'id': 't1', 'type': 'multi_select', 'multi_select': null},"
-		" 'Due': {'id': 'd1', 'type': 'date', 'date': null},"
-		" 'Done': {'id': 'c1', 'type': 'checkbox', 'checkbox': null},"
-		" 'Estimate': {'id': 'e1', 'type': 'number', 'number': null}}");
+	json_t *page =
+		page_with("{'Name': {'id': 'title', 'type': 'title', 'title': null},"
+			  " 'Notes': {'id': 'n1', 'type': 'rich_text', 'rich_text': null},"
+			  " 'Status': {'id': 's1', 'type': 'status', 'status': null},"
+			  " 'Priority': {'id': 'p1', 'type': 'select', 'select': null},"
+			  " 'Tags': {'id': 't1', 'type': 'multi_select', 'multi_select': null},"
+			  " 'Due': {'id': 'd1', 'type': 'date', 'date': null},"
+			  " 'Done': {'id': 'c1', 'type': 'checkbox', 'checkbox': null},"
+			  " 'Estimate': {'id': 'e1', 'type': 'number', 'number': null}}");
 	struct task t, before;
-	json_t *filled = page_with("{'Name': {'id': 'title', 'type': 'title', 'title': [{'plain_text':"
-				   " 'x'}]}, 'Due': {'type': 'date', 'date': {'start': '2026-01-01'}}}");
+	json_t *filled =
+		page_with("{'Name': {'id': 'title', 'type': 'title', 'title': [{'plain_text':"
+			  " 'x'}]}, 'Due': {'type': 'date', 'date': {'start': '2026-01-01'}}}");
 	char h1[HASH_HEX_LEN + 1], h2[HASH_HEX_LEN + 1];
 
 	map(&cfg->dbs[0], page, &t);
@@ -253,72 +261,94 @@ static void test_other_types_in_metadata(void **state)
 		"    'type': 'person', 'person': {'email': 'ada@example.com'}},"
 		"   {'object': 'user', 'id': 'b1', 'name': 'Bot', 'type': 'bot', 'bot': {}},"
 		"   {'object': 'group', 'id': 'g1', 'name': 'Team'}]},"
-		" 'Related': {'id': 'r', 'type': 'relation', 'relation': [{'id': 'p1'}, {'id': 'p2'}],"
+		" 'Related': {'id': 'r', 'type': 'relation', 'relation': [{'id': 'p1'}, {'id': "
+		"'p2'}],"
 		"   'has_more': false},"
-		" 'Score': {'id': 'f', 'type': 'formula', 'formula': {'type': 'number', 'number': 3}},"
-		" 'FText': {'id': 'f2', 'type': 'formula', 'formula': {'type': 'string', 'string': null}},"
-		" 'FBool': {'id': 'f3', 'type': 'formula', 'formula': {'type': 'boolean', 'boolean': true}},"
+		" 'Score': {'id': 'f', 'type': 'formula', 'formula': {'type': 'number', 'number': "
+		"3}},"
+		" 'FText': {'id': 'f2', 'type': 'formula', 'formula': {'type': 'string', 'string': "
+		"null}},"
+		" 'FBool': {'id': 'f3', 'type': 'formula', 'formula': {'type': 'boolean', "
+		"'boolean': true}},"
 		" 'FDate': {'id': 'f4', 'type': 'formula', 'formula': {'type': 'date', 'date': {"
 		"   'start': '2026-01-01', 'end': null, 'time_zone': null}}},"
 		" 'Count': {'id': 'ro', 'type': 'rollup', 'rollup': {'type': 'number', 'number': 2,"
 		"   'function': 'count'}},"
 		" 'Orig': {'id': 'ro2', 'type': 'rollup', 'rollup': {'type': 'array', 'function':"
-		"   'show_original', 'array': [{'type': 'files', 'files': [{'name': 'a.pdf', 'type':"
-		"   'file', 'file': {'url': 'https://s3/sig=1', 'expiry_time': '2026-01-01T01:00:00Z'}}]}]}},"
-		" 'Created': {'id': 'ct', 'type': 'created_time', 'created_time': '2026-01-02T03:04:00.000Z'},"
-		" 'Creator': {'id': 'cb', 'type': 'created_by', 'created_by': {'object': 'user', 'id': 'u1'}},"
+		"   'show_original', 'array': [{'type': 'files', 'files': [{'name': 'a.pdf', "
+		"'type':"
+		"   'file', 'file': {'url': 'https://s3/sig=1', 'expiry_time': "
+		"'2026-01-01T01:00:00Z'}}]}]}},"
+		" 'Created': {'id': 'ct', 'type': 'created_time', 'created_time': "
+		"'2026-01-02T03:04:00.000Z'},"
+		" 'Creator': {'id': 'cb', 'type': 'created_by', 'created_by': {'object': 'user', "
+		"'id': 'u1'}},"
 		" 'Edited': {'id': 'et', 'type': 'last_edited_time', 'last_edited_time':"
 		"   '2026-01-05T06:07:00.000Z'},"
-		" 'Editor': {'id': 'eb', 'type': 'last_edited_by', 'last_edited_by': {'object': 'user',"
+		" 'Editor': {'id': 'eb', 'type': 'last_edited_by', 'last_edited_by': {'object': "
+		"'user',"
 		"   'id': 'u9'}},"
-		" 'Ticket': {'id': 'ui', 'type': 'unique_id', 'unique_id': {'prefix': 'ENG', 'number': 42}},"
-		" 'Verified': {'id': 'v', 'type': 'verification', 'verification': {'state': 'unverified',"
+		" 'Ticket': {'id': 'ui', 'type': 'unique_id', 'unique_id': {'prefix': 'ENG', "
+		"'number': 42}},"
+		" 'Verified': {'id': 'v', 'type': 'verification', 'verification': {'state': "
+		"'unverified',"
 		"   'date': null, 'verified_by': null}},"
 		" 'Go': {'id': 'bt', 'type': 'button', 'button': {}},"
-		" 'Where': {'id': 'pl', 'type': 'place', 'place': {'lat': 1.5, 'lon': 2.5, 'name': 'HQ'}},"
-		" 'Future': {'id': 'fu', 'type': 'hologram', 'hologram': {'depth': [1, 2, {'x': null}]}},"
+		" 'Where': {'id': 'pl', 'type': 'place', 'place': {'lat': 1.5, 'lon': 2.5, 'name': "
+		"'HQ'}},"
+		" 'Future': {'id': 'fu', 'type': 'hologram', 'hologram': {'depth': [1, 2, {'x': "
+		"null}]}},"
 		" 'Odd': {'id': 'od'}}");
 	struct task t;
 
 	map(&cfg->dbs[0], page, &t);
 	assert_string_equal(t.title, "Row"); /* unmapped title falls back to the title property */
-	assert_json(meta_prop(&t, "Link"), "{'id': 'u', 'type': 'url', 'value': 'https://example.com/x'}");
-	assert_json(meta_prop(&t, "Contact"), "{'id': 'm', 'type': 'email', 'value': 'a@example.com'}");
+	assert_json(meta_prop(&t, "Link"),
+		    "{'id': 'u', 'type': 'url', 'value': 'https://example.com/x'}");
+	assert_json(meta_prop(&t, "Contact"),
+		    "{'id': 'm', 'type': 'email', 'value': 'a@example.com'}");
 	assert_json(meta_prop(&t, "Phone"), "{'id': 'ph', 'type': 'phone_number', 'value': null}");
 	assert_json(meta_prop(&t, "Owner"),
 		    "{'id': 'o', 'type': 'people', 'value': [{'id': 'u1'},"
 		    " {'id': 'u2', 'name': 'Ada', 'email': 'ada@example.com'},"
 		    " {'id': 'b1', 'name': 'Bot', 'bot': true},"
 		    " {'id': 'g1', 'object': 'group', 'name': 'Team'}]}");
-	assert_json(meta_prop(&t, "Related"), "{'id': 'r', 'type': 'relation', 'value': ['p1', 'p2']}");
+	assert_json(meta_prop(&t, "Related"),
+		    "{'id': 'r', 'type': 'relation', 'value': ['p1', 'p2']}");
 	assert_json(meta_prop(&t, "Score"),
 		    "{'id': 'f', 'type': 'formula', 'value': {'type': 'number', 'number': 3}}");
 	assert_json(meta_prop(&t, "FText"),
 		    "{'id': 'f2', 'type': 'formula', 'value': {'type': 'string', 'string': null}}");
-	assert_json(meta_prop(&t, "FBool"),
-		    "{'id': 'f3', 'type': 'formula', 'value': {'type': 'boolean', 'boolean': true}}");
+	assert_json(
+		meta_prop(&t, "FBool"),
+		"{'id': 'f3', 'type': 'formula', 'value': {'type': 'boolean', 'boolean': true}}");
 	assert_json(meta_prop(&t, "FDate"),
 		    "{'id': 'f4', 'type': 'formula', 'value': {'type': 'date', 'date': {'start':"
 		    " '2026-01-01', 'end': null, 'timeZone': null}}}");
-	assert_json(meta_prop(&t, "Count"), "{'id': 'ro', 'type': 'rollup', 'value': {'type': 'number',"
-					    " 'number': 2, 'function': 'count'}}");
+	assert_json(meta_prop(&t, "Count"),
+		    "{'id': 'ro', 'type': 'rollup', 'value': {'type': 'number',"
+		    " 'number': 2, 'function': 'count'}}");
 	/* signed URL and expiry removed even deep inside a rollup */
-	assert_json(meta_prop(&t, "Orig"), "{'id': 'ro2', 'type': 'rollup', 'value': {'type': 'array',"
-					   " 'function': 'show_original', 'array': [{'type': 'files',"
-					   " 'files': [{'name': 'a.pdf', 'type': 'file'}]}]}}");
+	assert_json(meta_prop(&t, "Orig"),
+		    "{'id': 'ro2', 'type': 'rollup', 'value': {'type': 'array',"
+		    " 'function': 'show_original', 'array': [{'type': 'files',"
+		    " 'files': [{'name': 'a.pdf', 'type': 'file'}]}]}}");
 	assert_json(meta_prop(&t, "Created"),
 		    "{'id': 'ct', 'type': 'created_time', 'value': '2026-01-02T03:04:00.000Z'}");
-	assert_json(meta_prop(&t, "Creator"), "{'id': 'cb', 'type': 'created_by', 'value': {'id': 'u1'}}");
+	assert_json(meta_prop(&t, "Creator"),
+		    "{'id': 'cb', 'type': 'created_by', 'value': {'id': 'u1'}}");
 	/* values that move on page-body edits are left out */
 	assert_json(meta_prop(&t, "Edited"), "{'id': 'et', 'type': 'last_edited_time'}");
 	assert_json(meta_prop(&t, "Editor"), "{'id': 'eb', 'type': 'last_edited_by'}");
 	assert_json(meta_prop(&t, "Ticket"),
 		    "{'id': 'ui', 'type': 'unique_id', 'value': {'prefix': 'ENG', 'number': 42}}");
-	assert_json(meta_prop(&t, "Verified"), "{'id': 'v', 'type': 'verification', 'value': {'state':"
-					       " 'unverified', 'date': null, 'verified_by': null}}");
+	assert_json(meta_prop(&t, "Verified"),
+		    "{'id': 'v', 'type': 'verification', 'value': {'state':"
+		    " 'unverified', 'date': null, 'verified_by': null}}");
 	assert_json(meta_prop(&t, "Go"), "{'id': 'bt', 'type': 'button', 'value': {}}");
-	assert_json(meta_prop(&t, "Where"),
-		    "{'id': 'pl', 'type': 'place', 'value': {'lat': 1.5, 'lon': 2.5, 'name': 'HQ'}}");
+	assert_json(
+		meta_prop(&t, "Where"),
+		"{'id': 'pl', 'type': 'place', 'value': {'lat': 1.5, 'lon': 2.5, 'name': 'HQ'}}");
 	/* unknown types: raw */
 	assert_json(meta_prop(&t, "Future"),
 		    "{'id': 'fu', 'type': 'hologram', 'value': {'depth': [1, 2, {'x': null}]}}");
@@ -343,13 +373,16 @@ static void test_rich_text(void **state)
 		"   {'type': 'mention', 'mention': {'type': 'page', 'page': {'id': 'p1'}},"
 		"    'plain_text': 'Design doc', 'href': 'https://www.notion.so/p1'},"
 		"   {'type': 'text', 'text': {'content': ', ask '}, 'plain_text': ', ask '},"
-		"   {'type': 'mention', 'mention': {'type': 'user', 'user': {'object': 'user', 'id': 'u1'}},"
+		"   {'type': 'mention', 'mention': {'type': 'user', 'user': {'object': 'user', "
+		"'id': 'u1'}},"
 		"    'plain_text': '@Ada'},"
 		"   {'type': 'text', 'text': {'content': ' by '}, 'plain_text': ' by '},"
-		"   {'type': 'mention', 'mention': {'type': 'date', 'date': {'start': '2026-02-01'}},"
+		"   {'type': 'mention', 'mention': {'type': 'date', 'date': {'start': "
+		"'2026-02-01'}},"
 		"    'plain_text': '2026-02-01'},"
 		"   {'type': 'text', 'text': {'content': ': '}, 'plain_text': ': '},"
-		"   {'type': 'equation', 'equation': {'expression': 'E=mc^2'}, 'plain_text': 'E=mc^2'},"
+		"   {'type': 'equation', 'equation': {'expression': 'E=mc^2'}, 'plain_text': "
+		"'E=mc^2'},"
 		"   {'type': 'equation', 'equation': {'expression': '+1'}}]}}");
 	struct task t;
 	json_t *items = json_array(), *long_page;
@@ -366,13 +399,15 @@ static void test_rich_text(void **state)
 		for (int k = 0; k < 2000; k++)
 			buf_addch(&chunk, (char)('a' + (i + k) % 26));
 		buf_adds(&expect, chunk.data);
-		json_array_append_new(items, json_pack("{s:s s:{s:s} s:s}", "type", "text", "text",
-						       "content", chunk.data, "plain_text", chunk.data));
+		json_array_append_new(items,
+				      json_pack("{s:s s:{s:s} s:s}", "type", "text", "text",
+						"content", chunk.data, "plain_text", chunk.data));
 		buf_release(&chunk);
 	}
 	long_page = page_with("{}");
-	json_object_set_new(json_object_get(long_page, "properties"), "Body",
-			    json_pack("{s:s s:s s:o}", "id", "b", "type", "rich_text", "rich_text", items));
+	json_object_set_new(
+		json_object_get(long_page, "properties"), "Body",
+		json_pack("{s:s s:s s:o}", "id", "b", "type", "rich_text", "rich_text", items));
 	map(&cfg->dbs[0], long_page, &t);
 	assert_int_equal(strlen(t.description), 6000);
 	assert_string_equal(t.description, expect.data);
@@ -387,23 +422,25 @@ static void test_rich_text(void **state)
 
 static void test_dates(void **state)
 {
-	struct config *cfg = config_of("{'databases': [{'notionDatabaseId': '" DB "',"
-				       " 'fieldMappings': {'Due': 'dueDate', 'Window': 'description',"
-				       "  'Title': 'title'}}]}");
+	struct config *cfg =
+		config_of("{'databases': [{'notionDatabaseId': '" DB "',"
+			  " 'fieldMappings': {'Due': 'dueDate', 'Window': 'description',"
+			  "  'Title': 'title'}}]}");
 	static const struct {
 		const char *date, *due, *meta;
 	} cases[] = {
-		{ "{'start': '2026-03-01', 'end': null, 'time_zone': null}", "2026-03-01",
-		  "{'start': '2026-03-01', 'end': null, 'timeZone': null}" },
-		{ "{'start': '2026-03-01T09:30:00.000+02:00', 'end': null, 'time_zone': null}",
-		  "2026-03-01T09:30:00.000+02:00",
-		  "{'start': '2026-03-01T09:30:00.000+02:00', 'end': null, 'timeZone': null}" },
-		{ "{'start': '2026-03-01T09:30:00.000Z', 'end': '2026-03-04T17:00:00.000Z',"
-		  " 'time_zone': 'Europe/Berlin'}", "2026-03-01T09:30:00.000Z",
-		  "{'start': '2026-03-01T09:30:00.000Z', 'end': '2026-03-04T17:00:00.000Z',"
-		  " 'timeZone': 'Europe/Berlin'}" },
-		{ "{'start': '2026-03-01', 'end': '2026-03-05', 'time_zone': null}", "2026-03-01",
-		  "{'start': '2026-03-01', 'end': '2026-03-05', 'timeZone': null}" },
+		{"{'start': '2026-03-01', 'end': null, 'time_zone': null}", "2026-03-01",
+		 "{'start': '2026-03-01', 'end': null, 'timeZone': null}"},
+		{"{'start': '2026-03-01T09:30:00.000+02:00', 'end': null, 'time_zone': null}",
+		 "2026-03-01T09:30:00.000+02:00",
+		 "{'start': '2026-03-01T09:30:00.000+02:00', 'end': null, 'timeZone': null}"},
+		{"{'start': '2026-03-01T09:30:00.000Z', 'end': '2026-03-04T17:00:00.000Z',"
+		 " 'time_zone': 'Europe/Berlin'}",
+		 "2026-03-01T09:30:00.000Z",
+		 "{'start': '2026-03-01T09:30:00.000Z', 'end': '2026-03-04T17:00:00.000Z',"
+		 " 'timeZone': 'Europe/Berlin'}"},
+		{"{'start': '2026-03-01', 'end': '2026-03-05', 'time_zone': null}", "2026-03-01",
+		 "{'start': '2026-03-01', 'end': '2026-03-05', 'timeZone': null}"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -412,15 +449,18 @@ static void test_dates(void **state)
 		json_t *props = json_object_get(page, "properties");
 		json_t *d = J(cases[i].date);
 
-		json_object_set_new(props, "Due", json_pack("{s:s s:O}", "type", "date", "date", d));
-		json_object_set_new(props, "Window", json_pack("{s:s s:o}", "type", "date", "date", d));
+		json_object_set_new(props, "Due",
+				    json_pack("{s:s s:O}", "type", "date", "date", d));
+		json_object_set_new(props, "Window",
+				    json_pack("{s:s s:o}", "type", "date", "date", d));
 		map(&cfg->dbs[0], page, &t);
 		assert_string_equal(t.due_date, cases[i].due);
 		assert_json(json_object_get(meta_prop(&t, "Due"), "value"), cases[i].meta);
 		/* on a text field a range reads start/end */
 		if (json_is_string(json_object_get(d, "end"))) {
 			char want[128];
-			snprintf(want, sizeof(want), "%s/%s", json_string_value(json_object_get(d, "start")),
+			snprintf(want, sizeof(want), "%s/%s",
+				 json_string_value(json_object_get(d, "start")),
 				 json_string_value(json_object_get(d, "end")));
 			assert_string_equal(t.description, want);
 		} else {
@@ -441,7 +481,9 @@ static json_t *files_page(int sig, const char *external, const char *name)
 		 "{'Name': {'id': 'title', 'type': 'title', 'title': [{'plain_text': 'Row'}]},"
 		 " 'Attachments': {'id': 'fa', 'type': 'files', 'files': ["
 		 "  {'name': '%s', 'type': 'file', 'file': {'url':"
-		 "   'https://prod-files-secure.s3.us-west-2.amazonaws.com/a/spec.pdf?X-Amz-Signature=%08d',"
+		 "   "
+		 "'https://prod-files-secure.s3.us-west-2.amazonaws.com/a/"
+		 "spec.pdf?X-Amz-Signature=%08d',"
 		 "   'expiry_time': '2026-01-05T0%d:00:00.000Z'}},"
 		 "  {'name': 'site', 'type': 'external', 'external': {'url': '%s'}}]}}",
 		 name, sig * 7919, sig % 10, external);
@@ -484,10 +526,12 @@ static void test_hash_stable_across_resigned_urls(void **state)
 	task_release(&b);
 	/* a new last_edited_time alone (page body edit) changes nothing */
 	json_object_set_new(p2, "last_edited_time", json_string("2026-02-01T00:00:00.000Z"));
-	json_object_set_new(json_object_get(p2, "properties"), "Edited",
-			    J("{'type': 'last_edited_time', 'last_edited_time': '2026-02-01T00:00:00.000Z'}"));
-	json_object_set_new(json_object_get(p1, "properties"), "Edited",
-			    J("{'type': 'last_edited_time', 'last_edited_time': '2026-01-05T06:07:00.000Z'}"));
+	json_object_set_new(
+		json_object_get(p2, "properties"), "Edited",
+		J("{'type': 'last_edited_time', 'last_edited_time': '2026-02-01T00:00:00.000Z'}"));
+	json_object_set_new(
+		json_object_get(p1, "properties"), "Edited",
+		J("{'type': 'last_edited_time', 'last_edited_time': '2026-01-05T06:07:00.000Z'}"));
 	task_release(&a);
 	map(&cfg->dbs[0], p1, &a);
 	map(&cfg->dbs[0], p2, &b);
@@ -524,11 +568,12 @@ static void status_of(const struct db_config *db, const char *type, const char *
 
 static void test_status_rules(void **state)
 {
-	struct config *cfg = config_of(
-		"{'databases': [{'notionDatabaseId': '" DB "', 'fieldMappings': {'State': 'status'},"
-		" 'statusMap': {'Shipped': 'done', 'Parked': 'wont_do'}},"
-		" {'notionDatabaseId': '" DS "', 'fieldMappings': {'State': 'status'},"
-		"  'statusMap': {'false': 'backlog'}}]}");
+	struct config *cfg =
+		config_of("{'databases': [{'notionDatabaseId': '" DB
+			  "', 'fieldMappings': {'State': 'status'},"
+			  " 'statusMap': {'Shipped': 'done', 'Parked': 'wont_do'}},"
+			  " {'notionDatabaseId': '" DS "', 'fieldMappings': {'State': 'status'},"
+			  "  'statusMap': {'false': 'backlog'}}]}");
 	const struct db_config *db = &cfg->dbs[0];
 
 	status_of(db, "status", "{'name': 'Shipped'}", "done", "Shipped");
@@ -556,17 +601,19 @@ static void test_tags_from_other_types(void **state)
 	static const struct {
 		const char *type, *value, *tags;
 	} cases[] = {
-		{ "select", "{'name': 'urgent'}", "['urgent']" },
-		{ "select", "null", NULL },
-		{ "status", "{'name': 'Doing'}", "['Doing']" },
-		{ "rich_text", "[{'plain_text': 'a, b ,'}, {'plain_text': ',,c'}]", "['a', 'b', 'c']" },
-		{ "rich_text", "[{'plain_text': ' , '}]", NULL },
-		{ "title", "[{'plain_text': 'solo'}]", "['solo']" },
-		{ "checkbox", "true", "['T']" },
-		{ "checkbox", "false", NULL },
-		{ "multi_select", "[{'name': 'z'}, {'name': 'y'}, {'name': 'x'}]", "['z', 'y', 'x']" },
-		{ "number", "3", NULL },
-		{ "date", "{'start': '2026-01-01'}", NULL },
+		{"select", "{'name': 'urgent'}", "['urgent']"},
+		{"select", "null", NULL},
+		{"status", "{'name': 'Doing'}", "['Doing']"},
+		{"rich_text", "[{'plain_text': 'a, b ,'}, {'plain_text': ',,c'}]",
+		 "['a', 'b', 'c']"},
+		{"rich_text", "[{'plain_text': ' , '}]", NULL},
+		{"title", "[{'plain_text': 'solo'}]", "['solo']"},
+		{"checkbox", "true", "['T']"},
+		{"checkbox", "false", NULL},
+		{"multi_select", "[{'name': 'z'}, {'name': 'y'}, {'name': 'x'}]",
+		 "['z', 'y', 'x']"},
+		{"number", "3", NULL},
+		{"date", "{'start': '2026-01-01'}", NULL},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -592,28 +639,33 @@ static void test_schema_check(void **state)
 		"{'databases': [{'notionDatabaseId': '" DB "', 'name': 'Eng', 'fieldMappings': {"
 		" 'Name': 'title', 'Owner': 'assignee', 'Due': 'dueDate', 'Estimate': 'category'}},"
 		" {'notionDatabaseId': '" DS "', 'fieldMappings': {'Estimate': 'dueDate'}}]}");
-	json_t *schema = J("{'Name': {'id': 'title', 'name': 'Name', 'type': 'title', 'title': {}},"
-			   " 'Owner': {'id': 'o', 'name': 'Owner', 'type': 'people', 'people': {}},"
-			   " 'Due date': {'id': 'd', 'name': 'Due date', 'type': 'date', 'date': {}},"
-			   " 'Estimate': {'id': 'e', 'name': 'Estimate', 'type': 'number', 'number': {}}}");
+	json_t *schema =
+		J("{'Name': {'id': 'title', 'name': 'Name', 'type': 'title', 'title': {}},"
+		  " 'Owner': {'id': 'o', 'name': 'Owner', 'type': 'people', 'people': {}},"
+		  " 'Due date': {'id': 'd', 'name': 'Due date', 'type': 'date', 'date': {}},"
+		  " 'Estimate': {'id': 'e', 'name': 'Estimate', 'type': 'number', 'number': {}}}");
 	struct nv_err err;
 
 	assert_int_equal(mapper_check_schema(&cfg->dbs[0], schema, &err), NV_ECONFIG);
-	assert_non_null(strstr(err.msg, "database " DB " (Eng): fieldMappings: property \"Owner\" "
-					"(mapped to assignee) is of type people, which cannot be mapped"));
-	assert_non_null(strstr(err.msg, "property \"Due\" (mapped to dueDate) does not exist; the data "
-					"source's properties are: \"Name\" (title), \"Owner\" (people), "
-					"\"Due date\" (date), \"Estimate\" (number)"));
+	assert_non_null(strstr(err.msg,
+			       "database " DB " (Eng): fieldMappings: property \"Owner\" "
+			       "(mapped to assignee) is of type people, which cannot be mapped"));
+	assert_non_null(strstr(err.msg,
+			       "property \"Due\" (mapped to dueDate) does not exist; the data "
+			       "source's properties are: \"Name\" (title), \"Owner\" (people), "
+			       "\"Due date\" (date), \"Estimate\" (number)"));
 	assert_null(strstr(err.msg, "\"Estimate\" (mapped")); /* number → category is fine */
-	assert_non_null(strchr(err.msg, '\n'));                 /* both problems, one per line */
+	assert_non_null(strchr(err.msg, '\n'));		      /* both problems, one per line */
 	assert_int_equal(mapper_check_schema(&cfg->dbs[1], schema, &err), NV_ECONFIG);
-	assert_non_null(strstr(err.msg, "property \"Estimate\" is of type number, which cannot map to "
-					"dueDate (dueDate takes date, title, rich_text)"));
+	assert_non_null(strstr(err.msg,
+			       "property \"Estimate\" is of type number, which cannot map to "
+			       "dueDate (dueDate takes date, title, rich_text)"));
 	assert_string_equal(mapper_title_property_id(schema), "title");
 	assert_null(mapper_title_property_id(NULL));
 	assert_int_equal(mapper_check_schema(&cfg->dbs[0], NULL, &err), NV_EINVAL);
 	json_object_set_new(schema, "Due", J("{'id': 'x', 'type': 'date', 'date': {}}"));
-	json_object_set_new(schema, "Owner", J("{'id': 'o', 'type': 'rich_text', 'rich_text': {}}"));
+	json_object_set_new(schema, "Owner",
+			    J("{'id': 'o', 'type': 'rich_text', 'rich_text': {}}"));
 	assert_int_equal(mapper_check_schema(&cfg->dbs[0], schema, &err), NV_OK);
 	json_decref(schema);
 	config_free(cfg);
@@ -622,11 +674,12 @@ static void test_schema_check(void **state)
 static void test_truncated_values(void **state)
 {
 	struct config *cfg = config_of("{'databases': [{'notionDatabaseId': '" DB "'}]}");
-	json_t *page = page_with("{'Name': {'id': 'title', 'type': 'title', 'title': []},"
-				 " 'Related': {'id': 'rel', 'type': 'relation', 'relation': [],"
-				 "   'has_more': true},"
-				 " 'Owner': {'id': 'own', 'type': 'people', 'people': []},"
-				 " 'Few': {'id': 'few', 'type': 'people', 'people': [{'id': 'u'}]}}");
+	json_t *page =
+		page_with("{'Name': {'id': 'title', 'type': 'title', 'title': []},"
+			  " 'Related': {'id': 'rel', 'type': 'relation', 'relation': [],"
+			  "   'has_more': true},"
+			  " 'Owner': {'id': 'own', 'type': 'people', 'people': []},"
+			  " 'Few': {'id': 'few', 'type': 'people', 'people': [{'id': 'u'}]}}");
 	json_t *props = json_object_get(page, "properties");
 	json_t *rel = json_object_get(json_object_get(props, "Related"), "relation");
 	json_t *people = json_object_get(json_object_get(props, "Owner"), "people");
@@ -647,12 +700,14 @@ static void test_truncated_values(void **state)
 	/* the property-item endpoint's results complete the relation */
 	for (int i = 0; i < 30; i++) {
 		snprintf(id, sizeof(id), "r%d", i);
-		json_array_append_new(items, json_pack("{s:s s:s s:s s:{s:s}}", "object", "property_item",
-						       "id", "rel", "type", "relation", "relation",
-						       "id", id));
+		json_array_append_new(items, json_pack("{s:s s:s s:s s:{s:s}}", "object",
+						       "property_item", "id", "rel", "type",
+						       "relation", "relation", "id", id));
 	}
 	assert_int_equal(mapper_splice_property(page, "Related", items), 0);
-	assert_int_equal(json_array_size(json_object_get(json_object_get(props, "Related"), "relation")), 30);
+	assert_int_equal(
+		json_array_size(json_object_get(json_object_get(props, "Related"), "relation")),
+		30);
 	/* items of another type do not fit, and leave the page alone */
 	assert_int_equal(mapper_splice_property(page, "Owner", items), -1);
 	assert_int_equal(json_array_size(people), 25);
@@ -673,8 +728,10 @@ static void test_truncated_values(void **state)
 
 	/* rich text splice (one rich text item per result) */
 	json_decref(items);
-	items = J("[{'object': 'property_item', 'type': 'title', 'title': {'plain_text': 'Part 1 '}},"
-		  " {'object': 'property_item', 'type': 'title', 'title': {'plain_text': 'part 2'}}]");
+	items = J(
+		"[{'object': 'property_item', 'type': 'title', 'title': {'plain_text': 'Part 1 '}},"
+		" {'object': 'property_item', 'type': 'title', 'title': {'plain_text': 'part "
+		"2'}}]");
 	assert_int_equal(mapper_splice_property(page, "Name", items), 0);
 	map(&cfg->dbs[0], page, &t);
 	assert_string_equal(t.title, "Part 1 part 2");
@@ -686,15 +743,19 @@ static void test_truncated_values(void **state)
 
 static void test_trash_ids_and_hostile_input(void **state)
 {
-	struct config *cfg = config_of("{'databases': [{'notionDatabaseId': '" DB "',"
-				       " 'fieldMappings': {'N': 'title', 'S': 'status', 'T': 'tags',"
-				       "  'D': 'dueDate', 'X': 'description'}}]}");
+	struct config *cfg =
+		config_of("{'databases': [{'notionDatabaseId': '" DB "',"
+			  " 'fieldMappings': {'N': 'title', 'S': 'status', 'T': 'tags',"
+			  "  'D': 'dueDate', 'X': 'description'}}]}");
 	struct task t;
 	struct nv_err err;
 	json_t *page;
 	static const char *const not_pages[] = {
-		"[]", "'page'", "{'object': 'database', 'id': '" PAGE "', 'properties': {}}",
-		"{'object': 'page', 'properties': {}}", "{'object': 'page', 'id': 'xyz', 'properties': {}}",
+		"[]",
+		"'page'",
+		"{'object': 'database', 'id': '" PAGE "', 'properties': {}}",
+		"{'object': 'page', 'properties': {}}",
+		"{'object': 'page', 'id': 'xyz', 'properties': {}}",
 	};
 
 	for (size_t i = 0; i < sizeof(not_pages) / sizeof(not_pages[0]); i++) {
@@ -712,15 +773,16 @@ static void test_trash_ids_and_hostile_input(void **state)
 	json_decref(page);
 
 	/* every property malformed: kept raw, nothing crashes, fields cleared */
-	page = page_with("{'N': {'type': 5, 'title': 'x'}, 'S': {'type': 'status', 'status': [1]},"
-			 " 'T': {'type': 'multi_select', 'multi_select': [1, null, {'name': 3}, {}]},"
-			 " 'D': {'type': 'date', 'date': {'start': 7}},"
-			 " 'X': {'type': 'rich_text', 'rich_text': [null, 1, {'type': 'text'},"
-			 "   {'type': 'mention'}, {'plain_text': 5}]},"
-			 " 'F': {'type': 'files', 'files': [1, {'type': 'file', 'file': 'x'},"
-			 "   {'name': 'n'}, {'type': 'file_upload', 'file_upload': {'id': 'up'}}]},"
-			 " 'P': {'type': 'people', 'people': {'a': 1}},"
-			 " 'R': 'text', 'Q': null}");
+	page = page_with(
+		"{'N': {'type': 5, 'title': 'x'}, 'S': {'type': 'status', 'status': [1]},"
+		" 'T': {'type': 'multi_select', 'multi_select': [1, null, {'name': 3}, {}]},"
+		" 'D': {'type': 'date', 'date': {'start': 7}},"
+		" 'X': {'type': 'rich_text', 'rich_text': [null, 1, {'type': 'text'},"
+		"   {'type': 'mention'}, {'plain_text': 5}]},"
+		" 'F': {'type': 'files', 'files': [1, {'type': 'file', 'file': 'x'},"
+		"   {'name': 'n'}, {'type': 'file_upload', 'file_upload': {'id': 'up'}}]},"
+		" 'P': {'type': 'people', 'people': {'a': 1}},"
+		" 'R': 'text', 'Q': null}");
 	json_object_set_new(page, "in_trash", json_true());
 	json_object_set_new(page, "url", json_integer(3));
 	map(&cfg->dbs[0], page, &t);
@@ -731,8 +793,9 @@ static void test_trash_ids_and_hostile_input(void **state)
 	assert_null(t.tags);
 	assert_null(t.due_date);
 	assert_null(t.description);
-	assert_json(meta_prop(&t, "F"), "{'type': 'files', 'value': [1, {'name': null, 'type': 'file'}, {'name': 'n'},"
-					" {'name': null, 'type': 'file_upload', 'file_upload': {'id': 'up'}}]}");
+	assert_json(meta_prop(&t, "F"),
+		    "{'type': 'files', 'value': [1, {'name': null, 'type': 'file'}, {'name': 'n'},"
+		    " {'name': null, 'type': 'file_upload', 'file_upload': {'id': 'up'}}]}");
 	assert_json(meta_prop(&t, "R"), "{'type': 'unknown', 'value': 'text'}");
 	task_release(&t);
 

@@ -112,7 +112,7 @@ static void notion_task(struct task *t, int i, const char *title)
 	t->metadata = json_pack("{s:i}", "n", i);
 }
 
-static const struct version_info sync_vi = { "notion-sync", "updated in Notion", 0 };
+static const struct version_info sync_vi = {"notion-sync", "updated in Notion", 0};
 
 static enum put_outcome put(struct store *s, struct task *t, const struct version_info *vi)
 {
@@ -133,7 +133,8 @@ static void test_open_creates_and_migrates(void **state)
 
 	store_close(s);
 	assert_int_equal(raw_count("PRAGMA user_version"), store_schema_version());
-	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name = 'task_versions'"), 1);
+	assert_int_equal(
+		raw_count("SELECT count(*) FROM sqlite_master WHERE name = 'task_versions'"), 1);
 	/* a second open of a current store changes nothing */
 	s = open_store();
 	store_close(s);
@@ -192,11 +193,14 @@ static void test_older_schema_migrates_forward(void **state)
 	store_close(s);
 	/* make it look like a schema-1 store */
 	assert_int_equal(raw_sql("DROP INDEX task_versions_task_time; DROP INDEX tasks_status;"
-				 "PRAGMA user_version = 1", NULL), SQLITE_OK);
+				 "PRAGMA user_version = 1",
+				 NULL),
+			 SQLITE_OK);
 	s = open_store();
 	assert_int_equal(raw_count("PRAGMA user_version"), store_schema_version());
 	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name IN"
-				   " ('task_versions_task_time', 'tasks_status')"), 2);
+				   " ('task_versions_task_time', 'tasks_status')"),
+			 2);
 	nv_err_clear(&err);
 	assert_int_equal(store_task_list(s, NULL, &l, &err), NV_OK);
 	assert_int_equal(l.total, 1);
@@ -217,7 +221,8 @@ static void test_put_get_history(void **state)
 	set_time("2026-01-10T10:00:00Z");
 	time_set_clock(fake_clock);
 	notion_task(&t, 1, "Write the store");
-	assert_int_equal(put(s, &t, &(struct version_info){ "notion-sync", "created", 0 }), PUT_CREATED);
+	assert_int_equal(put(s, &t, &(struct version_info){"notion-sync", "created", 0}),
+			 PUT_CREATED);
 	assert_non_null(t.id);
 	assert_int_equal(t.version, 1);
 	assert_string_equal(t.notion_page_id, "00000001-0000-4000-8000-000000000001");
@@ -254,10 +259,12 @@ static void test_put_get_history(void **state)
 	assert_int_equal(store_task_get(s, "00000001000040008000000000000001", &got, &err), NV_OK);
 	assert_string_equal(got.id, tid);
 	task_release(&got);
-	assert_int_equal(store_task_get(s, "00000001-0000-4000-8000-000000000001", &got, &err), NV_OK);
+	assert_int_equal(store_task_get(s, "00000001-0000-4000-8000-000000000001", &got, &err),
+			 NV_OK);
 	task_release(&got);
-	assert_int_equal(store_task_get_by_page(s, DS_ID, "00000001000040008000000000000001", &got,
-						&err), NV_OK);
+	assert_int_equal(
+		store_task_get_by_page(s, DS_ID, "00000001000040008000000000000001", &got, &err),
+		NV_OK);
 	task_release(&got);
 	assert_int_equal(store_task_get(s, "no-such-task", &got, &err), NV_ENOTFOUND);
 	assert_non_null(strstr(err.msg, "no-such-task"));
@@ -290,7 +297,7 @@ static void test_put_get_history(void **state)
 	assert_int_equal(store_task_get(s, tid, &t, &err), NV_OK);
 	free(t.description);
 	t.description = xstrdup("local note");
-	assert_int_equal(put(s, &t, &(struct version_info){ "cli", "local edit", 0 }), PUT_UPDATED);
+	assert_int_equal(put(s, &t, &(struct version_info){"cli", "local edit", 0}), PUT_UPDATED);
 	assert_int_equal(store_task_last_version_by(s, tid, "notion-sync", &v, &err), NV_OK);
 	assert_int_equal(v.num, 2);
 	task_version_release(&v);
@@ -314,14 +321,15 @@ static void test_soft_delete_restore_and_counts(void **state)
 	}
 	notion_task(&t, 1, "row");
 	t.active = 0;
-	assert_int_equal(put(s, &t, &(struct version_info){ "notion-sync", "deleted in Notion", 0 }),
+	assert_int_equal(put(s, &t, &(struct version_info){"notion-sync", "deleted in Notion", 0}),
 			 PUT_UPDATED);
 	assert_non_null(t.deleted_at);
 	assert_int_equal(t.version, 2);
 	task_release(&t);
 	nv_err_clear(&err);
 	assert_int_equal(store_count_tasks(s, "1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6", NULL, &active,
-					   &deleted, &err), NV_OK);
+					   &deleted, &err),
+			 NV_OK);
 	assert_int_equal(active, 2);
 	assert_int_equal(deleted, 1);
 	/* deleting again changes nothing */
@@ -331,7 +339,7 @@ static void test_soft_delete_restore_and_counts(void **state)
 	task_release(&t);
 	/* restore is a version too */
 	notion_task(&t, 1, "row");
-	assert_int_equal(put(s, &t, &(struct version_info){ "notion-sync", "restored in Notion", 0 }),
+	assert_int_equal(put(s, &t, &(struct version_info){"notion-sync", "restored in Notion", 0}),
 			 PUT_UPDATED);
 	assert_int_equal(t.version, 3);
 	assert_null(t.deleted_at);
@@ -370,7 +378,8 @@ static void test_triggers_refuse_update_delete(void **state)
 	sqlite3_free(msg);
 	assert_int_equal(raw_sql("DELETE FROM evidence", &msg), SQLITE_CONSTRAINT);
 	sqlite3_free(msg);
-	assert_int_equal(raw_count("SELECT count(*) FROM task_versions WHERE title = 'immutable'"), 1);
+	assert_int_equal(raw_count("SELECT count(*) FROM task_versions WHERE title = 'immutable'"),
+			 1);
 }
 
 static void test_verify_detects_tampering(void **state)
@@ -401,7 +410,8 @@ static void test_verify_detects_tampering(void **state)
 	/* behind nvault's back: drop the guard and rewrite version 2 */
 	snprintf(sql, sizeof(sql),
 		 "DROP TRIGGER task_versions_no_update;"
-		 "UPDATE task_versions SET title = 'forged' WHERE task_id = '%s' AND version = 2", tid);
+		 "UPDATE task_versions SET title = 'forged' WHERE task_id = '%s' AND version = 2",
+		 tid);
 	assert_int_equal(raw_sql(sql, NULL), SQLITE_OK);
 
 	s = open_store();
@@ -414,7 +424,8 @@ static void test_verify_detects_tampering(void **state)
 		int found = 0;
 		size_t i;
 		json_t *item;
-		json_array_foreach(p, i, item) {
+		json_array_foreach(p, i, item)
+		{
 			const char *task = json_string_value(json_object_get(item, "taskId"));
 			if (task && !strcmp(task, tid) &&
 			    json_integer_value(json_object_get(item, "version")) == 2)
@@ -502,13 +513,15 @@ static void test_as_of_and_diff(void **state)
 	assert_int_equal(store_task_as_of(s, "2026-01-01", &f, collect_version, &col, &err), NV_OK);
 	assert_int_equal(col.n, 0); /* midnight: before anything */
 	memset(&col, 0, sizeof(col));
-	assert_int_equal(store_task_as_of(s, "2026-01-01T12:00:00Z", &f, collect_version, &col, &err),
-			 NV_OK);
+	assert_int_equal(
+		store_task_as_of(s, "2026-01-01T12:00:00Z", &f, collect_version, &col, &err),
+		NV_OK);
 	assert_int_equal(col.n, 2);
 	assert_true(has_title(&col, "A1@1") && has_title(&col, "B1@1"));
 	memset(&col, 0, sizeof(col));
-	assert_int_equal(store_task_as_of(s, "2026-01-02T12:00:00+00:00", &f, collect_version, &col,
-					  &err), NV_OK);
+	assert_int_equal(
+		store_task_as_of(s, "2026-01-02T12:00:00+00:00", &f, collect_version, &col, &err),
+		NV_OK);
 	assert_int_equal(col.n, 3);
 	assert_true(has_title(&col, "A2@2") && has_title(&col, "C1@1"));
 	/* deleted at that time: hidden unless asked for */
@@ -522,13 +535,15 @@ static void test_as_of_and_diff(void **state)
 	assert_int_equal(col.n, 3);
 	assert_true(has_title(&col, "B1@2"));
 	f.include_deleted = 0;
-	assert_int_equal(store_task_as_of(s, "not a time", &f, collect_version, &col, &err), NV_EINVAL);
+	assert_int_equal(store_task_as_of(s, "not a time", &f, collect_version, &col, &err),
+			 NV_EINVAL);
 	assert_non_null(strstr(err.msg, "not a time"));
 
 	/* diff (Jan 1 12:00, Jan 3 12:00]: A changed, C created, B deleted */
 	memset(&col, 0, sizeof(col));
 	assert_int_equal(store_diff(s, "2026-01-01T12:00:00Z", "2026-01-03T12:00:00Z", &f,
-				    collect_diff, &col, &err), NV_OK);
+				    collect_diff, &col, &err),
+			 NV_OK);
 	assert_int_equal(col.n, 3);
 	i = has_title(&col, "A2@2");
 	assert_true(i);
@@ -551,7 +566,8 @@ static void test_as_of_and_diff(void **state)
 	b.active = 1;
 	put(s, &b, &sync_vi);
 	memset(&col, 0, sizeof(col));
-	assert_int_equal(store_diff(s, "2026-01-04", "2026-01-06", &f, collect_diff, &col, &err), NV_OK);
+	assert_int_equal(store_diff(s, "2026-01-04", "2026-01-06", &f, collect_diff, &col, &err),
+			 NV_OK);
 	assert_int_equal(col.n, 1);
 	assert_int_equal(col.kinds[0], DIFF_RESTORED);
 	assert_string_equal(diff_kind_name(DIFF_RESTORED), "restored");
@@ -574,7 +590,8 @@ static void test_list_pagination_filters_search(void **state)
 
 	assert_int_equal(store_begin(s, &err), NV_OK);
 	for (int i = 0; i < 25; i++) {
-		snprintf(title, sizeof(title), "Task %d %s", i, i % 5 == 0 ? "migrate database" : "plain");
+		snprintf(title, sizeof(title), "Task %d %s", i,
+			 i % 5 == 0 ? "migrate database" : "plain");
 		notion_task(&t, i, title);
 		if (i % 2) {
 			free(t.status);
@@ -635,7 +652,7 @@ static void test_list_pagination_filters_search(void **state)
 	assert_int_equal(l.total, 24);
 	task_list_release(&l);
 	/* hostile text is searched for, never parsed as FTS syntax */
-	const char *hostile[] = { "foo\"bar OR", "\"", "AND", "NEAR(a b)", "*", "title:x", "(" };
+	const char *hostile[] = {"foo\"bar OR", "\"", "AND", "NEAR(a b)", "*", "title:x", "("};
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		f.search = hostile[i];
 		nv_err_clear(&err);
@@ -695,8 +712,9 @@ static void test_scan_marks(void **state)
 	struct nv_err err;
 	int64_t count;
 	int calls = 0;
-	const char *seen[] = { "00000001-0000-4000-8000-000000000001",
-			       "00000002000040008000000000000002", "ffffffff000040008000000000000009" };
+	const char *seen[] = {"00000001-0000-4000-8000-000000000001",
+			      "00000002000040008000000000000002",
+			      "ffffffff000040008000000000000009"};
 
 	for (int i = 1; i <= 4; i++) {
 		notion_task(&t, i, "row");
@@ -747,8 +765,9 @@ static void test_records(void **state)
 		json_decref(j);
 	}
 	evidence_free_array(list, n);
-	assert_int_equal(store_evidence_list(s, "1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6", 1, &list, &n, &err),
-			 NV_OK);
+	assert_int_equal(
+		store_evidence_list(s, "1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6", 1, &list, &n, &err),
+		NV_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(list[0].status, "success");
 	evidence_free_array(list, n);
@@ -781,8 +800,9 @@ static void test_records(void **state)
 	assert_int_equal(store_conflict_add(s, t.id, "lv", t.current_version_id, &err), NV_OK);
 	assert_int_equal(store_conflict_list(s, t.id, &conflicts, &err), NV_OK);
 	assert_int_equal(json_array_size(conflicts), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(conflicts, 0), "localVersionId")),
-			    "lv");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(conflicts, 0), "localVersionId")),
+		"lv");
 	json_decref(conflicts);
 	assert_int_equal(store_conflict_list(s, NULL, &conflicts, &err), NV_OK);
 	assert_int_equal(json_array_size(conflicts), 1);
@@ -879,8 +899,10 @@ static void test_concurrent_writers(void **state)
 				u.title = xstrdup(title);
 				u.source = xstrdup("local");
 				nv_err_clear(&e);
-				if (store_task_put(c, &u, &(struct version_info){ "cli", "local edit", 0 },
-						   &out, &e) || out != PUT_UPDATED) {
+				if (store_task_put(c, &u,
+						   &(struct version_info){"cli", "local edit", 0},
+						   &out, &e) ||
+				    out != PUT_UPDATED) {
 					fprintf(stderr, "writer %d: %s\n", w, e.msg);
 					bad = 1;
 				}
@@ -914,13 +936,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_creates_and_migrates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_file_migrates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_older_schema_migrates_forward, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_older_schema_migrates_forward, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_put_get_history, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_soft_delete_restore_and_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_triggers_refuse_update_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_soft_delete_restore_and_counts, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_triggers_refuse_update_delete, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_verify_detects_tampering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_as_of_and_diff, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_pagination_filters_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_pagination_filters_search, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_marks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
