@@ -18,7 +18,8 @@ ASAN_BUILD ?= build-asan
 
 DEB_PACKAGES = build-essential cmake pkg-config libcurl4-openssl-dev \
 	libjansson-dev libsqlite3-dev libcmocka-dev libmicrohttpd-dev libssl-dev \
-	curl python3 python3-jsonschema sqlite3 procps time nodejs npm
+	curl python3 python3-jsonschema sqlite3 procps time nodejs npm \
+	clang-format git
 FUZZ_PACKAGES = clang libclang-rt-14-dev
 
 .PHONY: all build deps test test-fast test-asan demo bench fuzz torture install clean
