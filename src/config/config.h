@@ -108,6 +108,15 @@ struct settings {
 int settings_resolve(struct settings *st, const char *flag_db, const char *flag_config,
 		     struct nv_err *err);
 void settings_release(struct settings *st);
+/* Nonzero when NOTION_API_KEY is set (and not empty). */
+int settings_has_token(const struct settings *st);
+/*
+ * The one check that the Notion token is there, for everything about to
+ * talk to Notion: 0, or NV_ECONFIG saying it is missing, where it must be
+ * set (where, e.g. "in the environment of the nvault mcp server", may be
+ * NULL), and that it is never read from the config file.
+ */
+int settings_require_token(const struct settings *st, const char *where, struct nv_err *err);
 /* true/false, yes/no, on/off, 1/0 (any case) → 0/1; -1 for anything else. */
 int parse_bool(const char *s);
 
