@@ -334,13 +334,13 @@ static int put_locked(struct store *s, struct task *t, const struct version_info
 	} else {
 		if (!t->id) {
 			char tid[ID_DASHED_LEN + 1];
-			id_new_uuid(tid);
+			id_new_uuid7(tid);
 			t->id = xstrdup(tid);
 		}
 		v.num = 1;
 	}
 
-	id_new_uuid(vid);
+	id_new_uuid7(vid);
 	set_str(&t->current_version_id, vid);
 	t->version = v.num;
 	set_str(&t->updated_at, now);
