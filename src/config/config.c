@@ -1041,6 +1041,12 @@ int config_load(const char *path, struct config **out, struct nv_err *err)
 	if (!path)
 		return nv_err_set(err, NV_ECONFIG, "no config file given");
 	f = fopen(path, "rb");
+	if (!f && errno == ENOENT)
+		return nv_err_set(err, NV_ECONFIG,
+				  "%s: no config file there (write one with `nvault init`, or "
+				  "set --config or AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH; `nvault "
+				  "config path` shows where nvault looks)",
+				  path);
 	if (!f)
 		return nv_err_set(err, NV_ECONFIG,
 				  "%s: cannot read the config file: %s (set --config or "
