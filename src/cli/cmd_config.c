@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "store/store.h"
+#include "sync/sync.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -156,17 +158,117 @@ static void print_databases(const struct config *cfg)
 	}
 }
 
+/* config check --online: the live schema against the mappings; takes cfg. */
+static int check_online(struct cli_ctx *ctx, const struct settings *st, struct config *cfg)
+{
+	static const char *const headers[] = {"DATABASE", "DATA SOURCE", "CONFIG", "RESULT"};
+	struct store *s = NULL;
+	json_t *report = NULL, *db, *src, *item;
+	struct nv_err err;
+	struct table t;
+	size_t i, j, k;
+	int rc;
+
+	nv_err_clear(&err);
+	if ((rc = settings_require_token(st, cfg, NULL, &err))) {
+		config_free(cfg);
+		return cli_error(ctx, &err);
+	}
+	/* the schema history, when there is a store, lets renames be followed */
+	if (store_open(st->db_path, STORE_NO_CREATE | STORE_READONLY, &s, &err))
+		s = NULL;
+	nv_err_clear(&err);
+	rc = sync_check_online(cfg, st, s, &report, &err);
+	store_close(s);
+	if (ctx->json) {
+		json_object_set_new(report, "valid", json_true());
+		cli_print_json(report);
+	} else {
+		struct buf cell = BUF_INIT, res = BUF_INIT;
+		table_init(&t, 4, headers);
+		json_array_foreach(json_object_get(report, "databases"), i, db)
+		{
+			const char *dbid = json_string_value(json_object_get(db, "databaseId"));
+			if (json_object_get(db, "error"))
+				table_add(&t,
+					  (const char *const[]){
+						  dbid, "-", "(database)",
+						  json_string_value(json_object_get(db, "error"))});
+			json_array_foreach(json_object_get(db, "dataSources"), j, src)
+			{
+				const char *dsid =
+					json_string_value(json_object_get(src, "dataSourceId"));
+				json_array_foreach(json_object_get(src, "fieldMappings"), k, item)
+				{
+					const char *r =
+						json_string_value(json_object_get(item, "result"));
+					buf_reset(&cell);
+					buf_reset(&res);
+					buf_addf(&cell, "fieldMappings \"%s\" -> %s",
+						 json_string_value(
+							 json_object_get(item, "property")),
+						 json_string_value(json_object_get(item, "field")));
+					buf_adds(&res, r);
+					if (json_object_get(item, "nameInNotion"))
+						buf_addf(&res, ": now \"%s\" (id %s)",
+							 json_string_value(json_object_get(
+								 item, "nameInNotion")),
+							 json_string_value(json_object_get(
+								 item, "propertyId")));
+					else if (!strcmp(r, "unmappable"))
+						buf_addf(&res, ": its type is %s",
+							 json_string_value(
+								 json_object_get(item, "type")));
+					table_add(&t, (const char *const[]){dbid, dsid, cell.data,
+									    res.data});
+				}
+				json_array_foreach(json_object_get(src, "statusMap"), k, item)
+				{
+					buf_reset(&cell);
+					buf_addf(
+						&cell, "statusMap \"%s\" -> %s",
+						json_string_value(json_object_get(item, "name")),
+						json_string_value(json_object_get(item, "status")));
+					table_add(&t, (const char *const[]){
+							      dbid, dsid, cell.data,
+							      json_string_value(json_object_get(
+								      item, "result"))});
+				}
+			}
+		}
+		table_print(&t, stdout);
+		table_release(&t);
+		buf_release(&cell);
+		buf_release(&res);
+		printf("%s\n", rc ? err.msg : "Every mapping and statusMap name resolves.");
+	}
+	json_decref(report);
+	config_free(cfg);
+	if (rc && ctx->json)
+		fprintf(stderr, "nvault: %s\n", err.msg);
+	return rc ? 1 : 0; /* the report says what did not resolve */
+}
+
 static int config_check(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct settings *st;
 	struct config *cfg = NULL;
 	struct nv_err err;
-	int rc;
+	int rc, online = 0;
+	const struct cli_opt opts[] = {
+		{"online", 0, CLI_FLAG, &online, NULL,
+		 "also resolve every mapping and statusMap name against the live Notion "
+		 "schema (reads Notion, syncs nothing)"},
+		{NULL},
+	};
 
-	if (cli_parse(ctx, argc, argv, NULL, "nvault config check [--json]",
+	if (cli_parse(ctx, argc, argv, opts, "nvault config check [--online] [--json]",
 		      "Validate the sync config file and print the resolved settings.\n"
 		      "Every problem in the file is listed, one per line, with its JSON path.\n"
-		      "Says whether NOTION_API_KEY is set; never prints it. Exit 2 on errors.",
+		      "Says whether NOTION_API_KEY is set; never prints it. Exit 2 on errors.\n"
+		      "--online reads each database's schema from Notion and resolves every\n"
+		      "field mapping (following renames by property id) and statusMap name;\n"
+		      "exit 1 when one does not resolve. Nothing is synced or written.",
 		      0, 0))
 		return ctx->exit_code;
 	if ((rc = cli_settings(ctx, &st)))
@@ -192,6 +294,8 @@ static int config_check(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(lines);
 		return nv_exit_code(err.code);
 	}
+	if (online)
+		return check_online(ctx, st, cfg);
 	if (ctx->json) {
 		json_t *doc = config_to_json(cfg, st);
 		json_object_set_new(doc, "valid", json_true());

@@ -61,6 +61,13 @@ struct db_config {
 	size_t n_status_map;
 	char *last_sync_timestamp; /* ISO, or NULL */
 	char *token_env;	   /* tokenEnv, or NULL = CONFIG_DEFAULT_TOKEN_ENV */
+	/*
+	 * Set by the sync, never from the file (schema_resolve_mappings()):
+	 * live property name → the key metadata.notionProperties keeps it
+	 * under, the name nvault first recorded for its id, so that a rename
+	 * in Notion writes no version. NULL: the live names.
+	 */
+	json_t *property_keys;
 };
 
 #define CONFIG_DEFAULT_TOKEN_ENV "NOTION_API_KEY"

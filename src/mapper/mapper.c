@@ -620,7 +620,11 @@ int mapper_map_page(const struct db_config *db, const char *data_source_id, cons
 
 	normalized = json_object();
 	json_object_foreach((json_t *)props, key, val)
-		json_object_set_new(normalized, key, normalize_property(val));
+	{
+		const char *stable = db ? json_string_value(json_object_get(db->property_keys, key))
+					: NULL;
+		json_object_set_new(normalized, stable ? stable : key, normalize_property(val));
+	}
 	json_decref(out->metadata);
 	out->metadata = json_pack("{s:o}", "notionProperties", normalized);
 	return NV_OK;

@@ -22,7 +22,8 @@
 #include "sync/sync.h"
 #include "util/xalloc.h"
 
-static const char *const sync_actions[] = {"sync", "status", "list_databases", NULL};
+static const char *const sync_actions[] = {"sync", "status", "list_databases", "schema_history",
+					   NULL};
 
 const struct mcp_param notion_sync_params[] = {
 	{"action", P_STRING, "What to do.", sync_actions, 0, 0},
@@ -34,6 +35,8 @@ const struct mcp_param notion_sync_params[] = {
 	 0, 0},
 	{"dryRun", P_BOOLEAN, "Read Notion and report what would change; write nothing.", NULL, 0,
 	 0},
+	{"limit", P_INTEGER, "schema_history: only the newest N changes (default 200).", NULL, 1,
+	 10000},
 	{NULL},
 };
 
@@ -277,9 +280,37 @@ out:
 	return rc;
 }
 
+/* schema_history: how the data sources' property schemas changed, oldest first (read-only). */
+static int act_schema_history(struct mcp_call *c, struct nv_err *err)
+{
+	struct store *s;
+	struct schema_event *ev = NULL;
+	size_t n = 0, renamed = 0;
+	json_t *items, *lim = json_object_get(c->args, "limit");
+	int rc;
+
+	if ((rc = mcp_call_store(c, &s, err)))
+		return rc;
+	if ((rc = store_schema_events(
+		     s, NULL, json_string_value(json_object_get(c->args, "databaseId")),
+		     json_is_integer(lim) ? json_integer_value(lim) : 200, &ev, &n, err)))
+		return rc;
+	items = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(items, schema_event_to_json(&ev[i]));
+		renamed += !strcmp(ev[i].kind, "renamed");
+	}
+	c->result = json_pack("{s:o s:I}", "changes", items, "count", (json_int_t)n);
+	buf_addf(&c->text, "%zu schema change%s (oldest first; %zu rename%s).", n,
+		 n == 1 ? "" : "s", renamed, renamed == 1 ? "" : "s");
+	schema_events_free(ev, n);
+	return 0;
+}
+
 const struct mcp_action notion_sync_actions[] = {
 	{"sync", act_sync, NULL},
 	{"status", act_status, NULL},
 	{"list_databases", act_list_databases, NULL},
+	{"schema_history", act_schema_history, NULL},
 	{NULL, NULL, NULL},
 };

@@ -44,7 +44,10 @@ const struct mcp_tool mcp_tools[] = {
 			"report "
 			"without writing; sends progress notifications when the request carries a "
 			"progressToken and stops when cancelled), status (last runs, watermarks, "
-			"scheduler), list_databases (configured databases with task counts). "
+			"scheduler), list_databases (configured databases with task counts), "
+			"schema_history (optional databaseId, limit: how the data sources' "
+			"property schemas changed — properties added, removed, renamed, retyped, "
+			"options changed — oldest first). "
 			"success is false whenever any database failed. Only one sync runs at a "
 			"time per store.",
 		.params = notion_sync_params,

@@ -217,6 +217,43 @@ int store_evidence_add(struct store *s, struct evidence *e, struct nv_err *err);
 int store_evidence_list(struct store *s, const char *source_id, int64_t limit,
 			struct evidence **out, size_t *n, struct nv_err *err);
 
+/* ---- schema history (append-only, per data source) ----------------------- */
+
+/*
+ * One change to a data source's property schema, as seen by a sync run.
+ * kind: "initial" (the property when nvault first recorded the schema),
+ * "added", "removed", "renamed", "type_changed", "options_changed". name,
+ * type and options describe the property after the change (before it, for
+ * "removed"); old_* what changed from, when it did.
+ */
+struct schema_event {
+	int64_t seq;
+	char *data_source_id;
+	char *database_id;
+	char *seen_at; /* ISO; NULL on add → now */
+	char *run_id;
+	char *kind;
+	char *property_id; /* as the API returns it ("%3AUPp") */
+	char *name;
+	char *type;
+	json_t *options; /* select/multi_select/status: sorted option names; else NULL */
+	char *old_name;
+	char *old_type;
+	json_t *old_options;
+};
+
+void schema_event_init(struct schema_event *e);
+void schema_event_release(struct schema_event *e);
+void schema_events_free(struct schema_event *e, size_t n);
+json_t *schema_event_to_json(const struct schema_event *e);
+int store_schema_event_add(struct store *s, const struct schema_event *e, struct nv_err *err);
+/*
+ * Schema events oldest first, of one data source and/or one database (NULL
+ * = any); limit > 0 keeps only the newest `limit` of them.
+ */
+int store_schema_events(struct store *s, const char *data_source_id, const char *database_id,
+			int64_t limit, struct schema_event **out, size_t *n, struct nv_err *err);
+
 /* ---- sync state (mutable, per data source) ------------------------------ */
 
 struct sync_state {

@@ -149,6 +149,23 @@ static const char schema_v3[] =
 	" task_seq INTEGER NOT NULL);\n"
 	"DROP INDEX IF EXISTS tasks_page;\n";
 
+/*
+ * Version 4: the append-only schema history of each data source (SPEC §3;
+ * src/store/store_schema.c).
+ */
+static const char schema_v4[] =
+	"CREATE TABLE schema_events ("
+	" seq INTEGER PRIMARY KEY,"
+	" data_source_id TEXT NOT NULL, database_id TEXT,"
+	" seen_at TEXT NOT NULL, run_id TEXT,"
+	" kind TEXT NOT NULL CHECK (kind IN ('initial', 'added', 'removed',"
+	" 'renamed', 'type_changed', 'options_changed')),"
+	" property_id TEXT NOT NULL, name TEXT, type TEXT, options TEXT,"
+	" old_name TEXT, old_type TEXT, old_options TEXT);\n"
+	"CREATE INDEX schema_events_source ON schema_events(data_source_id, seq);\n"
+	"CREATE INDEX schema_events_database ON schema_events(database_id, seq);\n" APPEND_ONLY(
+		"schema_events");
+
 /* Step i brings the schema from version i to i + 1. */
 static const struct migration {
 	int to_version;
@@ -158,6 +175,7 @@ static const struct migration {
 	{1, "initial schema", schema_v1},
 	{2, "indexes for as-of and status lists", schema_v2},
 	{3, "deletion-scan marks out of the task rows", schema_v3},
+	{4, "schema history", schema_v4},
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

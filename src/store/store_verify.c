@@ -28,6 +28,8 @@ static const struct {
 	{"task_versions_no_delete", "refuses DELETE on task_versions"},
 	{"evidence_no_update", "refuses UPDATE on evidence"},
 	{"evidence_no_delete", "refuses DELETE on evidence"},
+	{"schema_events_no_update", "refuses UPDATE on schema_events"},
+	{"schema_events_no_delete", "refuses DELETE on schema_events"},
 	{"tasks_fts_insert", "keeps full-text search in step"},
 	{"tasks_fts_update", "keeps full-text search in step"},
 	{"tasks_fts_delete", "keeps full-text search in step"},

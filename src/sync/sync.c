@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mapper/mapper.h"
+#include "mapper/schema.h"
 #include "sync/sync_internal.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
@@ -363,6 +364,7 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 	struct notion_stats before, after;
 	struct ds_entry *ds = NULL;
 	struct source_run *srcs = NULL;
+	struct db_config *resolved = NULL;
 	size_t nds = 0, ok = 0, failed = 0;
 	json_t *sources = json_array(), *meta;
 	char started_at[TIME_ISO_MAX];
@@ -392,6 +394,7 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 			sync_note(res->errors, "%s", err.msg);
 	}
 	srcs = xcalloc(nds ? nds : 1, sizeof(*srcs));
+	resolved = xcalloc(nds ? nds : 1, sizeof(*resolved));
 	for (size_t i = 0; i < nds && !interrupted; i++) {
 		struct source_run *r = &srcs[i];
 		json_t *ds_meta = json_pack("{s:s}", "dataSourceId", ds[i].id);
@@ -407,13 +410,23 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		idset_init(&r->seen);
 		sync_state_init(&r->st);
 		nv_err_clear(&err);
-		if (mapper_check_schema(db, ds[i].properties, &err)) {
+		/* schema history, and mappings by property id (renames followed) */
+		if (sync_schema_record(ctx, db, ds[i].id, ds[i].properties, ds_meta, res,
+				       &resolved[i], &err)) {
+			sync_note(res->errors, "%s", err.msg);
+			json_object_set_new(ds_meta, "status", json_string("failed"));
+			failed++;
+			continue;
+		}
+		r->db = &resolved[i];
+		nv_err_clear(&err);
+		if (mapper_check_schema(r->db, ds[i].properties, &err)) {
 			sync_note(res->errors, "data source %s: %s", ds[i].id, err.msg);
 			json_object_set_new(ds_meta, "status", json_string("failed"));
 			failed++;
 			continue;
 		}
-		if (start_source(r, db, &err)) {
+		if (start_source(r, r->db, &err)) {
 			sync_note(res->errors, "data source %s: %s", ds[i].id, err.msg);
 			json_object_set_new(ds_meta, "status", json_string("failed"));
 			failed++;
@@ -460,8 +473,11 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 	}
 	json_decref(meta);
 	json_decref(sources);
-	for (size_t i = 0; i < nds; i++)
+	for (size_t i = 0; i < nds; i++) {
 		source_run_release(&srcs[i]);
+		schema_resolved_release(&resolved[i]);
+	}
+	free(resolved);
 	free(srcs);
 	ds_entries_free(ds, nds);
 	return interrupted ? NV_EINTERRUPTED : rc;

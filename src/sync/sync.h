@@ -90,6 +90,21 @@ int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 int sync_execute(struct store *s, const struct config *cfg, const struct settings *st,
 		 const struct sync_opts *opts, struct sync_report *report, struct nv_err *err);
 
+/*
+ * `config check --online`: reads the live schema of every configured
+ * database's data sources (tokens per tokenEnv) and resolves each field
+ * mapping and statusMap name against it, following renames recorded in
+ * store s (NULL: none known). Writes nothing. *report (new JSON, always set)
+ * is {"ok", "problems", "databases": [{databaseId, name, error?, dataSources:
+ * [{dataSourceId, fieldMappings: [{property, field, result: ok | renamed |
+ * missing | removed | unmappable, propertyId?, type?, nameInNotion?}],
+ * statusMap: [{name, status, result: ok | unknown option}], warnings}]}]}.
+ * NV_ERR when a problem was found (a mapping that does not resolve, an
+ * unknown statusMap option, a database that cannot be read).
+ */
+int sync_check_online(const struct config *cfg, const struct settings *st, struct store *s,
+		      json_t **report, struct nv_err *err);
+
 void sync_report_release(struct sync_report *r);
 json_t *sync_report_to_json(const struct sync_report *r);
 

@@ -100,6 +100,18 @@ struct source_run {
 void source_run_release(struct source_run *r);
 
 /*
+ * Reads the schema history of data source ds_id, appends the changes since
+ * (none in a dry run) and notes them in ds_meta, then resolves db's field
+ * mappings against the live properties by property id into *resolved (a
+ * copy of db to release with schema_resolved_release()): a renamed mapped
+ * property keeps mapping, with a warning in res naming both names.
+ * Returns a store error (resolved left empty).
+ */
+int sync_schema_record(struct sync_run_ctx *ctx, const struct db_config *db, const char *ds_id,
+		       const json_t *properties, json_t *ds_meta, struct sync_db_result *res,
+		       struct db_config *resolved, struct nv_err *err);
+
+/*
  * Runs one data source: the id scan (unless the pass is full), the
  * incremental pass, then deletions after a complete scan. Returns NV_OK,
  * NV_EINTERRUPTED when the stop flag ended it, or the error that ended it

@@ -82,6 +82,8 @@ struct fake_prop {
 	char **options; /* select, multi_select, status: option names */
 	size_t n_options;
 	char *prefix; /* unique_id prefix, may be NULL */
+	int deleted;  /* removed through the control API: invisible everywhere (kept in
+			 the array so that the others' generated values do not move) */
 };
 
 /* ---- rows, data sources, databases ---- */

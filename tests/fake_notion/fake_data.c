@@ -199,7 +199,7 @@ long data_find_source(const char *id)
 const struct fake_prop *data_prop_by_name(const struct fake_source *src, const char *name)
 {
 	for (size_t i = 0; i < src->n_props; i++)
-		if (!strcmp(src->props[i].name, name))
+		if (!src->props[i].deleted && !strcmp(src->props[i].name, name))
 			return &src->props[i];
 	return NULL;
 }
@@ -207,7 +207,7 @@ const struct fake_prop *data_prop_by_name(const struct fake_source *src, const c
 const struct fake_prop *data_prop_by_id(const struct fake_source *src, const char *id_raw)
 {
 	for (size_t i = 0; i < src->n_props; i++)
-		if (!strcmp(src->props[i].id_raw, id_raw))
+		if (!src->props[i].deleted && !strcmp(src->props[i].id_raw, id_raw))
 			return &src->props[i];
 	return NULL;
 }

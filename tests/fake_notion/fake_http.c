@@ -718,6 +718,111 @@ static void control_db_token(struct call *c, struct http_reply *reply)
 			     fake.dbs[db].token != NULL));
 }
 
+/* The source and live property of a /_control/data_sources/{id}/properties/{prop} call. */
+static struct fake_prop *control_prop(struct call *c, struct http_reply *reply, size_t *src_out)
+{
+	long s = data_find_source(c->segs[2]);
+	const struct fake_prop *p;
+
+	if (s < 0) {
+		not_found(reply, "data_source", c->segs[2]);
+		return NULL;
+	}
+	p = data_prop_by_id(&fake.sources[s], c->segs[4]);
+	if (!p) {
+		reply_error(reply, 404, "object_not_found", "Could not find property with ID: %s.",
+			    c->segs[4]);
+		return NULL;
+	}
+	*src_out = (size_t)s;
+	return (struct fake_prop *)p;
+}
+
+/* Renames key `from` to `to` (to NULL: drops it) in every row's set values. */
+static void rename_set_keys(size_t s, const char *from, const char *to)
+{
+	for (size_t r = 0; r < fake.sources[s].n_rows; r++) {
+		json_t *set = fake.sources[s].rows[r].set, *v;
+
+		if (!set || !(v = json_object_get(set, from)))
+			continue;
+		if (to)
+			json_object_set(set, to, v);
+		json_object_del(set, from);
+	}
+}
+
+/*
+ * PATCH /_control/data_sources/{id}/properties/{prop_id} {"name"?, "type"?,
+ * "options"?}: renames a property (its id stays, as in Notion), changes its
+ * type (rows' values are generated for the new type; values set for the old
+ * one are dropped) or its options. Rows' last_edited_time does not move: a
+ * schema change edits no page. Returns the data source.
+ */
+static void control_patch_prop(struct call *c, struct http_reply *reply)
+{
+	json_t *jn = json_object_get(c->body, "name"), *jt = json_object_get(c->body, "type");
+	json_t *jo = json_object_get(c->body, "options"), *o;
+	enum prop_type type;
+	struct fake_prop *p;
+	size_t s, i;
+
+	if (!(p = control_prop(c, reply, &s)))
+		return;
+	if ((jn && (!json_is_string(jn) || !json_string_length(jn))) ||
+	    (jt && (!json_is_string(jt) || prop_type_parse(json_string_value(jt), &type) < 0)) ||
+	    (jo && !json_is_array(jo)))
+		return control_error(reply, "property change: \"name\" a non-empty string, "
+					    "\"type\" a Notion type name, \"options\" an array");
+	if (jn && data_prop_by_name(&fake.sources[s], json_string_value(jn)) &&
+	    data_prop_by_name(&fake.sources[s], json_string_value(jn)) != p)
+		return control_error(reply, "another property already has that name");
+	if (jt && (p->type == PT_TITLE || type == PT_TITLE))
+		return control_error(reply, "the title property keeps its type");
+	if (jt && (type == PT_SELECT || type == PT_MULTI_SELECT || type == PT_STATUS) && !jo &&
+	    !p->n_options)
+		return control_error(reply, "a select, multi_select or status type needs "
+					    "\"options\"");
+	json_array_foreach(jo, i, o) if (!json_is_string(o)) return control_error(
+		reply, "\"options\" holds option names (strings)");
+	if (jn) {
+		rename_set_keys(s, p->name, json_string_value(jn));
+		free(p->name);
+		p->name = xstrdup(json_string_value(jn));
+	}
+	if (jt && type != p->type) {
+		rename_set_keys(s, p->name, NULL);
+		p->type = type;
+	}
+	if (jo) {
+		for (i = 0; i < p->n_options; i++)
+			free(p->options[i]);
+		free(p->options);
+		p->options = xcalloc(json_array_size(jo) + 1, sizeof(char *));
+		p->n_options = 0;
+		json_array_foreach(jo, i, o) p->options[p->n_options++] =
+			xstrdup(json_string_value(o));
+	}
+	data_touch(s);
+	reply_json(reply, 200, render_data_source(&fake.sources[s], V_2026_12));
+}
+
+/* DELETE /_control/data_sources/{id}/properties/{prop_id}: the property is gone everywhere. */
+static void control_delete_prop(struct call *c, struct http_reply *reply)
+{
+	struct fake_prop *p;
+	size_t s;
+
+	if (!(p = control_prop(c, reply, &s)))
+		return;
+	if (p->type == PT_TITLE)
+		return control_error(reply, "the title property cannot be deleted");
+	rename_set_keys(s, p->name, NULL);
+	p->deleted = 1;
+	data_touch(s);
+	reply_json(reply, 200, render_data_source(&fake.sources[s], V_2026_12));
+}
+
 static void control_get_log(struct call *c, struct http_reply *reply)
 {
 	reply_json(reply, 200, log_json());
@@ -758,6 +863,8 @@ static const struct route control_routes[] = {
 	{"POST", "_control/settings", control_settings},
 	{"POST", "_control/clock", control_clock},
 	{"POST", "_control/databases/*/token", control_db_token},
+	{"PATCH", "_control/data_sources/*/properties/*", control_patch_prop},
+	{"DELETE", "_control/data_sources/*/properties/*", control_delete_prop},
 	{"GET", "_control/log", control_get_log},
 	{"DELETE", "_control/log", control_clear_log},
 };

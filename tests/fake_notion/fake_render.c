@@ -152,7 +152,7 @@ void render_page(struct jw *w, const struct fake_source *src, const struct fake_
 		const struct fake_prop *p = &src->props[i];
 		const char *tname = prop_type_name(p->type);
 
-		if (!wanted(p, only, n_only))
+		if (p->deleted || !wanted(p, only, n_only))
 			continue;
 		jw_key(w, p->name);
 		jw_obj(w);
@@ -198,6 +198,8 @@ static json_t *schema(const struct fake_source *src)
 	for (size_t i = 0; i < src->n_props; i++) {
 		const struct fake_prop *p = &src->props[i];
 
+		if (p->deleted)
+			continue;
 		json_object_set_new(props, p->name,
 				    json_pack("{s:s,s:s,s:s,s:n,s:o}", "id", p->id, "name", p->name,
 					      "type", prop_type_name(p->type), "description",

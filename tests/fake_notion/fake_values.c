@@ -830,7 +830,7 @@ static void formula_value(struct vw *v, const struct value_ctx *ctx, const struc
 	for (size_t i = 0; i < ctx->src->n_props; i++) {
 		double d;
 
-		if (ctx->src->props[i].type != PT_NUMBER)
+		if (ctx->src->props[i].type != PT_NUMBER || ctx->src->props[i].deleted)
 			continue;
 		jw_kstr(v->jw, "type", "number");
 		jw_key(v->jw, "number");
@@ -1019,7 +1019,7 @@ char *value_title_text(const struct value_ctx *ctx)
 		json_t *val;
 		long user;
 
-		if (p->type != PT_TITLE)
+		if (p->type != PT_TITLE || p->deleted)
 			continue;
 		if (ctx->row->set && (val = json_object_get(ctx->row->set, p->name))) {
 			buf_adds(&b, json_is_string(val) ? json_string_value(val) : "");
