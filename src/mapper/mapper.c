@@ -621,8 +621,8 @@ int mapper_map_page(const struct db_config *db, const char *data_source_id, cons
 	normalized = json_object();
 	json_object_foreach((json_t *)props, key, val)
 	{
-		const char *stable = db ? json_string_value(json_object_get(db->property_keys, key))
-					: NULL;
+		const char *stable =
+			db ? json_string_value(json_object_get(db->property_keys, key)) : NULL;
 		json_object_set_new(normalized, stable ? stable : key, normalize_property(val));
 	}
 	json_decref(out->metadata);

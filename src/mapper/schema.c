@@ -192,7 +192,8 @@ static json_t *stable_keys(const json_t *properties, const struct schema_event *
 
 		for (size_t i = 0; id && i < n && !first; i++)
 			if (same_str(events[i].property_id, id) && events[i].kind &&
-			    (!strcmp(events[i].kind, "initial") || !strcmp(events[i].kind, "added")))
+			    (!strcmp(events[i].kind, "initial") ||
+			     !strcmp(events[i].kind, "added")))
 				first = events[i].name;
 		if (!first || !strcmp(first, live) || json_object_get(properties, first) ||
 		    json_object_get(used, first))

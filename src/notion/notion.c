@@ -1077,7 +1077,9 @@ int notion_query(struct notion_client *c, const struct notion_query *q, notion_r
 			json_decref(resp);
 			free(cursor);
 			cursor = NULL;
-			if ((ret = next_window(&r, q, err)))
+			if (!(ret = next_window(&r, q, err)))
+				c->stats.cap_windows++;
+			if (ret)
 				goto out;
 			continue;
 		}

@@ -62,6 +62,7 @@ struct notion_stats {
 	int64_t rate_limited;	    /* 429/529 answers */
 	int64_t rate_limit_wait_ms; /* time spent honouring Retry-After */
 	int64_t throttle_wait_ms;   /* time spent waiting for the token bucket */
+	int64_t cap_windows;	    /* query windows opened past Notion's result cap */
 };
 
 struct notion_client;

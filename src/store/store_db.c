@@ -162,8 +162,7 @@ static const char schema_v4[] =
 	" 'renamed', 'type_changed', 'options_changed')),"
 	" property_id TEXT NOT NULL, name TEXT, type TEXT, options TEXT,"
 	" old_name TEXT, old_type TEXT, old_options TEXT);\n"
-	"CREATE INDEX schema_events_source ON schema_events(data_source_id, seq);\n"
-	"CREATE INDEX schema_events_database ON schema_events(database_id, seq);\n" APPEND_ONLY(
+	"CREATE INDEX schema_events_source ON schema_events(data_source_id, seq);\n" APPEND_ONLY(
 		"schema_events");
 
 /* Step i brings the schema from version i to i + 1. */

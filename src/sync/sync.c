@@ -307,6 +307,41 @@ static json_t *db_metadata(struct sync_run_ctx *ctx, const struct sync_db_result
 	return meta;
 }
 
+/*
+ * How whole the backup of db is after this run (SPEC §4.15), from its data
+ * sources' evidence entries and the store: rows the deletion scan saw
+ * against the active tasks, whether every scan completed, query windows
+ * opened past the result cap, properties kept truncated, rows that could
+ * not be mapped, and files skipped (none: files are kept as metadata).
+ */
+static json_t *completeness(struct sync_run_ctx *ctx, const struct db_config *db, json_t *sources,
+			    int64_t cap_windows)
+{
+	int64_t seen = 0, truncated = 0, skipped = 0, active = -1, deleted = 0;
+	int complete = json_array_size(sources) > 0;
+	json_t *src, *out;
+	struct nv_err err;
+	size_t i;
+
+	json_array_foreach(sources, i, src)
+	{
+		const char *scan = json_string_value(json_object_get(src, "scan"));
+		complete &= scan && !strncmp(scan, "complete", 8);
+		seen += json_integer_value(json_object_get(src, "scanSeen"));
+		truncated += json_integer_value(json_object_get(src, "truncatedKept"));
+		skipped += json_integer_value(json_object_get(src, "rowsNotMapped"));
+	}
+	nv_err_clear(&err);
+	if (store_count_tasks(ctx->s, db->database_id, NULL, &active, &deleted, &err))
+		active = -1;
+	out = json_pack("{s:b s:I s:I s:I s:I s:{}}", "scanComplete", complete, "rowsSeenByScan",
+			(json_int_t)(complete ? seen : 0), "resultCapWindows",
+			(json_int_t)cap_windows, "propertiesTruncated", (json_int_t)truncated,
+			"rowsNotMapped", (json_int_t)skipped, "filesSkipped");
+	json_object_set_new(out, "activeTasks", active >= 0 ? json_integer(active) : json_null());
+	return out;
+}
+
 /* Appends the database's evidence and ends the run in its sources' states. */
 static int write_evidence(struct sync_run_ctx *ctx, const struct db_config *db,
 			  struct sync_db_result *res, json_t *meta, struct source_run *srcs,
@@ -365,6 +400,8 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 	struct ds_entry *ds = NULL;
 	struct source_run *srcs = NULL;
 	struct db_config *resolved = NULL;
+	struct schema_event **pending = NULL;
+	size_t *n_pending = NULL;
 	size_t nds = 0, ok = 0, failed = 0;
 	json_t *sources = json_array(), *meta;
 	char started_at[TIME_ISO_MAX];
@@ -395,6 +432,8 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 	}
 	srcs = xcalloc(nds ? nds : 1, sizeof(*srcs));
 	resolved = xcalloc(nds ? nds : 1, sizeof(*resolved));
+	pending = xcalloc(nds ? nds : 1, sizeof(*pending));
+	n_pending = xcalloc(nds ? nds : 1, sizeof(*n_pending));
 	for (size_t i = 0; i < nds && !interrupted; i++) {
 		struct source_run *r = &srcs[i];
 		json_t *ds_meta = json_pack("{s:s}", "dataSourceId", ds[i].id);
@@ -412,7 +451,7 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		nv_err_clear(&err);
 		/* schema history, and mappings by property id (renames followed) */
 		if (sync_schema_record(ctx, db, ds[i].id, ds[i].properties, ds_meta, res,
-				       &resolved[i], &err)) {
+				       &resolved[i], &pending[i], &n_pending[i], &err)) {
 			sync_note(res->errors, "%s", err.msg);
 			json_object_set_new(ds_meta, "status", json_string("failed"));
 			failed++;
@@ -448,6 +487,14 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		rc = NV_OK;
 	}
 
+	/* the schema changes seen, recorded once the data sources ran */
+	for (size_t i = 0; i < nds; i++) {
+		nv_err_clear(&err);
+		if (sync_schema_append(ctx, pending[i], n_pending[i], &err))
+			sync_note(res->errors, "data source %s: %s", ds[i].id, err.msg);
+		pending[i] = NULL;
+		n_pending[i] = 0;
+	}
 	if (interrupted)
 		db_result_set_status(res, "interrupted");
 	else if (!ok)
@@ -463,6 +510,8 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 	if (ctx->c)
 		notion_client_stats(ctx->c, &after);
 	meta = db_metadata(ctx, res, &before, &after, sources, time_mono_ms() - t0);
+	json_object_set_new(meta, "completeness",
+			    completeness(ctx, db, sources, after.cap_windows - before.cap_windows));
 	json_object_set_new(meta, "tokenEnv", json_string(config_token_env(db)));
 	if (!ctx->opts->dry_run) {
 		nv_err_clear(&err);
@@ -478,6 +527,8 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		schema_resolved_release(&resolved[i]);
 	}
 	free(resolved);
+	free(pending);
+	free(n_pending);
 	free(srcs);
 	ds_entries_free(ds, nds);
 	return interrupted ? NV_EINTERRUPTED : rc;

@@ -100,16 +100,23 @@ struct source_run {
 void source_run_release(struct source_run *r);
 
 /*
- * Reads the schema history of data source ds_id, appends the changes since
- * (none in a dry run) and notes them in ds_meta, then resolves db's field
+ * Reads the schema history of data source ds_id, works out the changes
+ * since into *pending (notes them in ds_meta), then resolves db's field
  * mappings against the live properties by property id into *resolved (a
  * copy of db to release with schema_resolved_release()): a renamed mapped
  * property keeps mapping, with a warning in res naming both names.
- * Returns a store error (resolved left empty).
+ * Returns a store error (resolved and pending left empty).
  */
 int sync_schema_record(struct sync_run_ctx *ctx, const struct db_config *db, const char *ds_id,
 		       const json_t *properties, json_t *ds_meta, struct sync_db_result *res,
-		       struct db_config *resolved, struct nv_err *err);
+		       struct db_config *resolved, struct schema_event **pending, size_t *n_pending,
+		       struct nv_err *err);
+/*
+ * Appends the pending schema changes (none in a dry run) in one
+ * transaction, after the data source's run, and frees them.
+ */
+int sync_schema_append(struct sync_run_ctx *ctx, struct schema_event *pending, size_t n,
+		       struct nv_err *err);
 
 /*
  * Runs one data source: the id scan (unless the pass is full), the

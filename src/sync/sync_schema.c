@@ -29,7 +29,8 @@ static json_t *change_json(const struct schema_event *e)
 
 int sync_schema_record(struct sync_run_ctx *ctx, const struct db_config *db, const char *ds_id,
 		       const json_t *properties, json_t *ds_meta, struct sync_db_result *res,
-		       struct db_config *resolved, struct nv_err *err)
+		       struct db_config *resolved, struct schema_event **pending, size_t *n_pending,
+		       struct nv_err *err)
 {
 	struct schema_event *hist = NULL, *changes = NULL;
 	size_t n_hist = 0, n_changes = 0;
@@ -39,6 +40,8 @@ int sync_schema_record(struct sync_run_ctx *ctx, const struct db_config *db, con
 	int rc;
 
 	memset(resolved, 0, sizeof(*resolved));
+	*pending = NULL;
+	*n_pending = 0;
 	if ((rc = store_schema_events(ctx->s, ds_id, NULL, 0, &hist, &n_hist, err)))
 		goto out;
 	known = schema_fold(hist, n_hist);
@@ -51,18 +54,6 @@ int sync_schema_record(struct sync_run_ctx *ctx, const struct db_config *db, con
 		changes[i].database_id = xstrdup(db->database_id);
 		changes[i].run_id = xstrdup(ctx->run_id);
 		changes[i].seen_at = xstrdup(now);
-	}
-	if (n_changes && !ctx->opts->dry_run) {
-		if ((rc = store_begin(ctx->s, err)))
-			goto out;
-		for (i = 0; i < n_changes && !rc; i++)
-			rc = store_schema_event_add(ctx->s, &changes[i], err);
-		if (rc) {
-			store_rollback(ctx->s);
-			goto out;
-		}
-		if ((rc = store_commit(ctx->s, err)))
-			goto out;
 	}
 	list = json_array();
 	for (i = 0; i < n_changes; i++)
@@ -78,6 +69,11 @@ int sync_schema_record(struct sync_run_ctx *ctx, const struct db_config *db, con
 	schema_resolve_mappings(db, properties, hist, n_hist, resolved, warnings);
 	json_array_foreach(warnings, i, w)
 		sync_note(res->warnings, "data source %s: %s", ds_id, json_string_value(w));
+	/* appended after the data source's run (sync_schema_append()) */
+	*pending = changes;
+	*n_pending = n_changes;
+	changes = NULL;
+	n_changes = 0;
 out:
 	schema_events_free(hist, n_hist);
 	schema_events_free(changes, n_changes);
@@ -86,5 +82,27 @@ out:
 	json_decref(warnings);
 	if (rc)
 		nv_err_prefix(err, "data source %s: schema history", ds_id);
+	return rc;
+}
+
+int sync_schema_append(struct sync_run_ctx *ctx, struct schema_event *pending, size_t n,
+		       struct nv_err *err)
+{
+	int rc = NV_OK;
+
+	if (n && !ctx->opts->dry_run) {
+		if ((rc = store_begin(ctx->s, err)))
+			goto out;
+		for (size_t i = 0; i < n && !rc; i++)
+			rc = store_schema_event_add(ctx->s, &pending[i], err);
+		if (rc)
+			store_rollback(ctx->s);
+		else
+			rc = store_commit(ctx->s, err);
+		if (rc)
+			nv_err_prefix(err, "recording %zu schema change%s", n, n == 1 ? "" : "s");
+	}
+out:
+	schema_events_free(pending, n);
 	return rc;
 }

@@ -448,6 +448,7 @@ static int run_pass(struct source_run *r, struct nv_err *err)
 		r->scan_complete = 1;
 		r->scan_seen = r->pass_active;
 		json_object_set_new(r->ds_meta, "scan", json_string("complete (full pass)"));
+		json_object_set_new(r->ds_meta, "scanSeen", json_integer(r->scan_seen));
 	}
 	free(r->st.resume_after);
 	r->st.resume_after = NULL;
@@ -659,6 +660,8 @@ out:
 	json_object_set_new(r->ds_meta, "rowsRead", json_integer(r->pass_rows));
 	if (r->truncated_kept)
 		json_object_set_new(r->ds_meta, "truncatedKept", json_integer(r->truncated_kept));
+	if (r->pass_skipped)
+		json_object_set_new(r->ds_meta, "rowsNotMapped", json_integer(r->pass_skipped));
 	if (rc && rc != NV_EINTERRUPTED)
 		sync_note(r->res->errors, "data source %s: %s", r->ds_id, err->msg);
 	return rc;

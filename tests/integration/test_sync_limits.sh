@@ -9,12 +9,17 @@ fake_start --rows 400 --seed 13 --cap 150
 default_config
 check_eq "first sync through a result cap of 150" 0 "$(sync_rc)"
 check_eq "all 400 rows backed up, once each" "400 400" "$(sq "select count(*) || ' ' || count(distinct notion_page_id) from tasks")"
+check_eq "evidence completeness: scan complete, 400 seen of 400 active, 2 windows past the cap" \
+  "True 400 400 2 0" \
+  "$(last_evidence '" ".join(str(x) for x in (m["completeness"]["scanComplete"], m["completeness"]["rowsSeenByScan"], m["completeness"]["activeTasks"], m["completeness"]["resultCapWindows"], m["completeness"]["propertiesTruncated"]))')"
 check_eq "re-sync: all unchanged" "0 400 400" \
   "$(sync_rc) $(last_evidence 'm["unchangedCount"]') $(versions)"
 mapfile -t IDS < <(page_ids)
 ctl POST "/_control/pages/${IDS[399]}/purge" >/dev/null
 check_eq "the windowed id scan completes: the purged row is deleted" "0 1 399" \
   "$(sync_rc) $(last_evidence 'm["deletedCount"]') $(sq 'select count(*) from tasks where active = 1')"
+check_eq "completeness after the id scan: 399 seen, 399 active, windows counted" "True 399 399 True" \
+  "$(last_evidence '" ".join(str(x) for x in (m["completeness"]["scanComplete"], m["completeness"]["rowsSeenByScan"], m["completeness"]["activeTasks"], m["completeness"]["resultCapWindows"] >= 2))')"
 
 # ---- truncated relation / people values -------------------------------------------
 REL=$(sq "select notion_page_id from tasks where json_array_length(json_extract(metadata, '$.notionProperties.Related.value')) > 25 limit 1")
@@ -32,6 +37,7 @@ check_eq "the row's new title is stored anyway" "Edited while the property endpo
   "$(sq "select title from tasks where notion_page_id = '$REL'")"
 check "evidence warns about the truncated property" \
   test "$(last_evidence 'any("truncated" in x for x in m["warnings"])')" = True
+check_eq "and counts it in completeness" 1 "$(last_evidence 'm["completeness"]["propertiesTruncated"]')"
 ctl DELETE /_control/faults >/dev/null
 ctl PATCH "/_control/pages/$REL" '{"set": {"Name": "Edited again"}}' >/dev/null
 check_eq "next sync" 0 "$(sync_rc)"

@@ -193,7 +193,7 @@ static void test_older_schema_migrates_forward(void **state)
 	store_close(s);
 	/* make it look like a schema-1 store */
 	assert_int_equal(raw_sql("DROP INDEX task_versions_task_time; DROP INDEX tasks_status;"
-				 "DROP TABLE scan_seen;"
+				 "DROP TABLE scan_seen; DROP TABLE schema_events;"
 				 "CREATE INDEX tasks_page ON tasks(notion_page_id);"
 				 "PRAGMA user_version = 1",
 				 NULL),
@@ -201,8 +201,9 @@ static void test_older_schema_migrates_forward(void **state)
 	s = open_store();
 	assert_int_equal(raw_count("PRAGMA user_version"), store_schema_version());
 	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name IN"
-				   " ('task_versions_task_time', 'tasks_status', 'scan_seen')"),
-			 3);
+				   " ('task_versions_task_time', 'tasks_status', 'scan_seen',"
+				   " 'schema_events', 'schema_events_no_update')"),
+			 5);
 	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name = 'tasks_page'"),
 			 0);
 	nv_err_clear(&err);
