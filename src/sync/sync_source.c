@@ -33,12 +33,6 @@ void source_run_release(struct source_run *r)
 	idset_release(&r->seen);
 }
 
-static int row_in_trash(const json_t *row)
-{
-	return json_is_true(json_object_get(row, "in_trash")) ||
-	       json_is_true(json_object_get(row, "archived"));
-}
-
 /* Dashed page id of a row into out; -1 when it has none. */
 static int row_page_id(const json_t *row, char out[ID_DASHED_LEN + 1])
 {
@@ -97,49 +91,37 @@ static void add_reread(struct source_run *r, const json_t *row)
 }
 
 /*
- * Checks one page the scan saw against the store. Two kinds of pages need
- * the pass to reach back past the watermark (their last_edited_time may be
- * older than it): a page with no task (shared with the integration late,
- * moved into the database; rows older than lastSyncTimestamp excepted, as
- * asked), and a deleted task that sync deleted (back from the trash). A task
- * deleted locally is left alone unless Notion changes it (sync_row decides).
+ * Checks the pages one scan result page saw against the store (one query
+ * for their heads). Two kinds of pages need the pass to reach back past the
+ * watermark (their last_edited_time may be older than it): a page with no
+ * task (shared with the integration late, moved into the database; rows
+ * older than lastSyncTimestamp excepted, as asked), and a task the sync
+ * deleted whose page is back (sync_scan_needs_reread()). A task deleted
+ * locally is left alone unless Notion changes it (sync_decide() decides).
  */
-static int check_scanned_row(struct source_run *r, const char *page_id, const json_t *row,
-			     struct nv_err *err)
+static int check_scanned_rows(struct source_run *r, json_t *const *rows, const char *const *ids,
+			      size_t n, struct nv_err *err)
 {
-	struct task_ref t;
-	struct task_version v;
+	struct store_head *heads = NULL;
+	int64_t floor = sync_parse_time(r->db->last_sync_timestamp);
 	int rc;
 
-	task_version_init(&v);
-	/* per scanned row: the identity only, no content to parse */
-	rc = store_task_ref_by_page(r->run->s, r->ds_id, page_id, &t, err);
-	if (rc == NV_ENOTFOUND) {
-		int64_t let = sync_parse_time(
-			json_string_value(json_object_get(row, "last_edited_time")));
-		int64_t floor = sync_parse_time(r->db->last_sync_timestamp);
-		rc = NV_OK;
-		nv_err_clear(err);
-		if (floor < 0 || let >= floor) {
+	if ((rc = store_heads_by_pages(r->run->s, r->ds_id, SYNC_CREATED_BY, ids, n, &heads, err)))
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (!sync_scan_needs_reread(&heads[i]))
+			continue;
+		if (!heads[i].id) {
+			int64_t let = sync_parse_time(
+				json_string_value(json_object_get(rows[i], "last_edited_time")));
+			if (floor >= 0 && let < floor)
+				continue;
 			r->unknown_seen++;
-			add_reread(r, row);
 		}
-		goto out;
+		add_reread(r, rows[i]);
 	}
-	if (rc || t.active)
-		goto out;
-	rc = store_task_last_version_by(r->run->s, t.id, SYNC_CREATED_BY, &v, err);
-	if (rc == NV_ENOTFOUND) {
-		rc = NV_OK;
-		nv_err_clear(err);
-		goto out;
-	}
-	if (!rc && v.num == t.version)
-		add_reread(r, row);
-out:
-	free(t.id);
-	task_version_release(&v);
-	return rc;
+	store_heads_free(heads, n);
+	return NV_OK;
 }
 
 /* Page ids of a result page, as an array for store_scan_mark_seen(). */
@@ -186,23 +168,21 @@ static int scan_page_cb(void *ud, json_t *rows, struct nv_err *err)
 {
 	struct source_run *r = ud;
 	struct id_batch b;
-	json_t *row;
+	json_t *row, **kept;
 	size_t i;
 	int rc = NV_OK;
 
 	id_batch_init(&b, json_array_size(rows));
+	kept = xcalloc(json_array_size(rows) ? json_array_size(rows) : 1, sizeof(*kept));
 	json_array_foreach(rows, i, row)
 	{
 		char id[ID_DASHED_LEN + 1];
-		if (row_in_trash(row) || row_page_id(row, id))
+		if (sync_row_in_trash(row) || row_page_id(row, id))
 			continue;
+		kept[b.n] = row;
 		id_batch_add(&b, id);
-		if ((rc = check_scanned_row(r, id, row, err))) {
-			r->store_failed = 1;
-			goto out;
-		}
 	}
-	if ((rc = mark_seen(r, &b, err))) {
+	if ((rc = check_scanned_rows(r, kept, b.ptrs, b.n, err)) || (rc = mark_seen(r, &b, err))) {
 		r->store_failed = 1;
 		goto out;
 	}
@@ -212,6 +192,7 @@ static int scan_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	if (stop_requested(r))
 		rc = nv_err_set(err, NV_EINTERRUPTED, "stopped during the id scan");
 out:
+	free(kept);
 	id_batch_release(&b);
 	return rc;
 }
@@ -331,38 +312,32 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	int64_t watermark = sync_parse_time(r->st.watermark);
 	int64_t page_max = -1;
 	struct page_undo undo;
+	struct page_batch pb;
 	struct id_batch b;
-	json_t *row;
-	size_t i;
 	int rc;
 
 	id_batch_init(&b, json_array_size(rows));
+	/* Notion first (truncated properties), then the transaction */
+	if ((rc = sync_page_prepare(r, rows, &pb, err)))
+		goto out;
 	if (!dry && (rc = store_begin(r->run->s, err)))
 		goto out;
 	page_undo_save(&undo, r);
-	json_array_foreach(rows, i, row)
-	{
-		enum row_outcome outcome;
-		char id[ID_DASHED_LEN + 1];
-		int64_t let = sync_parse_time(
-			json_string_value(json_object_get(row, "last_edited_time")));
-		int trashed = row_in_trash(row);
-		int have_id = !row_page_id(row, id);
-
-		if ((rc = sync_row(r, row, &outcome, err)))
-			goto fail;
-		sync_count_outcome(r, outcome);
+	if ((rc = sync_page_write(r, &pb, err)))
+		goto fail;
+	for (size_t i = 0; i < pb.n; i++) {
+		const struct page_row *pr = &pb.rows[i];
 		r->pass_rows++;
-		if (outcome == ROW_SKIPPED)
+		if (!pr->mapped)
 			r->pass_skipped++;
-		if (!trashed) {
+		if (!pr->trashed) {
 			/* present in Notion, even if it could not be mapped: never delete it */
 			r->pass_active++;
-			if (have_id)
-				id_batch_add(&b, id);
+			if (pr->have_id)
+				id_batch_add(&b, pr->page_id);
 		}
-		if (let > page_max)
-			page_max = let;
+		if (pr->last_edited > page_max)
+			page_max = pr->last_edited;
 	}
 	if ((rc = mark_seen(r, &b, err)))
 		goto fail;
@@ -386,6 +361,7 @@ fail:
 		store_rollback(r->run->s);
 	page_undo_finish(&undo, r, 1);
 out:
+	page_batch_release(&pb);
 	id_batch_release(&b);
 	return rc;
 }
@@ -480,35 +456,29 @@ static int count_dry_unseen(void *ud, const struct task_version *v)
 }
 
 /*
- * Soft-deletes one task by page id inside the caller's transaction; adds 1
- * to *count when a version was written (counted once the batch commits).
+ * Soft-deletes the tasks of up to SYNC_DELETE_BATCH pages in one
+ * transaction: the same decision and write as a row seen in the trash.
+ * Counts are kept only when the batch commits.
  */
-static int delete_page(struct source_run *r, const char *page_id, int64_t *count,
-		       struct nv_err *err)
+static int delete_batch(struct source_run *r, const char *const *page_ids, size_t n,
+			struct nv_err *err)
 {
-	struct version_info vi = {.created_by = SYNC_CREATED_BY,
-				  .change_reason = "deleted in Notion"};
-	enum put_outcome put;
-	char now[TIME_ISO_MAX];
-	struct task t;
+	struct page_batch pb;
+	struct page_undo undo;
 	int rc;
 
-	task_init(&t);
-	rc = store_task_get_by_page(r->run->s, r->ds_id, page_id, &t, err);
-	if (rc == NV_ENOTFOUND || (!rc && !t.active)) {
-		task_release(&t);
-		nv_err_clear(err);
-		return NV_OK;
+	memset(&pb, 0, sizeof(pb));
+	if ((rc = store_begin(r->run->s, err)))
+		return rc;
+	page_undo_save(&undo, r);
+	if ((rc = sync_page_prepare_missing(r, page_ids, n, &pb, err)) ||
+	    (rc = sync_page_write(r, &pb, err)) || (rc = store_commit(r->run->s, err))) {
+		store_rollback(r->run->s);
+		page_undo_finish(&undo, r, 1);
+	} else {
+		page_undo_finish(&undo, r, 0);
 	}
-	if (!rc) {
-		t.active = 0;
-		free(t.deleted_at);
-		t.deleted_at = xstrdup(time_format_iso(time_now_ms(), now));
-		rc = store_task_put(r->run->s, &t, &vi, &put, err);
-		if (!rc && put != PUT_UNCHANGED)
-			(*count)++;
-	}
-	task_release(&t);
+	page_batch_release(&pb);
 	return rc;
 }
 
@@ -552,18 +522,9 @@ static int delete_unseen(struct source_run *r, struct nv_err *err)
 	    (rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, collect_unseen, &l, NULL, err)))
 		goto out;
 	for (size_t i = 0; i < l.n && !rc; i += SYNC_DELETE_BATCH) {
-		int64_t batch_deleted = 0;
-		if ((rc = store_begin(r->run->s, err)))
+		size_t k = l.n - i < SYNC_DELETE_BATCH ? l.n - i : SYNC_DELETE_BATCH;
+		if ((rc = delete_batch(r, (const char *const *)l.page_ids + i, k, err)))
 			break;
-		for (size_t j = i; j < l.n && j < i + SYNC_DELETE_BATCH && !rc; j++)
-			rc = delete_page(r, l.page_ids[j], &batch_deleted, err);
-		if (rc) {
-			store_rollback(r->run->s);
-			break;
-		}
-		if ((rc = store_commit(r->run->s, err)))
-			break;
-		r->res->deleted += batch_deleted;
 		if (stop_requested(r) && i + SYNC_DELETE_BATCH < l.n) {
 			r->interrupted = 1;
 			rc = nv_err_set(err, NV_EINTERRUPTED, "stopped while deleting tasks");
