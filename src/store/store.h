@@ -341,6 +341,20 @@ struct store_lock;
 int store_lock(struct store *s, struct store_lock **out, struct nv_err *err);
 void store_unlock(struct store_lock *lock);
 
+/*
+ * Sets *running when another process holds the sync lock of s, without
+ * taking it and without creating anything.
+ */
+int store_sync_running(struct store *s, int *running, struct nv_err *err);
+
+/* ---- copies --------------------------------------------------------------- */
+
+/*
+ * Writes a consistent copy of the whole store to a new file at path (which
+ * must not exist), e.g. the scratch store of a dry run. s may be read-only.
+ */
+int store_copy_to(struct store *s, const char *path, struct nv_err *err);
+
 /* ---- verification ------------------------------------------------------- */
 
 /*

@@ -782,6 +782,48 @@ int store_lock(struct store *s, struct store_lock **out, struct nv_err *err)
 	return NV_OK;
 }
 
+int store_sync_running(struct store *s, int *running, struct nv_err *err)
+{
+	struct buf path = BUF_INIT;
+	int fd, rc = NV_OK;
+
+	*running = 0;
+	buf_addf(&path, "%s.lock", s->path);
+	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			rc = nv_err_set(err, NV_EIO, "cannot open lock file %s: %s", path.data,
+					strerror(errno));
+		buf_release(&path);
+		return rc; /* no lock file: no sync ever ran here */
+	}
+	if (flock(fd, LOCK_SH | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			*running = 1;
+		else
+			rc = nv_err_set(err, NV_EIO, "cannot probe lock %s: %s", path.data,
+					strerror(errno));
+	}
+	close(fd); /* releases the probe's shared lock */
+	buf_release(&path);
+	return rc;
+}
+
+int store_copy_to(struct store *s, const char *path, struct nv_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_prepare(s, "VACUUM INTO ?", &st, err)))
+		return rc;
+	bind_text(st, 1, path);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "copying the store");
+	return NV_OK;
+}
+
 void store_unlock(struct store_lock *lock)
 {
 	if (!lock)

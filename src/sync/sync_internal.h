@@ -3,8 +3,7 @@
  * src/sync only. sync.c runs databases and writes evidence; sync_source.c
  * runs one data source (id scan, incremental pass, deletions); sync_page.c
  * turns a result page into store writes; sync_decide.c is the one decision
- * per row; idset.c is the page-id set the dry run uses instead of the
- * store's scan marks.
+ * per row.
  *
  * Ownership: a struct source_run borrows everything from its struct
  * sync_run_ctx and its struct sync_db_result, except the fields marked
@@ -37,19 +36,6 @@ struct sync_run_ctx {
 	int64_t lookback_ms;
 	const char *trigger;
 };
-
-/* A set of Notion page ids (16-byte keys), for dry runs. */
-struct idset {
-	unsigned char (*keys)[16];
-	unsigned char *used;
-	size_t cap, n;
-};
-
-void idset_init(struct idset *set);
-void idset_release(struct idset *set);
-/* Adds a page id (any Notion id form); invalid ids are ignored. */
-void idset_add(struct idset *set, const char *page_id);
-int idset_has(const struct idset *set, const char *page_id);
 
 /* What the sync does with one row (sync_decide.c). */
 enum sync_action {
@@ -100,7 +86,6 @@ struct source_run {
 	int full_pass; /* the pass reads every row and serves as the id scan */
 	int64_t epoch; /* this run's scan epoch */
 	int scan_complete;
-	struct idset seen; /* dry run: ids seen by the scan or pass */
 
 	/* pages the scan saw that the pass must read: no task yet, or deleted by sync */
 	int64_t reread;

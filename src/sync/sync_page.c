@@ -215,7 +215,7 @@ static int write_row(struct source_run *r, struct page_row *pr, struct store_hea
 		const char *id = pr->page_id;
 
 		d = sync_decide(head, pr->t.active, pr->hash);
-		if (r->run->opts->dry_run || d.action == SYNC_KEPT_LOCAL)
+		if (d.action == SYNC_KEPT_LOCAL)
 			break;
 		if (d.action == SYNC_UNCHANGED) {
 			rc = store_task_touch(s, head, pr->t.notion_last_edited_time, err);
@@ -245,8 +245,6 @@ static int write_row(struct source_run *r, struct page_row *pr, struct store_hea
 	if (!d.conflict)
 		return NV_OK;
 	r->res->conflicts++;
-	if (r->run->opts->dry_run)
-		return NV_OK;
 	if ((rc = store_conflict_add(s, head->id, head->current_version_id,
 				     pr->t.current_version_id, err)))
 		return rc;
@@ -262,7 +260,7 @@ int sync_page_write(struct source_run *r, struct page_batch *b, struct nv_err *e
 	size_t k = 0;
 	int rc;
 
-	NV_ASSERT(r->run->opts->dry_run || store_in_write_tx(r->run->s));
+	NV_ASSERT(store_in_write_tx(r->run->s));
 	for (size_t i = 0; i < b->n; i++) {
 		struct page_row *pr = &b->rows[i];
 		if (!pr->mapped)

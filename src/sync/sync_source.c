@@ -16,8 +16,7 @@
  *     not see are soft-deleted ("deleted in Notion"), unless that is more
  *     than half the active tasks and more than 10 (mass-delete guard).
  *
- * The dry run does the same reads but keeps the seen ids in memory (idset)
- * and writes nothing.
+ * A dry run is this same code on a scratch copy of the store (sync.c).
  */
 #include "sync/sync_internal.h"
 
@@ -30,7 +29,6 @@
 void source_run_release(struct source_run *r)
 {
 	sync_state_release(&r->st);
-	idset_release(&r->seen);
 }
 
 /* Dashed page id of a row into out; -1 when it has none. */
@@ -63,8 +61,6 @@ static int stop_requested(const struct source_run *r)
 
 static int save_state(struct source_run *r, struct nv_err *err)
 {
-	if (r->run->opts->dry_run)
-		return NV_OK;
 	return store_sync_state_put(r->run->s, &r->st, err);
 }
 
@@ -151,14 +147,9 @@ static void id_batch_release(struct id_batch *b)
 	free(b->ptrs);
 }
 
-/* Records the ids as seen by this run's scan epoch (the idset in a dry run). */
+/* Records the ids as seen by this run's scan epoch. */
 static int mark_seen(struct source_run *r, const struct id_batch *b, struct nv_err *err)
 {
-	if (r->run->opts->dry_run) {
-		for (size_t i = 0; i < b->n; i++)
-			idset_add(&r->seen, b->ptrs[i]);
-		return NV_OK;
-	}
 	if (!b->n)
 		return NV_OK;
 	return store_scan_mark_seen(r->run->s, r->ds_id, r->epoch, b->ptrs, b->n, err);
@@ -308,7 +299,6 @@ static void page_undo_finish(struct page_undo *u, struct source_run *r, int rest
 static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 {
 	struct source_run *r = ud;
-	int dry = r->run->opts->dry_run;
 	int64_t watermark = sync_parse_time(r->st.watermark);
 	int64_t page_max = -1;
 	struct page_undo undo;
@@ -320,7 +310,7 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	/* Notion first (truncated properties), then the transaction */
 	if ((rc = sync_page_prepare(r, rows, &pb, err)))
 		goto out;
-	if (!dry && (rc = store_begin(r->run->s, err)))
+	if ((rc = store_begin(r->run->s, err)))
 		goto out;
 	page_undo_save(&undo, r);
 	if ((rc = sync_page_write(r, &pb, err)))
@@ -348,7 +338,7 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	set_str(&r->st.resume_after, r->st.watermark);
 	if ((rc = save_state(r, err)))
 		goto fail;
-	if (!dry && (rc = store_commit(r->run->s, err)))
+	if ((rc = store_commit(r->run->s, err)))
 		goto fail;
 	r->progress_rows += (int64_t)json_array_size(rows);
 	report_progress(r, "query");
@@ -357,8 +347,7 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	page_undo_finish(&undo, r, 0);
 	goto out;
 fail:
-	if (!dry)
-		store_rollback(r->run->s);
+	store_rollback(r->run->s);
 	page_undo_finish(&undo, r, 1);
 out:
 	page_batch_release(&pb);
@@ -441,20 +430,6 @@ static int collect_unseen(void *ud, const struct task *t)
 	return 0;
 }
 
-struct dry_unseen {
-	const struct idset *seen;
-	int64_t count;
-};
-
-static int count_dry_unseen(void *ud, const struct task_version *v)
-{
-	struct dry_unseen *d = ud;
-
-	if (v->snap.active && v->snap.notion_page_id && !idset_has(d->seen, v->snap.notion_page_id))
-		d->count++;
-	return 0;
-}
-
 /*
  * Soft-deletes the tasks of up to SYNC_DELETE_BATCH pages in one
  * transaction: the same decision and write as a row seen in the trash.
@@ -492,16 +467,8 @@ static int delete_unseen(struct source_run *r, struct nv_err *err)
 	if ((rc = store_count_tasks(r->run->s, r->db->database_id, r->ds_id, &active, &deleted,
 				    err)))
 		return rc;
-	if (r->run->opts->dry_run) {
-		struct task_filter f = {.data_source_id = r->ds_id};
-		struct dry_unseen d = {&r->seen, 0};
-		if ((rc = store_task_each_current(r->run->s, &f, count_dry_unseen, &d, err)))
-			return rc;
-		unseen = d.count;
-	} else if ((rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, NULL, NULL, &unseen,
-					   err))) {
+	if ((rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, NULL, NULL, &unseen, err)))
 		return rc;
-	}
 	json_object_set_new(r->ds_meta, "unseenByScan", json_integer(unseen));
 	if (unseen > active / 2 && unseen > 10 && !r->run->opts->allow_mass_delete) {
 		r->guard_tripped = 1;
@@ -512,10 +479,6 @@ static int delete_unseen(struct source_run *r, struct nv_err *err)
 			  "are gone, "
 			  "run 'nvault sync --allow-mass-delete'",
 			  r->ds_id, (long long)unseen, (long long)active);
-		return NV_OK;
-	}
-	if (r->run->opts->dry_run) {
-		r->res->deleted += unseen;
 		return NV_OK;
 	}
 	if (unseen &&
@@ -575,8 +538,7 @@ int sync_source(struct source_run *r, struct nv_err *err)
 		if ((rc = delete_unseen(r, err)))
 			goto out;
 	}
-	if (!r->run->opts->dry_run)
-		rc = save_state(r, err);
+	rc = save_state(r, err);
 out:
 	/* rows confirmed present and unchanged: the pass's, plus those only the scan saw */
 	r->res->synced += r->pass_rows - r->pass_skipped;
