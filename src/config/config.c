@@ -33,7 +33,7 @@ static const char *const supported_versions[] = {"2025-09-03", "2022-06-28", NUL
 
 const char *const notion_mappable_types[] = {
 	"title",  "rich_text", "number",   "select", "multi_select",
-	"status", "date",      "checkbox", NULL,
+	"status", "date",      "checkbox", "people", NULL,
 };
 
 /*
@@ -47,6 +47,11 @@ static const char *const types_text[] = {
 };
 static const char *const types_status[] = {"status", "select",	  "checkbox",
 					   "title",  "rich_text", NULL};
+/* people only for assignee: names joined with ", " (ids kept in metadata) */
+static const char *const types_assignee[] = {
+	"title",  "rich_text", "number",   "select", "multi_select",
+	"status", "date",      "checkbox", "people", NULL,
+};
 static const char *const types_due[] = {"date", "title", "rich_text", NULL};
 static const char *const types_tags[] = {
 	"multi_select", "select", "status", "title", "rich_text", "checkbox", NULL,
@@ -62,7 +67,7 @@ static const struct {
 	[FIELD_RESOLUTION] = {"resolution", types_text},
 	[FIELD_CATEGORY] = {"category", types_text},
 	[FIELD_DUE_DATE] = {"dueDate", types_due},
-	[FIELD_ASSIGNEE] = {"assignee", types_text},
+	[FIELD_ASSIGNEE] = {"assignee", types_assignee},
 	[FIELD_TAGS] = {"tags", types_tags},
 };
 
@@ -106,8 +111,8 @@ const char *task_field_accepted_types(enum task_field f)
 		[FIELD_CATEGORY] =
 			"title, rich_text, number, select, multi_select, status, date, checkbox",
 		[FIELD_DUE_DATE] = "date, title, rich_text",
-		[FIELD_ASSIGNEE] =
-			"title, rich_text, number, select, multi_select, status, date, checkbox",
+		[FIELD_ASSIGNEE] = "title, rich_text, number, select, multi_select, status, date, "
+				   "checkbox, people",
 		[FIELD_TAGS] = "multi_select, select, status, title, rich_text, checkbox",
 	};
 	if ((unsigned)f >= FIELD_COUNT)
@@ -1041,6 +1046,12 @@ int config_load(const char *path, struct config **out, struct nv_err *err)
 	if (!path)
 		return nv_err_set(err, NV_ECONFIG, "no config file given");
 	f = fopen(path, "rb");
+	if (!f && errno == ENOENT)
+		return nv_err_set(err, NV_ECONFIG,
+				  "%s: no config file there (write one with `nvault init`, or "
+				  "set --config or AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH; `nvault "
+				  "config path` shows where nvault looks)",
+				  path);
 	if (!f)
 		return nv_err_set(err, NV_ECONFIG,
 				  "%s: cannot read the config file: %s (set --config or "
@@ -1144,7 +1155,7 @@ json_t *config_to_json(const struct config *cfg, const struct settings *st)
 					      str_or_null(st->base_url), "schedule",
 					      str_or_null(st->schedule), "syncEnabled",
 					      st->sync_enabled, "rateLimit", st->rate_limit,
-					      "apiKeySet", st->api_key && *st->api_key));
+					      "apiKeySet", settings_has_token(st)));
 	}
 	if (cfg) {
 		json_t *dbs = json_array();

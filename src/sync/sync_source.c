@@ -431,6 +431,28 @@ static int collect_unseen(void *ud, const struct task *t)
 }
 
 /*
+ * Inside a deletion transaction: the scan epoch stored for the data source
+ * must still be this run's. Another run (one that reached the store without
+ * this run's lock) that started a scan since would make "not seen by this
+ * scan" meaningless, so nothing is deleted.
+ */
+static int check_scan_epoch(struct source_run *r, struct nv_err *err)
+{
+	struct sync_state cur;
+	int rc;
+
+	sync_state_init(&cur);
+	rc = store_sync_state_get(r->run->s, r->ds_id, &cur, err);
+	if (rc == NV_OK && cur.scan_epoch != r->epoch)
+		rc = nv_err_set(err, NV_ERR,
+				"data source %s: another run started a deletion scan (epoch %lld, "
+				"this run's is %lld); no task was deleted",
+				r->ds_id, (long long)cur.scan_epoch, (long long)r->epoch);
+	sync_state_release(&cur);
+	return rc;
+}
+
+/*
  * Soft-deletes the tasks of up to SYNC_DELETE_BATCH pages in one
  * transaction: the same decision and write as a row seen in the trash.
  * Counts are kept only when the batch commits.
@@ -446,7 +468,8 @@ static int delete_batch(struct source_run *r, const char *const *page_ids, size_
 	if ((rc = store_begin(r->run->s, err)))
 		return rc;
 	page_undo_save(&undo, r);
-	if ((rc = sync_page_prepare_missing(r, page_ids, n, &pb, err)) ||
+	if ((rc = check_scan_epoch(r, err)) ||
+	    (rc = sync_page_prepare_missing(r, page_ids, n, &pb, err)) ||
 	    (rc = sync_page_write(r, &pb, err)) || (rc = store_commit(r->run->s, err))) {
 		store_rollback(r->run->s);
 		page_undo_finish(&undo, r, 1);
