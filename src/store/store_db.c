@@ -834,7 +834,6 @@ int store_sync_running(struct store *s, int *running, struct nv_err *err)
 {
 	struct buf path = BUF_INIT;
 	int fd, rc = NV_OK;
-
 	char *real;
 
 	*running = 0;
