@@ -80,6 +80,7 @@ static int resolve_sources(struct sync_run_ctx *ctx, const struct db_config *db,
 
 	*out = NULL;
 	*n = 0;
+	NV_ASSERT(!store_in_write_tx(ctx->s)); /* SPEC §4.14 */
 	if (legacy || !db->data_source_id) {
 		if ((rc = notion_retrieve_database(ctx->c, db->database_id, &dbobj, err)))
 			return nv_err_prefix(err, "could not read database %s from Notion",

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "mapper/mapper.h"
+#include "util/nv_assert.h"
 #include "util/xalloc.h"
 
 void source_run_release(struct source_run *r)
@@ -163,6 +164,8 @@ static int scan_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	size_t i;
 	int rc = NV_OK;
 
+	/* the client fetched this page, and will fetch the next, outside a transaction */
+	NV_ASSERT(!store_in_write_tx(r->run->s));
 	id_batch_init(&b, json_array_size(rows));
 	kept = xcalloc(json_array_size(rows) ? json_array_size(rows) : 1, sizeof(*kept));
 	json_array_foreach(rows, i, row)
@@ -218,6 +221,8 @@ static int run_id_scan(struct source_run *r, struct nv_err *err)
 		q.n_filter_properties = 1;
 	}
 	nv_err_clear(&qerr);
+	/* SPEC §4.14: each result page is fetched with no write transaction open */
+	NV_ASSERT(!store_in_write_tx(r->run->s));
 	rc = notion_query(r->run->c, &q, scan_page_cb, r, &qerr);
 	if (rc == NV_EINTERRUPTED) {
 		r->interrupted = 1;
@@ -394,6 +399,7 @@ static int run_pass(struct source_run *r, struct nv_err *err)
 	if (r->full_pass && (rc = begin_scan_epoch(r, err)))
 		return rc;
 	nv_err_clear(&qerr);
+	NV_ASSERT(!store_in_write_tx(r->run->s));
 	rc = notion_query(r->run->c, &q, pass_page_cb, r, &qerr);
 	if (rc == NV_EINTERRUPTED)
 		r->interrupted = 1;
