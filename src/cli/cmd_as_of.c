@@ -66,7 +66,7 @@ int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv)
 	if ((rc = cli_check_time(ctx, "TIME", ctx->args[0])))
 		return rc;
 	f.include_deleted = include_deleted;
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	if (ctx->json) {

@@ -88,7 +88,7 @@ int cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 		if (a > b)
 			return cli_usage_error(ctx, "--since %s is after --until %s", since, until);
 	}
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	if (ctx->json) {

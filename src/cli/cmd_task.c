@@ -310,7 +310,7 @@ static int task_get(struct cli_ctx *ctx, int argc, char **argv)
 		      "page id, with or without dashes.",
 		      1, 1))
 		return ctx->exit_code;
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	if (store_task_get(s, ctx->args[0], &t, &err)) {
@@ -365,7 +365,7 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 				       "blocked, review, done, wont_do)",
 				       status);
 	f.include_deleted = include_deleted;
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	if (store_task_list(s, &f, &l, &err)) {
@@ -449,7 +449,7 @@ static int task_history(struct cli_ctx *ctx, int argc, char **argv)
 		      "and which fields changed.",
 		      1, 1))
 		return ctx->exit_code;
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	if (store_task_history(s, ctx->args[0], &v, &n, &err)) {

@@ -22,7 +22,7 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 		      "is wrong, naming the task and version.",
 		      0, 0))
 		return ctx->exit_code;
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	rc = store_verify(s, &report, &err);
