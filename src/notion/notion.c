@@ -13,6 +13,7 @@
  */
 #include "notion/notion.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,44 @@ static int valid_version(const char *v)
 	return strcmp(v, NOTION_VERSION_DATA_SOURCES) == 0 || strcmp(v, NOTION_VERSION_LEGACY) == 0;
 }
 
+/*
+ * Whether the authority of an http:// URL (what follows "http://") names the
+ * loopback interface: localhost, 127.0.0.0/8 or [::1]. Plain http:// is
+ * accepted there only (tests, the fake server, a local TLS-terminating proxy).
+ */
+static int loopback_url(const char *rest)
+{
+	size_t n = strcspn(rest, "/?#");
+	char host[256];
+	const char *at, *end;
+	size_t len;
+
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, rest, n);
+	host[n] = '\0';
+	at = strrchr(host, '@');
+	rest = at ? at + 1 : host;
+	if (*rest == '[') {
+		end = strchr(rest, ']');
+		return end && (size_t)(end - rest) == 4 && strncmp(rest, "[::1]", 5) == 0;
+	}
+	end = strchr(rest, ':');
+	len = end ? (size_t)(end - rest) : strlen(rest);
+	if (len == 9 && strncasecmp(rest, "localhost", 9) == 0)
+		return 1;
+	if (len < INET_ADDRSTRLEN) {
+		char ip[INET_ADDRSTRLEN];
+		struct in_addr a;
+
+		memcpy(ip, rest, len);
+		ip[len] = '\0';
+		if (inet_pton(AF_INET, ip, &a) == 1)
+			return (ntohl(a.s_addr) >> 24) == 127;
+	}
+	return 0;
+}
+
 int notion_client_new(const struct notion_client_opts *opts, struct notion_client **out,
 		      struct nv_err *err)
 {
@@ -326,6 +365,13 @@ int notion_client_new(const struct notion_client_opts *opts, struct notion_clien
 	if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
 		return nv_err_set(err, NV_ECONFIG,
 				  "Notion API base URL '%s' must start with https:// or http://",
+				  base);
+	if (strncmp(base, "http://", 7) == 0 && !opts->allow_insecure_http &&
+	    !loopback_url(base + 7))
+		return nv_err_set(err, NV_ECONFIG,
+				  "refusing to send the Notion token in clear text to %s (plain "
+				  "http:// to a host that is not loopback): use https://, or set "
+				  "NVAULT_ALLOW_INSECURE_HTTP=1 if the network path is trusted",
 				  base);
 	if (!valid_version(version))
 		return nv_err_set(err, NV_ECONFIG, "unsupported Notion-Version '%s' (use %s or %s)",

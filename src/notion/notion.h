@@ -35,6 +35,7 @@ struct notion_client_opts {
 	int breaker_threshold;	     /* 0 → 5 consecutive failures */
 	int64_t breaker_cooldown_ms; /* 0 → default */
 	volatile int *stop;	     /* when it becomes nonzero, waits end early */
+	int allow_insecure_http;     /* http:// to a host that is not loopback */
 };
 
 struct notion_stats {

@@ -532,6 +532,7 @@ int sync_execute(struct store *s, const struct config *cfg, const struct setting
 	memset(&co, 0, sizeof(co));
 	co.base_url = st->base_url;
 	co.token = st->api_key;
+	co.allow_insecure_http = st->allow_insecure_http;
 	co.version = cfg->notion_version;
 	co.rate_per_sec = st->rate_limit > 0 ? st->rate_limit : -1;
 	co.max_retries = -1;
