@@ -48,7 +48,7 @@ static void print_settings(const struct settings *st, const struct config *cfg)
 	table_add(&t, (const char *const[]){"Notion API", st->base_url});
 	table_add(&t, (const char *const[]){"Notion version", cfg->notion_version});
 	table_add(&t, (const char *const[]){"NOTION_API_KEY",
-					    st->api_key && *st->api_key
+					    settings_has_token(st)
 						    ? "set"
 						    : "not set (sync refuses to run without it)"});
 	table_add(&t, (const char *const[]){"schedule", st->schedule ? st->schedule : "none"});

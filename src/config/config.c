@@ -1150,7 +1150,7 @@ json_t *config_to_json(const struct config *cfg, const struct settings *st)
 					      str_or_null(st->base_url), "schedule",
 					      str_or_null(st->schedule), "syncEnabled",
 					      st->sync_enabled, "rateLimit", st->rate_limit,
-					      "apiKeySet", st->api_key && *st->api_key));
+					      "apiKeySet", settings_has_token(st)));
 	}
 	if (cfg) {
 		json_t *dbs = json_array();

@@ -116,6 +116,15 @@ struct settings {
 int settings_resolve(struct settings *st, const char *flag_db, const char *flag_config,
 		     struct nv_err *err);
 void settings_release(struct settings *st);
+/* Nonzero when NOTION_API_KEY is set (and not empty). */
+int settings_has_token(const struct settings *st);
+/*
+ * The one check that the Notion token is there, for everything about to
+ * talk to Notion: 0, or NV_ECONFIG saying it is missing, where it must be
+ * set (where, e.g. "in the environment of the nvault mcp server", may be
+ * NULL), and that it is never read from the config file.
+ */
+int settings_require_token(const struct settings *st, const char *where, struct nv_err *err);
 /*
  * The per-user config path: $XDG_CONFIG_HOME/nvault/notion-sync.config.json,
  * else ~/.config/nvault/notion-sync.config.json; NULL without HOME. Caller frees.

@@ -165,6 +165,21 @@ has_schedule:
 	return NV_OK;
 }
 
+int settings_has_token(const struct settings *st)
+{
+	return st->api_key && *st->api_key;
+}
+
+int settings_require_token(const struct settings *st, const char *where, struct nv_err *err)
+{
+	if (settings_has_token(st))
+		return 0;
+	return nv_err_set(err, NV_ECONFIG,
+			  "NOTION_API_KEY is not set%s%s: export the integration token as "
+			  "NOTION_API_KEY (it is never read from the config file)",
+			  where ? " " : "", where ? where : "");
+}
+
 void settings_release(struct settings *st)
 {
 	free(st->config_path);
