@@ -65,9 +65,9 @@ static json_t *parse_tags(const char *text)
 		while (end > start && end[-1] == ' ')
 			end--;
 		if (end > start) {
-			char *tag = xstrndup(start, (size_t)(end - start));
-			json_array_append_new(arr, json_string(tag));
-			free(tag);
+			/* unchecked: invalid UTF-8 reaches validation and is refused there */
+			json_array_append_new(arr,
+					      json_stringn_nocheck(start, (size_t)(end - start)));
 		}
 	}
 	if (!json_array_size(arr)) {

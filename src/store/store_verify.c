@@ -120,6 +120,7 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 	sqlite3_stmt *st = store_stmt(s, ST_VERSION_HISTORY, err);
 	struct task_version v, last;
 	char prev_chain[HASH_HEX_LEN + 1] = "", hash[HASH_HEX_LEN + 1];
+	const char *bad;
 	int64_t expect = 1;
 	int rc;
 
@@ -133,6 +134,9 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 		if (v.num != expect)
 			problem(vf, t->id, v.num, "version numbers are not dense: expected %lld",
 				(long long)expect);
+		if ((bad = task_invalid_text_field(&v.snap)))
+			problem(vf, t->id, v.num,
+				"%s is not valid UTF-8 (written behind nvault's back)", bad);
 		task_content_hash(&v.snap, hash);
 		if (strcmp(hash, v.content_hash))
 			problem(vf, t->id, v.num,
@@ -155,6 +159,11 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 	if (!last.id) {
 		problem(vf, t->id, 0, "task has no versions");
 	} else {
+		if ((bad = task_invalid_text_field(t)))
+			problem(vf, t->id, last.num,
+				"the task row's %s is not valid UTF-8 (written behind nvault's "
+				"back)",
+				bad);
 		task_content_hash(t, hash);
 		if (t->version != last.num || !t->current_version_id ||
 		    strcmp(t->current_version_id, last.id))
