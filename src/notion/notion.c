@@ -57,6 +57,8 @@ struct notion_client {
 	struct buf body;
 	int body_overflow;
 	char retry_after[HEADER_VALUE_MAX];
+	char date[HEADER_VALUE_MAX]; /* Date header of the answer being read */
+	int64_t server_time_ms;	     /* Date of the last successful answer, or 0 */
 	char content_type[HEADER_VALUE_MAX];
 	char curl_err[CURL_ERROR_SIZE];
 	/* the last failure, quoted when the breaker fails fast */
@@ -198,8 +200,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		c->retry_after[0] = '\0';
 		c->content_type[0] = '\0';
+		c->date[0] = '\0';
 	}
 	grab_header(data, n, "retry-after", c->retry_after, sizeof(c->retry_after));
+	grab_header(data, n, "date", c->date, sizeof(c->date));
 	grab_header(data, n, "content-type", c->content_type, sizeof(c->content_type));
 	return n;
 }
@@ -451,6 +455,11 @@ void notion_client_stats(const struct notion_client *c, struct notion_stats *out
 	*out = c->stats;
 }
 
+int64_t notion_client_server_time(const struct notion_client *c)
+{
+	return c->server_time_ms;
+}
+
 const char *notion_client_version(const struct notion_client *c)
 {
 	return c->version;
@@ -557,6 +566,7 @@ static void perform(struct notion_client *c, const char *url, const char *body, 
 	buf_reset(&c->body);
 	c->body_overflow = 0;
 	c->retry_after[0] = '\0';
+	c->date[0] = '\0';
 	c->content_type[0] = '\0';
 	c->curl_err[0] = '\0';
 
@@ -607,8 +617,13 @@ static void perform(struct notion_client *c, const char *url, const char *body, 
 	if (status >= 200 && status < 300) {
 		json_error_t jerr;
 		a->json = json_loadb(c->body.data ? c->body.data : "", c->body.len, 0, &jerr);
-		if (a->json && json_is_object(a->json))
+		if (a->json && json_is_object(a->json)) {
+			time_t t = c->date[0] ? curl_getdate(c->date, NULL) : -1;
+
+			if (t > 0)
+				c->server_time_ms = (int64_t)t * 1000;
 			return;
+		}
 		json_decref(a->json);
 		a->json = NULL;
 		/* an unreadable success is a damaged transfer: worth another try */

@@ -53,6 +53,12 @@ int notion_client_new(const struct notion_client_opts *opts, struct notion_clien
 void notion_client_free(struct notion_client *c);
 void notion_client_stats(const struct notion_client *c, struct notion_stats *out);
 const char *notion_client_version(const struct notion_client *c);
+/*
+ * The server's time (its Date header, ms since the epoch) at the last
+ * successful answer, or 0 when none carried one. The sync engine caps its
+ * watermark there, so a row stamped in the future cannot move it ahead.
+ */
+int64_t notion_client_server_time(const struct notion_client *c);
 
 /* GET /v1/databases/{id}; *out new reference. */
 int notion_retrieve_database(struct notion_client *c, const char *database_id, json_t **out,

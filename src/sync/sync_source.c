@@ -324,6 +324,37 @@ static void page_undo_finish(struct page_undo *u, struct source_run *r, int rest
 	}
 }
 
+/*
+ * The greatest time the watermark may take (SPEC §4.4, issue 15 #2): the
+ * server's time of the answer (its Date header, 1 s resolution), or the
+ * local clock plus a minute when there was none. A row stamped later (a
+ * clock gone wrong, a hostile server) is still written, but would otherwise
+ * move the watermark into the future and make every later edit invisible.
+ */
+#define WATERMARK_SKEW_MS 60000
+
+static int64_t watermark_cap(struct source_run *r)
+{
+	int64_t server = notion_client_server_time(r->run->c);
+
+	return server > 0 ? server + 1000 : time_now_ms() + WATERMARK_SKEW_MS;
+}
+
+static int64_t capped_edit_time(struct source_run *r, const json_t *row, int64_t let)
+{
+	int64_t cap = watermark_cap(r);
+	char a[TIME_ISO_MAX], b[TIME_ISO_MAX];
+
+	if (let <= cap)
+		return let;
+	sync_note(r->res->warnings,
+		  "data source %s: row %s has last_edited_time %s, after the server's time %s; "
+		  "the watermark stops at the server's time",
+		  r->ds_id, json_string_value(json_object_get(row, "id")) ?: "?",
+		  time_format_iso(let, a), time_format_iso(cap, b));
+	return cap;
+}
+
 static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 {
 	struct source_run *r = ud;
@@ -361,6 +392,7 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 			if (have_id)
 				id_batch_add(&b, id);
 		}
+		let = capped_edit_time(r, row, let);
 		if (let > page_max)
 			page_max = let;
 	}
