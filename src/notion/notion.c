@@ -23,6 +23,7 @@
 #include "net/breaker.h"
 #include "net/ratelimit.h"
 #include "net/retry.h"
+#include "notion/notion_json.h"
 #include "util/buf.h"
 #include "util/id.h"
 #include "util/timeutil.h"
@@ -632,8 +633,14 @@ static void perform(struct notion_client *c, const char *url, const char *body, 
 		status = 0;
 	a->status = (int)status;
 	if (status >= 200 && status < 300) {
+		struct notion_json_repairs rep = {0, 0, 0};
 		json_error_t jerr;
-		a->json = json_loadb(c->body.data ? c->body.data : "", c->body.len, 0, &jerr);
+
+		a->json = notion_json_read(c->body.data ? c->body.data : "", c->body.len, &rep,
+					   &jerr);
+		c->stats.repaired_text += rep.text;
+		c->stats.numbers_as_text += rep.numbers;
+		c->stats.unreadable_rows += rep.rows;
 		if (a->json && json_is_object(a->json)) {
 			time_t t = c->date[0] ? curl_getdate(c->date, NULL) : -1;
 
@@ -643,8 +650,11 @@ static void perform(struct notion_client *c, const char *url, const char *body, 
 		}
 		json_decref(a->json);
 		a->json = NULL;
-		/* an unreadable success is a damaged transfer: worth another try */
-		a->net = RETRY_NET_TRUNCATED;
+		/*
+		 * The whole body arrived (libcurl checked its length): asking again
+		 * would get the same bytes, so an unreadable success is not retried.
+		 */
+		a->net = RETRY_NET_FATAL;
 		buf_addf(&a->msg, "HTTP %ld with an unreadable body (%s, %zu bytes: %s): ", status,
 			 c->content_type[0] ? c->content_type : "no content type", c->body.len,
 			 jerr.text);

@@ -63,6 +63,10 @@ struct notion_stats {
 	int64_t rate_limited;	    /* 429/529 answers */
 	int64_t rate_limit_wait_ms; /* time spent honouring Retry-After */
 	int64_t throttle_wait_ms;   /* time spent waiting for the token bucket */
+	/* successful answers that plain JSON parsing refused (notion_json.h) */
+	int64_t repaired_text;	 /* invalid UTF-8, lone surrogates, control bytes → U+FFFD */
+	int64_t numbers_as_text; /* numbers out of range kept as strings */
+	int64_t unreadable_rows; /* rows delivered as unreadable stubs */
 };
 
 struct notion_client;

@@ -302,6 +302,18 @@ static json_t *db_metadata(struct sync_run_ctx *ctx, const struct sync_db_result
 		"runId", ctx->run_id, "notionVersion", notion_client_version(ctx->c), "full",
 		ctx->opts->full != 0, "allowMassDelete", ctx->opts->allow_mass_delete != 0,
 		"durationMs", (json_int_t)duration_ms);
+	/* what the client had to repair to read Notion's answers (issue 15 #3) */
+	if (after->repaired_text > before->repaired_text ||
+	    after->numbers_as_text > before->numbers_as_text ||
+	    after->unreadable_rows > before->unreadable_rows)
+		json_object_set_new(
+			meta, "repaired",
+			json_pack("{s:I s:I s:I}", "textValues",
+				  (json_int_t)(after->repaired_text - before->repaired_text),
+				  "numbersAsText",
+				  (json_int_t)(after->numbers_as_text - before->numbers_as_text),
+				  "unreadableRows",
+				  (json_int_t)(after->unreadable_rows - before->unreadable_rows)));
 	return meta;
 }
 

@@ -95,6 +95,10 @@ struct source_run {
 	int store_failed;  /* a scan callback failed on the store */
 	int guard_tripped; /* the mass-delete guard kept deletions back */
 	int interrupted;
+	/* rows Notion sent that could not be read (quarantined, issue 15 #3) */
+	int64_t quarantined;
+	int64_t hold_ms;  /* the watermark stays below this (a quarantined row), 0 = none */
+	int unidentified; /* a row without a readable page id: the scan cannot complete */
 };
 
 void source_run_release(struct source_run *r);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "mapper/mapper.h"
+#include "notion/notion_json.h"
 #include "util/xalloc.h"
 
 void source_run_release(struct source_run *r)
@@ -194,6 +195,10 @@ static int scan_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	json_array_foreach(rows, i, row)
 	{
 		char id[ID_DASHED_LEN + 1];
+		if (json_object_get(row, NOTION_UNREADABLE_KEY) && row_page_id(row, id)) {
+			r->unidentified = 1; /* a row we cannot name: nothing may be deleted */
+			continue;
+		}
 		if (row_in_trash(row) || row_page_id(row, id))
 			continue;
 		id_batch_add(&b, id);
@@ -355,6 +360,40 @@ static int64_t capped_edit_time(struct source_run *r, const json_t *row, int64_t
 	return cap;
 }
 
+/*
+ * A row the client could not read (notion_json.h): quarantined (SPEC
+ * §4.12). It counts as present (never deleted), is named in the evidence,
+ * and holds the watermark below its last_edited_time (below the page's
+ * watermark when that is unknown), so every run reads it again until it
+ * reads; the rest of its page is written as usual.
+ */
+static void quarantine_row(struct source_run *r, const json_t *row, int64_t page_start)
+{
+	const char *id = json_string_value(json_object_get(row, "id"));
+	const char *why = json_string_value(json_object_get(row, NOTION_UNREADABLE_KEY));
+	int64_t let = sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
+	int64_t hold = let > 0 ? let : page_start;
+	json_t *list = json_object_get(r->ds_meta, "quarantined");
+
+	r->quarantined++;
+	if (!id)
+		r->unidentified = 1;
+	if (hold > 0 && (!r->hold_ms || hold < r->hold_ms))
+		r->hold_ms = hold;
+	if (!list) {
+		list = json_array();
+		json_object_set_new(r->ds_meta, "quarantined", list);
+	}
+	if (json_array_size(list) < 100)
+		json_array_append_new(list, json_pack("{s:o s:s}", "pageId",
+						      id ? json_string(id) : json_null(), "reason",
+						      why ? why : "unreadable"));
+	sync_note(r->res->errors,
+		  "data source %s: row %s could not be read (%s); quarantined: the rest of its "
+		  "page was written, and it is read again on every run until it reads",
+		  r->ds_id, id ? id : "(page id unreadable)", why ? why : "unreadable");
+}
+
 static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 {
 	struct source_run *r = ud;
@@ -380,6 +419,15 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 		int trashed = row_in_trash(row);
 		int have_id = !row_page_id(row, id);
 
+		if (json_object_get(row, NOTION_UNREADABLE_KEY)) {
+			quarantine_row(r, row, watermark);
+			r->pass_rows++;
+			r->pass_skipped++;
+			r->pass_active++;
+			if (have_id)
+				id_batch_add(&b, id);
+			continue;
+		}
 		if ((rc = sync_row(r, row, &outcome, err)))
 			goto fail;
 		sync_count_outcome(r, outcome);
@@ -398,6 +446,8 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	}
 	if ((rc = mark_seen(r, &b, err)))
 		goto fail;
+	if (r->hold_ms && page_max >= r->hold_ms)
+		page_max = r->hold_ms - 1;
 	if (page_max > watermark) {
 		char iso[TIME_ISO_MAX];
 		set_str(&r->st.watermark, time_format_iso(page_max, iso));
@@ -668,7 +718,12 @@ int sync_source(struct source_run *r, struct nv_err *err)
 	}
 	if ((rc = run_pass(r, err)))
 		goto out;
-	if (r->scan_complete) {
+	if (r->scan_complete && r->unidentified) {
+		sync_note(r->res->errors,
+			  "data source %s: a row without a readable page id was listed; the "
+			  "deletion scan is incomplete and no task was deleted",
+			  r->ds_id);
+	} else if (r->scan_complete) {
 		if (stop_requested(r)) {
 			r->interrupted = 1;
 			rc = nv_err_set(err, NV_EINTERRUPTED, "stopped before deletions");
