@@ -280,6 +280,17 @@ struct store_lock;
  */
 int store_lock(struct store *s, struct store_lock **out, struct nv_err *err);
 void store_unlock(struct store_lock *lock);
+/*
+ * A short note kept in the lock file itself, for what cannot be written to
+ * a store that is full (issue 15 #10): the sync records there that a run
+ * failed without its evidence, and the next run records it properly. The
+ * lock file's blocks are already allocated for a note of a few hundred
+ * bytes on most file systems, and it needs no SQLite transaction.
+ * store_lock_note() replaces the note (NULL clears it); store_lock_read_note()
+ * returns a copy, or NULL when there is none.
+ */
+int store_lock_note(struct store_lock *lock, const char *text);
+char *store_lock_read_note(struct store_lock *lock);
 
 /* ---- verification ------------------------------------------------------- */
 

@@ -929,6 +929,42 @@ int store_lock(struct store *s, struct store_lock **out, struct nv_err *err)
 	return NV_OK;
 }
 
+int store_lock_note(struct store_lock *lock, const char *text)
+{
+	size_t len = text ? strlen(text) : 0, done = 0;
+
+	if (!lock || ftruncate(lock->fd, 0))
+		return NV_EIO;
+	while (done < len) {
+		ssize_t n = pwrite(lock->fd, text + done, len - done, (off_t)done);
+
+		if (n <= 0)
+			return NV_EIO;
+		done += (size_t)n;
+	}
+	return fdatasync(lock->fd) ? NV_EIO : NV_OK;
+}
+
+char *store_lock_read_note(struct store_lock *lock)
+{
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	off_t off = 0;
+	ssize_t n;
+
+	if (!lock)
+		return NULL;
+	while ((n = pread(lock->fd, chunk, sizeof(chunk), off)) > 0 && off < (1 << 20)) {
+		buf_add(&b, chunk, (size_t)n);
+		off += n;
+	}
+	if (!b.len) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
 void store_unlock(struct store_lock *lock)
 {
 	if (!lock)

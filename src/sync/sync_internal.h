@@ -35,6 +35,10 @@ struct sync_run_ctx {
 	char started_at[TIME_ISO_MAX];
 	int64_t lookback_ms;
 	const char *trigger;
+	struct store_lock *lock; /* NULL in a dry run */
+	/* runs that failed without their evidence: run id → error (from the lock note) */
+	json_t *failed_runs;
+	int failed_runs_changed; /* the note must be written again at the end */
 };
 
 /* A set of Notion page ids (16-byte keys), for dry runs. */
