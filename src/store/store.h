@@ -304,4 +304,21 @@ char *store_lock_read_note(struct store_lock *lock);
  */
 int store_verify(struct store *s, json_t **report, struct nv_err *err);
 
+/*
+ * The store-wide chain (SPEC §3, issue 15 #6): every version, in sequence
+ * order, extends one chain, head_n = SHA-256(head_{n-1} "\n" version id
+ * "\n" the version's own chain hash), head_0 = "". Each sync's evidence
+ * records {head, versions}; verify recomputes the chain and checks every
+ * recorded head, so deleting a whole task with its versions or truncating
+ * history is found even with the triggers put back.
+ */
+struct store_chain {
+	char head[HASH_HEX_LEN + 1]; /* "" for a store without versions */
+	int64_t versions;
+};
+int store_chain_head(struct store *s, struct store_chain *out, struct nv_err *err);
+/* Whether head is the chain's head after some number of versions (*at: how many). */
+int store_chain_find(struct store *s, const char *head, int64_t *at, int *found,
+		     struct nv_err *err);
+
 #endif

@@ -364,6 +364,16 @@ static int write_evidence(struct sync_run_ctx *ctx, const struct db_config *db,
 	e.metadata = json_incref(meta);
 	if ((rc = store_begin(ctx->s, err)))
 		goto out;
+	{
+		/* the store-wide chain as this transaction sees it (SPEC §3) */
+		struct store_chain chain;
+
+		if ((rc = store_chain_head(ctx->s, &chain, err)))
+			goto fail;
+		json_object_set_new(e.metadata, "storeChain",
+				    json_pack("{s:s s:I}", "head", chain.head, "versions",
+					      (json_int_t)chain.versions));
+	}
 	if ((rc = store_evidence_add(ctx->s, &e, err)))
 		goto fail;
 	for (size_t i = 0; i < nsrc; i++) {
