@@ -33,7 +33,7 @@ static const char *const supported_versions[] = {"2025-09-03", "2022-06-28", NUL
 
 const char *const notion_mappable_types[] = {
 	"title",  "rich_text", "number",   "select", "multi_select",
-	"status", "date",      "checkbox", NULL,
+	"status", "date",      "checkbox", "people", NULL,
 };
 
 /*
@@ -47,6 +47,11 @@ static const char *const types_text[] = {
 };
 static const char *const types_status[] = {"status", "select",	  "checkbox",
 					   "title",  "rich_text", NULL};
+/* people only for assignee: names joined with ", " (ids kept in metadata) */
+static const char *const types_assignee[] = {
+	"title",  "rich_text", "number",   "select", "multi_select",
+	"status", "date",      "checkbox", "people", NULL,
+};
 static const char *const types_due[] = {"date", "title", "rich_text", NULL};
 static const char *const types_tags[] = {
 	"multi_select", "select", "status", "title", "rich_text", "checkbox", NULL,
@@ -62,7 +67,7 @@ static const struct {
 	[FIELD_RESOLUTION] = {"resolution", types_text},
 	[FIELD_CATEGORY] = {"category", types_text},
 	[FIELD_DUE_DATE] = {"dueDate", types_due},
-	[FIELD_ASSIGNEE] = {"assignee", types_text},
+	[FIELD_ASSIGNEE] = {"assignee", types_assignee},
 	[FIELD_TAGS] = {"tags", types_tags},
 };
 
@@ -106,8 +111,8 @@ const char *task_field_accepted_types(enum task_field f)
 		[FIELD_CATEGORY] =
 			"title, rich_text, number, select, multi_select, status, date, checkbox",
 		[FIELD_DUE_DATE] = "date, title, rich_text",
-		[FIELD_ASSIGNEE] =
-			"title, rich_text, number, select, multi_select, status, date, checkbox",
+		[FIELD_ASSIGNEE] = "title, rich_text, number, select, multi_select, status, date, "
+				   "checkbox, people",
 		[FIELD_TAGS] = "multi_select, select, status, title, rich_text, checkbox",
 	};
 	if ((unsigned)f >= FIELD_COUNT)

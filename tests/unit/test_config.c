@@ -172,10 +172,10 @@ static const struct invalid_case {
 	 {"t.json: databases[0].fieldMappings[1]: missing \"notionProperty\""}},
 	/* 13 array form: unmappable declared type */
 	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
-	 " {'notionProperty': 'Owner', 'taskField': 'assignee', 'notionType': 'people'}]}]}",
-	 {"t.json: databases[0].fieldMappings[0].notionType: \"people\" cannot be mapped",
+	 " {'notionProperty': 'Owner', 'taskField': 'assignee', 'notionType': 'relation'}]}]}",
+	 {"t.json: databases[0].fieldMappings[0].notionType: \"relation\" cannot be mapped",
 	  "mappable types: title, rich_text, number, select, multi_select, status, date, "
-	  "checkbox"}},
+	  "checkbox, people"}},
 	/* 14 array form: type that cannot go to that field */
 	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
 	 " {'notionProperty': 'Estimate', 'taskField': 'dueDate', 'notionType': 'number'}]}]}",
@@ -473,6 +473,8 @@ static void test_field_table(void **state)
 	assert_false(task_field_accepts(FIELD_DUE_DATE, "number"));
 	assert_true(task_field_accepts(FIELD_TAGS, "multi_select"));
 	assert_false(task_field_accepts(FIELD_TITLE, "people"));
+	assert_true(task_field_accepts(FIELD_ASSIGNEE, "people")); /* names joined */
+	assert_false(task_field_accepts(FIELD_DESCRIPTION, "people"));
 	assert_false(task_field_accepts(FIELD_COUNT, "title"));
 	/* the message text and the table agree */
 	for (int f = 0; f < FIELD_COUNT; f++)
