@@ -409,7 +409,7 @@ static int run_history(struct mcp_call *c, struct nv_err *err)
 	struct mcp_page page;
 	struct buf line = BUF_INIT;
 	size_t n = 0;
-	int64_t only = arg_int(c, "versionNum", 0);
+	int64_t only = arg_int(c, "versionNum", 0), total;
 	int with_task = view.full || json_array_size(view.fields) || only;
 	json_t *versions;
 	int rc;
@@ -436,12 +436,13 @@ static int run_history(struct mcp_call *c, struct nv_err *err)
 	c->result = json_pack("{s:s, s:o, s:o}", "taskId", t.id, "title",
 			      t.title ? json_string(t.title) : json_null(), "versions", versions);
 	mcp_page_init(&page, c, versions);
+	total = (int64_t)n;
 	if (only) {
 		q.offset = only - 1;
 		mcp_page_add(&page,
 			     version_json(only > 1 ? &v[only - 2] : NULL, &v[only - 1], 1, &view),
 			     NULL);
-		n = (size_t)only; /* nothing after it */
+		total = only; /* the page ends with it */
 	} else {
 		for (int64_t i = q.offset; i < (int64_t)n && (int64_t)page.n < q.limit; i++) {
 			buf_reset(&line);
@@ -457,7 +458,7 @@ static int run_history(struct mcp_call *c, struct nv_err *err)
 	}
 	mcp_text_head(c, "Task '%s' (%s): %zu version%s, oldest first; showing %zu:",
 		      or_empty(t.title), t.id, n, n == 1 ? "" : "s", page.n);
-	page_end(c, &q, &page, (int64_t)n);
+	page_end(c, &q, &page, total);
 out:
 	buf_release(&line);
 	task_versions_free(v, n);
