@@ -152,6 +152,51 @@ static int client_fail(struct notion_client *c, struct nv_err *err, enum nv_stat
 	return code;
 }
 
+/* ---- tracing -------------------------------------------------------------- */
+
+struct attempt_trace {
+	int status, attempt;
+	int64_t duration_ms, throttle_ms, retry_in_ms;
+	const char *error;
+};
+
+static notion_trace_fn trace_fn;
+static void *trace_ud;
+
+void notion_set_trace(notion_trace_fn fn, void *ud)
+{
+	trace_fn = fn;
+	trace_ud = ud;
+}
+
+/* Reports one attempt to the trace hook, if any. */
+static void trace_attempt(struct notion_client *c, const char *method, const char *path,
+			  const char *body, const struct attempt_trace *at)
+{
+	struct notion_trace t;
+	char error[512];
+
+	if (!trace_fn)
+		return;
+	memset(&t, 0, sizeof(t));
+	t.method = method;
+	t.path = path;
+	t.body = body;
+	t.status = at->status;
+	t.attempt = at->attempt;
+	t.duration_ms = at->duration_ms;
+	t.throttle_ms = at->throttle_ms;
+	t.retry_in_ms = at->retry_in_ms;
+	t.retry_after = c->retry_after[0] ? c->retry_after : NULL;
+	t.bytes = c->body.len;
+	if (at->error && *at->error) {
+		snprintf(error, sizeof(error), "%s", at->error);
+		redact_token(c, error, sizeof(error));
+		t.error = error;
+	}
+	trace_fn(trace_ud, &t);
+}
+
 /* ---- libcurl callbacks -------------------------------------------------- */
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
@@ -594,8 +639,9 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 	for (int attempt = 0;; attempt++) {
 		struct attempt a = {.msg = BUF_INIT};
 		struct retry_attempt ra;
-		int64_t now = time_mono_ms(), wait, delay;
+		int64_t now = time_mono_ms(), wait, delay, started;
 		int failed, rate_limited;
+		struct attempt_trace at = {.attempt = attempt, .retry_in_ms = -1};
 
 		if (stopped(c)) {
 			ret = nv_err_set(err, NV_EINTERRUPTED, "%s %s: interrupted", method, path);
@@ -613,6 +659,7 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 			break;
 		}
 		wait = ratelimit_reserve(&c->limiter, now);
+		at.throttle_ms = wait > 0 ? wait : 0;
 		if (wait > 0) {
 			c->stats.throttle_wait_ms += wait;
 			if (client_sleep(c, wait)) {
@@ -622,7 +669,13 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 			}
 		}
 
+		started = time_mono_ms();
 		perform(c, url.data, body, &a);
+		at.duration_ms = time_mono_ms() - started;
+		at.status = a.status;
+		at.error = a.json ? NULL : a.msg.data;
+		if (a.json || a.interrupted)
+			trace_attempt(c, method, path, body, &at);
 		if (a.json) {
 			breaker_success(&c->breaker);
 			*out = a.json;
@@ -653,6 +706,8 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 						    c->retry_after[0] ? c->retry_after : NULL,
 					    .now_ms = time_now_ms()};
 		if (retry_decide(&c->retry, &ra, client_rand, c, &delay)) {
+			at.retry_in_ms = delay;
+			trace_attempt(c, method, path, body, &at);
 			buf_release(&a.msg);
 			c->stats.retries++;
 			if (rate_limited)
@@ -670,6 +725,7 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 			continue;
 		}
 
+		trace_attempt(c, method, path, body, &at);
 		buf_reset(&msg);
 		buf_addf(&msg, "Notion %s %s failed: %s", method, path, a.msg.data);
 		if (attempt > 0)
