@@ -1233,3 +1233,49 @@ out:
 	buf_release(&path);
 	return ret;
 }
+
+/* ---- search ------------------------------------------------------------- */
+
+int notion_search(struct notion_client *c, notion_rows_cb cb, void *ud, struct nv_err *err)
+{
+	const char *kind = strcmp(c->version, NOTION_VERSION_LEGACY) ? "data_source" : "database";
+	char *cursor = NULL;
+	int rc = NV_OK;
+
+	for (;;) {
+		json_t *body = json_pack("{s:{s:s s:s} s:i}", "filter", "property", "object",
+					 "value", kind, "page_size", 100);
+		json_t *resp = NULL, *results;
+		const char *next;
+		char *text;
+		int more;
+
+		if (cursor)
+			json_object_set_new(body, "start_cursor", json_string(cursor));
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		rc = client_call(c, "/v1/search", text, &resp, err);
+		free(text);
+		if (rc)
+			break;
+		results = json_object_get(resp, "results");
+		if (!json_is_array(results)) {
+			json_decref(resp);
+			rc = nv_err_set(err, NV_ERR,
+					"Notion search: the answer has no results list");
+			break;
+		}
+		if ((rc = listing_paging(resp, cursor, &more, &next, "Notion search", err)) ||
+		    (rc = cb(ud, results, err))) {
+			json_decref(resp);
+			break;
+		}
+		free(cursor);
+		cursor = more ? xstrdup(next) : NULL;
+		json_decref(resp);
+		if (!more)
+			break;
+	}
+	free(cursor);
+	return rc;
+}

@@ -112,6 +112,14 @@ int notion_query(struct notion_client *c, const struct notion_query *q, notion_r
 		 struct nv_err *err);
 
 /*
+ * POST /v1/search for everything of one kind shared with the integration:
+ * data sources (2025-09-03 and later) or databases (2022-06-28), following
+ * next_cursor to the end (paging checked as strictly as a query). cb gets
+ * each answer's results array (borrowed). Used by `nvault init`.
+ */
+int notion_search(struct notion_client *c, notion_rows_cb cb, void *ud, struct nv_err *err);
+
+/*
  * GET /v1/pages/{page_id}/properties/{property_id}, following its
  * pagination. *out (new reference) is {"results":[property_item...],
  * "property_item":{...last page's}} for paged types, or the single
