@@ -524,7 +524,7 @@ int cmd_init(struct cli_ctx *ctx, int argc, char **argv)
 	memset(&co, 0, sizeof(co));
 	co.base_url = st->base_url;
 	co.token = st->api_key;
-	co.version = NOTION_VERSION_DATA_SOURCES;
+	co.version = NOTION_VERSION_DEFAULT;
 	co.rate_per_sec = st->rate_limit > 0 ? st->rate_limit : -1;
 	nv_err_clear(&err);
 	if ((rc = notion_client_new(&co, &client, &err)) ||
@@ -588,7 +588,7 @@ int cmd_init(struct cli_ctx *ctx, int argc, char **argv)
 					  "--all");
 		goto out;
 	}
-	doc = build_config(&f, NOTION_VERSION_DATA_SOURCES);
+	doc = build_config(&f, NOTION_VERSION_DEFAULT);
 	text = json_dumps(doc, JSON_INDENT(2));
 	{
 		struct buf b = BUF_INIT;

@@ -29,7 +29,9 @@
 #define CONFIG_MAX_BYTES (4 * 1024 * 1024)
 #define MAX_PROBLEMS 200
 
-static const char *const supported_versions[] = {"2025-09-03", "2022-06-28", NULL};
+/* Newest first; the first is the default (keep in step with src/notion/notion.h). */
+static const char *const supported_versions[] = {"2026-12-01", "2026-03-11", "2025-09-03",
+						 "2022-06-28", NULL};
 
 const char *const notion_mappable_types[] = {
 	"title",  "rich_text", "number",   "select", "multi_select",
@@ -852,8 +854,8 @@ static void walk_database(struct vctx *v, struct config *cfg, struct db_config *
 	if (!json_object_get(j, "notionDatabaseId"))
 		problem(v, "missing \"notionDatabaseId\" (the Notion database id, 32 hex digits)");
 	if (db->data_source_id && cfg->notion_version && !strcmp(cfg->notion_version, "2022-06-28"))
-		problem(v, "dataSourceId needs notionVersion \"2025-09-03\" (data sources do not "
-			   "exist in 2022-06-28)");
+		problem(v, "dataSourceId needs notionVersion \"2025-09-03\" or later (data sources "
+			   "do not exist in 2022-06-28)");
 	buf_release(&s);
 }
 
@@ -885,7 +887,7 @@ static void walk_top(struct vctx *v, struct config *cfg, const json_t *root)
 		path_pop(v, saved);
 	}
 	if (!cfg->notion_version)
-		cfg->notion_version = xstrdup("2025-09-03");
+		cfg->notion_version = xstrdup(supported_versions[0]);
 
 	json_object_foreach((json_t *)root, key, val)
 	{

@@ -724,6 +724,25 @@ const char *mapper_title_property_id(const json_t *properties)
 	return tp ? str_at(tp, "id") : NULL;
 }
 
+const char **mapper_property_ids(const json_t *properties, size_t *n)
+{
+	const char **ids = NULL, *key, *id;
+	json_t *val;
+	size_t cap = 0;
+
+	*n = 0;
+	if (!json_is_object(properties))
+		return NULL;
+	json_object_foreach((json_t *)properties, key, val)
+	{
+		if (!(id = str_at(val, "id")) || !*id)
+			continue;
+		ids = xgrow(ids, &cap, *n + 1, sizeof(*ids));
+		ids[(*n)++] = id;
+	}
+	return ids;
+}
+
 /* ---- truncated values ---- */
 
 #define NOTION_REFERENCE_CAP 25
