@@ -182,7 +182,13 @@ void progress_clear(struct progress *p)
 
 void progress_format_trace(const struct notion_trace *t, int verbosity, struct buf *b)
 {
-	buf_addf(b, "notion: %s %s -> ", t->method, t->path);
+	const char *query = strchr(t->path, '?');
+
+	/* -v: the path without its query string (filter_properties can be long) */
+	if (query && verbosity < 2)
+		buf_addf(b, "notion: %s %.*s?... -> ", t->method, (int)(query - t->path), t->path);
+	else
+		buf_addf(b, "notion: %s %s -> ", t->method, t->path);
 	if (t->status)
 		buf_addf(b, "%d", t->status);
 	else

@@ -78,7 +78,7 @@ void search_run(json_t *body, enum api_version v, struct http_reply *reply)
 			break;
 		json_array_append_new(results, v == V_LEGACY
 						       ? render_database(&fake.dbs[i], v)
-						       : render_data_source(&fake.sources[i]));
+						       : render_data_source(&fake.sources[i], v));
 	}
 	if (!started) {
 		json_decref(results);
