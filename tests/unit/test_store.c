@@ -193,14 +193,18 @@ static void test_older_schema_migrates_forward(void **state)
 	store_close(s);
 	/* make it look like a schema-1 store */
 	assert_int_equal(raw_sql("DROP INDEX task_versions_task_time; DROP INDEX tasks_status;"
+				 "DROP TABLE scan_seen;"
+				 "CREATE INDEX tasks_page ON tasks(notion_page_id);"
 				 "PRAGMA user_version = 1",
 				 NULL),
 			 SQLITE_OK);
 	s = open_store();
 	assert_int_equal(raw_count("PRAGMA user_version"), store_schema_version());
 	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name IN"
-				   " ('task_versions_task_time', 'tasks_status')"),
-			 2);
+				   " ('task_versions_task_time', 'tasks_status', 'scan_seen')"),
+			 3);
+	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name = 'tasks_page'"),
+			 0);
 	nv_err_clear(&err);
 	assert_int_equal(store_task_list(s, NULL, &l, &err), NV_OK);
 	assert_int_equal(l.total, 1);
@@ -728,6 +732,24 @@ static void test_scan_marks(void **state)
 	assert_int_equal(calls, 2);
 	assert_int_equal(store_scan_unseen(s, DS_ID, 2, NULL, NULL, &count, &err), NV_OK);
 	assert_int_equal(count, 4);
+	/* the marks live in their own narrow table, not in the task rows */
+	assert_int_equal(raw_count("SELECT count(*) FROM scan_seen WHERE epoch = 1"), 2);
+	assert_int_equal(raw_count("SELECT count(*) FROM tasks WHERE scan_epoch <> 0"), 0);
+	/* the next scan of the data source drops the marks of the one before */
+	assert_int_equal(store_scan_mark_seen(s, DS_ID, 2, seen + 1, 1, &err), NV_OK);
+	assert_int_equal(raw_count("SELECT count(*) FROM scan_seen WHERE epoch = 1"), 0);
+	assert_int_equal(raw_count("SELECT count(*) FROM scan_seen WHERE epoch = 2"), 1);
+	assert_int_equal(store_scan_unseen(s, DS_ID, 2, NULL, NULL, &count, &err), NV_OK);
+	assert_int_equal(count, 3);
+	/* a mark that rolls back with its transaction is gone, and so is the forgetting */
+	assert_int_equal(store_begin(s, &err), NV_OK);
+	assert_int_equal(store_scan_mark_seen(s, DS_ID, 3, seen, 3, &err), NV_OK);
+	store_rollback(s);
+	assert_int_equal(raw_count("SELECT count(*) FROM scan_seen WHERE epoch = 2"), 1);
+	assert_int_equal(store_scan_mark_seen(s, DS_ID, 3, seen, 1, &err), NV_OK);
+	assert_int_equal(raw_count("SELECT count(*) FROM scan_seen"), 1);
+	assert_int_equal(store_scan_unseen(s, DS_ID, 3, NULL, NULL, &count, &err), NV_OK);
+	assert_int_equal(count, 3);
 	store_close(s);
 }
 
