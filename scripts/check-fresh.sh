@@ -20,6 +20,7 @@ fi
 command -v debootstrap >/dev/null || { echo "check-fresh: needs debootstrap (Debian package debootstrap)" >&2; exit 1; }
 
 root=$(mktemp -d "${TMPDIR:-/var/tmp}/nvault-fresh.XXXXXX")
+chmod 0755 "$root" # apt's _apt user must reach the root's apt directories
 mounts=()
 cleanup() {
   local rc=$? m i
