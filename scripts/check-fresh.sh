@@ -77,13 +77,15 @@ step "copy the repository in (a clone of HEAD)"
 git -c safe.directory='*' clone -q --no-local "$src" "$root/root/nvault"
 
 step "make demo"
-in_root 'cd /root/nvault && make demo' | tee "$root/demo.log"
+in_root 'cd /root/nvault && make demo' | tee "$root.demo.log"
 in_root 'echo "packages after make demo: $(dpkg-query -W | wc -l)"'
 
 step "make test"
-in_root 'cd /root/nvault && make test' >"$root/test.log" 2>&1 ||
-  { grep -E 'FAIL|Failed|Error' "$root/test.log" | tail -n 40 >&2; tail -n 30 "$root/test.log" >&2; exit 1; }
-grep -E 'tests passed|tests failed' "$root/test.log"
+# the logs stay beside the root ($root.*.log), which is removed
+in_root 'cd /root/nvault && make test' >"$root.test.log" 2>&1 ||
+  { grep -E '^FAIL|\*\*\*Failed' "$root.test.log" | tail -n 60 >&2
+    echo "check-fresh: make test failed; its log: $root.test.log" >&2; exit 1; }
+grep -E 'tests passed|tests failed' "$root.test.log"
 
 step "make deb, install it with apt, run it"
 deb=$(in_root 'cd /root/nvault && make -s deb' | tail -n 1)

@@ -16,10 +16,11 @@ long="Engineering tasks with a very long name that cannot fit on one line of eig
 default_config
 sed -i "s/\"Engineering tasks\"/\"$long\"/" "$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH"
 
-# in_tty FILE CMD...: runs CMD on an 80-column pseudo-terminal, output kept in FILE
+# in_tty FILE CMD...: runs CMD on an 80-column pseudo-terminal (an xterm,
+# whatever TERM the test itself has), output kept in FILE
 in_tty() {
   local file=$1; shift
-  SHELL=/bin/bash script -qefc "stty cols 80 rows 24; $*" "$file" >/dev/null 2>&1
+  SHELL=/bin/bash TERM=xterm script -qefc "stty cols 80 rows 24; $*" "$file" >/dev/null 2>&1
 }
 # segments FILE: the pieces of output between \r and \n, escape codes removed
 segments() {
