@@ -338,8 +338,9 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 		{"database", 0, CLI_STRING, &f.database_id, "ID",
 		 "only tasks of this Notion database"},
 		{"status", 0, CLI_STRING, &status, "STATUS", "only tasks with this status"},
-		{"search", 0, CLI_STRING, &f.search, "TEXT",
-		 "full-text search over title, description and tags"},
+		{"search", 0, CLI_STRING, &f.search, "QUERY",
+		 "ranked full-text search over every text of a task: words (all must match),\n"
+		 "\"a phrase\", a OR b, a NOT b, prefix*"},
 		{"scope", 0, CLI_STRING, &f.scope, "ID", "only tasks of this project scope"},
 		{"include-deleted", 0, CLI_FLAG, &include_deleted, NULL, "also soft-deleted tasks"},
 		{"limit", 0, CLI_INT, &f.limit, "N", "page size (default 50, at most 1000)"},
@@ -354,7 +355,10 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_parse(ctx, argc, argv, opts, "nvault task list [options]",
 		      "List tasks, most recently updated first, one page at a time. When more\n"
 		      "tasks match than the page holds, the output says so and gives the\n"
-		      "--offset of the next page (hasMore / nextOffset with --json).",
+		      "--offset of the next page (hasMore / nextOffset with --json).\n"
+		      "With --search the best matches come first (title above description\n"
+		      "above other text: tags, Notion selects, people, rich text, urls, ...),\n"
+		      "each with a snippet where the match is marked **like this**.",
 		      0, 0))
 		return ctx->exit_code;
 	if (f.limit < 0 || f.offset < 0)
@@ -370,13 +374,24 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 	nv_err_clear(&err);
 	if (store_task_list(s, &f, &l, &err)) {
 		rc = cli_error(ctx, &err);
+		if (err.code == NV_EINVAL) /* a bad query or filter is bad usage */
+			rc = ctx->exit_code = 2;
 		store_close(s);
 		return rc;
 	}
 	if (ctx->json) {
 		json_t *items = json_array();
-		for (size_t i = 0; i < l.n; i++)
-			json_array_append_new(items, task_to_json(&l.items[i]));
+		for (size_t i = 0; i < l.n; i++) {
+			json_t *item = task_to_json(&l.items[i]);
+			if (l.hits) {
+				json_object_set_new(item, "score", json_real(l.hits[i].score));
+				json_object_set_new(item, "snippet",
+						    l.hits[i].snippet
+							    ? json_string(l.hits[i].snippet)
+							    : json_null());
+			}
+			json_array_append_new(items, item);
+		}
 		json_t *doc =
 			json_pack("{s:o s:I s:I s:I s:b s:o}", "tasks", items, "total",
 				  (json_int_t)l.total, "offset", (json_int_t)f.offset, "count",
@@ -405,6 +420,12 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		table_print(&tb, stdout);
 		table_release(&tb);
+		for (size_t i = 0; l.hits && i < l.n; i++) {
+			if (!i)
+				printf("\nMatches:\n");
+			printf("  %s  %s\n", l.items[i].id,
+			       l.hits[i].snippet ? l.hits[i].snippet : "");
+		}
 		if (l.has_more)
 			printf("\nShowing %lld-%lld of %lld tasks; more with --offset %lld.\n",
 			       (long long)f.offset + 1, (long long)f.offset + (long long)l.n,

@@ -49,7 +49,11 @@ const struct mcp_param memory_task_params[] = {
 	{"limit", P_INTEGER, "Page size (default 50).", NULL, 1, 1000},
 	{"offset", P_INTEGER, "Rows to skip (default 0).", NULL, 0, INT64_MAX / 2},
 	{"versionNum", P_INTEGER, "Version number (get_version).", NULL, 1, INT64_MAX / 2},
-	{"query", P_STRING, "Full-text query (search).", NULL, 0, 0},
+	{"query", P_STRING,
+	 "Search query (search), ranked best first over every text of a task (title above "
+	 "description above tags and Notion properties): words all match, \"a phrase\", "
+	 "a OR b, a NOT b, prefix*. Each hit has a snippet with the match in **...**.",
+	 NULL, 0, 0},
 	{"time", P_STRING, "Point in time, ISO 8601 (as_of).", NULL, 0, 0},
 	{"since", P_STRING, "Start of the window, exclusive, ISO 8601 (diff).", NULL, 0, 0},
 	{"until", P_STRING, "End of the window, inclusive, ISO 8601 (diff; default now).", NULL, 0,
@@ -323,8 +327,16 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 	if ((rc = store_task_list(s, &f, &l, err)))
 		return rc;
 	tasks = json_array();
-	for (size_t i = 0; i < l.n; i++)
-		json_array_append_new(tasks, task_to_json(&l.items[i]));
+	for (size_t i = 0; i < l.n; i++) {
+		json_t *item = task_to_json(&l.items[i]);
+		if (l.hits) {
+			json_object_set_new(item, "score", json_real(l.hits[i].score));
+			json_object_set_new(item, "snippet",
+					    l.hits[i].snippet ? json_string(l.hits[i].snippet)
+							      : json_null());
+		}
+		json_array_append_new(tasks, item);
+	}
 	c->result = json_pack("{s:o, s:I, s:b, s:I, s:I}", "tasks", tasks, "total",
 			      (json_int_t)l.total, "hasMore", l.has_more, "offset",
 			      (json_int_t)f.offset, "count", (json_int_t)l.n);

@@ -120,21 +120,37 @@ struct task_filter {
 	const char *data_source_id;
 	const char *status;
 	const char *source; /* "notion" / "local" */
-	const char *search; /* full-text query over title, description, tags */
+	/*
+	 * Search query (docs/cli-tasks.md "Search"): words ANDed, "phrases",
+	 * OR, NOT, prefix*, over every text of a task. With a search, a list
+	 * is ranked by relevance and each item has a hit (snippet, score).
+	 */
+	const char *search;
 	int include_deleted;
 	int64_t limit; /* 0 → 50; capped at 1000 */
 	int64_t offset;
 };
 
+/* Why a task matched a search. */
+struct task_hit {
+	double score;  /* relevance (bm25, negated: higher is better) */
+	char *snippet; /* the best-matching stretch of text, matches in **...** */
+};
+
 struct task_list {
 	struct task *items;
+	struct task_hit *hits; /* with a search: one per item; else NULL */
 	size_t n;
 	int has_more;	     /* more rows exist past offset + n */
 	int64_t next_offset; /* offset of the next page when has_more */
 	int64_t total;	     /* rows matching the filter */
 };
 
-/* One page of tasks matching f, most recently updated first. */
+/*
+ * One page of tasks matching f: by relevance with a search, else most
+ * recently updated first. NV_EINVAL naming the query for a search query
+ * that is wrong (a misplaced operator).
+ */
 int store_task_list(struct store *s, const struct task_filter *f, struct task_list *out,
 		    struct nv_err *err);
 void task_list_release(struct task_list *l);

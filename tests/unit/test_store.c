@@ -651,12 +651,25 @@ static void test_list_pagination_filters_search(void **state)
 	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
 	assert_int_equal(l.total, 24);
 	task_list_release(&l);
-	/* hostile text is searched for, never parsed as FTS syntax */
-	const char *hostile[] = {"foo\"bar OR", "\"", "AND", "NEAR(a b)", "*", "title:x", "("};
+	/*
+	 * hostile text is never FTS5 syntax: it is searched for literally, or
+	 * refused with a message that names the query (a misplaced operator)
+	 */
+	const char *hostile[] = {"foo\"bar OR", "\"",	   "AND",	  "NEAR(a b)", "*",
+				 "title:x",	"(",	   "OR OR",	  "x NOT",     "\"\"\"",
+				 "a\"b\"c",	"x* *y",   "NOT NOT x",	  "{a b}:c",   "^x",
+				 "a + b",	"col : x", "\"x\"*\"y\"", "ü*",	       "- -"};
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		f.search = hostile[i];
 		nv_err_clear(&err);
-		if (store_task_list(s, &f, &l, &err))
+		int rc = store_task_list(s, &f, &l, &err);
+		if (rc == NV_EINVAL) {
+			if (!strstr(err.msg, hostile[i]))
+				fail_msg("error for '%s' does not name it: %s", hostile[i],
+					 err.msg);
+			continue;
+		}
+		if (rc)
 			fail_msg("search '%s' failed: %s", hostile[i], err.msg);
 		assert_int_equal(l.total, 0);
 		task_list_release(&l);
@@ -673,6 +686,215 @@ static void test_list_pagination_filters_search(void **state)
 	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
 	assert_int_equal(l.total, 0);
 	task_list_release(&l);
+	store_close(s);
+}
+
+/* A local task with a title, description and Notion properties (may be NULL). */
+static void put_doc(struct store *s, const char *title, const char *description, json_t *props)
+{
+	struct task t;
+
+	task_init(&t);
+	t.title = xstrdup(title);
+	t.description = description ? xstrdup(description) : NULL;
+	t.status = xstrdup("open");
+	t.source = xstrdup("local");
+	t.active = 1;
+	if (props)
+		t.metadata = json_pack("{s:o}", "notionProperties", props);
+	put(s, &t, &sync_vi);
+	task_release(&t);
+}
+
+/* Runs a search; the titles of the hits in rank order, joined by "|". */
+static char *search_titles(struct store *s, const char *query, struct task_list *keep)
+{
+	struct task_filter f;
+	struct task_list l;
+	struct nv_err err;
+	char out[1024] = "";
+	size_t len = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.search = query;
+	nv_err_clear(&err);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("search '%s': %s", query, err.msg);
+	assert_int_equal(l.total, (int64_t)l.n);
+	for (size_t i = 0; i < l.n; i++) {
+		assert_non_null(l.hits);
+		assert_non_null(l.hits[i].snippet);
+		if (i)
+			assert_true(l.hits[i - 1].score >= l.hits[i].score);
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", i ? "|" : "",
+					l.items[i].title);
+	}
+	if (keep)
+		*keep = l;
+	else
+		task_list_release(&l);
+	return xstrdup(out);
+}
+
+#define ASSERT_SEARCH(s, query, want)                                                              \
+	do {                                                                                       \
+		char *got_ = search_titles(s, query, NULL);                                        \
+		if (strcmp(got_, want))                                                            \
+			fail_msg("search '%s': got '%s', want '%s'", query, got_, want);           \
+		free(got_);                                                                        \
+	} while (0)
+
+static void test_search_ranks(void **state)
+{
+	struct store *s = open_store();
+	struct task_list l;
+	struct task_filter f;
+	struct nv_err err;
+	json_t *report;
+	char *got;
+
+	put_doc(s, "Weekly report", "remember to run the backup before friday", NULL);
+	put_doc(s, "Backup the cache server", "nothing else", NULL);
+	put_doc(s, "Cache warming", "after a deploy", NULL);
+	put_doc(s, "Phrase one", "the quick brown fox", NULL);
+	put_doc(s, "Phrase two", "a brown quick fox", NULL);
+	put_doc(s, "Properties", "no words of interest",
+		json_pack("{s:{s:s,s:s}, s:{s:s,s:[{s:s,s:s}]}, s:{s:s,s:[ss]},"
+			  " s:{s:s,s:{s:s,s:s}}, s:{s:s,s:s}, s:{s:s,s:s}, s:{s:s,s:s}}",
+			  "Priority", "type", "select", "value", "Urgent", "Owner", "type",
+			  "people", "value", "name", "Ada Lovelace", "email", "ada@example.org",
+			  "Areas", "type", "multi_select", "value", "Infra", "Kitchen", "Score",
+			  "type", "formula", "value", "type", "string", "string", "Zeta grade",
+			  "Link", "type", "url", "value", "https://example.org/runbook", "Stage",
+			  "type", "status", "value", "Waiting on vendor", "Notes", "type",
+			  "rich_text", "value", "ask about the quarterly numbers"));
+
+	/* a title hit ranks above a description-only hit */
+	ASSERT_SEARCH(s, "backup", "Backup the cache server|Weekly report");
+	ASSERT_SEARCH(s, "BACKUP", "Backup the cache server|Weekly report");
+	/* OR, NOT, phrases, prefixes; lower-case "or" is a word */
+	ASSERT_SEARCH(s, "warming OR friday", "Cache warming|Weekly report");
+	ASSERT_SEARCH(s, "server OR deploy", "Backup the cache server|Cache warming");
+	ASSERT_SEARCH(s, "backup NOT cache", "Weekly report");
+	ASSERT_SEARCH(s, "backup or friday", "");
+	ASSERT_SEARCH(s, "\"quick brown\"", "Phrase one");
+	ASSERT_SEARCH(s, "quick brown fox", "Phrase one|Phrase two");
+	ASSERT_SEARCH(s, "\"quick bro\"*", "Phrase one");
+	ASSERT_SEARCH(s, "cach", "");
+	ASSERT_SEARCH(s, "warm*", "Cache warming");
+	ASSERT_SEARCH(s, "cach* NOT warming", "Backup the cache server");
+	ASSERT_SEARCH(s, "backup AND server", "Backup the cache server");
+	/* every text-bearing Notion property is searchable */
+	ASSERT_SEARCH(s, "Urgent", "Properties");
+	ASSERT_SEARCH(s, "Lovelace", "Properties");
+	ASSERT_SEARCH(s, "ada@example.org", "Properties");
+	ASSERT_SEARCH(s, "kitchen", "Properties");
+	ASSERT_SEARCH(s, "zeta", "Properties");
+	ASSERT_SEARCH(s, "runbook", "Properties");
+	ASSERT_SEARCH(s, "\"waiting on vendor\"", "Properties");
+	ASSERT_SEARCH(s, "quarterly", "Properties");
+	/* a stray quote is a phrase to the end */
+	ASSERT_SEARCH(s, "\"quick brown", "Phrase one");
+
+	/* the snippet marks the match */
+	got = search_titles(s, "friday", &l);
+	assert_int_equal(l.n, 1);
+	assert_non_null(strstr(l.hits[0].snippet, "**friday**"));
+	task_list_release(&l);
+	free(got);
+	got = search_titles(s, "lovelace", &l);
+	assert_non_null(strstr(l.hits[0].snippet, "**Lovelace**"));
+	task_list_release(&l);
+	free(got);
+
+	/* a page of a search: the total counts every match, in rank order across pages */
+	memset(&f, 0, sizeof(f));
+	f.search = "backup OR cache OR fox";
+	f.limit = 2;
+	nv_err_clear(&err);
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.total, 5);
+	assert_true(l.has_more);
+	task_list_release(&l);
+	f.offset = 4;
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.total, 5);
+	assert_false(l.has_more);
+	task_list_release(&l);
+
+	/* misplaced operators are refused, naming the query */
+	const char *bad[] = {"NOT backup", "backup OR", "backup OR AND cache", "OR"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&f, 0, sizeof(f));
+		f.search = bad[i];
+		nv_err_clear(&err);
+		assert_int_equal(store_task_list(s, &f, &l, &err), NV_EINVAL);
+		if (!strstr(err.msg, bad[i]) || !strstr(err.msg, "search query"))
+			fail_msg("error for '%s': %s", bad[i], err.msg);
+	}
+
+	/* the index follows every write: old text gone, new text found */
+	got = search_titles(s, "urgent", &l);
+	assert_int_equal(l.n, 1);
+	json_object_set_new(
+		l.items[0].metadata, "notionProperties",
+		json_pack("{s:{s:s,s:s}}", "Priority", "type", "select", "value", "Someday"));
+	assert_int_equal(put(s, &l.items[0], &sync_vi), PUT_UPDATED);
+	task_list_release(&l);
+	free(got);
+	ASSERT_SEARCH(s, "Urgent", "");
+	ASSERT_SEARCH(s, "Someday", "Properties");
+	nv_err_clear(&err);
+	assert_int_equal(store_verify(s, &report, &err), NV_OK);
+	json_decref(report);
+	store_close(s);
+
+	/* an index out of step is found by verify */
+	assert_int_equal(raw_sql("DELETE FROM task_search WHERE rowid = 1", NULL), SQLITE_OK);
+	s = open_store();
+	nv_err_clear(&err);
+	assert_int_equal(store_verify(s, &report, &err), NV_ETAMPERED);
+	assert_non_null(strstr(err.msg, "search index"));
+	json_decref(report);
+	store_close(s);
+}
+
+/* A store of schema 2 (trigger-kept index over title, description, tags) is rebuilt. */
+static void test_search_index_migration(void **state)
+{
+	struct store *s = open_store();
+	struct task t;
+	json_t *report;
+	struct nv_err err;
+
+	notion_task(&t, 1, "an old task");
+	json_object_set_new(
+		t.metadata, "notionProperties",
+		json_pack("{s:{s:s,s:s}}", "Priority", "type", "select", "value", "Urgent"));
+	put(s, &t, &sync_vi);
+	task_release(&t);
+	store_close(s);
+	assert_int_equal(
+		raw_sql("DROP TABLE task_search;"
+			"CREATE VIRTUAL TABLE tasks_fts USING fts5(title, description, tags,"
+			" content='tasks', content_rowid='seq');"
+			"INSERT INTO tasks_fts(tasks_fts) VALUES ('rebuild');"
+			"CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks BEGIN"
+			" INSERT INTO tasks_fts(rowid, title, description, tags)"
+			" VALUES (new.seq, new.title, new.description, new.tags); END;"
+			"PRAGMA user_version = 2",
+			NULL),
+		SQLITE_OK);
+	s = open_store();
+	assert_int_equal(
+		raw_count("SELECT count(*) FROM sqlite_master WHERE name LIKE 'tasks_fts%'"), 0);
+	ASSERT_SEARCH(s, "urgent", "an old task");
+	ASSERT_SEARCH(s, "alpha", "an old task"); /* tags */
+	nv_err_clear(&err);
+	assert_int_equal(store_verify(s, &report, &err), NV_OK);
+	json_decref(report);
 	store_close(s);
 }
 
@@ -945,6 +1167,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_verify_detects_tampering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_as_of_and_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_ranks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_index_migration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_pagination_filters_search, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
