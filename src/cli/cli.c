@@ -19,7 +19,9 @@ static const char *const global_help =
 	"  --db PATH          store file (default $NVAULT_DB, else "
 	"$XDG_DATA_HOME/nvault/vault.db)\n"
 	"  --config PATH      sync config (default $AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH,\n"
-	"                     else ./notion-sync.config.json)\n"
+	"                     else $XDG_CONFIG_HOME/nvault/notion-sync.config.json\n"
+	"                     (~/.config/nvault/...), else ./notion-sync.config.json;\n"
+	"                     `nvault config path` shows which)\n"
 	"  --json             machine-readable output: one JSON document on stdout\n"
 	"  -q, -v             quieter / more verbose diagnostics on stderr\n"
 	"  -h, --help         show help\n";

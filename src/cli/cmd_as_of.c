@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "app/app.h"
 #include "cli/task_view.h"
 #include "store/store.h"
 
@@ -41,12 +42,11 @@ static int as_of_row(void *ud, const struct task_version *v)
 
 int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct task_filter f = {0};
-	int include_deleted = 0;
+	struct app_query q = {.name = cli_field_name};
 	const struct cli_opt opts[] = {
-		{"database", 0, CLI_STRING, &f.database_id, "ID",
+		{"database", 0, CLI_STRING, &q.database_id, "ID",
 		 "only tasks of this Notion database"},
-		{"include-deleted", 0, CLI_FLAG, &include_deleted, NULL,
+		{"include-deleted", 0, CLI_FLAG, &q.include_deleted, NULL,
 		 "also tasks that were deleted at that time"},
 		{NULL},
 	};
@@ -55,6 +55,7 @@ int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv)
 	struct as_of_out o = {.ctx = ctx};
 	struct store *s = NULL;
 	struct nv_err err;
+	int64_t total;
 	int rc;
 
 	if (cli_parse(ctx, argc, argv, opts, "nvault as-of TIME [--database ID]",
@@ -63,9 +64,10 @@ int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv)
 		      "TIME.",
 		      1, 1))
 		return ctx->exit_code;
-	if ((rc = cli_check_time(ctx, "TIME", ctx->args[0])))
-		return rc;
-	f.include_deleted = include_deleted;
+	q.at = ctx->args[0];
+	nv_err_clear(&err);
+	if (app_query_check(&q, &err))
+		return cli_usage_error(ctx, "%s", err.msg);
 	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
@@ -76,7 +78,7 @@ int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv)
 	} else {
 		table_init(&o.tb, 6, headers);
 	}
-	rc = store_task_as_of(s, ctx->args[0], &f, as_of_row, &o, &err);
+	rc = app_task_as_of(s, &q, as_of_row, &o, &total, &err);
 	if (ctx->json) {
 		rc = json_stream_finish(&o.js, json_pack("{s:I}", "count", (json_int_t)o.n), rc,
 					&err);

@@ -3,13 +3,15 @@
  * the resolved settings (flags > environment > file > defaults), as a table
  * or with --json one document. It says whether NOTION_API_KEY is set and
  * never prints it. Exit 0 when valid, 2 on any configuration error (every
- * problem in the file is listed, one per line).
+ * problem in the file is listed, one per line). `nvault config path`: which
+ * config file is used and why.
  */
 #include "cli/commands.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/buf.h"
 
@@ -40,13 +42,13 @@ static void print_settings(const struct settings *st, const struct config *cfg)
 	char rate[64];
 
 	table_init(&t, 2, headers);
-	buf_addf(&b, "%s (valid)", cfg->path);
+	buf_addf(&b, "%s (valid; from %s)", cfg->path, st->config_source ? st->config_source : "?");
 	table_add(&t, (const char *const[]){"config", b.data});
 	table_add(&t, (const char *const[]){"store", st->db_path});
 	table_add(&t, (const char *const[]){"Notion API", st->base_url});
 	table_add(&t, (const char *const[]){"Notion version", cfg->notion_version});
 	table_add(&t, (const char *const[]){"NOTION_API_KEY",
-					    st->api_key && *st->api_key
+					    settings_has_token(st)
 						    ? "set"
 						    : "not set (sync refuses to run without it)"});
 	table_add(&t, (const char *const[]){"schedule", st->schedule ? st->schedule : "none"});
@@ -148,10 +150,52 @@ static int config_check(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/* `nvault config path`: the config file used and why (exit 0 either way). */
+static int config_path(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct settings *st;
+	struct stat sb;
+	char *user;
+	int rc, exists;
+
+	if (cli_parse(ctx, argc, argv, NULL, "nvault config path [--json]",
+		      "Print the sync config file nvault uses and why. The first that applies:\n"
+		      "--config PATH; $AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH;\n"
+		      "$XDG_CONFIG_HOME/nvault/notion-sync.config.json (default\n"
+		      "~/.config/nvault/...) if it exists; ./notion-sync.config.json if it\n"
+		      "exists. With none, the per-user path, where `nvault init` writes.",
+		      0, 0))
+		return ctx->exit_code;
+	if ((rc = cli_settings(ctx, &st)))
+		return rc;
+	exists = stat(st->config_path, &sb) == 0;
+	user = settings_default_config_path();
+	if (ctx->json) {
+		json_t *doc = json_pack("{s:s s:s? s:b s:s?}", "path", st->config_path, "source",
+					st->config_source, "exists", exists, "userDefault", user);
+		cli_print_json(doc);
+		json_decref(doc);
+	} else {
+		printf("%s\n", st->config_path);
+		if (st->config_source)
+			printf("  from %s%s\n", st->config_source,
+			       exists ? "" : " (the file does not exist)");
+		else
+			printf("  no config file found (looked for --config, "
+			       "AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH,\n"
+			       "  %s and ./notion-sync.config.json);\n"
+			       "  `nvault init` writes this one\n",
+			       user ? user : "~/.config/nvault/notion-sync.config.json");
+	}
+	free(user);
+	return 0;
+}
+
 static const struct cli_command config_commands[] = {
 	{.name = "check",
 	 .run = config_check,
 	 .summary = "validate the config file and print the resolved settings"},
+	{.name = "path", .run = config_path, .summary = "which config file is used, and why"},
 	{.name = NULL},
 };
 

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "app/app.h"
 #include "cli/task_view.h"
 #include "store/store.h"
 #include "util/timeutil.h"
@@ -53,14 +54,13 @@ static int diff_row(void *ud, const struct diff_entry *e)
 
 int cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct task_filter f = {0};
-	const char *since = NULL, *until = NULL;
+	struct app_query q = {.name = cli_field_name};
 	const struct cli_opt opts[] = {
-		{"since", 0, CLI_STRING, &since, "TIME",
+		{"since", 0, CLI_STRING, &q.since, "TIME",
 		 "start of the window (exclusive; required)"},
-		{"until", 0, CLI_STRING, &until, "TIME",
+		{"until", 0, CLI_STRING, &q.until, "TIME",
 		 "end of the window (inclusive; default now)"},
-		{"database", 0, CLI_STRING, &f.database_id, "ID",
+		{"database", 0, CLI_STRING, &q.database_id, "ID",
 		 "only tasks of this Notion database"},
 		{NULL},
 	};
@@ -68,6 +68,7 @@ int cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 	struct diff_out o = {.ctx = ctx};
 	struct store *s = NULL;
 	struct nv_err err;
+	int64_t total;
 	int rc;
 
 	if (cli_parse(ctx, argc, argv, opts,
@@ -76,29 +77,22 @@ int cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 		      "times (ISO 8601; versions written after --since and up to --until).",
 		      0, 0))
 		return ctx->exit_code;
-	if (!since)
+	if (!q.since)
 		return cli_usage_error(ctx, "--since TIME is required");
-	if ((rc = cli_check_time(ctx, "--since", since)) ||
-	    (until && (rc = cli_check_time(ctx, "--until", until))))
-		return rc;
-	if (until) {
-		int64_t a = 0, b = 0;
-		time_parse_iso(since, &a);
-		time_parse_iso(until, &b);
-		if (a > b)
-			return cli_usage_error(ctx, "--since %s is after --until %s", since, until);
-	}
+	nv_err_clear(&err);
+	if (app_query_check(&q, &err))
+		return cli_usage_error(ctx, "%s", err.msg);
 	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	if (ctx->json) {
-		json_t *head = json_pack("{s:s s:s?}", "since", since, "until", until);
+		json_t *head = json_pack("{s:s s:s?}", "since", q.since, "until", q.until);
 		json_stream_begin(&o.js, head, "changes");
 		json_decref(head);
 	} else {
 		table_init(&o.tb, 5, headers);
 	}
-	rc = store_diff(s, since, until, &f, diff_row, &o, &err);
+	rc = app_task_diff(s, &q, diff_row, &o, &total, &err);
 	if (ctx->json) {
 		json_t *tail = json_pack("{s:I s:I s:I s:I}", "created",
 					 (json_int_t)o.counts[DIFF_CREATED], "changed",
@@ -118,8 +112,8 @@ int cmd_diff(struct cli_ctx *ctx, int argc, char **argv)
 			       "%s%s%s.\n",
 			       (long long)o.counts[DIFF_CREATED], (long long)o.counts[DIFF_CHANGED],
 			       (long long)o.counts[DIFF_DELETED],
-			       (long long)o.counts[DIFF_RESTORED], since, until ? " up to " : "",
-			       until ? until : "");
+			       (long long)o.counts[DIFF_RESTORED], q.since,
+			       q.until ? " up to " : "", q.until ? q.until : "");
 		}
 		table_release(&o.tb);
 	}

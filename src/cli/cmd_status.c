@@ -6,8 +6,8 @@
  * a daemon that died without cleaning up (stale pid) shows as not running.
  * Never creates a store.
  *
- * The JSON document is built by the library (sched/status.h, shared with
- * MCP); the text rendering reads from it, so both say the same thing.
+ * The JSON document is built by the application layer (app_status_json(),
+ * shared with MCP); the text rendering reads from it, so both say the same thing.
  */
 #include "cli/commands.h"
 
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched/status.h"
+#include "app/app.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -108,7 +108,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 	rc = store_open(set->db_path, STORE_NO_CREATE, &s, &err);
 	if (rc && rc != NV_ENOTFOUND)
 		goto fail;
-	if ((rc = sched_status_json(s, set, cfg, &doc, &err)))
+	if ((rc = app_status_json(s, set, cfg, &doc, &err)))
 		goto fail;
 	if (ctx->json)
 		cli_print_json(doc);

@@ -1,6 +1,7 @@
 /*
  * cmd_task.c: `nvault task add|update|get|list|history`, the local view of
- * the task store. add and update are local edits: they write a new version
+ * the task store: options in, application layer (src/app) call, output.
+ * add and update are local edits: they write a new version
  * with created_by "cli" (reason "created" / "local edit"), exactly as a
  * sync would, so history, verify and diff see them like any other change.
  * Reading subcommands never create a store: on a missing store they say so.
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app.h"
 #include "cli/task_view.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -46,15 +48,6 @@ static int edits_given(const struct task_edits *e)
 	       e->assignee || e->tags || e->metadata || e->scope;
 }
 
-/* Sets a text field: "" clears it. */
-static void set_text(char **field, const char *value)
-{
-	if (!value)
-		return;
-	free(*field);
-	*field = *value ? xstrdup(value) : NULL;
-}
-
 /* "a, b,,c" → ["a","b","c"]; "" → NULL (no tags). */
 static json_t *parse_tags(const char *text)
 {
@@ -84,72 +77,69 @@ static json_t *parse_tags(const char *text)
 	return arr;
 }
 
-/* Applies e to t; returns 0 or prints a usage error and returns 2. */
-static int apply_edits(struct cli_ctx *ctx, const struct task_edits *e, struct task *t)
+/*
+ * Turns the options into an application-layer edit: "" clears a field,
+ * --tags is split at commas, --metadata parsed as JSON. *tags and *meta
+ * receive the JSON values the edit borrows (the caller frees them).
+ * Returns 0 or prints a usage error and returns 2.
+ */
+static int edit_from_options(struct cli_ctx *ctx, const struct task_edits *e,
+			     struct app_task_edit *out, json_t **tags, json_t **meta)
 {
-	if (e->status) {
-		const char *canon = task_status_parse(e->status);
-		if (!canon) {
-			struct buf allowed = BUF_INIT;
-			for (int i = 0; i < task_status_count; i++)
-				buf_addf(&allowed, "%s%s", i ? ", " : "", task_status_names[i]);
-			cli_usage_error(ctx, "invalid status '%s' (allowed: %s)", e->status,
-					allowed.data);
-			buf_release(&allowed);
-			return 2;
-		}
-		set_text(&t->status, canon);
+	const char *const texts[APP_F_COUNT] = {
+		[APP_F_TITLE] = e->title,	[APP_F_DESCRIPTION] = e->description,
+		[APP_F_STATUS] = e->status,	[APP_F_RESOLUTION] = e->resolution,
+		[APP_F_CATEGORY] = e->category, [APP_F_DUE_DATE] = e->due,
+		[APP_F_ASSIGNEE] = e->assignee, [APP_F_SCOPE] = e->scope,
+	};
+
+	memset(out, 0, sizeof(*out));
+	*tags = *meta = NULL;
+	out->name = cli_field_name;
+	for (int f = 0; f < APP_F_COUNT; f++) {
+		if (!texts[f])
+			continue;
+		out->set[f] = 1;
+		out->text[f] = *texts[f] ? texts[f] : NULL;
 	}
-	if (e->due && *e->due && cli_check_time(ctx, "--due", e->due))
-		return 2;
-	if (e->title && !*e->title)
-		return cli_usage_error(ctx, "--title must not be empty");
+	/* an empty title is refused, not a clear */
+	if (e->title)
+		out->text[APP_F_TITLE] = e->title;
+	if (e->tags) {
+		out->set[APP_F_TAGS] = 1;
+		out->tags = *tags = parse_tags(e->tags);
+	}
 	if (e->metadata) {
 		json_error_t jerr;
-		json_t *m = *e->metadata ? json_loads(e->metadata, JSON_REJECT_DUPLICATES, &jerr)
-					 : NULL;
-		if (*e->metadata && !m)
+		out->set[APP_F_METADATA] = 1;
+		if (*e->metadata &&
+		    !(*meta = json_loads(e->metadata, JSON_REJECT_DUPLICATES, &jerr)))
 			return cli_usage_error(
 				ctx, "--metadata is not valid JSON: %s (line %d, column %d)",
 				jerr.text, jerr.line, jerr.column);
-		if (m && !json_is_object(m)) {
-			json_decref(m);
-			return cli_usage_error(
-				ctx, "--metadata must be a JSON object, like {\"key\": 1}");
-		}
-		json_decref(t->metadata);
-		t->metadata = m;
-	}
-	set_text(&t->title, e->title);
-	set_text(&t->description, e->description);
-	set_text(&t->resolution, e->resolution);
-	set_text(&t->category, e->category);
-	set_text(&t->due_date, e->due);
-	set_text(&t->assignee, e->assignee);
-	set_text(&t->scope, e->scope);
-	if (e->tags) {
-		json_decref(t->tags);
-		t->tags = parse_tags(e->tags);
+		out->metadata = *meta;
 	}
 	return 0;
 }
 
-static const char *const outcome_names[] = {
-	[PUT_UNCHANGED] = "unchanged",
-	[PUT_CREATED] = "created",
-	[PUT_UPDATED] = "updated",
-};
+/* Reports a failed edit: invalid values are usage errors (2), the rest as usual. */
+static int edit_error(struct cli_ctx *ctx, const struct nv_err *err)
+{
+	if (err->code == NV_EINVAL)
+		return cli_usage_error(ctx, "%s", err->msg);
+	return cli_error(ctx, err);
+}
 
-static void print_outcome(struct cli_ctx *ctx, enum put_outcome outcome, const struct task *t)
+static void print_outcome(struct cli_ctx *ctx, enum app_outcome outcome, const struct task *t)
 {
 	if (ctx->json) {
-		json_t *doc = json_pack("{s:s s:o}", "outcome", outcome_names[outcome], "task",
+		json_t *doc = json_pack("{s:s s:o}", "outcome", app_outcome_name(outcome), "task",
 					task_to_json(t));
 		cli_print_json(doc);
 		json_decref(doc);
-	} else if (outcome == PUT_CREATED) {
+	} else if (outcome == APP_CREATED) {
 		printf("created task %s (version 1)\n", t->id);
-	} else if (outcome == PUT_UPDATED) {
+	} else if (outcome == APP_UPDATED) {
 		printf("updated task %s to version %lld\n", t->id, (long long)t->version);
 	} else {
 		printf("no change: task %s already has these values (version %lld)\n", t->id,
@@ -161,11 +151,13 @@ static int task_add(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct task_edits e = {0};
 	const struct cli_opt opts[] = {EDIT_OPTIONS(e), {NULL}};
-	const struct version_info vi = {"cli", "created", 0};
+	const struct app_author who = {"cli", NULL};
+	struct app_task_edit edit;
 	struct store *s = NULL;
 	struct task t;
 	struct nv_err err;
-	enum put_outcome outcome;
+	enum app_outcome outcome;
+	json_t *tags = NULL, *meta = NULL;
 	int rc;
 
 	if (cli_parse(ctx, argc, argv, opts, "nvault task add --title TEXT [options]",
@@ -176,19 +168,25 @@ static int task_add(struct cli_ctx *ctx, int argc, char **argv)
 	if (!e.title)
 		return cli_usage_error(ctx, "--title is required");
 	task_init(&t);
-	t.source = xstrdup("local");
-	t.status = xstrdup("open");
-	if ((rc = apply_edits(ctx, &e, &t)))
+	if ((rc = edit_from_options(ctx, &e, &edit, &tags, &meta)))
 		goto out;
+	/* validate before creating a store for nothing */
+	nv_err_clear(&err);
+	if (app_task_apply(&edit, &t, &err)) {
+		rc = edit_error(ctx, &err);
+		goto out;
+	}
 	if ((rc = cli_open_store(ctx, 0, &s)))
 		goto out;
-	nv_err_clear(&err);
-	if (store_task_put(s, &t, &vi, &outcome, &err)) {
-		rc = cli_error(ctx, &err);
+	task_release(&t);
+	if (app_task_add(s, &edit, &who, &t, &outcome, &err)) {
+		rc = edit_error(ctx, &err);
 		goto out;
 	}
 	print_outcome(ctx, outcome, &t);
 out:
+	json_decref(tags);
+	json_decref(meta);
 	task_release(&t);
 	store_close(s);
 	return rc;
@@ -198,11 +196,13 @@ static int task_update(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct task_edits e = {0};
 	const struct cli_opt opts[] = {EDIT_OPTIONS(e), {NULL}};
-	const struct version_info vi = {"cli", "local edit", 0};
+	const struct app_author who = {"cli", NULL};
+	struct app_task_edit edit;
 	struct store *s = NULL;
 	struct task t;
 	struct nv_err err;
-	enum put_outcome outcome;
+	enum app_outcome outcome;
+	json_t *tags = NULL, *meta = NULL;
 	int rc;
 
 	task_init(&t);
@@ -215,21 +215,19 @@ static int task_update(struct cli_ctx *ctx, int argc, char **argv)
 		return ctx->exit_code;
 	if (!edits_given(&e))
 		return cli_usage_error(ctx, "nothing to change: give at least one field option");
+	if ((rc = edit_from_options(ctx, &e, &edit, &tags, &meta)))
+		goto out;
 	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
-		return rc;
+		goto out;
 	nv_err_clear(&err);
-	if (store_task_get(s, ctx->args[0], &t, &err)) {
-		rc = cli_error(ctx, &err);
-		goto out;
-	}
-	if ((rc = apply_edits(ctx, &e, &t)))
-		goto out;
-	if (store_task_put(s, &t, &vi, &outcome, &err)) {
-		rc = cli_error(ctx, &err);
+	if (app_task_update(s, ctx->args[0], &edit, &who, &t, &outcome, &err)) {
+		rc = edit_error(ctx, &err);
 		goto out;
 	}
 	print_outcome(ctx, outcome, &t);
 out:
+	json_decref(tags);
+	json_decref(meta);
 	task_release(&t);
 	store_close(s);
 	return rc;
@@ -313,7 +311,7 @@ static int task_get(struct cli_ctx *ctx, int argc, char **argv)
 	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
-	if (store_task_get(s, ctx->args[0], &t, &err)) {
+	if (app_task_get(s, ctx->args[0], &t, &err)) {
 		rc = cli_error(ctx, &err);
 	} else if (ctx->json) {
 		json_t *doc = task_to_json(&t);
@@ -331,20 +329,19 @@ static int task_get(struct cli_ctx *ctx, int argc, char **argv)
 
 static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct task_filter f = {0};
-	const char *status = NULL;
-	int include_deleted = 0;
+	struct app_query q = {.name = cli_field_name};
 	const struct cli_opt opts[] = {
-		{"database", 0, CLI_STRING, &f.database_id, "ID",
+		{"database", 0, CLI_STRING, &q.database_id, "ID",
 		 "only tasks of this Notion database"},
-		{"status", 0, CLI_STRING, &status, "STATUS", "only tasks with this status"},
-		{"search", 0, CLI_STRING, &f.search, "QUERY",
+		{"status", 0, CLI_STRING, &q.status, "STATUS", "only tasks with this status"},
+		{"search", 0, CLI_STRING, &q.search, "QUERY",
 		 "ranked full-text search over every text of a task: words (all must match),\n"
 		 "\"a phrase\", a OR b, a NOT b, prefix*"},
-		{"scope", 0, CLI_STRING, &f.scope, "ID", "only tasks of this project scope"},
-		{"include-deleted", 0, CLI_FLAG, &include_deleted, NULL, "also soft-deleted tasks"},
-		{"limit", 0, CLI_INT, &f.limit, "N", "page size (default 50, at most 1000)"},
-		{"offset", 0, CLI_INT, &f.offset, "N", "skip the first N tasks"},
+		{"scope", 0, CLI_STRING, &q.scope, "ID", "only tasks of this project scope"},
+		{"include-deleted", 0, CLI_FLAG, &q.include_deleted, NULL,
+		 "also soft-deleted tasks"},
+		{"limit", 0, CLI_INT, &q.limit, "N", "page size (default 50, at most 1000)"},
+		{"offset", 0, CLI_INT, &q.offset, "N", "skip the first N tasks"},
 		{NULL},
 	};
 	struct store *s = NULL;
@@ -361,18 +358,12 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 		      "each with a snippet where the match is marked **like this**.",
 		      0, 0))
 		return ctx->exit_code;
-	if (f.limit < 0 || f.offset < 0)
-		return cli_usage_error(ctx, "--limit and --offset must not be negative");
-	if (status && !(f.status = task_status_parse(status)))
-		return cli_usage_error(ctx,
-				       "invalid status '%s' (allowed: backlog, open, in_progress, "
-				       "blocked, review, done, wont_do)",
-				       status);
-	f.include_deleted = include_deleted;
+	nv_err_clear(&err);
+	if (app_query_check(&q, &err))
+		return cli_usage_error(ctx, "%s", err.msg);
 	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
 		return rc;
-	nv_err_clear(&err);
-	if (store_task_list(s, &f, &l, &err)) {
+	if (app_task_list(s, &q, &l, &err)) {
 		rc = cli_error(ctx, &err);
 		if (err.code == NV_EINVAL) /* a bad query or filter is bad usage */
 			rc = ctx->exit_code = 2;
@@ -394,14 +385,14 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		json_t *doc =
 			json_pack("{s:o s:I s:I s:I s:b s:o}", "tasks", items, "total",
-				  (json_int_t)l.total, "offset", (json_int_t)f.offset, "count",
+				  (json_int_t)l.total, "offset", (json_int_t)q.offset, "count",
 				  (json_int_t)l.n, "hasMore", l.has_more, "nextOffset",
 				  l.has_more ? json_integer(l.next_offset) : json_null());
 		cli_print_json(doc);
 		json_decref(doc);
 	} else if (!l.n) {
 		printf(l.total ? "No tasks past offset %lld (%lld match).\n" : "No tasks match.\n",
-		       (long long)f.offset, (long long)l.total);
+		       (long long)q.offset, (long long)l.total);
 	} else {
 		static const char *const headers[] = {"ID", "STATUS", "TITLE", "VER", "UPDATED"};
 		struct table tb;
@@ -428,7 +419,7 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		if (l.has_more)
 			printf("\nShowing %lld-%lld of %lld tasks; more with --offset %lld.\n",
-			       (long long)f.offset + 1, (long long)f.offset + (long long)l.n,
+			       (long long)q.offset + 1, (long long)q.offset + (long long)l.n,
 			       (long long)l.total, (long long)l.next_offset);
 		else
 			printf("\n%lld task%s.\n", (long long)l.total, l.total == 1 ? "" : "s");
@@ -443,17 +434,16 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 /* Names of the content fields that differ between two versions ("title, status"). */
 static char *changed_fields(const struct task_version *prev, const struct task_version *v)
 {
-	json_t *a = task_content_json(&prev->snap), *b = task_content_json(&v->snap), *value;
+	json_t *names = app_changed_fields(prev, v), *name;
 	struct buf out = BUF_INIT;
-	const char *key;
+	size_t i;
 
-	json_object_foreach(b, key, value) if (!json_equal(value, json_object_get(a, key)))
-		buf_addf(&out, "%s%s", out.len ? ", " : "", key);
+	json_array_foreach(names, i, name)
+		buf_addf(&out, "%s%s", out.len ? ", " : "", json_string_value(name));
+	json_decref(names);
 	if (strcmp(prev->snap.notion_last_edited_time ? prev->snap.notion_last_edited_time : "",
 		   v->snap.notion_last_edited_time ? v->snap.notion_last_edited_time : ""))
 		buf_addf(&out, "%snotionLastEditedTime", out.len ? ", " : "");
-	json_decref(a);
-	json_decref(b);
 	return out.len ? buf_detach(&out) : (buf_release(&out), NULL);
 }
 
@@ -461,6 +451,7 @@ static int task_history(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct store *s = NULL;
 	struct task_version *v = NULL;
+	struct task t;
 	size_t n = 0;
 	struct nv_err err;
 	int rc = 0;
@@ -473,13 +464,13 @@ static int task_history(struct cli_ctx *ctx, int argc, char **argv)
 	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
-	if (store_task_history(s, ctx->args[0], &v, &n, &err)) {
+	if (app_task_history(s, ctx->args[0], &t, &v, &n, &err)) {
 		rc = cli_error(ctx, &err);
 	} else if (ctx->json) {
 		json_t *items = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(items, task_version_to_json(&v[i]));
-		json_t *doc = json_pack("{s:s s:I s:o}", "taskId", n ? v[0].snap.id : "", "count",
+		json_t *doc = json_pack("{s:s s:I s:o}", "taskId", t.id ? t.id : "", "count",
 					(json_int_t)n, "versions", items);
 		cli_print_json(doc);
 		json_decref(doc);
@@ -506,6 +497,7 @@ static int task_history(struct cli_ctx *ctx, int argc, char **argv)
 		table_release(&tb);
 	}
 	task_versions_free(v, n);
+	task_release(&t);
 	store_close(s);
 	return rc;
 }

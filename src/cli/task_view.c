@@ -8,6 +8,25 @@
 
 #include "util/timeutil.h"
 
+const char *cli_field_name(const char *field)
+{
+	static const char *const names[][2] = {
+		{"title", "--title"},	      {"description", "--description"},
+		{"status", "--status"},	      {"resolution", "--resolution"},
+		{"category", "--category"},   {"dueDate", "--due"},
+		{"assignee", "--assignee"},   {"scopeId", "--scope"},
+		{"tags", "--tags"},	      {"metadata", "--metadata"},
+		{"databaseId", "--database"}, {"limit", "--limit"},
+		{"offset", "--offset"},	      {"time", "TIME"},
+		{"since", "--since"},	      {"until", "--until"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(names[i][0], field))
+			return names[i][1];
+	return NULL;
+}
+
 int cli_check_time(struct cli_ctx *ctx, const char *opt, const char *value)
 {
 	int64_t ms;

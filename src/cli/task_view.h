@@ -14,6 +14,12 @@
 #include "cli/cli.h"
 #include "task/task.h"
 
+/*
+ * How the CLI names a field of the application layer in messages (an
+ * app_namer): "dueDate" → "--due", "databaseId" → "--database", ...
+ */
+const char *cli_field_name(const char *field);
+
 /* Checks that value is an ISO time for option opt; returns 0 or prints a usage error (2). */
 int cli_check_time(struct cli_ctx *ctx, const char *opt, const char *value);
 

@@ -1041,6 +1041,12 @@ int config_load(const char *path, struct config **out, struct nv_err *err)
 	if (!path)
 		return nv_err_set(err, NV_ECONFIG, "no config file given");
 	f = fopen(path, "rb");
+	if (!f && errno == ENOENT)
+		return nv_err_set(err, NV_ECONFIG,
+				  "%s: no config file there (write one with `nvault init`, or "
+				  "set --config or AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH; `nvault "
+				  "config path` shows where nvault looks)",
+				  path);
 	if (!f)
 		return nv_err_set(err, NV_ECONFIG,
 				  "%s: cannot read the config file: %s (set --config or "
@@ -1144,7 +1150,7 @@ json_t *config_to_json(const struct config *cfg, const struct settings *st)
 					      str_or_null(st->base_url), "schedule",
 					      str_or_null(st->schedule), "syncEnabled",
 					      st->sync_enabled, "rateLimit", st->rate_limit,
-					      "apiKeySet", st->api_key && *st->api_key));
+					      "apiKeySet", settings_has_token(st)));
 	}
 	if (cfg) {
 		json_t *dbs = json_array();

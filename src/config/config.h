@@ -92,6 +92,13 @@ const struct field_mapping *config_mapping_for(const struct db_config *db, enum 
 /* Runtime settings resolved from flags, environment and defaults. */
 struct settings {
 	char *config_path;
+	/*
+	 * Why config_path: "--config", "AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH",
+	 * "$XDG_CONFIG_HOME", "the per-user default (~/.config)", "the current
+	 * directory"; NULL when no config file was found (config_path is then
+	 * the per-user default, where `nvault init` writes).
+	 */
+	const char *config_source;
 	char *db_path;
 	char *api_key;	   /* secret: never printed; wiped by settings_release() */
 	char *base_url;	   /* NOTION_API_BASE_URL or https://api.notion.com */
@@ -108,6 +115,20 @@ struct settings {
 int settings_resolve(struct settings *st, const char *flag_db, const char *flag_config,
 		     struct nv_err *err);
 void settings_release(struct settings *st);
+/* Nonzero when NOTION_API_KEY is set (and not empty). */
+int settings_has_token(const struct settings *st);
+/*
+ * The one check that the Notion token is there, for everything about to
+ * talk to Notion: 0, or NV_ECONFIG saying it is missing, where it must be
+ * set (where, e.g. "in the environment of the nvault mcp server", may be
+ * NULL), and that it is never read from the config file.
+ */
+int settings_require_token(const struct settings *st, const char *where, struct nv_err *err);
+/*
+ * The per-user config path: $XDG_CONFIG_HOME/nvault/notion-sync.config.json,
+ * else ~/.config/nvault/notion-sync.config.json; NULL without HOME. Caller frees.
+ */
+char *settings_default_config_path(void);
 /* true/false, yes/no, on/off, 1/0 (any case) → 0/1; -1 for anything else. */
 int parse_bool(const char *s);
 

@@ -9,13 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "util/buf.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_BASE_URL "https://api.notion.com"
 #define DEFAULT_SCHEDULE "0 5 * * *"
-#define DEFAULT_CONFIG_PATH "./notion-sync.config.json"
+#define CONFIG_FILE_NAME "notion-sync.config.json"
+#define CWD_CONFIG_PATH "./" CONFIG_FILE_NAME
 #define DEFAULT_RATE 3.0
 
 int parse_bool(const char *s)
@@ -56,6 +58,64 @@ static char *default_db_path(void)
 	return buf_detach(&b);
 }
 
+char *settings_default_config_path(void)
+{
+	const char *v;
+	struct buf b = BUF_INIT;
+
+	if ((v = env_value("XDG_CONFIG_HOME")) && v[0] == '/')
+		buf_addf(&b, "%s/nvault/" CONFIG_FILE_NAME, v);
+	else if ((v = env_value("HOME")))
+		buf_addf(&b, "%s/.config/nvault/" CONFIG_FILE_NAME, v);
+	else
+		return NULL;
+	return buf_detach(&b);
+}
+
+static int file_exists(const char *path)
+{
+	struct stat sb;
+	return path && stat(path, &sb) == 0;
+}
+
+/*
+ * --config, else the environment variable, else the per-user file when it
+ * exists, else ./notion-sync.config.json when it exists; with neither, the
+ * per-user path (where `nvault init` writes), so errors name it.
+ */
+static void resolve_config_path(struct settings *st, const char *flag_config)
+{
+	const char *v;
+	char *user;
+
+	if (flag_config) {
+		st->config_path = xstrdup(flag_config);
+		st->config_source = "--config";
+		return;
+	}
+	if ((v = env_value("AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH"))) {
+		st->config_path = xstrdup(v);
+		st->config_source = "AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH";
+		return;
+	}
+	user = settings_default_config_path();
+	if (file_exists(user)) {
+		st->config_path = user;
+		st->config_source = env_value("XDG_CONFIG_HOME")
+					    ? "$XDG_CONFIG_HOME"
+					    : "the per-user default (~/.config)";
+		return;
+	}
+	if (file_exists(CWD_CONFIG_PATH)) {
+		free(user);
+		st->config_path = xstrdup(CWD_CONFIG_PATH);
+		st->config_source = "the current directory";
+		return;
+	}
+	st->config_path = user ? user : xstrdup(CWD_CONFIG_PATH);
+	st->config_source = NULL; /* nothing found */
+}
+
 int settings_resolve(struct settings *st, const char *flag_db, const char *flag_config,
 		     struct nv_err *err)
 {
@@ -64,12 +124,7 @@ int settings_resolve(struct settings *st, const char *flag_db, const char *flag_
 
 	memset(st, 0, sizeof(*st));
 	st->db_path = flag_db ? xstrdup(flag_db) : default_db_path();
-	if (flag_config)
-		st->config_path = xstrdup(flag_config);
-	else if ((v = env_value("AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH")))
-		st->config_path = xstrdup(v);
-	else
-		st->config_path = xstrdup(DEFAULT_CONFIG_PATH);
+	resolve_config_path(st, flag_config);
 	st->api_key = xstrdup(env_value("NOTION_API_KEY"));
 	st->base_url = xstrdup((v = env_value("NOTION_API_BASE_URL")) ? v : DEFAULT_BASE_URL);
 	/* An empty schedule variable means "no schedule"; unset means the default. */
@@ -107,6 +162,21 @@ has_schedule:
 		}
 	}
 	return NV_OK;
+}
+
+int settings_has_token(const struct settings *st)
+{
+	return st->api_key && *st->api_key;
+}
+
+int settings_require_token(const struct settings *st, const char *where, struct nv_err *err)
+{
+	if (settings_has_token(st))
+		return 0;
+	return nv_err_set(err, NV_ECONFIG,
+			  "NOTION_API_KEY is not set%s%s: export the integration token as "
+			  "NOTION_API_KEY (it is never read from the config file)",
+			  where ? " " : "", where ? where : "");
 }
 
 void settings_release(struct settings *st)

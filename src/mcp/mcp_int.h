@@ -1,36 +1,40 @@
 /*
  * mcp_int.h: what the files of src/mcp share and nothing outside uses: the
- * server state, the tool/action/parameter tables, the per-call context and
+ * environment a tool runs in, the tool/action/parameter tables, the per-call context and
  * the argument accessors. server.c speaks the protocol, tools.c turns the
  * tables into schemas and validates arguments, tool_memory.c and
- * tool_sync.c implement the actions.
+ * tool_sync.c parse each action's arguments for the application layer
+ * (src/app) and render its results. Dependencies: server.c → tools.c →
+ * tool_*.c → app; the tools reach the server only through struct mcp_env.
  */
 #ifndef NV_MCP_INT_H
 #define NV_MCP_INT_H
 
-#include <pthread.h>
 #include <stdint.h>
 
+#include "app/app.h"
 #include "jsonrpc/jsonrpc.h"
 #include "mcp/mcp.h"
 #include "store/store.h"
 #include "util/buf.h"
 
-struct mcp_sync_job;
-
-struct mcp_server {
+/*
+ * What a tool may use of the server that runs it, whatever the transport
+ * (stdio now, HTTP later): the settings, the store, the sync runner and a
+ * way to send notifications and late answers. Tools never see the server
+ * itself, so src/mcp has no cycle between the protocol and the tools.
+ */
+struct mcp_env {
 	const struct settings *st; /* borrowed */
-	struct jsonrpc_server rpc;
-	jsonrpc_write_fn write; /* the real output, behind the redacting writer */
-	void *write_ud;
-	struct store *store;	   /* the reading thread's connection, opened on first use */
-	char protocol_version[16]; /* negotiated; "" before initialize */
-	pthread_mutex_t job_lock;  /* guards job */
-	struct mcp_sync_job *job;  /* the current or last sync run, or NULL */
+	struct app_syncer *syncer; /* one sync at a time (borrowed) */
+	/* the reading thread's store connection, opened on first use (borrowed) */
+	int (*store)(void *ud, struct store **out, struct nv_err *err);
+	/* sends a notification; takes params; any thread */
+	void (*notify)(void *ud, const char *method, json_t *params);
+	/* answers request id later with result (taken); any thread */
+	void (*respond)(void *ud, json_t *id, json_t *result);
+	void *ud;
 };
-
-/* Opens the store on first use; *out is borrowed from m. */
-int mcp_store(struct mcp_server *m, struct store **out, struct nv_err *err);
 
 /* ---- tools ---------------------------------------------------------------- */
 
@@ -78,7 +82,7 @@ extern const struct mcp_action notion_sync_actions[];
 
 /* One tools/call in progress. */
 struct mcp_call {
-	struct mcp_server *m;
+	const struct mcp_env *env;
 	const struct jsonrpc_request *req; /* borrowed; valid during the call only */
 	const struct mcp_tool *tool;
 	const char *action;
@@ -92,7 +96,7 @@ struct mcp_call {
 /* The tools/list result (new reference). */
 json_t *mcp_tools_list(void);
 /* Runs a tools/call request; see jsonrpc_handler. */
-int mcp_tools_call(struct mcp_server *m, const struct jsonrpc_request *req,
+int mcp_tools_call(const struct mcp_env *env, const struct jsonrpc_request *req,
 		   struct jsonrpc_reply *reply);
 /* A tool result: structured (taken, may be NULL) with text; isError as given. */
 json_t *mcp_tool_result(json_t *structured, const char *text, int is_error);
@@ -104,13 +108,9 @@ const char *arg_str(const struct mcp_call *c, const char *name); /* NULL when ab
 int64_t arg_int(const struct mcp_call *c, const char *name, int64_t dflt);
 int arg_bool(const struct mcp_call *c, const char *name, int dflt);
 
-/* ---- notion_sync's worker (tool_sync.c) ----------------------------------- */
-
-/* Asks the sync started by request id to stop; its answer is then suppressed. */
-void mcp_sync_cancel(struct mcp_server *m, const json_t *request_id);
-/* Waits for a running sync (asking it to stop first when stop is set), then frees it. */
-void mcp_sync_finish(struct mcp_server *m, int stop);
-/* Nonzero while a sync started by this server is running. */
-int mcp_sync_running(struct mcp_server *m);
+/* The call's store connection (borrowed). */
+int mcp_call_store(struct mcp_call *c, struct store **out, struct nv_err *err);
+/* How memory_task and notion_sync name a parameter in messages: "parameter 'x'". */
+const char *mcp_param_label(const char *field);
 
 #endif

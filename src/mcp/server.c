@@ -14,6 +14,17 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+struct mcp_server {
+	const struct settings *st; /* borrowed */
+	struct jsonrpc_server rpc;
+	jsonrpc_write_fn write; /* the real output, behind the redacting writer */
+	void *write_ud;
+	struct store *store;	   /* the reading thread's connection, opened on first use */
+	char protocol_version[16]; /* negotiated; "" before initialize */
+	struct app_syncer *syncer; /* notion_sync runs */
+	struct mcp_env env;	   /* what the tools see of this server */
+};
+
 const char *const mcp_protocol_versions[] = {
 	"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL,
 };
@@ -29,8 +40,10 @@ static int in_list(const char *const *list, const char *s)
 	return 0;
 }
 
-int mcp_store(struct mcp_server *m, struct store **out, struct nv_err *err)
+static int server_store(void *ud, struct store **out, struct nv_err *err)
 {
+	struct mcp_server *m = ud;
+
 	if (!m->store && store_open(m->st->db_path, 0, &m->store, err))
 		return err && err->code ? (int)err->code : NV_ERR;
 	*out = m->store;
@@ -96,7 +109,9 @@ static int h_tools_list(struct jsonrpc_server *srv, void *ud, const struct jsonr
 static int h_tools_call(struct jsonrpc_server *srv, void *ud, const struct jsonrpc_request *req,
 			struct jsonrpc_reply *reply)
 {
-	return mcp_tools_call(ud, req, reply);
+	struct mcp_server *m = ud;
+
+	return mcp_tools_call(&m->env, req, reply);
 }
 
 static int h_cancelled(struct jsonrpc_server *srv, void *ud, const struct jsonrpc_request *req,
@@ -104,8 +119,10 @@ static int h_cancelled(struct jsonrpc_server *srv, void *ud, const struct jsonrp
 {
 	json_t *id = json_object_get(req->params, "requestId");
 
+	struct mcp_server *m = ud;
+
 	if (id)
-		mcp_sync_cancel(ud, id);
+		app_syncer_cancel(m->syncer, id);
 	return JSONRPC_ANSWER;
 }
 
@@ -162,6 +179,20 @@ static void redacting_writer(void *ud, const char *line, size_t len)
 	buf_release(&b);
 }
 
+static void server_notify(void *ud, const char *method, json_t *params)
+{
+	struct mcp_server *m = ud;
+
+	jsonrpc_notify(&m->rpc, method, params);
+}
+
+static void server_respond(void *ud, json_t *id, json_t *result)
+{
+	struct mcp_server *m = ud;
+
+	jsonrpc_respond(&m->rpc, id, result);
+}
+
 int mcp_server_new(const struct settings *st, jsonrpc_write_fn write, void *write_ud,
 		   struct mcp_server **out, struct nv_err *err)
 {
@@ -170,7 +201,13 @@ int mcp_server_new(const struct settings *st, jsonrpc_write_fn write, void *writ
 	m->st = st;
 	m->write = write;
 	m->write_ud = write_ud;
-	pthread_mutex_init(&m->job_lock, NULL);
+	m->syncer = app_syncer_new(st);
+	m->env = (struct mcp_env){.st = st,
+				  .syncer = m->syncer,
+				  .store = server_store,
+				  .notify = server_notify,
+				  .respond = server_respond,
+				  .ud = m};
 	jsonrpc_server_init(&m->rpc, mcp_methods, m, redacting_writer, m);
 	*out = m;
 	return 0;
@@ -203,7 +240,7 @@ int mcp_serve(struct mcp_server *m, int in_fd, volatile sig_atomic_t *stop)
 		/* LINE_INTR: loop to look at *stop */
 	}
 	line_reader_release(&r);
-	mcp_sync_finish(m, stop && *stop);
+	app_syncer_wait(m->syncer, stop && *stop);
 	return rc;
 }
 
@@ -211,9 +248,8 @@ void mcp_server_free(struct mcp_server *m)
 {
 	if (!m)
 		return;
-	mcp_sync_finish(m, 0);
+	app_syncer_free(m->syncer);
 	store_close(m->store);
 	jsonrpc_server_release(&m->rpc);
-	pthread_mutex_destroy(&m->job_lock);
 	free(m);
 }

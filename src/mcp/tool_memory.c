@@ -1,7 +1,8 @@
 /*
  * tool_memory.c: the memory_task tool (SPEC §8): one function per action,
- * listed with their required parameters in memory_task_actions, over the
- * store interface. Writes are local edits: a new version authored
+ * listed with their required parameters in memory_task_actions. Each turns
+ * its arguments into a request of the application layer (src/app, which
+ * validates them) and renders the result. Writes are local edits: a new version authored
  * "mcp:<agentId>" with the caller's changeReason (or a default), never a
  * change of history. Deletion is soft (a version with active = false).
  */
@@ -12,10 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/app.h"
 #include "task/task.h"
-#include "util/id.h"
-#include "util/timeutil.h"
-#include "util/xalloc.h"
 
 static const char *const memory_actions[] = {
 	"add",	  "update", "get",   "list", "history", "get_version",
@@ -61,128 +60,38 @@ const struct mcp_param memory_task_params[] = {
 	{NULL},
 };
 
-/* Parses an ISO time parameter into canonical store form (TIME_ISO_MAX bytes). */
-static int time_param(struct mcp_call *c, const char *name, char *out, struct nv_err *err)
+/* The field edits given as parameters (values borrowed from c->args). */
+static void edit_params(struct mcp_call *c, struct app_task_edit *e, int with_scope)
 {
-	const char *v = arg_str(c, name);
-	int64_t ms;
-
-	if (!v || time_parse_iso(v, &ms))
-		return nv_err_set(err, NV_EINVAL,
-				  "parameter '%s' must be an ISO 8601 time such as 2026-01-31 or "
-				  "2026-01-31T09:00:00Z (got '%.60s')",
-				  name, v ? v : "");
-	time_format_iso(ms, out);
-	return 0;
+	memset(e, 0, sizeof(*e));
+	e->name = mcp_param_label;
+	for (int f = 0; f < APP_F_COUNT; f++) {
+		json_t *v;
+		if (f == APP_F_SCOPE && !with_scope)
+			continue;
+		if (!(v = arg_get(c, app_field_names[f])))
+			continue;
+		e->set[f] = 1;
+		if (f == APP_F_TAGS)
+			e->tags = json_is_null(v) ? NULL : v;
+		else if (f == APP_F_METADATA)
+			e->metadata = json_is_null(v) ? NULL : v;
+		else
+			e->text[f] = json_string_value(v);
+	}
 }
 
-/* The canonical status named by parameter "status"; NV_EINVAL naming it otherwise. */
-static int status_param(struct mcp_call *c, const char **out, struct nv_err *err)
+/* The filter and paging parameters as a query (values borrowed from c->args). */
+static void query_params(struct mcp_call *c, struct app_query *q)
 {
-	const char *v = arg_str(c, "status");
-
-	*out = NULL;
-	if (!v)
-		return 0;
-	if (!(*out = task_status_parse(v)))
-		return nv_err_set(err, NV_EINVAL,
-				  "parameter 'status': unknown status '%.60s' (expected one of: "
-				  "backlog, open, in_progress, blocked, review, done, wont_do)",
-				  v);
-	return 0;
-}
-
-/* Fills a task filter from the filter parameters; strings point into c->args or db. */
-static int filter_params(struct mcp_call *c, struct task_filter *f, char db[ID_DASHED_LEN + 1],
-			 struct nv_err *err)
-{
-	const char *dbid = arg_str(c, "databaseId");
-
-	memset(f, 0, sizeof(*f));
-	f->scope = arg_str(c, "scopeId");
-	if (status_param(c, &f->status, err))
-		return NV_EINVAL;
-	if (dbid) {
-		if (id_normalize(dbid, db))
-			return nv_err_set(
-				err, NV_EINVAL,
-				"parameter 'databaseId' is not a Notion id (32 hex digits): "
-				"'%.60s'",
-				dbid);
-		f->database_id = db;
-	}
-	f->include_deleted = arg_bool(c, "includeInactive", 0);
-	f->limit = arg_int(c, "limit", 50);
-	f->offset = arg_int(c, "offset", 0);
-	return 0;
-}
-
-static void set_field(char **field, json_t *v)
-{
-	free(*field);
-	*field = json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
-}
-
-static void set_json(json_t **field, json_t *v)
-{
-	json_decref(*field);
-	*field = json_is_null(v) ? NULL : json_deep_copy(v);
-}
-
-/* Text fields settable by add/update; null clears. */
-static const struct {
-	const char *param;
-	size_t offset;
-} text_fields[] = {
-	{"description", offsetof(struct task, description)},
-	{"resolution", offsetof(struct task, resolution)},
-	{"category", offsetof(struct task, category)},
-	{"assignee", offsetof(struct task, assignee)},
-	{"dueDate", offsetof(struct task, due_date)},
-};
-
-/* Applies every field parameter present to t; *changed counts them. */
-static int apply_fields(struct mcp_call *c, struct task *t, int *changed, struct nv_err *err)
-{
-	const char *status;
-	json_t *v;
-	int64_t ms;
-
-	*changed = 0;
-	if ((v = arg_get(c, "title"))) {
-		if (!*json_string_value(v))
-			return nv_err_set(err, NV_EINVAL, "parameter 'title' must not be empty");
-		set_field(&t->title, v);
-		(*changed)++;
-	}
-	if (status_param(c, &status, err))
-		return NV_EINVAL;
-	if (status) {
-		free(t->status);
-		t->status = xstrdup(status);
-		(*changed)++;
-	}
-	if ((v = arg_get(c, "dueDate")) && json_is_string(v) &&
-	    time_parse_iso(json_string_value(v), &ms))
-		return nv_err_set(err, NV_EINVAL,
-				  "parameter 'dueDate' must be an ISO 8601 date or date-time (got "
-				  "'%.60s')",
-				  json_string_value(v));
-	for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++) {
-		if ((v = arg_get(c, text_fields[i].param))) {
-			set_field((char **)((char *)t + text_fields[i].offset), v);
-			(*changed)++;
-		}
-	}
-	if ((v = arg_get(c, "tags"))) {
-		set_json(&t->tags, v);
-		(*changed)++;
-	}
-	if ((v = arg_get(c, "metadata"))) {
-		set_json(&t->metadata, v);
-		(*changed)++;
-	}
-	return 0;
+	memset(q, 0, sizeof(*q));
+	q->name = mcp_param_label;
+	q->scope = arg_str(c, "scopeId");
+	q->database_id = arg_str(c, "databaseId");
+	q->status = arg_str(c, "status");
+	q->include_deleted = arg_bool(c, "includeInactive", 0);
+	q->limit = arg_int(c, "limit", 50);
+	q->offset = arg_int(c, "offset", 0);
 }
 
 static const char *or_empty(const char *s)
@@ -190,44 +99,27 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
-static const char *outcome_name(enum put_outcome o)
+/* The author of versions this call writes. */
+static struct app_author author(struct mcp_call *c)
 {
-	static const char *const names[] = {
-		[PUT_UNCHANGED] = "unchanged",
-		[PUT_CREATED] = "created",
-		[PUT_UPDATED] = "updated",
-	};
-	return names[o];
+	return (struct app_author){.created_by = c->created_by,
+				   .reason = arg_str(c, "changeReason")};
 }
 
-/* Stores t as a new version and fills the result; shared by add, update and delete. */
-static int put_task(struct mcp_call *c, struct store *s, struct task *t, const char *reason,
-		    struct nv_err *err)
+/* The result of a write. */
+static void write_result(struct mcp_call *c, const struct task *t, enum app_outcome o)
 {
-	struct version_info vi = {.created_by = c->created_by, .change_reason = reason};
-	enum put_outcome outcome;
-	const char *explicit_reason = arg_str(c, "changeReason");
+	/* memory_task keeps answering "updated" for a delete: its clients know no other word */
+	const char *name = app_outcome_name(o == APP_DELETED ? APP_UPDATED : o);
 
-	if (explicit_reason && *explicit_reason)
-		vi.change_reason = explicit_reason;
-	if (store_task_put(s, t, &vi, &outcome, err))
-		return err->code ? (int)err->code : NV_ERR;
-	c->result =
-		json_pack("{s:o, s:s}", "task", task_to_json(t), "outcome", outcome_name(outcome));
+	c->result = json_pack("{s:o, s:s}", "task", task_to_json(t), "outcome", name);
 	buf_addf(&c->text, "Task '%s' (%s): %s, now at version %" PRId64 ".", or_empty(t->title),
-		 t->id, outcome_name(outcome), t->version);
-	return 0;
+		 t->id, name, t->version);
 }
 
-static int store_or_fail(struct mcp_call *c, struct store **s, struct nv_err *err)
+/* Names the parameter in a "no such task" error. */
+static int id_error(int rc, struct nv_err *err)
 {
-	return mcp_store(c->m, s, err);
-}
-
-/* Looks up the task named by parameter id. */
-static int get_task(struct mcp_call *c, struct store *s, struct task *t, struct nv_err *err)
-{
-	int rc = store_task_get(s, arg_str(c, "id"), t, err);
 	if (rc == NV_ENOTFOUND)
 		nv_err_prefix(err, "parameter 'id'");
 	return rc;
@@ -235,63 +127,60 @@ static int get_task(struct mcp_call *c, struct store *s, struct task *t, struct 
 
 static int act_add(struct mcp_call *c, struct nv_err *err)
 {
+	struct app_task_edit e;
+	struct app_author who = author(c);
 	struct store *s;
 	struct task t;
-	int changed, rc;
+	enum app_outcome o;
+	int rc;
 
-	if ((rc = store_or_fail(c, &s, err)))
+	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	task_init(&t);
-	t.source = xstrdup("local");
-	t.status = xstrdup("open");
-	t.scope = xstrdup(arg_str(c, "scopeId"));
-	t.active = 1;
-	if (!(rc = apply_fields(c, &t, &changed, err)))
-		rc = put_task(c, s, &t, "created", err);
+	edit_params(c, &e, 1);
+	if (!(rc = app_task_add(s, &e, &who, &t, &o, err)))
+		write_result(c, &t, o);
 	task_release(&t);
 	return rc;
 }
 
 static int act_update(struct mcp_call *c, struct nv_err *err)
 {
+	struct app_task_edit e;
+	struct app_author who = author(c);
 	struct store *s;
 	struct task t;
-	int changed, rc;
+	enum app_outcome o;
+	int rc;
 
-	if ((rc = store_or_fail(c, &s, err)))
+	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	if ((rc = get_task(c, s, &t, err)))
-		return rc;
-	rc = apply_fields(c, &t, &changed, err);
-	if (!rc && !changed)
-		rc = nv_err_set(
+	edit_params(c, &e, 0);
+	if (!app_task_edit_any(&e))
+		return nv_err_set(
 			err, NV_EINVAL,
 			"action 'update' needs at least one field to change (title, "
 			"description, status, resolution, category, dueDate, assignee, tags, "
 			"metadata)");
+	rc = id_error(app_task_update(s, arg_str(c, "id"), &e, &who, &t, &o, err), err);
 	if (!rc)
-		rc = put_task(c, s, &t, "local edit", err);
+		write_result(c, &t, o);
 	task_release(&t);
 	return rc;
 }
 
 static int act_delete(struct mcp_call *c, struct nv_err *err)
 {
+	struct app_author who = author(c);
 	struct store *s;
 	struct task t;
-	char now[TIME_ISO_MAX];
+	enum app_outcome o;
 	int rc;
 
-	if ((rc = store_or_fail(c, &s, err)))
+	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	if ((rc = get_task(c, s, &t, err)))
-		return rc;
-	if (t.active) {
-		t.active = 0;
-		free(t.deleted_at);
-		t.deleted_at = xstrdup(time_format_iso(time_now_ms(), now));
-	}
-	rc = put_task(c, s, &t, "deleted", err);
+	rc = id_error(app_task_delete(s, arg_str(c, "id"), &who, &t, &o, err), err);
+	if (!rc)
+		write_result(c, &t, o);
 	task_release(&t);
 	return rc;
 }
@@ -302,8 +191,12 @@ static int act_get(struct mcp_call *c, struct nv_err *err)
 	struct task t;
 	int rc;
 
-	if ((rc = store_or_fail(c, &s, err)) || (rc = get_task(c, s, &t, err)))
+	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
+	if ((rc = id_error(app_task_get(s, arg_str(c, "id"), &t, err), err))) {
+		task_release(&t);
+		return rc;
+	}
 	c->result = json_pack("{s:o}", "task", task_to_json(&t));
 	buf_addf(&c->text, "Task '%s' (%s), status %s, version %" PRId64 "%s.", or_empty(t.title),
 		 t.id, t.status ? t.status : "-", t.version, t.active ? "" : ", deleted");
@@ -315,16 +208,16 @@ static int act_get(struct mcp_call *c, struct nv_err *err)
 static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 {
 	struct store *s;
-	struct task_filter f;
+	struct app_query q;
 	struct task_list l;
-	char db[ID_DASHED_LEN + 1];
 	json_t *tasks;
 	int rc;
 
-	if ((rc = store_or_fail(c, &s, err)) || (rc = filter_params(c, &f, db, err)))
+	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	f.search = query;
-	if ((rc = store_task_list(s, &f, &l, err)))
+	query_params(c, &q);
+	q.search = query;
+	if ((rc = app_task_list(s, &q, &l, err)))
 		return rc;
 	tasks = json_array();
 	for (size_t i = 0; i < l.n; i++) {
@@ -339,7 +232,7 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 	}
 	c->result = json_pack("{s:o, s:I, s:b, s:I, s:I}", "tasks", tasks, "total",
 			      (json_int_t)l.total, "hasMore", l.has_more, "offset",
-			      (json_int_t)f.offset, "count", (json_int_t)l.n);
+			      (json_int_t)q.offset, "count", (json_int_t)l.n);
 	if (l.has_more)
 		json_object_set_new(c->result, "nextOffset", json_integer(l.next_offset));
 	buf_addf(&c->text, "%zu of %" PRId64 " matching tasks%s.", l.n, l.total,
@@ -367,9 +260,9 @@ static int act_history(struct mcp_call *c, struct nv_err *err)
 	json_t *versions;
 	int rc;
 
-	if ((rc = store_or_fail(c, &s, err)) || (rc = get_task(c, s, &t, err)))
+	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	rc = store_task_history(s, t.id, &v, &n, err);
+	rc = id_error(app_task_history(s, arg_str(c, "id"), &t, &v, &n, err), err);
 	if (!rc) {
 		versions = json_array();
 		for (size_t i = 0; i < n; i++)
@@ -378,8 +271,8 @@ static int act_history(struct mcp_call *c, struct nv_err *err)
 				      "count", (json_int_t)n);
 		buf_addf(&c->text, "Task '%s' (%s) has %zu version%s, oldest first.",
 			 or_empty(t.title), t.id, n, n == 1 ? "" : "s");
-		task_versions_free(v, n);
 	}
+	task_versions_free(v, n);
 	task_release(&t);
 	return rc;
 }
@@ -389,17 +282,13 @@ static int act_get_version(struct mcp_call *c, struct nv_err *err)
 	struct store *s;
 	struct task t;
 	struct task_version v;
-	int64_t num = arg_int(c, "versionNum", 1);
 	int rc;
 
-	if ((rc = store_or_fail(c, &s, err)) || (rc = get_task(c, s, &t, err)))
+	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	rc = store_task_version(s, t.id, num, &v, err);
+	rc = app_task_version(s, arg_str(c, "id"), arg_int(c, "versionNum", 1), &t, &v, err);
 	if (rc == NV_ENOTFOUND)
-		nv_err_set(err, NV_ENOTFOUND,
-			   "parameter 'versionNum': task %s has no version %" PRId64
-			   " (it has %" PRId64 ")",
-			   t.id, num, t.version);
+		nv_err_prefix(err, "parameter '%s'", t.id ? "versionNum" : "id");
 	if (!rc) {
 		c->result = json_pack("{s:o}", "version", task_version_to_json(&v));
 		buf_addf(&c->text, "Version %" PRId64 " of task '%s' (%s), by %s: %s.", v.num,
@@ -411,117 +300,79 @@ static int act_get_version(struct mcp_call *c, struct nv_err *err)
 	return rc;
 }
 
-/* Collects one page of a streamed result. */
-struct collector {
-	json_t *items;
-	int64_t seen, offset, limit;
-};
-
 static int collect_version(void *ud, const struct task_version *v)
 {
-	struct collector *col = ud;
-
-	if (col->seen >= col->offset && col->seen < col->offset + col->limit)
-		json_array_append_new(col->items, task_version_to_json(v));
-	col->seen++;
+	json_array_append_new(ud, task_version_to_json(v));
 	return 0;
 }
 
 static int act_as_of(struct mcp_call *c, struct nv_err *err)
 {
 	struct store *s;
-	struct task_filter f;
-	struct collector col;
-	char db[ID_DASHED_LEN + 1], at[TIME_ISO_MAX];
+	struct app_query q;
+	json_t *items;
+	int64_t total;
 	int rc;
 
-	if ((rc = store_or_fail(c, &s, err)) || (rc = filter_params(c, &f, db, err)) ||
-	    (rc = time_param(c, "time", at, err)))
+	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	col.items = json_array();
-	col.seen = 0;
-	col.offset = f.offset;
-	col.limit = f.limit;
-	if ((rc = store_task_as_of(s, at, &f, collect_version, &col, err))) {
-		json_decref(col.items);
+	query_params(c, &q);
+	q.at = arg_str(c, "time");
+	items = json_array();
+	if ((rc = app_task_as_of(s, &q, collect_version, items, &total, err))) {
+		json_decref(items);
 		return rc;
 	}
-	c->result = json_pack("{s:s, s:o, s:I, s:b}", "time", at, "tasks", col.items, "total",
-			      (json_int_t)col.seen, "hasMore",
-			      col.offset + (int64_t)json_array_size(col.items) < col.seen);
-	buf_addf(&c->text, "%" PRId64 " tasks existed at %s (showing %zu).", col.seen, at,
-		 json_array_size(col.items));
+	c->result = json_pack("{s:s, s:o, s:I, s:b}", "time", q.at_iso, "tasks", items, "total",
+			      (json_int_t)total, "hasMore",
+			      q.offset + (int64_t)json_array_size(items) < total);
+	buf_addf(&c->text, "%" PRId64 " tasks existed at %s (showing %zu).", total, q.at_iso,
+		 json_array_size(items));
 	return 0;
-}
-
-/* Content fields whose values differ between two versions (new array). */
-static json_t *changed_fields(const struct task_version *a, const struct task_version *b)
-{
-	json_t *ca = task_content_json(&a->snap), *cb = task_content_json(&b->snap);
-	json_t *out = json_array();
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(cb, key, v) if (!json_equal(v, json_object_get(ca, key)))
-		json_array_append_new(out, json_string(key));
-	json_decref(ca);
-	json_decref(cb);
-	return out;
 }
 
 static int collect_diff(void *ud, const struct diff_entry *e)
 {
-	struct collector *col = ud;
+	json_t *o = json_pack(
+		"{s:s, s:o, s:o, s:I, s:o, s:o}", "kind", diff_kind_name(e->kind), "taskId",
+		e->after && e->after->snap.id ? json_string(e->after->snap.id) : json_null(),
+		"title",
+		e->after && e->after->snap.title ? json_string(e->after->snap.title) : json_null(),
+		"versionsInRange", (json_int_t)e->versions_in_range, "before",
+		e->before ? task_version_to_json(e->before) : json_null(), "after",
+		e->after ? task_version_to_json(e->after) : json_null());
 
-	if (col->seen >= col->offset && col->seen < col->offset + col->limit) {
-		json_t *o = json_pack(
-			"{s:s, s:o, s:o, s:I, s:o, s:o}", "kind", diff_kind_name(e->kind), "taskId",
-			e->after && e->after->snap.id ? json_string(e->after->snap.id)
-						      : json_null(),
-			"title",
-			e->after && e->after->snap.title ? json_string(e->after->snap.title)
-							 : json_null(),
-			"versionsInRange", (json_int_t)e->versions_in_range, "before",
-			e->before ? task_version_to_json(e->before) : json_null(), "after",
-			e->after ? task_version_to_json(e->after) : json_null());
-		if (e->before && e->after)
-			json_object_set_new(o, "changedFields",
-					    changed_fields(e->before, e->after));
-		json_array_append_new(col->items, o);
-	}
-	col->seen++;
+	if (e->before && e->after)
+		json_object_set_new(o, "changedFields", app_changed_fields(e->before, e->after));
+	json_array_append_new(ud, o);
 	return 0;
 }
 
 static int act_diff(struct mcp_call *c, struct nv_err *err)
 {
 	struct store *s;
-	struct task_filter f;
-	struct collector col;
-	char db[ID_DASHED_LEN + 1], since[TIME_ISO_MAX], until[TIME_ISO_MAX];
-	int rc, has_until = arg_str(c, "until") != NULL;
+	struct app_query q;
+	json_t *items;
+	int64_t total;
+	int rc;
 
-	if ((rc = store_or_fail(c, &s, err)) || (rc = filter_params(c, &f, db, err)) ||
-	    (rc = time_param(c, "since", since, err)) ||
-	    (has_until && (rc = time_param(c, "until", until, err))))
+	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	if (has_until && strcmp(until, since) < 0)
-		return nv_err_set(err, NV_EINVAL, "parameter 'until' (%s) is before 'since' (%s)",
-				  until, since);
-	col.items = json_array();
-	col.seen = 0;
-	col.offset = f.offset;
-	col.limit = f.limit;
-	if ((rc = store_diff(s, since, has_until ? until : NULL, &f, collect_diff, &col, err))) {
-		json_decref(col.items);
+	query_params(c, &q);
+	q.since = arg_str(c, "since");
+	q.until = arg_str(c, "until");
+	items = json_array();
+	if ((rc = app_task_diff(s, &q, collect_diff, items, &total, err))) {
+		json_decref(items);
 		return rc;
 	}
-	c->result = json_pack("{s:s, s:o, s:o, s:I, s:b}", "since", since, "until",
-			      has_until ? json_string(until) : json_null(), "changes", col.items,
-			      "total", (json_int_t)col.seen, "hasMore",
-			      col.offset + (int64_t)json_array_size(col.items) < col.seen);
-	buf_addf(&c->text, "%" PRId64 " tasks changed since %s%s%s (showing %zu).", col.seen, since,
-		 has_until ? " until " : "", has_until ? until : "", json_array_size(col.items));
+	c->result = json_pack("{s:s, s:o, s:o, s:I, s:b}", "since", q.since_iso, "until",
+			      q.until ? json_string(q.until_iso) : json_null(), "changes", items,
+			      "total", (json_int_t)total, "hasMore",
+			      q.offset + (int64_t)json_array_size(items) < total);
+	buf_addf(&c->text, "%" PRId64 " tasks changed since %s%s%s (showing %zu).", total,
+		 q.since_iso, q.until ? " until " : "", q.until ? q.until_iso : "",
+		 json_array_size(items));
 	return 0;
 }
 

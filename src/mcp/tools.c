@@ -347,7 +347,22 @@ static int set_author(struct mcp_call *c, struct nv_err *err)
 	return 0;
 }
 
-int mcp_tools_call(struct mcp_server *m, const struct jsonrpc_request *req,
+int mcp_call_store(struct mcp_call *c, struct store **out, struct nv_err *err)
+{
+	return c->env->store(c->env->ud, out, err);
+}
+
+const char *mcp_param_label(const char *field)
+{
+	static __thread char labels[4][128];
+	static __thread unsigned next;
+	char *l = labels[next++ % 4];
+
+	snprintf(l, sizeof(labels[0]), "parameter '%s'", field);
+	return l;
+}
+
+int mcp_tools_call(const struct mcp_env *env, const struct jsonrpc_request *req,
 		   struct jsonrpc_reply *reply)
 {
 	struct mcp_call c;
@@ -377,7 +392,7 @@ int mcp_tools_call(struct mcp_server *m, const struct jsonrpc_request *req,
 					   json_string_value(name));
 	if (!json_is_object(args))
 		args = empty = json_object();
-	c.m = m;
+	c.env = env;
 	c.req = req;
 	c.args = args;
 	c.action = json_string_value(json_object_get(args, "action")); /* for messages */

@@ -941,6 +941,43 @@ static int next_window(struct query_run *r, const struct notion_query *q, struct
 	return NV_OK;
 }
 
+/*
+ * Reads the paging members of a list answer strictly (SPEC §4.4): has_more
+ * must be a boolean and next_cursor null or a string; has_more false with a
+ * cursor, or true without a new one, is a contradiction. Anything else would
+ * let a damaged answer end a listing early and turn live rows into deletions.
+ * On success *more is 0/1 and *next the cursor to follow (when *more).
+ */
+static int listing_paging(json_t *resp, const char *cursor, int *more, const char **next,
+			  const char *what, struct nv_err *err)
+{
+	json_t *hm = json_object_get(resp, "has_more");
+	json_t *nc = json_object_get(resp, "next_cursor");
+
+	*more = 0;
+	*next = NULL;
+	if (!json_is_boolean(hm))
+		return nv_err_set(err, NV_ERR,
+				  "%s: the answer's has_more is %s, not a boolean; the listing "
+				  "cannot be trusted to be complete",
+				  what, hm ? "of the wrong type" : "missing");
+	if (nc && !json_is_null(nc) && !json_is_string(nc))
+		return nv_err_set(err, NV_ERR,
+				  "%s: the answer's next_cursor is neither null nor a string; the "
+				  "listing cannot be trusted to be complete",
+				  what);
+	*more = json_is_true(hm);
+	*next = json_string_value(nc);
+	if (!*more && *next && **next)
+		return nv_err_set(err, NV_ERR,
+				  "%s: the answer says has_more false but gives a next_cursor; the "
+				  "listing contradicts itself",
+				  what);
+	if (*more && (!*next || !**next || (cursor && strcmp(cursor, *next) == 0)))
+		return nv_err_set(err, NV_ERR, "%s: has_more without a new next_cursor", what);
+	return NV_OK;
+}
+
 int notion_query(struct notion_client *c, const struct notion_query *q, notion_rows_cb cb, void *ud,
 		 struct nv_err *err)
 {
@@ -1010,8 +1047,15 @@ int notion_query(struct notion_client *c, const struct notion_query *q, notion_r
 
 		status = json_string_value(
 			json_object_get(json_object_get(resp, "request_status"), "type"));
-		has_more = json_is_true(json_object_get(resp, "has_more"));
-		next = json_string_value(json_object_get(resp, "next_cursor"));
+		if (!(status && strcmp(status, "incomplete") == 0)) {
+			char what[128];
+
+			snprintf(what, sizeof(what), "Notion query on %s", id);
+			if ((ret = listing_paging(resp, cursor, &has_more, &next, what, err))) {
+				json_decref(resp);
+				goto out;
+			}
+		}
 		if (status && strcmp(status, "incomplete") == 0) {
 			json_decref(resp);
 			free(cursor);
@@ -1023,13 +1067,6 @@ int notion_query(struct notion_client *c, const struct notion_query *q, notion_r
 		if (!has_more) {
 			json_decref(resp);
 			break;
-		}
-		if (!next || !*next || (cursor && strcmp(cursor, next) == 0)) {
-			json_decref(resp);
-			ret = nv_err_set(err, NV_ERR,
-					 "Notion query on %s: has_more without a new next_cursor",
-					 id);
-			goto out;
 		}
 		free(cursor);
 		cursor = xstrdup(next);
@@ -1109,18 +1146,19 @@ int notion_retrieve_property(struct notion_client *c, const char *page_id, const
 		json_array_extend(results, items);
 		json_decref(last_item);
 		last_item = json_incref(json_object_get(resp, "property_item"));
-		next = json_string_value(json_object_get(resp, "next_cursor"));
-		if (!json_is_true(json_object_get(resp, "has_more"))) {
-			json_decref(resp);
-			break;
-		}
-		if (!next || !*next || (cursor && strcmp(cursor, next) == 0)) {
-			json_decref(resp);
-			ret = nv_err_set(
-				err, NV_ERR,
-				"property %s of page %s: has_more without a new next_cursor",
-				property_id, id);
-			goto out;
+		{
+			char what[160];
+			int more;
+
+			snprintf(what, sizeof(what), "property %s of page %s", property_id, id);
+			if ((ret = listing_paging(resp, cursor, &more, &next, what, err))) {
+				json_decref(resp);
+				goto out;
+			}
+			if (!more) {
+				json_decref(resp);
+				break;
+			}
 		}
 		free(cursor);
 		cursor = xstrdup(next);

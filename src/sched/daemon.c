@@ -318,11 +318,11 @@ static int daemon_start(struct daemon *d, const struct daemon_opts *opts, struct
 	if (cron_parse(d->settings.schedule, &d->cron, &cron_err))
 		return nv_err_set(err, NV_ECONFIG, "AGENT_MEMORY_NOTION_SYNC_SCHEDULE: %s",
 				  cron_err.msg);
-	if (!d->settings.api_key)
-		return nv_err_set(
-			err, NV_ECONFIG,
-			"NOTION_API_KEY is not set; the daemon needs the integration token "
-			"in the environment (see contrib/nvault.service)");
+	if ((rc = settings_require_token(&d->settings,
+					 "in the environment of the daemon (see "
+					 "contrib/nvault.service)",
+					 err)))
+		return rc;
 	if ((rc = config_load(d->settings.config_path, &d->cfg, err)))
 		return rc;
 	if ((rc = store_open(d->settings.db_path, 0, &d->store, err)))

@@ -601,6 +601,31 @@ out:
 	return rc;
 }
 
+/*
+ * Creates the empty store file 0600 whatever the umask (a backup of private
+ * data); SQLite gives the -wal and -shm files the store file's mode.
+ */
+static int create_private_file(const char *path, struct nv_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == EEXIST) /* another process created it meanwhile */
+			return NV_OK;
+		return nv_err_set(err, NV_EIO, "cannot create the store %s: %s", path,
+				  strerror(errno));
+	}
+	if (fchmod(fd, 0600)) {
+		int e = errno;
+
+		close(fd);
+		return nv_err_set(err, NV_EIO, "cannot set the mode of the store %s: %s", path,
+				  strerror(e));
+	}
+	close(fd);
+	return NV_OK;
+}
+
 static int read_user_version(struct store *s, int *out, struct nv_err *err)
 {
 	sqlite3_stmt *st;
@@ -691,7 +716,7 @@ int store_open(const char *path, unsigned flags, struct store **out, struct nv_e
 					  "no store at %s (nothing has been synced or added yet; "
 					  "check --db or NVAULT_DB)",
 					  path);
-		if ((rc = make_parent_dirs(path, err)))
+		if ((rc = make_parent_dirs(path, err)) || (rc = create_private_file(path, err)))
 			return rc;
 	} else if (S_ISDIR(sb.st_mode)) {
 		return nv_err_set(err, NV_EINVAL, "store path %s is a directory", path);
@@ -755,16 +780,39 @@ struct store_lock {
 	int fd;
 };
 
+/*
+ * The lock belongs to the store, not to the path string used to reach it
+ * (SPEC §4.14): the lock file is named after the store's real path, with
+ * symlinks and ".." resolved, so a store reached through a symlink, a bind
+ * mount of its directory or a detour takes the same lock. The lock file is
+ * opened without following a symlink planted in its place, and must be a
+ * regular file.
+ */
 int store_lock(struct store *s, struct store_lock **out, struct nv_err *err)
 {
 	struct buf path = BUF_INIT;
+	struct stat sb;
+	char *real;
 	int fd;
 
 	*out = NULL;
-	buf_addf(&path, "%s.lock", s->path);
-	fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	real = realpath(s->path, NULL);
+	if (!real)
+		return nv_err_set(err, NV_EIO, "cannot resolve the store path %s: %s", s->path,
+				  strerror(errno));
+	buf_addf(&path, "%s.lock", real);
+	free(real);
+	fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0) {
-		nv_err_set(err, NV_EIO, "cannot open lock file %s: %s", path.data, strerror(errno));
+		nv_err_set(err, NV_EIO, "cannot open lock file %s: %s%s", path.data,
+			   strerror(errno),
+			   errno == ELOOP ? " (it is a symbolic link: remove it)" : "");
+		buf_release(&path);
+		return NV_EIO;
+	}
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		nv_err_set(err, NV_EIO, "lock file %s is not a regular file: remove it", path.data);
 		buf_release(&path);
 		return NV_EIO;
 	}

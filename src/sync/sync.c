@@ -524,11 +524,8 @@ int sync_execute(struct store *s, const struct config *cfg, const struct setting
 	int rc;
 
 	memset(report, 0, sizeof(*report));
-	if (!st->api_key || !*st->api_key)
-		return nv_err_set(
-			err, NV_ECONFIG,
-			"NOTION_API_KEY is not set: export the integration "
-			"token as NOTION_API_KEY (it is never read from the config file)");
+	if ((rc = settings_require_token(st, NULL, err)))
+		return rc;
 	memset(&co, 0, sizeof(co));
 	co.base_url = st->base_url;
 	co.token = st->api_key;

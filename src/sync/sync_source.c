@@ -512,6 +512,28 @@ static int delete_page(struct source_run *r, const char *page_id, int64_t *count
 	return rc;
 }
 
+/*
+ * Inside a deletion transaction: the scan epoch stored for the data source
+ * must still be this run's. Another run (one that reached the store without
+ * this run's lock) that started a scan since would make "not seen by this
+ * scan" meaningless, so nothing is deleted.
+ */
+static int check_scan_epoch(struct source_run *r, struct nv_err *err)
+{
+	struct sync_state cur;
+	int rc;
+
+	sync_state_init(&cur);
+	rc = store_sync_state_get(r->run->s, r->ds_id, &cur, err);
+	if (rc == NV_OK && cur.scan_epoch != r->epoch)
+		rc = nv_err_set(err, NV_ERR,
+				"data source %s: another run started a deletion scan (epoch %lld, "
+				"this run's is %lld); no task was deleted",
+				r->ds_id, (long long)cur.scan_epoch, (long long)r->epoch);
+	sync_state_release(&cur);
+	return rc;
+}
+
 static int delete_unseen(struct source_run *r, struct nv_err *err)
 {
 	struct unseen_list l = {NULL, 0, 0};
@@ -555,6 +577,7 @@ static int delete_unseen(struct source_run *r, struct nv_err *err)
 		int64_t batch_deleted = 0;
 		if ((rc = store_begin(r->run->s, err)))
 			break;
+		rc = check_scan_epoch(r, err);
 		for (size_t j = i; j < l.n && j < i + SYNC_DELETE_BATCH && !rc; j++)
 			rc = delete_page(r, l.page_ids[j], &batch_deleted, err);
 		if (rc) {

@@ -148,7 +148,7 @@ struct fake_log_entry {
 	int status; /* 0 when the connection was dropped */
 };
 
-enum fault_kind { FAULT_STATUS, FAULT_HTML, FAULT_STALL, FAULT_DROP, FAULT_TRUNCATE };
+enum fault_kind { FAULT_STATUS, FAULT_HTML, FAULT_STALL, FAULT_DROP, FAULT_TRUNCATE, FAULT_PATCH };
 
 struct fake_fault {
 	enum fault_kind kind;
@@ -158,7 +158,9 @@ struct fake_fault {
 	char *retry_after; /* Retry-After header value, or NULL */
 	char *code;	   /* Notion error code override, or NULL */
 	int64_t stall_ms;
-	char *match; /* path prefix, or NULL for every API request */
+	char *match;	/* path prefix, or NULL for every API request */
+	json_t *set;	/* patch: members replacing those of a successful JSON answer */
+	json_t *remove; /* patch: names of members to drop from it */
 };
 
 struct fake_state {

@@ -161,6 +161,8 @@ static void fault_release(struct fake_fault *f)
 	free(f->retry_after);
 	free(f->code);
 	free(f->match);
+	json_decref(f->set);
+	json_decref(f->remove);
 }
 
 void faults_free(void)
@@ -177,7 +179,7 @@ static const struct {
 	enum fault_kind kind;
 } fault_kinds[] = {
 	{"status", FAULT_STATUS}, {"html", FAULT_HTML},		{"stall", FAULT_STALL},
-	{"drop", FAULT_DROP},	  {"truncate", FAULT_TRUNCATE},
+	{"drop", FAULT_DROP},	  {"truncate", FAULT_TRUNCATE}, {"patch", FAULT_PATCH},
 };
 
 /* Notion's error code for an HTTP status, for injected status faults. */
@@ -219,6 +221,8 @@ static int fault_take(const char *path, struct fake_fault *out)
 		out->retry_after = xstrdup(f->retry_after);
 		out->code = xstrdup(f->code);
 		out->match = NULL;
+		out->set = json_incref(f->set);
+		out->remove = json_incref(f->remove);
 		if (--f->count <= 0) {
 			fault_release(f);
 			memmove(f, f + 1, (fake.n_faults - i - 1) * sizeof(*f));
@@ -594,8 +598,8 @@ static void control_add_fault(struct call *c, struct http_reply *reply)
 		if (!strcmp(kind, fault_kinds[i].name))
 			break;
 	if (!kind || i == sizeof(fault_kinds) / sizeof(fault_kinds[0]))
-		return control_error(reply,
-				     "\"kind\" must be status, html, stall, drop or truncate");
+		return control_error(
+			reply, "\"kind\" must be status, html, stall, drop, truncate or patch");
 	f.kind = fault_kinds[i].kind;
 	f.count = json_is_integer(json_object_get(b, "count"))
 			  ? (int)json_integer_value(json_object_get(b, "count"))
@@ -619,6 +623,15 @@ static void control_add_fault(struct call *c, struct http_reply *reply)
 	}
 	f.code = xstrdup(json_string_value(json_object_get(b, "code")));
 	f.match = xstrdup(json_string_value(json_object_get(b, "match")));
+	if (f.kind == FAULT_PATCH) {
+		f.set = json_incref(json_object_get(b, "set"));
+		f.remove = json_incref(json_object_get(b, "remove"));
+		if ((f.set && !json_is_object(f.set)) || (f.remove && !json_is_array(f.remove))) {
+			fault_release(&f);
+			return control_error(reply, "a patch fault needs \"set\" as an object and "
+						    "\"remove\" as an array of names");
+		}
+	}
 	fake.faults = xrealloc(fake.faults, (fake.n_faults + 1) * sizeof(*fake.faults));
 	fake.faults[fake.n_faults++] = f;
 	reply_json(reply, 200, json_pack("{s:i}", "faults", (int)fake.n_faults));
@@ -846,7 +859,8 @@ static void stall(int64_t ms)
 
 /* Handles an API request under the lock; returns how to send the reply. */
 static enum reply_mode handle_api(struct call *c, const struct request *rq,
-				  struct http_reply *reply, size_t *log_index)
+				  struct http_reply *reply, size_t *log_index,
+				  struct fake_fault *patch)
 {
 	const char *auth = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Authorization");
 	const char *version =
@@ -877,9 +891,16 @@ static enum reply_mode handle_api(struct call *c, const struct request *rq,
 		case FAULT_TRUNCATE:
 			mode = SEND_TRUNCATE;
 			break;
+		case FAULT_PATCH:
+			*patch = f;
+			f.set = f.remove = NULL;
+			f.retry_after = f.code = NULL;
+			break;
 		}
 		free(f.retry_after);
 		free(f.code);
+		json_decref(f.set);
+		json_decref(f.remove);
 	}
 	if (!auth || strncmp(auth, "Bearer ", 7) || !auth[7] ||
 	    (fake.token && strcmp(auth + 7, fake.token))) {
@@ -914,6 +935,35 @@ static enum reply_mode handle_api(struct call *c, const struct request *rq,
 		return mode;
 	dispatch(api_routes, sizeof(api_routes) / sizeof(api_routes[0]), c, reply);
 	return mode;
+}
+
+/* A patch fault: rewrites the members of a successful JSON answer. */
+static void apply_patch(const struct fake_fault *f, struct http_reply *reply)
+{
+	json_t *doc, *name;
+	const char *key;
+	json_t *value;
+	size_t i;
+
+	if (reply->status != 200 || !reply->body)
+		return;
+	doc = json_loads(reply->body, 0, NULL);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return;
+	}
+	json_array_foreach(f->remove, i, name)
+	{
+		if (json_is_string(name))
+			json_object_del(doc, json_string_value(name));
+	}
+	json_object_foreach(f->set, key, value)
+	{
+		json_object_set(doc, key, value);
+	}
+	free(reply->body);
+	reply->body = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
 }
 
 /* ---- libmicrohttpd glue ---- */
@@ -1016,7 +1066,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			dispatch(control_routes, sizeof(control_routes) / sizeof(control_routes[0]),
 				 &c, &reply);
 	} else {
-		mode = handle_api(&c, rq, &reply, &log_index);
+		struct fake_fault patch = {0};
+
+		mode = handle_api(&c, rq, &reply, &log_index, &patch);
+		if (patch.kind == FAULT_PATCH)
+			apply_patch(&patch, &reply);
+		fault_release(&patch);
 	}
 	if (log_index != (size_t)-1 && gen == log_generation && log_index < fake.n_log)
 		fake.log[log_index].status = mode == SEND_DROP ? 0 : reply.status;

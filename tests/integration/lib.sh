@@ -14,6 +14,7 @@ NV_SRC_DIR=${NV_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 T=$(mktemp -d "${TMPDIR:-/tmp}/nvault-it.XXXXXX")
 export NVAULT_DB="$T/vault.db"
 export XDG_DATA_HOME="$T/xdg"
+export XDG_CONFIG_HOME="$T/xdg-config"
 export AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH="$T/notion-sync.config.json"
 export NOTION_API_KEY="ntn_test_token_0123456789"
 unset NOTION_API_BASE_URL AGENT_MEMORY_NOTION_SYNC_ENABLED AGENT_MEMORY_NOTION_SYNC_SCHEDULE

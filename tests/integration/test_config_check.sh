@@ -31,7 +31,7 @@ for f in "${examples[@]}"; do
   name=$(basename "$f")
   nv --config "$f" config check >"$T/out" 2>"$T/err"
   check_eq "nvault accepts examples/$name" 0 $?
-  check "examples/$name: output says valid" grep -q "(valid)" "$T/out"
+  check "examples/$name: output says valid" grep -q "(valid" "$T/out"
   check_eq "schema accepts examples/$name" "valid $f" "$("$PY" "$VALIDATE" "$SCHEMA" "$f")"
 done
 
@@ -94,16 +94,16 @@ check "key reported as not set" grep -q "^NOTION_API_KEY  *not set" "$T/out"
 # --- which file: --config beats the environment, which beats the default
 cp "$good" "$T/notion-sync.config.json"
 nv config check >"$T/out" 2>&1
-check "AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH is used" grep -qF "$T/notion-sync.config.json (valid)" "$T/out"
+check "AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH is used" grep -qF "$T/notion-sync.config.json (valid; from AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH)" "$T/out"
 nv config check --config "$T/multi.json" >/dev/null 2>&1
 check_eq "--config beats the environment" 2 $?
 (cd "$T" && unset AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH && "$NVAULT" config check >"$T/out" 2>&1)
-check "default ./notion-sync.config.json" grep -qF "./notion-sync.config.json (valid)" "$T/out"
+check "default ./notion-sync.config.json" grep -qF "./notion-sync.config.json (valid; from the current directory)" "$T/out"
 
 # --- missing file, bad environment
 nv --config "$T/nope.json" config check >/dev/null 2>"$T/err"
 check_eq "missing file exits 2" 2 $?
-check "missing file is named" grep -qF "$T/nope.json: cannot read the config file" "$T/err"
+check "missing file is named" grep -qF "$T/nope.json: no config file there" "$T/err"
 AGENT_MEMORY_NOTION_SYNC_ENABLED=maybe nv --config "$good" config check >/dev/null 2>"$T/err"
 check_eq "bad AGENT_MEMORY_NOTION_SYNC_ENABLED exits 2" 2 $?
 check "bad boolean is named" grep -q "AGENT_MEMORY_NOTION_SYNC_ENABLED=maybe" "$T/err"

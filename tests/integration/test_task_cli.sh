@@ -20,7 +20,7 @@ check "no store file was created" test ! -e "$NVAULT_DB"
 check_eq "add without --title is a usage error" 2 "$(rc nv task add)"
 out=$(nv task add --title x --status nonsense 2>&1); code=$?
 check_eq "an invalid status is a usage error" 2 "$code"
-check "the status error lists the allowed values" grep -q "allowed: backlog, open, in_progress, blocked, review, done, wont_do" <<<"$out"
+check "the status error lists the allowed values" grep -q "status.*backlog, open, in_progress, blocked, review, done, wont_do" <<<"$out"
 check_eq "bad --metadata JSON is a usage error" 2 "$(rc nv task add --title x --metadata '{nope')"
 check_eq "--metadata must be an object" 2 "$(rc nv task add --title x --metadata '[1]')"
 check_eq "a bad --due is a usage error" 2 "$(rc nv task add --title x --due tomorrow)"

@@ -1,7 +1,7 @@
 /*
  * test_daemon.c: the daemon's pure parts (src/sched/schedule.c): the
  * catch-up decision, the injectable test clock and the stale-pid check;
- * and the status document (src/sched/status.c) read from a real SQLite
+ * and the status document (app_status_json() in src/app) read from a real SQLite
  * store. The loop itself runs in tests/integration/test_daemon.sh against
  * the real binary and the fake Notion server.
  */
@@ -20,7 +20,7 @@
 
 #include "sched/cron.h"
 #include "sched/daemon.h"
-#include "sched/status.h"
+#include "app/app.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/timeutil.h"
@@ -175,7 +175,7 @@ static void test_status_document(void **state)
 	set.sync_enabled = 1;
 
 	/* no store yet: settings' schedule, nothing recorded */
-	assert_int_equal(sched_status_json(NULL, &set, NULL, &doc, NULL), 0);
+	assert_int_equal(app_status_json(NULL, &set, NULL, &doc, NULL), 0);
 	assert_false(json_is_true(json_object_get(doc, "running")));
 	assert_string_equal(json_string_value(json_object_get(doc, "schedule")), "*/5 * * * *");
 	assert_true(json_is_true(json_object_get(doc, "enabled")));
@@ -209,7 +209,7 @@ static void test_status_document(void **state)
 	assert_int_equal(store_evidence_add(s, &ev, NULL), 0);
 	evidence_release(&ev);
 
-	assert_int_equal(sched_status_json(s, &set, NULL, &doc, NULL), 0);
+	assert_int_equal(app_status_json(s, &set, NULL, &doc, NULL), 0);
 	assert_true(json_is_true(json_object_get(doc, "running")));
 	assert_int_equal(json_integer_value(json_object_get(doc, "pid")), getpid());
 	assert_string_equal(json_string_value(json_object_get(doc, "schedule")), "0 5 * * *");
@@ -234,7 +234,7 @@ static void test_status_document(void **state)
 	assert_int_equal(waitpid(child, &status, 0), child);
 	st.pid = (int64_t)child;
 	assert_int_equal(store_sched_state_put(s, &st, NULL), 0);
-	assert_int_equal(sched_status_json(s, &set, NULL, &doc, NULL), 0);
+	assert_int_equal(app_status_json(s, &set, NULL, &doc, NULL), 0);
 	assert_false(json_is_true(json_object_get(doc, "running")));
 	assert_true(json_is_null(json_object_get(doc, "pid")));
 	assert_true(json_is_null(json_object_get(doc, "nextRun")));

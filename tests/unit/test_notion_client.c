@@ -955,6 +955,65 @@ static void test_client_options(void **state)
 	notion_client_free(NULL);
 }
 
+/*
+ * Issue 15 #5: a listing whose has_more is missing or not a boolean, or
+ * whose cursor contradicts it, is an error, never the end of the listing
+ * (an early end would turn the rows not yet listed into deletions).
+ */
+static const struct {
+	const char *patch;
+	const char *what;
+	const char *message; /* part of the error */
+} bad_listings[] = {
+	{"{\"kind\":\"patch\",\"match\":\"/v1/data_sources\",\"remove\":[\"has_more\"]}",
+	 "has_more missing", "has_more is missing"},
+	{"{\"kind\":\"patch\",\"match\":\"/v1/data_sources\",\"set\":{\"has_more\":\"true\"}}",
+	 "has_more as a string", "not a boolean"},
+	{"{\"kind\":\"patch\",\"match\":\"/v1/data_sources\",\"set\":{\"has_more\":null}}",
+	 "has_more null", "not a boolean"},
+	{"{\"kind\":\"patch\",\"match\":\"/v1/data_sources\",\"set\":{\"has_more\":false}}",
+	 "has_more false with a next_cursor", "contradicts itself"},
+	{"{\"kind\":\"patch\",\"match\":\"/v1/data_sources\",\"set\":{\"next_cursor\":7}}",
+	 "next_cursor a number", "next_cursor is neither"},
+	{"{\"kind\":\"patch\",\"match\":\"/v1/data_sources\",\"after\":1,"
+	 "\"set\":{\"has_more\":true,\"next_cursor\":null}}",
+	 "has_more true without a cursor", "without a new next_cursor"},
+};
+
+static void test_bad_listing_is_an_error(void **state)
+{
+	struct fake_proc *f = *state;
+	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, NULL);
+	struct notion_query q = {.data_source = 1, .id = DS_ID, .page_size = 2};
+
+	for (size_t i = 0; i < sizeof(bad_listings) / sizeof(bad_listings[0]); i++) {
+		struct rows_seen s;
+		struct nv_err err;
+
+		clear_faults(f);
+		inject_fault(f, bad_listings[i].patch);
+		rows_seen_init(&s, "last_edited_time");
+		if (notion_query(c, &q, collect_rows, &s, &err) == NV_OK)
+			fail_msg("%s: the listing ended without an error after %lld of 5 rows",
+				 bad_listings[i].what, (long long)s.rows);
+		if (!strstr(err.msg, bad_listings[i].message))
+			fail_msg("%s: unexpected error: %s", bad_listings[i].what, err.msg);
+		rows_seen_release(&s);
+	}
+	/* the same listing without a fault is complete */
+	{
+		struct rows_seen s;
+		struct nv_err err;
+
+		clear_faults(f);
+		rows_seen_init(&s, "last_edited_time");
+		assert_int_equal(notion_query(c, &q, collect_rows, &s, &err), NV_OK);
+		assert_int_equal(s.rows, 5);
+		rows_seen_release(&s);
+	}
+	notion_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest pagination[] = {
@@ -978,6 +1037,7 @@ int main(void)
 		cmocka_unit_test(test_breaker_opens_and_recovers),
 		cmocka_unit_test(test_stop_ends_waits),
 		cmocka_unit_test(test_token_redacted_from_echoes),
+		cmocka_unit_test(test_bad_listing_is_an_error),
 	};
 	const struct CMUnitTest standalone[] = {
 		cmocka_unit_test(test_wrong_token),

@@ -1,0 +1,395 @@
+/*
+ * app_task.c: the task use cases (see app.h): local edits with their
+ * validation (add, update, delete), reads (get, history, one version) and
+ * queries (list and search, as_of, diff) with their filters and paging.
+ * Both the CLI and the MCP tools call these; neither validates a field
+ * itself.
+ */
+#include "app/app.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/id.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+const char *const app_field_names[APP_F_COUNT] = {
+	[APP_F_TITLE] = "title",       [APP_F_DESCRIPTION] = "description",
+	[APP_F_STATUS] = "status",     [APP_F_RESOLUTION] = "resolution",
+	[APP_F_CATEGORY] = "category", [APP_F_DUE_DATE] = "dueDate",
+	[APP_F_ASSIGNEE] = "assignee", [APP_F_SCOPE] = "scopeId",
+	[APP_F_TAGS] = "tags",	       [APP_F_METADATA] = "metadata",
+};
+
+/* Where each text field lives in struct task (0 for the JSON ones and status). */
+static const size_t text_offsets[APP_F_COUNT] = {
+	[APP_F_TITLE] = offsetof(struct task, title),
+	[APP_F_DESCRIPTION] = offsetof(struct task, description),
+	[APP_F_RESOLUTION] = offsetof(struct task, resolution),
+	[APP_F_CATEGORY] = offsetof(struct task, category),
+	[APP_F_DUE_DATE] = offsetof(struct task, due_date),
+	[APP_F_ASSIGNEE] = offsetof(struct task, assignee),
+	[APP_F_SCOPE] = offsetof(struct task, scope),
+};
+
+const char *app_field_label(app_namer nm, const char *field)
+{
+	static __thread char quoted[4][64]; /* a message may name several fields */
+	static __thread unsigned next;
+	const char *l = nm ? nm(field) : NULL;
+	char *q;
+
+	if (l)
+		return l;
+	q = quoted[next++ % 4];
+	snprintf(q, sizeof(quoted[0]), "'%s'", field);
+	return q;
+}
+
+const char *app_outcome_name(enum app_outcome o)
+{
+	static const char *const names[] = {
+		[APP_UNCHANGED] = "unchanged",
+		[APP_CREATED] = "created",
+		[APP_UPDATED] = "updated",
+		[APP_DELETED] = "deleted",
+	};
+	return names[o];
+}
+
+static enum app_outcome from_put(enum put_outcome o)
+{
+	return o == PUT_CREATED ? APP_CREATED : o == PUT_UPDATED ? APP_UPDATED : APP_UNCHANGED;
+}
+
+int app_task_edit_any(const struct app_task_edit *e)
+{
+	for (int f = 0; f < APP_F_COUNT; f++)
+		if (e->set[f])
+			return 1;
+	return 0;
+}
+
+/* The status list for messages. */
+static void status_choices(struct buf *b)
+{
+	for (int i = 0; i < task_status_count; i++)
+		buf_addf(b, "%s%s", i ? ", " : "", task_status_names[i]);
+}
+
+/* The canonical status of value, or NV_EINVAL naming the field. */
+static int check_status(app_namer nm, const char *value, const char **out, struct nv_err *err)
+{
+	struct buf b = BUF_INIT;
+
+	if ((*out = task_status_parse(value)))
+		return 0;
+	status_choices(&b);
+	nv_err_set(err, NV_EINVAL, "%s: unknown status '%.60s' (expected one of: %s)",
+		   app_field_label(nm, "status"), value, b.data);
+	buf_release(&b);
+	return NV_EINVAL;
+}
+
+static int check_time(app_namer nm, const char *field, const char *value, char *iso,
+		      struct nv_err *err)
+{
+	int64_t ms;
+
+	if (!value || time_parse_iso(value, &ms))
+		return nv_err_set(err, NV_EINVAL,
+				  "%s must be an ISO 8601 time such as 2026-01-31 or "
+				  "2026-01-31T09:00:00Z (got '%.60s')",
+				  app_field_label(nm, field), value ? value : "");
+	if (iso)
+		time_format_iso(ms, iso);
+	return 0;
+}
+
+int app_task_apply(const struct app_task_edit *e, struct task *t, struct nv_err *err)
+{
+	const char *canon;
+	int64_t ms;
+	size_t i;
+	json_t *v;
+
+	if (e->set[APP_F_TITLE] && (!e->text[APP_F_TITLE] || !*e->text[APP_F_TITLE]))
+		return nv_err_set(err, NV_EINVAL, "%s must not be empty",
+				  app_field_label(e->name, "title"));
+	if (e->set[APP_F_STATUS] && e->text[APP_F_STATUS]) {
+		if (check_status(e->name, e->text[APP_F_STATUS], &canon, err))
+			return NV_EINVAL;
+		free(t->status);
+		t->status = xstrdup(canon);
+	}
+	if (e->set[APP_F_DUE_DATE] && e->text[APP_F_DUE_DATE] &&
+	    time_parse_iso(e->text[APP_F_DUE_DATE], &ms))
+		return nv_err_set(err, NV_EINVAL,
+				  "%s must be an ISO 8601 date or date-time (got '%.60s')",
+				  app_field_label(e->name, "dueDate"), e->text[APP_F_DUE_DATE]);
+	if (e->set[APP_F_TAGS] && e->tags) {
+		if (!json_is_array(e->tags))
+			return nv_err_set(err, NV_EINVAL, "%s must be an array of strings",
+					  app_field_label(e->name, "tags"));
+		json_array_foreach(e->tags, i, v) if (!json_is_string(v)) return nv_err_set(
+			err, NV_EINVAL, "%s must be an array of strings: item %zu is not a string",
+			app_field_label(e->name, "tags"), i);
+	}
+	if (e->set[APP_F_METADATA] && e->metadata && !json_is_object(e->metadata))
+		return nv_err_set(err, NV_EINVAL, "%s must be a JSON object, like {\"key\": 1}",
+				  app_field_label(e->name, "metadata"));
+	for (int f = 0; f < APP_F_COUNT; f++) {
+		char **field;
+		if (!e->set[f] || !text_offsets[f])
+			continue;
+		field = (char **)((char *)t + text_offsets[f]);
+		free(*field);
+		*field = e->text[f] ? xstrdup(e->text[f]) : NULL;
+	}
+	if (e->set[APP_F_TAGS]) {
+		json_decref(t->tags);
+		t->tags = e->tags && json_array_size(e->tags) ? json_deep_copy(e->tags) : NULL;
+	}
+	if (e->set[APP_F_METADATA]) {
+		json_decref(t->metadata);
+		t->metadata = e->metadata ? json_deep_copy(e->metadata) : NULL;
+	}
+	return 0;
+}
+
+/* Writes t as a new version by who (reason dflt unless who gives one). */
+static int put(struct store *s, struct task *t, const struct app_author *who, const char *dflt,
+	       enum app_outcome *outcome, struct nv_err *err)
+{
+	struct version_info vi = {.created_by = who->created_by,
+				  .change_reason =
+					  who->reason && *who->reason ? who->reason : dflt};
+	enum put_outcome po;
+	int rc;
+
+	if ((rc = store_task_put(s, t, &vi, &po, err)))
+		return rc;
+	*outcome = from_put(po);
+	return 0;
+}
+
+int app_task_add(struct store *s, const struct app_task_edit *e, const struct app_author *who,
+		 struct task *out, enum app_outcome *outcome, struct nv_err *err)
+{
+	int rc;
+
+	task_init(out);
+	*outcome = APP_UNCHANGED;
+	if (!e->set[APP_F_TITLE])
+		return nv_err_set(err, NV_EINVAL, "%s is required",
+				  app_field_label(e->name, "title"));
+	out->source = xstrdup("local");
+	out->status = xstrdup("open");
+	out->active = 1;
+	if ((rc = app_task_apply(e, out, err)))
+		return rc;
+	return put(s, out, who, "created", outcome, err);
+}
+
+int app_task_get(struct store *s, const char *id, struct task *out, struct nv_err *err)
+{
+	task_init(out);
+	if (!id || !*id)
+		return nv_err_set(err, NV_EINVAL, "a task id is required");
+	return store_task_get(s, id, out, err);
+}
+
+int app_task_update(struct store *s, const char *id, const struct app_task_edit *e,
+		    const struct app_author *who, struct task *out, enum app_outcome *outcome,
+		    struct nv_err *err)
+{
+	int rc;
+
+	*outcome = APP_UNCHANGED;
+	if (!app_task_edit_any(e)) {
+		task_init(out);
+		return nv_err_set(err, NV_EINVAL,
+				  "nothing to change: give at least one field (title, "
+				  "description, status, resolution, category, dueDate, assignee, "
+				  "tags, metadata)");
+	}
+	if ((rc = app_task_get(s, id, out, err)) || (rc = app_task_apply(e, out, err)))
+		return rc;
+	return put(s, out, who, "local edit", outcome, err);
+}
+
+int app_task_delete(struct store *s, const char *id, const struct app_author *who, struct task *out,
+		    enum app_outcome *outcome, struct nv_err *err)
+{
+	char now[TIME_ISO_MAX];
+	int rc;
+
+	*outcome = APP_UNCHANGED;
+	if ((rc = app_task_get(s, id, out, err)))
+		return rc;
+	if (out->active) {
+		out->active = 0;
+		free(out->deleted_at);
+		out->deleted_at = xstrdup(time_format_iso(time_now_ms(), now));
+	}
+	if ((rc = put(s, out, who, "deleted", outcome, err)))
+		return rc;
+	if (*outcome == APP_UPDATED)
+		*outcome = APP_DELETED;
+	return 0;
+}
+
+int app_task_history(struct store *s, const char *id, struct task *task,
+		     struct task_version **versions, size_t *n, struct nv_err *err)
+{
+	int rc;
+
+	*versions = NULL;
+	*n = 0;
+	if ((rc = app_task_get(s, id, task, err)))
+		return rc;
+	return store_task_history(s, task->id, versions, n, err);
+}
+
+int app_task_version(struct store *s, const char *id, int64_t num, struct task *task,
+		     struct task_version *out, struct nv_err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = app_task_get(s, id, task, err)))
+		return rc;
+	rc = store_task_version(s, task->id, num, out, err);
+	if (rc == NV_ENOTFOUND)
+		nv_err_set(err, NV_ENOTFOUND,
+			   "task %s has no version %" PRId64 " (it has %" PRId64 ")", task->id, num,
+			   task->version);
+	return rc;
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+int app_query_check(struct app_query *q, struct nv_err *err)
+{
+	struct task_filter *f = &q->filter;
+
+	memset(f, 0, sizeof(*f));
+	f->scope = q->scope;
+	f->search = q->search;
+	f->include_deleted = q->include_deleted;
+	if (q->status && check_status(q->name, q->status, &f->status, err))
+		return NV_EINVAL;
+	if (q->database_id) {
+		if (id_normalize(q->database_id, q->db))
+			return nv_err_set(err, NV_EINVAL,
+					  "%s is not a Notion id (32 hex digits): '%.60s'",
+					  app_field_label(q->name, "databaseId"), q->database_id);
+		f->database_id = q->db;
+	}
+	if (q->limit < 0 || q->offset < 0)
+		return nv_err_set(err, NV_EINVAL, "%s and %s must not be negative",
+				  app_field_label(q->name, "limit"),
+				  app_field_label(q->name, "offset"));
+	f->limit = q->limit;
+	f->offset = q->offset;
+	if (q->at && check_time(q->name, "time", q->at, q->at_iso, err))
+		return NV_EINVAL;
+	if (q->since && check_time(q->name, "since", q->since, q->since_iso, err))
+		return NV_EINVAL;
+	if (q->until && check_time(q->name, "until", q->until, q->until_iso, err))
+		return NV_EINVAL;
+	if (q->since && q->until && strcmp(q->until_iso, q->since_iso) < 0)
+		return nv_err_set(err, NV_EINVAL, "%s (%s) is before %s (%s)",
+				  app_field_label(q->name, "until"), q->until,
+				  app_field_label(q->name, "since"), q->since);
+	return 0;
+}
+
+int app_task_list(struct store *s, struct app_query *q, struct task_list *out, struct nv_err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = app_query_check(q, err)))
+		return rc;
+	return store_task_list(s, &q->filter, out, err);
+}
+
+/* A page window over a streamed result. */
+struct pager {
+	int64_t seen, offset, limit;
+	store_version_cb vcb;
+	store_diff_cb dcb;
+	void *ud;
+};
+
+static int in_page(struct pager *p)
+{
+	int64_t at = p->seen++;
+	return at >= p->offset && (!p->limit || at < p->offset + p->limit);
+}
+
+static int page_version(void *ud, const struct task_version *v)
+{
+	struct pager *p = ud;
+	return in_page(p) ? p->vcb(p->ud, v) : 0;
+}
+
+static int page_diff(void *ud, const struct diff_entry *e)
+{
+	struct pager *p = ud;
+	return in_page(p) ? p->dcb(p->ud, e) : 0;
+}
+
+int app_task_as_of(struct store *s, struct app_query *q, store_version_cb cb, void *ud,
+		   int64_t *total, struct nv_err *err)
+{
+	struct pager p = {.offset = q->offset, .limit = q->limit, .vcb = cb, .ud = ud};
+	int rc;
+
+	*total = 0;
+	if (!q->at)
+		return nv_err_set(err, NV_EINVAL, "%s is required",
+				  app_field_label(q->name, "time"));
+	if ((rc = app_query_check(q, err)))
+		return rc;
+	rc = store_task_as_of(s, q->at_iso, &q->filter, page_version, &p, err);
+	*total = p.seen;
+	return rc;
+}
+
+int app_task_diff(struct store *s, struct app_query *q, store_diff_cb cb, void *ud, int64_t *total,
+		  struct nv_err *err)
+{
+	struct pager p = {.offset = q->offset, .limit = q->limit, .dcb = cb, .ud = ud};
+	int rc;
+
+	*total = 0;
+	if (!q->since)
+		return nv_err_set(err, NV_EINVAL, "%s is required",
+				  app_field_label(q->name, "since"));
+	if ((rc = app_query_check(q, err)))
+		return rc;
+	rc = store_diff(s, q->since_iso, q->until ? q->until_iso : NULL, &q->filter, page_diff, &p,
+			err);
+	*total = p.seen;
+	return rc;
+}
+
+json_t *app_changed_fields(const struct task_version *a, const struct task_version *b)
+{
+	json_t *ca = task_content_json(&a->snap), *cb = task_content_json(&b->snap);
+	json_t *out = json_array();
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(cb, key, v) if (!json_equal(v, json_object_get(ca, key)))
+		json_array_append_new(out, json_string(key));
+	json_decref(ca);
+	json_decref(cb);
+	return out;
+}
