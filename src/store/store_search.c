@@ -109,20 +109,37 @@ static void text_add_property(struct text_set *set, struct buf *out, const json_
 	}
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 char *store_search_other_text(const struct task *t)
 {
 	struct text_set set = {0};
 	struct buf out = BUF_INIT;
 	const json_t *props, *v;
 	const char *name;
-	size_t i;
+	size_t i, n;
 
 	json_array_foreach(t->tags, i, v) text_add_json(&set, &out, v, t);
 	text_add(&set, &out, t->category, t);
 	text_add(&set, &out, t->assignee, t);
 	text_add(&set, &out, t->resolution, t);
+	/*
+	 * In name order: the text must not depend on the order the object was
+	 * built in (a synced row's, or the sorted one read back from the store)
+	 */
 	props = json_object_get(t->metadata, "notionProperties");
-	json_object_foreach((json_t *)props, name, v) text_add_property(&set, &out, v, t);
+	if (json_is_object(props) && (n = json_object_size(props))) {
+		const char **names = xcalloc(n, sizeof(*names));
+		size_t k = 0;
+		json_object_foreach((json_t *)props, name, v) names[k++] = name;
+		qsort(names, k, sizeof(*names), cmp_name);
+		for (size_t j = 0; j < k; j++)
+			text_add_property(&set, &out, json_object_get(props, names[j]), t);
+		free(names);
+	}
 	free(set.items);
 	return buf_detach(&out);
 }

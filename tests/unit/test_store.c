@@ -795,6 +795,10 @@ static void test_search_ranks(void **state)
 	ASSERT_SEARCH(s, "quarterly", "Properties");
 	/* a stray quote is a phrase to the end */
 	ASSERT_SEARCH(s, "\"quick brown", "Phrase one");
+	/* the index text does not depend on the order the properties came in */
+	nv_err_clear(&err);
+	assert_int_equal(store_verify(s, &report, &err), NV_OK);
+	json_decref(report);
 
 	/* the snippet marks the match */
 	got = search_titles(s, "friday", &l);
