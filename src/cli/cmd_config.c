@@ -64,6 +64,43 @@ static void print_settings(const struct settings *st, const struct config *cfg)
 	buf_release(&b);
 }
 
+/*
+ * Mappings without a declared notionType: offline, nothing says whether the
+ * property exists or has a type that fits (the sync checks at its start).
+ */
+static json_t *unverified_json(const struct config *cfg)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < cfg->n_dbs; i++)
+		for (size_t k = 0; k < cfg->dbs[i].n_mappings; k++) {
+			const struct field_mapping *m = &cfg->dbs[i].mappings[k];
+			if (m->notion_type)
+				continue;
+			json_array_append_new(out, json_pack("{s:s s:s s:s}", "databaseId",
+							     cfg->dbs[i].database_id, "property",
+							     m->property, "field",
+							     task_field_name(m->field)));
+		}
+	return out;
+}
+
+static void print_unverified(const struct db_config *db)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < db->n_mappings; k++) {
+		if (db->mappings[k].notion_type)
+			continue;
+		printf("%s\"%s\"",
+		       n++ ? ", " : "  not verified offline: ", db->mappings[k].property);
+	}
+	if (n)
+		printf("\n    (whether %s exist%s in Notion with a type that fits is only known "
+		       "online;\n    sync checks it before reading any row)\n",
+		       n == 1 ? "it" : "they", n == 1 ? "s" : "");
+}
+
 static void print_databases(const struct config *cfg)
 {
 	static const char *const headers[] = {"DATABASE", "NAME", "SCOPE", "SYNC", "DATA SOURCE"};
@@ -98,6 +135,7 @@ static void print_databases(const struct config *cfg)
 			       db->status_map[k].status);
 		if (db->last_sync_timestamp)
 			printf("  first watermark  %s\n", db->last_sync_timestamp);
+		print_unverified(db);
 	}
 }
 
@@ -140,6 +178,7 @@ static int config_check(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		json_t *doc = config_to_json(cfg, st);
 		json_object_set_new(doc, "valid", json_true());
+		json_object_set_new(doc, "notVerifiedOffline", unverified_json(cfg));
 		cli_print_json(doc);
 		json_decref(doc);
 	} else {

@@ -29,11 +29,13 @@
 #define CONFIG_MAX_BYTES (4 * 1024 * 1024)
 #define MAX_PROBLEMS 200
 
-static const char *const supported_versions[] = {"2025-09-03", "2022-06-28", NULL};
+/* Newest first; the first is the default (keep in step with src/notion/notion.h). */
+static const char *const supported_versions[] = {"2026-12-01", "2026-03-11", "2025-09-03",
+						 "2022-06-28", NULL};
 
 const char *const notion_mappable_types[] = {
 	"title",  "rich_text", "number",   "select", "multi_select",
-	"status", "date",      "checkbox", NULL,
+	"status", "date",      "checkbox", "people", NULL,
 };
 
 /*
@@ -47,6 +49,11 @@ static const char *const types_text[] = {
 };
 static const char *const types_status[] = {"status", "select",	  "checkbox",
 					   "title",  "rich_text", NULL};
+/* people only for assignee: names joined with ", " (ids kept in metadata) */
+static const char *const types_assignee[] = {
+	"title",  "rich_text", "number",   "select", "multi_select",
+	"status", "date",      "checkbox", "people", NULL,
+};
 static const char *const types_due[] = {"date", "title", "rich_text", NULL};
 static const char *const types_tags[] = {
 	"multi_select", "select", "status", "title", "rich_text", "checkbox", NULL,
@@ -62,7 +69,7 @@ static const struct {
 	[FIELD_RESOLUTION] = {"resolution", types_text},
 	[FIELD_CATEGORY] = {"category", types_text},
 	[FIELD_DUE_DATE] = {"dueDate", types_due},
-	[FIELD_ASSIGNEE] = {"assignee", types_text},
+	[FIELD_ASSIGNEE] = {"assignee", types_assignee},
 	[FIELD_TAGS] = {"tags", types_tags},
 };
 
@@ -106,8 +113,8 @@ const char *task_field_accepted_types(enum task_field f)
 		[FIELD_CATEGORY] =
 			"title, rich_text, number, select, multi_select, status, date, checkbox",
 		[FIELD_DUE_DATE] = "date, title, rich_text",
-		[FIELD_ASSIGNEE] =
-			"title, rich_text, number, select, multi_select, status, date, checkbox",
+		[FIELD_ASSIGNEE] = "title, rich_text, number, select, multi_select, status, date, "
+				   "checkbox, people",
 		[FIELD_TAGS] = "multi_select, select, status, title, rich_text, checkbox",
 	};
 	if ((unsigned)f >= FIELD_COUNT)
@@ -847,8 +854,8 @@ static void walk_database(struct vctx *v, struct config *cfg, struct db_config *
 	if (!json_object_get(j, "notionDatabaseId"))
 		problem(v, "missing \"notionDatabaseId\" (the Notion database id, 32 hex digits)");
 	if (db->data_source_id && cfg->notion_version && !strcmp(cfg->notion_version, "2022-06-28"))
-		problem(v, "dataSourceId needs notionVersion \"2025-09-03\" (data sources do not "
-			   "exist in 2022-06-28)");
+		problem(v, "dataSourceId needs notionVersion \"2025-09-03\" or later (data sources "
+			   "do not exist in 2022-06-28)");
 	buf_release(&s);
 }
 
@@ -880,7 +887,7 @@ static void walk_top(struct vctx *v, struct config *cfg, const json_t *root)
 		path_pop(v, saved);
 	}
 	if (!cfg->notion_version)
-		cfg->notion_version = xstrdup("2025-09-03");
+		cfg->notion_version = xstrdup(supported_versions[0]);
 
 	json_object_foreach((json_t *)root, key, val)
 	{

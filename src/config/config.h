@@ -63,7 +63,7 @@ struct db_config {
 
 struct config {
 	char *path;
-	char *notion_version; /* "2025-09-03" (default) or "2022-06-28" */
+	char *notion_version; /* "2026-12-01" (default), "2026-03-11", "2025-09-03", "2022-06-28" */
 	struct db_config *dbs;
 	size_t n_dbs;
 };

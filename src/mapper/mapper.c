@@ -383,6 +383,16 @@ static char *value_text(const char *type, const json_t *v, int for_due)
 		buf_addf(&b, "%s/%s", start, end);
 		return buf_detach(&b);
 	}
+	if (!strcmp(type, "people") && json_is_array(v)) {
+		/* names only; a person without a name (null) is skipped, its id kept in metadata */
+		json_array_foreach(v, i, item) if ((s = str_at(item, "name")) && *s)
+			buf_addf(&b, "%s%s", b.len ? ", " : "", s);
+		if (!b.len) {
+			buf_release(&b);
+			return NULL;
+		}
+		return buf_detach(&b);
+	}
 	if (!strcmp(type, "multi_select") && json_is_array(v)) {
 		json_array_foreach(v, i, item) if ((s = str_at(item, "name")))
 			buf_addf(&b, "%s%s", b.len ? ", " : "", s);
@@ -681,7 +691,8 @@ int mapper_check_schema(const struct db_config *db, const json_t *properties, st
 				"%s%s: fieldMappings: property \"%s\" (mapped to %s) is of type "
 				"%s, "
 				"which cannot be mapped (mappable types: title, rich_text, number, "
-				"select, multi_select, status, date, checkbox); the data source's "
+				"select, multi_select, status, date, checkbox, people); the data "
+				"source's "
 				"properties are: %s",
 				problems++ ? "\n" : "", prefix.data, m->property, field,
 				type ? type : "(unknown)", names.data);
@@ -711,6 +722,25 @@ const char *mapper_title_property_id(const json_t *properties)
 		return NULL;
 	tp = find_title_property(properties, &name);
 	return tp ? str_at(tp, "id") : NULL;
+}
+
+const char **mapper_property_ids(const json_t *properties, size_t *n)
+{
+	const char **ids = NULL, *key, *id;
+	json_t *val;
+	size_t cap = 0;
+
+	*n = 0;
+	if (!json_is_object(properties))
+		return NULL;
+	json_object_foreach((json_t *)properties, key, val)
+	{
+		if (!(id = str_at(val, "id")) || !*id)
+			continue;
+		ids = xgrow(ids, &cap, *n + 1, sizeof(*ids));
+		ids[(*n)++] = id;
+	}
+	return ids;
 }
 
 /* ---- truncated values ---- */

@@ -37,6 +37,13 @@ int mapper_check_schema(const struct db_config *db, const json_t *properties, st
 
 /* Property ids of the title property in a schema (for filter_properties), or NULL. */
 const char *mapper_title_property_id(const json_t *properties);
+/*
+ * The id of every property of a schema, as the API returns them (for
+ * filter_properties). A new array of *n pointers borrowed from properties
+ * (free() the array only); NULL with *n 0 when there are none. Properties
+ * without a string id are left out.
+ */
+const char **mapper_property_ids(const json_t *properties, size_t *n);
 
 /*
  * Names of the page's properties whose values Notion truncated (relation

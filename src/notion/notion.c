@@ -300,9 +300,24 @@ static CURLcode setup_handle(struct notion_client *c, long connect_ms, long requ
 	return rc;
 }
 
-static int valid_version(const char *v)
+static const char *const supported_versions[] = {
+	NOTION_VERSION_TITLE_ONLY,
+	NOTION_VERSION_IN_TRASH,
+	NOTION_VERSION_DATA_SOURCES,
+	NOTION_VERSION_LEGACY,
+};
+
+int notion_version_supported(const char *v)
 {
-	return strcmp(v, NOTION_VERSION_DATA_SOURCES) == 0 || strcmp(v, NOTION_VERSION_LEGACY) == 0;
+	for (size_t i = 0; v && i < sizeof(supported_versions) / sizeof(supported_versions[0]); i++)
+		if (!strcmp(v, supported_versions[i]))
+			return 1;
+	return 0;
+}
+
+int notion_version_names_properties(const char *v)
+{
+	return notion_version_supported(v) && strcmp(v, NOTION_VERSION_DATA_SOURCES) >= 0;
 }
 
 int notion_client_new(const struct notion_client_opts *opts, struct notion_client **out,
@@ -310,7 +325,7 @@ int notion_client_new(const struct notion_client_opts *opts, struct notion_clien
 {
 	struct notion_client *c;
 	const char *base = opts->base_url && *opts->base_url ? opts->base_url : DEFAULT_BASE_URL;
-	const char *version = opts->version ? opts->version : NOTION_VERSION_DATA_SOURCES;
+	const char *version = opts->version ? opts->version : NOTION_VERSION_DEFAULT;
 	size_t blen = strlen(base);
 	double rate;
 	CURLcode rc;
@@ -327,9 +342,11 @@ int notion_client_new(const struct notion_client_opts *opts, struct notion_clien
 		return nv_err_set(err, NV_ECONFIG,
 				  "Notion API base URL '%s' must start with https:// or http://",
 				  base);
-	if (!valid_version(version))
-		return nv_err_set(err, NV_ECONFIG, "unsupported Notion-Version '%s' (use %s or %s)",
-				  version, NOTION_VERSION_DATA_SOURCES, NOTION_VERSION_LEGACY);
+	if (!notion_version_supported(version))
+		return nv_err_set(err, NV_ECONFIG,
+				  "unsupported Notion-Version '%s' (use %s, %s, %s or %s)", version,
+				  NOTION_VERSION_TITLE_ONLY, NOTION_VERSION_IN_TRASH,
+				  NOTION_VERSION_DATA_SOURCES, NOTION_VERSION_LEGACY);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return nv_err_set(err, NV_ERR, "libcurl initialisation failed");
 

@@ -19,13 +19,32 @@
 
 #include "util/err.h"
 
-#define NOTION_VERSION_DATA_SOURCES "2025-09-03"
+/*
+ * The API versions nvault speaks (notion-api.md §1). Dates compare as
+ * strings, so "v >= 2025-09-03" is strcmp(v, NOTION_VERSION_DATA_SOURCES) >= 0.
+ * 2025-09-03: data sources. 2026-03-11: "archived" gone, only in_trash.
+ * 2026-12-01: queries return only the title property unless
+ * filter_properties names the others; a person's name may be null.
+ */
 #define NOTION_VERSION_LEGACY "2022-06-28"
+#define NOTION_VERSION_DATA_SOURCES "2025-09-03"
+#define NOTION_VERSION_IN_TRASH "2026-03-11"
+#define NOTION_VERSION_TITLE_ONLY "2026-12-01"
+#define NOTION_VERSION_DEFAULT NOTION_VERSION_TITLE_ONLY
+
+/* 1 when v is one of the versions above. */
+int notion_version_supported(const char *v);
+/*
+ * 1 when queries under version v must name every property they want with
+ * filter_properties (2025-09-03 and later: the ids of the schema, so that
+ * 2026-12-01's title-only default never drops a property).
+ */
+int notion_version_names_properties(const char *v);
 
 struct notion_client_opts {
 	const char *base_url;	     /* NULL → https://api.notion.com */
 	const char *token;	     /* required; copied, wiped on free */
-	const char *version;	     /* NULL → 2025-09-03 */
+	const char *version;	     /* NULL → NOTION_VERSION_DEFAULT */
 	double rate_per_sec;	     /* 0 → 3; < 0 → unlimited */
 	double burst;		     /* bucket capacity; 0 → default */
 	int max_retries;	     /* < 0 → 3 */

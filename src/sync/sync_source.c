@@ -419,17 +419,25 @@ static int run_pass(struct source_run *r, struct nv_err *err)
 		.id = r->ds_id,
 		.sort = NOTION_SORT_LAST_EDITED,
 	};
+	const char **props = NULL;
 	struct nv_err qerr;
 	int rc;
 
+	/* 2025-09-03 on: name every property, or 2026-12-01 returns the title only */
+	if (notion_version_names_properties(notion_client_version(r->run->c)))
+		props = mapper_property_ids(r->properties, &q.n_filter_properties);
+	q.filter_properties = props;
 	q.on_or_after = pass_start(r, from);
 	json_object_set_new(r->ds_meta, "mode", json_string(r->full_pass ? "full" : "incremental"));
 	json_object_set_new(r->ds_meta, "onOrAfter",
 			    q.on_or_after ? json_string(q.on_or_after) : json_null());
-	if (r->full_pass && (rc = begin_scan_epoch(r, err)))
+	if (r->full_pass && (rc = begin_scan_epoch(r, err))) {
+		free(props);
 		return rc;
+	}
 	nv_err_clear(&qerr);
 	rc = notion_query(r->run->c, &q, pass_page_cb, r, &qerr);
+	free(props);
 	if (rc == NV_EINTERRUPTED)
 		r->interrupted = 1;
 	if (rc) {

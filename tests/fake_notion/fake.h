@@ -284,12 +284,21 @@ void make_request_id(char rid[FAKE_ID_LEN + 1]);
 /* Writes "request_id": <fresh id>. */
 void jw_request_id(struct jw *w);
 
+/*
+ * API versions, oldest first (comparisons such as v >= V_2025 mean "this
+ * version and later"). V_2025: data sources. V_2026_03: no "archived"
+ * anywhere, only in_trash. V_2026_12: queries return only the title
+ * property unless filter_properties names others; some person names null.
+ */
+enum api_version { V_LEGACY, V_2025, V_2026_03, V_2026_12 };
+
 /* ---- property values (fake_values.c) ---- */
 
 struct value_ctx {
 	const struct fake_source *src;
 	const struct fake_row *row;
-	int64_t now_ms; /* for signed file URLs */
+	int64_t now_ms;	    /* for signed file URLs */
+	enum api_version v; /* the version the value is written for */
 };
 
 /*
@@ -329,8 +338,6 @@ int value_paged_type(enum prop_type t);
 
 /* ---- objects (fake_render.c) ---- */
 
-enum api_version { V_LEGACY, V_2025 };
-
 /*
  * Writes the page object for a row. only: decoded property ids to include
  * (NULL = all). Applies the 25-reference truncation.
@@ -341,9 +348,13 @@ void render_page(struct jw *w, const struct fake_source *src, const struct fake_
 char *render_page_doc(const struct fake_source *src, const struct fake_row *row, enum api_version v,
 		      char *const *only, size_t n_only);
 json_t *render_database(const struct fake_db *db, enum api_version v);
-json_t *render_data_source(const struct fake_source *src);
+json_t *render_data_source(const struct fake_source *src, enum api_version v);
 json_t *render_partial_user(size_t user);
-void write_user(struct jw *w, const struct fake_user *u);
+/*
+ * A full user object. From 2026-12-01 on, every fourth user of the pool
+ * (index % 4 == 3) has "name": null, as Notion allows there.
+ */
+void write_user(struct jw *w, const struct fake_user *u, enum api_version v);
 void write_partial_user(struct jw *w, size_t user);
 json_t *render_rich_text_title(const char *text);
 
@@ -366,13 +377,16 @@ struct http_reply {
 
 /*
  * Runs a query on source s (body already parsed; may be NULL). only: the
- * decoded filter_properties. Fills reply with the list or a Notion error.
+ * decoded filter_properties (NULL when none were sent: every property, or
+ * from 2026-12-01 on the title property only). Fills reply with the list or
+ * a Notion error.
  */
 void query_run(size_t s, json_t *body, enum api_version v, char *const *only, size_t n_only,
 	       struct http_reply *reply);
 /* GET /v1/pages/{id}/properties/{prop}: start_cursor and page_size may be NULL. */
 void query_property(size_t s, size_t r, const struct fake_prop *p, const char *start_cursor,
-		    const char *page_size, const char *page_id_text, struct http_reply *reply);
+		    const char *page_size, const char *page_id_text, enum api_version v,
+		    struct http_reply *reply);
 
 /* A Notion error body into reply. */
 void reply_error(struct http_reply *reply, int status, const char *code, const char *fmt, ...)

@@ -27,7 +27,7 @@
 
 #define MAX_BODY (1024 * 1024)
 #define MAX_SEGS 8
-#define MAX_FILTER_PROPS 64
+#define MAX_FILTER_PROPS 256
 #define MAX_LOG 200000
 
 static struct MHD_Daemon *daemon_handle;
@@ -52,6 +52,7 @@ struct call {
 	enum api_version version;
 	char *filter_props[MAX_FILTER_PROPS]; /* decoded filter_properties */
 	size_t n_filter_props;
+	int too_many_filter_props; /* more than MAX_FILTER_PROPS: 400, never a silent cut */
 	struct MHD_Connection *conn;
 };
 
@@ -327,6 +328,11 @@ static int bad_id(struct http_reply *reply, const char *param, const char *id)
 static int check_filter_props(const struct call *c, const struct fake_source *src,
 			      struct http_reply *reply)
 {
+	if (c->too_many_filter_props) {
+		reply_error(reply, 400, "validation_error",
+			    "filter_properties: more than %d property ids.", MAX_FILTER_PROPS);
+		return -1;
+	}
 	for (size_t i = 0; i < c->n_filter_props; i++) {
 		if (!data_prop_by_id(src, c->filter_props[i])) {
 			reply_error(
@@ -357,7 +363,7 @@ static void api_query_database(struct call *c, struct http_reply *reply)
 {
 	long db;
 
-	if (c->version == V_2025)
+	if (c->version >= V_2025)
 		return reply_error(reply, 400, "invalid_request_url", "Invalid request URL.");
 	if (bad_id(reply, "database_id", c->segs[2]))
 		return;
@@ -383,7 +389,7 @@ static void api_get_data_source(struct call *c, struct http_reply *reply)
 	s = data_find_source(c->segs[2]);
 	if (s < 0)
 		return not_found(reply, "data_source", c->segs[2]);
-	reply_json(reply, 200, render_data_source(&fake.sources[s]));
+	reply_json(reply, 200, render_data_source(&fake.sources[s], c->version));
 }
 
 static void api_query_data_source(struct call *c, struct http_reply *reply)
@@ -436,7 +442,7 @@ static void api_get_property(struct call *c, struct http_reply *reply)
 	data_id_text(fake.sources[s].rows[r].id, id);
 	cursor = query_param(c->query, "start_cursor", 0);
 	size = query_param(c->query, "page_size", 0);
-	query_property(s, r, p, cursor, size, id, reply);
+	query_property(s, r, p, cursor, size, id, c->version, reply);
 	free(cursor);
 	free(size);
 }
@@ -758,10 +764,8 @@ static const struct {
 	const char *name;
 	enum api_version v;
 } versions[] = {
-	{"2021-08-16", V_LEGACY},
-	{"2022-02-22", V_LEGACY},
-	{"2022-06-28", V_LEGACY},
-	{"2025-09-03", V_2025},
+	{"2021-08-16", V_LEGACY}, {"2022-02-22", V_LEGACY},  {"2022-06-28", V_LEGACY},
+	{"2025-09-03", V_2025},	  {"2026-03-11", V_2026_03}, {"2026-12-01", V_2026_12},
 };
 
 static int version_parse(const char *s, enum api_version *out)
@@ -813,10 +817,15 @@ static int call_parse(struct call *c, const char *uri)
 		while (*p == '/')
 			p++;
 	}
-	for (size_t i = 0; i < MAX_FILTER_PROPS; i++) {
+	for (size_t i = 0; i <= MAX_FILTER_PROPS; i++) {
 		char *v = query_param(c->query, "filter_properties", i);
 		if (!v)
 			break;
+		if (i == MAX_FILTER_PROPS) {
+			free(v);
+			c->too_many_filter_props = 1;
+			break;
+		}
 		c->filter_props[c->n_filter_props++] = v;
 	}
 	return 0;
@@ -927,7 +936,8 @@ static enum reply_mode handle_api(struct call *c, const struct request *rq,
 	if (version_parse(version, &c->version) < 0) {
 		reply_error(reply, 400, "validation_error",
 			    "Notion-Version header failed validation: `%s` is not a supported "
-			    "version (fake-notion knows 2022-06-28 and 2025-09-03).",
+			    "version (fake-notion knows 2022-06-28, 2025-09-03, 2026-03-11 and "
+			    "2026-12-01).",
 			    version);
 		return mode;
 	}

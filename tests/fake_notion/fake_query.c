@@ -495,6 +495,8 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 	uint64_t qhash;
 	size_t take;
 	int more_rows;
+	char *title_only[1];
+	size_t n_title_only = 0;
 
 	if (body && !json_is_object(body)) {
 		validation(reply, "body failed validation: body should be an object");
@@ -516,7 +518,9 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 			for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 				if (!strcmp(key, known[i]))
 					break;
-			if (i < sizeof(known) / sizeof(known[0]))
+			/* 2026-03-11 removed "archived" everywhere */
+			if (i < sizeof(known) / sizeof(known[0]) &&
+			    !(v >= V_2026_03 && !strcmp(key, "archived")))
 				continue;
 			shown = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
 			validation(reply,
@@ -543,7 +547,7 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 		page_size = (long)json_integer_value(jp);
 	}
 	jt = json_object_get(body, "in_trash");
-	if (!jt)
+	if (!jt && v < V_2026_03)
 		jt = json_object_get(body, "archived");
 	if (jt && !json_is_null(jt)) {
 		if (!json_is_boolean(jt)) {
@@ -634,6 +638,12 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 	}
 	more_rows = sel.n > take;
 
+	/* 2026-12-01: without filter_properties a query returns the title property only */
+	if (!only && v >= V_2026_12) {
+		for (size_t i = 0; i < src->n_props; i++)
+			if (src->props[i].type == PT_TITLE)
+				title_only[n_title_only++] = src->props[i].id_raw;
+	}
 	buf_init(&out, 0);
 	jw_reserve(&out, 4096 + take * 6144);
 	jw_init(&w, &out);
@@ -642,7 +652,8 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 	jw_key(&w, "results");
 	jw_arr(&w);
 	for (size_t i = 0; i < sel.n && i < take; i++)
-		render_page(&w, src, &src->rows[sel.keys[i].row], v, only, n_only);
+		render_page(&w, src, &src->rows[sel.keys[i].row], v,
+			    n_title_only ? title_only : only, n_title_only ? n_title_only : n_only);
 	jw_arr_end(&w);
 	capped = more_rows && (long)cw[0] + (long)take >= fake.cap;
 	if (more_rows && !capped) {
@@ -662,8 +673,8 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 		jw_knull(&w, "next_cursor");
 		jw_kbool(&w, "has_more", 0);
 	}
-	jw_kstr(&w, "type", v == V_2025 ? "page_or_data_source" : "page_or_database");
-	jw_key(&w, v == V_2025 ? "page_or_data_source" : "page_or_database");
+	jw_kstr(&w, "type", v >= V_2025 ? "page_or_data_source" : "page_or_database");
+	jw_key(&w, v >= V_2025 ? "page_or_data_source" : "page_or_database");
 	jw_obj(&w);
 	jw_obj_end(&w);
 	if (capped) {
@@ -672,7 +683,7 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 		jw_kstr(&w, "type", "incomplete");
 		jw_kstr(&w, "incomplete_reason", "query_result_limit_reached");
 		jw_obj_end(&w);
-	} else if (v == V_2025) {
+	} else if (v >= V_2025) {
 		jw_key(&w, "request_status");
 		jw_obj(&w);
 		jw_kstr(&w, "type", "complete");
@@ -694,11 +705,12 @@ invalid:
 /* ---- GET /v1/pages/{id}/properties/{prop} ---- */
 
 void query_property(size_t s, size_t r, const struct fake_prop *p, const char *start_cursor,
-		    const char *page_size, const char *page_id_text, struct http_reply *reply)
+		    const char *page_size, const char *page_id_text, enum api_version v,
+		    struct http_reply *reply)
 {
 	const struct fake_source *src = &fake.sources[s];
 	const struct fake_row *row = &src->rows[r];
-	struct value_ctx ctx = {src, row, fake_now_ms()};
+	struct value_ctx ctx = {src, row, fake_now_ms(), v};
 	const char *tname = prop_type_name(p->type);
 	long size = MAX_PAGE;
 	uint32_t cw[4] = {0, 0, 0, 0};

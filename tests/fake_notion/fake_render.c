@@ -28,15 +28,16 @@ void write_partial_user(struct jw *w, size_t user)
 	jw_obj_end(w);
 }
 
-void write_user(struct jw *w, const struct fake_user *u)
+void write_user(struct jw *w, const struct fake_user *u, enum api_version v)
 {
 	char avatar[128];
+	size_t index = (size_t)(u - fake.users);
 
 	snprintf(avatar, sizeof(avatar), "https://avatars.example.com/%.8s.png", u->id);
 	jw_obj(w);
 	jw_kstr(w, "object", "user");
 	jw_kstr(w, "id", u->id);
-	jw_kstr(w, "name", u->name);
+	jw_kstr(w, "name", v >= V_2026_12 && index % 4 == 3 ? NULL : u->name);
 	jw_kstr(w, "avatar_url", avatar);
 	jw_kstr(w, "type", "person");
 	jw_key(w, "person");
@@ -98,7 +99,7 @@ static int wanted(const struct fake_prop *p, char *const *only, size_t n_only)
 void render_page(struct jw *w, const struct fake_source *src, const struct fake_row *row,
 		 enum api_version v, char *const *only, size_t n_only)
 {
-	struct value_ctx ctx = {src, row, fake_now_ms()};
+	struct value_ctx ctx = {src, row, fake_now_ms(), v};
 	struct vw vw = {w, VW_PAGE, NULL, 0, 0, 0, 0, 0};
 	char id[FAKE_ID_LEN + 1], t[TIME_ISO_MAX];
 	char *title = value_title_text(&ctx);
@@ -130,7 +131,7 @@ void render_page(struct jw *w, const struct fake_source *src, const struct fake_
 	}
 	jw_key(w, "parent");
 	jw_obj(w);
-	if (v == V_2025) {
+	if (v >= V_2025) {
 		jw_kstr(w, "type", "data_source_id");
 		jw_kstr(w, "data_source_id", src->id);
 	} else {
@@ -139,8 +140,9 @@ void render_page(struct jw *w, const struct fake_source *src, const struct fake_
 	jw_kstr(w, "database_id", fake.dbs[src->db].id);
 	jw_obj_end(w);
 	jw_kbool(w, "in_trash", trashed);
-	jw_kbool(w, "archived", trashed);
-	if (v == V_2025) {
+	if (v < V_2026_03)
+		jw_kbool(w, "archived", trashed);
+	if (v >= V_2025) {
 		jw_kbool(w, "is_archived", 0);
 		jw_kbool(w, "is_locked", 0);
 	}
@@ -228,7 +230,9 @@ json_t *render_database(const struct fake_db *db, enum api_version v)
 		      object_url(db->id), "public_url");
 	json_object_set_new(o, "created_by", render_partial_user(0));
 	json_object_set_new(o, "last_edited_by", render_partial_user(0));
-	if (v == V_2025) {
+	if (v >= V_2026_03)
+		json_object_del(o, "archived");
+	if (v >= V_2025) {
 		json_t *list = json_array();
 
 		for (size_t i = 0; i < db->n_sources; i++) {
@@ -244,20 +248,24 @@ json_t *render_database(const struct fake_db *db, enum api_version v)
 	return o;
 }
 
-json_t *render_data_source(const struct fake_source *src)
+json_t *render_data_source(const struct fake_source *src, enum api_version v)
 {
 	const struct fake_db *db = &fake.dbs[src->db];
 	char created[TIME_ISO_MAX];
+	json_t *o;
 
 	time_format_iso(src->created_ms, created);
-	return json_pack("{s:s,s:s,s:o,s:[],s:{s:s,s:s},s:{s:s,s:s},s:b,s:b,s:b,s:s,s:s,s:o,s:o,"
-			 "s:o,s:n,s:n,s:o,s:n}",
-			 "object", "data_source", "id", src->id, "title",
-			 render_rich_text_title(src->name), "description", "parent", "type",
-			 "database_id", "database_id", db->id, "database_parent", "type", "page_id",
-			 "page_id", db->parent_page, "is_inline", 0, "in_trash", 0, "archived", 0,
-			 "created_time", created, "last_edited_time", created, "created_by",
-			 render_partial_user(0), "last_edited_by", render_partial_user(0),
-			 "properties", schema(src), "icon", "cover", "url", object_url(src->id),
-			 "public_url");
+	o = json_pack("{s:s,s:s,s:o,s:[],s:{s:s,s:s},s:{s:s,s:s},s:b,s:b,s:b,s:s,s:s,s:o,s:o,"
+		      "s:o,s:n,s:n,s:o,s:n}",
+		      "object", "data_source", "id", src->id, "title",
+		      render_rich_text_title(src->name), "description", "parent", "type",
+		      "database_id", "database_id", db->id, "database_parent", "type", "page_id",
+		      "page_id", db->parent_page, "is_inline", 0, "in_trash", 0, "archived", 0,
+		      "created_time", created, "last_edited_time", created, "created_by",
+		      render_partial_user(0), "last_edited_by", render_partial_user(0),
+		      "properties", schema(src), "icon", "cover", "url", object_url(src->id),
+		      "public_url");
+	if (v >= V_2026_03)
+		json_object_del(o, "archived");
+	return o;
 }

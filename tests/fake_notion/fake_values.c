@@ -489,7 +489,7 @@ static void gen_people(struct vw *v, const struct value_ctx *ctx, const struct f
 	for (uint32_t i = 0; i < n && i < fake.n_users; i++) {
 		if (!vw_item(v, 0))
 			continue;
-		write_user(v->jw, &fake.users[(start + i * 7) % fake.n_users]);
+		write_user(v->jw, &fake.users[(start + i * 7) % fake.n_users], ctx->v);
 		vw_item_end(v);
 	}
 	jw_arr_end(v->jw);
@@ -769,7 +769,7 @@ static void simple_people(struct vw *v, const struct value_ctx *ctx, const struc
 			if (!strcmp(fake.users[k].id, norm))
 				break;
 		if (k < fake.n_users) {
-			write_user(v->jw, &fake.users[k]);
+			write_user(v->jw, &fake.users[k], ctx->v);
 		} else {
 			jw_obj(v->jw);
 			jw_kstr(v->jw, "object", "user");

@@ -73,6 +73,32 @@ static void test_object_form(void **state)
 			 NV_OK);
 	assert_string_equal(cfg->notion_version, "2025-09-03");
 	assert_int_equal(cfg->n_dbs, 1);
+	config_free(cfg);
+	/* the two newer versions are accepted as well */
+	assert_int_equal(load("{'notionVersion': '2026-03-11', 'databases': [{"
+			      " 'notionDatabaseId': '" DB1 "', 'dataSourceId': '" DB2 "'}]}",
+			      &cfg, &err),
+			 NV_OK);
+	assert_string_equal(cfg->notion_version, "2026-03-11");
+	config_free(cfg);
+	assert_int_equal(load("{'notionVersion': '2026-12-01', 'databases': [{"
+			      " 'notionDatabaseId': '" DB1 "', 'dataSourceId': '" DB2 "'}]}",
+			      &cfg, &err),
+			 NV_OK);
+	assert_string_equal(cfg->notion_version, "2026-12-01");
+	config_free(cfg);
+	assert_int_equal(load("{'$schema': './notion-sync.schema.json',"
+			      " 'notionVersion': '2025-09-03', 'databases': [{"
+			      " 'notionDatabaseId': '" DB1 "', 'dataSourceId': null,"
+			      " 'name': 'Engineering tasks', 'projectScopeId': 'proj-eng',"
+			      " 'syncEnabled': true,"
+			      " 'fieldMappings': {'Name': 'title', 'Notes': 'description', "
+			      "'Status': 'status',"
+			      "   'Due': 'dueDate', 'Tags': 'tags'},"
+			      " 'statusMap': {'Not started': 'open', 'Done': 'done'},"
+			      " 'lastSyncTimestamp': '2026-01-01T01:00:00+01:00'}]}",
+			      &cfg, &err),
+			 NV_OK);
 	db = &cfg->dbs[0];
 	assert_string_equal(db->database_id, DB1_DASHED);
 	assert_null(db->data_source_id);
@@ -109,7 +135,7 @@ static void test_array_form_and_defaults(void **state)
 		     "  'dataSourceId': '" DB1 "'}]}",
 		     &cfg, &err),
 		NV_OK);
-	assert_string_equal(cfg->notion_version, "2025-09-03");
+	assert_string_equal(cfg->notion_version, "2026-12-01"); /* the default */
 	assert_int_equal(cfg->n_dbs, 2);
 	db = &cfg->dbs[0];
 	assert_int_equal(db->n_mappings, 3);
@@ -144,7 +170,7 @@ static const struct invalid_case {
 	/* 5 enum: notionVersion */
 	{"{'notionVersion': '2024-01-01', 'databases': [{'notionDatabaseId': '" DB1 "'}]}",
 	 {"t.json: notionVersion: \"2024-01-01\" is not a supported Notion API version",
-	  "allowed: 2025-09-03, 2022-06-28"}},
+	  "allowed: 2026-12-01, 2026-03-11, 2025-09-03, 2022-06-28"}},
 	/* 6 databases of the wrong type */
 	{"{'databases': {'notionDatabaseId': '" DB1 "'}}",
 	 {"t.json: databases: must be an array of database entries, not an object"}},
@@ -172,10 +198,10 @@ static const struct invalid_case {
 	 {"t.json: databases[0].fieldMappings[1]: missing \"notionProperty\""}},
 	/* 13 array form: unmappable declared type */
 	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
-	 " {'notionProperty': 'Owner', 'taskField': 'assignee', 'notionType': 'people'}]}]}",
-	 {"t.json: databases[0].fieldMappings[0].notionType: \"people\" cannot be mapped",
+	 " {'notionProperty': 'Owner', 'taskField': 'assignee', 'notionType': 'relation'}]}]}",
+	 {"t.json: databases[0].fieldMappings[0].notionType: \"relation\" cannot be mapped",
 	  "mappable types: title, rich_text, number, select, multi_select, status, date, "
-	  "checkbox"}},
+	  "checkbox, people"}},
 	/* 14 array form: type that cannot go to that field */
 	{"{'databases': [{'notionDatabaseId': '" DB1 "', 'fieldMappings': ["
 	 " {'notionProperty': 'Estimate', 'taskField': 'dueDate', 'notionType': 'number'}]}]}",
@@ -473,6 +499,8 @@ static void test_field_table(void **state)
 	assert_false(task_field_accepts(FIELD_DUE_DATE, "number"));
 	assert_true(task_field_accepts(FIELD_TAGS, "multi_select"));
 	assert_false(task_field_accepts(FIELD_TITLE, "people"));
+	assert_true(task_field_accepts(FIELD_ASSIGNEE, "people")); /* names joined */
+	assert_false(task_field_accepts(FIELD_DESCRIPTION, "people"));
 	assert_false(task_field_accepts(FIELD_COUNT, "title"));
 	/* the message text and the table agree */
 	for (int f = 0; f < FIELD_COUNT; f++)

@@ -633,11 +633,63 @@ static void test_tags_from_other_types(void **state)
 	config_free(cfg);
 }
 
+/* people → assignee: names joined with ", "; nameless people skipped; ids in metadata. */
+static void test_people_assignee(void **state)
+{
+	struct config *cfg = config_of("{'databases': [{'notionDatabaseId': '" DB "',"
+				       " 'fieldMappings': {'Owner': 'assignee'}}]}");
+	static const struct {
+		const char *value, *assignee;
+	} cases[] = {
+		{"[{'object': 'user', 'id': 'u1', 'name': 'Ada'},"
+		 " {'object': 'user', 'id': 'u2', 'name': 'Grace'}]",
+		 "Ada, Grace"},
+		{"[{'object': 'user', 'id': 'u1', 'name': null},"
+		 " {'object': 'user', 'id': 'u2', 'name': 'Grace'}]",
+		 "Grace"},
+		{"[{'object': 'user', 'id': 'u1', 'name': null}]", NULL},
+		{"[{'object': 'user', 'id': 'u1'}]", NULL},
+		{"[]", NULL},
+		{"[{'object': 'group', 'id': 'g1', 'name': 'Team'}]", "Team"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct task t;
+		json_t *page = page_with("{}");
+		json_object_set_new(json_object_get(page, "properties"), "Owner",
+				    json_pack("{s:s s:s s:o}", "id", "o", "type", "people",
+					      "people", J(cases[i].value)));
+		map(&cfg->dbs[0], page, &t);
+		if (cases[i].assignee)
+			assert_string_equal(t.assignee, cases[i].assignee);
+		else if (t.assignee)
+			fail_msg("case %zu: expected no assignee, got '%s'", i, t.assignee);
+		/* every person's id stays in the metadata, named or not */
+		assert_int_equal(
+			json_array_size(json_object_get(meta_prop(&t, "Owner"), "value")),
+			json_array_size(json_object_get(
+				json_object_get(json_object_get(page, "properties"), "Owner"),
+				"people")));
+		task_release(&t);
+		json_decref(page);
+	}
+	/* the schema check accepts people for assignee */
+	json_t *schema =
+		J("{'Name': {'id': 'title', 'name': 'Name', 'type': 'title', 'title': {}},"
+		  " 'Owner': {'id': 'o', 'name': 'Owner', 'type': 'people', 'people': {}}}");
+	struct nv_err err;
+	nv_err_clear(&err);
+	assert_int_equal(mapper_check_schema(&cfg->dbs[0], schema, &err), NV_OK);
+	json_decref(schema);
+	config_free(cfg);
+}
+
 static void test_schema_check(void **state)
 {
 	struct config *cfg = config_of(
 		"{'databases': [{'notionDatabaseId': '" DB "', 'name': 'Eng', 'fieldMappings': {"
-		" 'Name': 'title', 'Owner': 'assignee', 'Due': 'dueDate', 'Estimate': 'category'}},"
+		" 'Name': 'title', 'Owner': 'description', 'Due': 'dueDate', 'Estimate': "
+		"'category'}},"
 		" {'notionDatabaseId': '" DS "', 'fieldMappings': {'Estimate': 'dueDate'}}]}");
 	json_t *schema =
 		J("{'Name': {'id': 'title', 'name': 'Name', 'type': 'title', 'title': {}},"
@@ -648,8 +700,8 @@ static void test_schema_check(void **state)
 
 	assert_int_equal(mapper_check_schema(&cfg->dbs[0], schema, &err), NV_ECONFIG);
 	assert_non_null(strstr(err.msg,
-			       "database " DB " (Eng): fieldMappings: property \"Owner\" "
-			       "(mapped to assignee) is of type people, which cannot be mapped"));
+			       "database " DB " (Eng): fieldMappings: property \"Owner\" is of "
+			       "type people, which cannot map to description (description takes"));
 	assert_non_null(strstr(err.msg,
 			       "property \"Due\" (mapped to dueDate) does not exist; the data "
 			       "source's properties are: \"Name\" (title), \"Owner\" (people), "
@@ -827,6 +879,7 @@ int main(void)
 		cmocka_unit_test(test_hash_stable_across_resigned_urls),
 		cmocka_unit_test(test_status_rules),
 		cmocka_unit_test(test_tags_from_other_types),
+		cmocka_unit_test(test_people_assignee),
 		cmocka_unit_test(test_schema_check),
 		cmocka_unit_test(test_truncated_values),
 		cmocka_unit_test(test_trash_ids_and_hostile_input),

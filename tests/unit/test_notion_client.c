@@ -950,9 +950,22 @@ static void test_client_options(void **state)
 	assert_int_equal(notion_client_new(&o, &c, &err), NV_ECONFIG);
 	o.base_url = NULL;
 	assert_int_equal(notion_client_new(&o, &c, &err), NV_OK);
-	assert_string_equal(notion_client_version(c), NOTION_VERSION_DATA_SOURCES);
+	assert_string_equal(notion_client_version(c), NOTION_VERSION_DEFAULT);
+	assert_string_equal(notion_client_version(c), "2026-12-01");
 	notion_client_free(c);
 	notion_client_free(NULL);
+	/* every version nvault speaks, and which of them name their properties */
+	assert_true(notion_version_supported("2026-12-01"));
+	assert_true(notion_version_supported("2026-03-11"));
+	assert_true(notion_version_supported("2025-09-03"));
+	assert_true(notion_version_supported("2022-06-28"));
+	assert_false(notion_version_supported("2026-12-02"));
+	assert_false(notion_version_supported(NULL));
+	assert_true(notion_version_names_properties("2026-12-01"));
+	assert_true(notion_version_names_properties("2026-03-11"));
+	assert_true(notion_version_names_properties("2025-09-03"));
+	assert_false(notion_version_names_properties("2022-06-28"));
+	assert_false(notion_version_names_properties("2099-01-01"));
 }
 
 /*
