@@ -135,14 +135,29 @@ static const char schema_v2[] =
 	"CREATE INDEX IF NOT EXISTS tasks_status ON tasks(status, active, updated_at);\n";
 
 /*
- * v3: ranked search. The search index gets its own columns (title,
+ * v3: writing less. A deletion scan's marks go to a narrow append-only
+ * table instead of rewriting every wide task row (tasks.scan_epoch stays,
+ * unused: dropping a column rewrites the whole table). The index on the
+ * page id alone goes: page-only lookups walk the (data source, page)
+ * unique index once per data source instead, and one fewer index takes a
+ * random insert per new task.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE scan_seen ("
+	" id INTEGER PRIMARY KEY," /* appended in the order pages are seen */
+	" epoch INTEGER NOT NULL," /* the data source's scan number */
+	" task_seq INTEGER NOT NULL);\n"
+	"DROP INDEX IF EXISTS tasks_page;\n";
+
+/*
+ * v4: ranked search. The search index gets its own columns (title,
  * description, and every other text of the task, Notion properties
  * included; see store_search.c) and is kept in step by the store on each
  * write rather than by triggers; it is rebuilt here from the current state
  * with the same function the writes use (nv_search_other, registered on
  * every connection).
  */
-static const char schema_v3[] =
+static const char schema_v4[] =
 	"DROP TRIGGER IF EXISTS tasks_fts_insert;\n"
 	"DROP TRIGGER IF EXISTS tasks_fts_delete;\n"
 	"DROP TRIGGER IF EXISTS tasks_fts_update;\n"
@@ -164,7 +179,8 @@ static const struct migration {
 } migrations[] = {
 	{1, "initial schema", schema_v1},
 	{2, "indexes for as-of and status lists", schema_v2},
-	{3, "ranked search over every text of a task", schema_v3},
+	{3, "deletion-scan marks out of the task rows", schema_v3},
+	{4, "ranked search over every text of a task", schema_v4},
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -177,8 +193,18 @@ int store_schema_version(void)
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TASK_BY_ID] = "SELECT " TASK_COLS " FROM tasks t WHERE t.id = ?",
-	[ST_TASK_BY_PAGE] = "SELECT " TASK_COLS " FROM tasks t WHERE t.notion_page_id = ?"
-			    " ORDER BY t.active DESC, t.updated_at DESC LIMIT 1",
+	/*
+	 * A page id alone: one seek in the (data source, page) index per data
+	 * source, the data sources found by jumping through that index (a
+	 * loose index scan; there are a handful of them).
+	 */
+	[ST_TASK_BY_PAGE] =
+		"WITH RECURSIVE ds(x) AS ("
+		" SELECT min(notion_data_source_id) FROM tasks"
+		" UNION ALL SELECT (SELECT min(notion_data_source_id) FROM tasks"
+		" WHERE notion_data_source_id > ds.x) FROM ds WHERE ds.x IS NOT NULL)"
+		" SELECT " TASK_COLS " FROM ds JOIN tasks t ON t.notion_data_source_id = ds.x"
+		" AND t.notion_page_id = ? ORDER BY t.active DESC, t.updated_at DESC LIMIT 1",
 	[ST_TASK_BY_SOURCE_PAGE] = "SELECT " TASK_COLS " FROM tasks t"
 				   " WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
 	[ST_TASK_REF_BY_SOURCE_PAGE] = "SELECT id, version, active FROM tasks"
@@ -208,8 +234,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_VERSION_LAST_BY] = "SELECT " VERSION_COLS " FROM task_versions v"
 			       " WHERE v.task_id = ?1 AND substr(v.created_by, 1, length(?2)) = ?2"
 			       " ORDER BY v.version DESC LIMIT 1",
-	[ST_SCAN_MARK] = "UPDATE tasks SET scan_epoch = ?"
+	[ST_SCAN_MARK] = "INSERT INTO scan_seen (epoch, task_seq) SELECT ?, seq FROM tasks"
 			 " WHERE notion_data_source_id = ? AND notion_page_id = ?",
+	/* a data source's marks of earlier scans, dropped when a new one starts */
+	[ST_SCAN_FORGET] = "DELETE FROM scan_seen WHERE epoch < ?1 AND task_seq IN"
+			   " (SELECT seq FROM tasks WHERE notion_data_source_id = ?2)",
 	[ST_EVIDENCE_INSERT] = "INSERT INTO evidence (id, type, source, source_id, scope, trigger,"
 			       " started_at, finished_at, status, metadata)"
 			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -322,6 +351,12 @@ int store_exec(struct store *s, const char *sql, struct nv_err *err)
 #define BUSY_TIMEOUT_MS 5000
 #define BEGIN_RETRY_MS 60000
 
+void store_tx_failed(struct store *s)
+{
+	s->scan_forgot_ds[0] = '\0';
+	s->scan_forgot_epoch = 0;
+}
+
 int store_begin_immediate(struct store *s, struct nv_err *err)
 {
 	int64_t deadline = time_mono_ms() + BEGIN_RETRY_MS;
@@ -370,6 +405,7 @@ static int commit_retry(struct store *s, struct nv_err *err)
 			int status = store_sql_error(s, rc, err, "committing");
 			if (!sqlite3_get_autocommit(s->db))
 				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			store_tx_failed(s);
 			return status;
 		}
 		time_sleep_ms(10, NULL);
@@ -392,6 +428,7 @@ void store_rollback(struct store *s)
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
+	store_tx_failed(s);
 }
 
 int tx_enter(struct store *s, int *own, struct nv_err *err)
@@ -414,6 +451,7 @@ int tx_leave(struct store *s, int own, int rc, struct nv_err *err)
 	if (rc) {
 		if (!sqlite3_get_autocommit(s->db))
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		store_tx_failed(s);
 		return rc;
 	}
 	return commit_retry(s, err);

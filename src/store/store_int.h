@@ -79,6 +79,7 @@ enum stmt_id {
 	ST_VERSION_HISTORY,
 	ST_VERSION_LAST_BY,
 	ST_SCAN_MARK,
+	ST_SCAN_FORGET,
 	ST_EVIDENCE_INSERT,
 	ST_SYNC_STATE_GET,
 	ST_SYNC_STATE_PUT,
@@ -102,6 +103,9 @@ struct store {
 	unsigned flags;
 	int in_tx;		       /* inside store_begin() */
 	sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use */
+	/* the deletion scan whose older marks this connection already dropped */
+	char scan_forgot_ds[40];
+	int64_t scan_forgot_epoch;
 };
 
 /* The cached statement id, reset and ready to bind; NULL (err set) on failure. */
@@ -122,6 +126,11 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out, struct n
  */
 int tx_enter(struct store *s, int *own, struct nv_err *err);
 int tx_leave(struct store *s, int own, int rc, struct nv_err *err);
+/*
+ * Drops what this connection remembers of writes that a rolled-back
+ * transaction undid; called on every rollback.
+ */
+void store_tx_failed(struct store *s);
 /* BEGIN IMMEDIATE, retried while another process holds the write lock. */
 int store_begin_immediate(struct store *s, struct nv_err *err);
 

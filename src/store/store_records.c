@@ -72,7 +72,7 @@ int store_evidence_add(struct store *s, struct evidence *e, struct nv_err *err)
 		return nv_err_set(err, NV_EINVAL, "evidence record without a status");
 	if (!e->id) {
 		char id[ID_DASHED_LEN + 1];
-		id_new_uuid(id);
+		id_new_uuid7(id);
 		e->id = xstrdup(id);
 	}
 	if ((rc = tx_enter(s, &own, err)))
@@ -295,7 +295,7 @@ int store_conflict_add(struct store *s, const char *task_id, const char *local_v
 		rc = err ? err->code : NV_EIO;
 		goto out;
 	}
-	id_new_uuid(id);
+	id_new_uuid7(id);
 	store_now(now);
 	bind_text(q, 1, id);
 	bind_text(q, 2, task_id);

@@ -193,14 +193,18 @@ static void test_older_schema_migrates_forward(void **state)
 	store_close(s);
 	/* make it look like a schema-1 store */
 	assert_int_equal(raw_sql("DROP INDEX task_versions_task_time; DROP INDEX tasks_status;"
+				 "DROP TABLE scan_seen;"
+				 "CREATE INDEX tasks_page ON tasks(notion_page_id);"
 				 "PRAGMA user_version = 1",
 				 NULL),
 			 SQLITE_OK);
 	s = open_store();
 	assert_int_equal(raw_count("PRAGMA user_version"), store_schema_version());
 	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name IN"
-				   " ('task_versions_task_time', 'tasks_status')"),
-			 2);
+				   " ('task_versions_task_time', 'tasks_status', 'scan_seen')"),
+			 3);
+	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name = 'tasks_page'"),
+			 0);
 	nv_err_clear(&err);
 	assert_int_equal(store_task_list(s, NULL, &l, &err), NV_OK);
 	assert_int_equal(l.total, 1);
@@ -865,7 +869,7 @@ static void test_search_ranks(void **state)
 	store_close(s);
 }
 
-/* A store of schema 2 (trigger-kept index over title, description, tags) is rebuilt. */
+/* A store of schema 3 (trigger-kept index over title, description, tags) is rebuilt. */
 static void test_search_index_migration(void **state)
 {
 	struct store *s = open_store();
@@ -888,7 +892,7 @@ static void test_search_index_migration(void **state)
 			"CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks BEGIN"
 			" INSERT INTO tasks_fts(rowid, title, description, tags)"
 			" VALUES (new.seq, new.title, new.description, new.tags); END;"
-			"PRAGMA user_version = 2",
+			"PRAGMA user_version = 3",
 			NULL),
 		SQLITE_OK);
 	s = open_store();
@@ -954,6 +958,24 @@ static void test_scan_marks(void **state)
 	assert_int_equal(calls, 2);
 	assert_int_equal(store_scan_unseen(s, DS_ID, 2, NULL, NULL, &count, &err), NV_OK);
 	assert_int_equal(count, 4);
+	/* the marks live in their own narrow table, not in the task rows */
+	assert_int_equal(raw_count("SELECT count(*) FROM scan_seen WHERE epoch = 1"), 2);
+	assert_int_equal(raw_count("SELECT count(*) FROM tasks WHERE scan_epoch <> 0"), 0);
+	/* the next scan of the data source drops the marks of the one before */
+	assert_int_equal(store_scan_mark_seen(s, DS_ID, 2, seen + 1, 1, &err), NV_OK);
+	assert_int_equal(raw_count("SELECT count(*) FROM scan_seen WHERE epoch = 1"), 0);
+	assert_int_equal(raw_count("SELECT count(*) FROM scan_seen WHERE epoch = 2"), 1);
+	assert_int_equal(store_scan_unseen(s, DS_ID, 2, NULL, NULL, &count, &err), NV_OK);
+	assert_int_equal(count, 3);
+	/* a mark that rolls back with its transaction is gone, and so is the forgetting */
+	assert_int_equal(store_begin(s, &err), NV_OK);
+	assert_int_equal(store_scan_mark_seen(s, DS_ID, 3, seen, 3, &err), NV_OK);
+	store_rollback(s);
+	assert_int_equal(raw_count("SELECT count(*) FROM scan_seen WHERE epoch = 2"), 1);
+	assert_int_equal(store_scan_mark_seen(s, DS_ID, 3, seen, 1, &err), NV_OK);
+	assert_int_equal(raw_count("SELECT count(*) FROM scan_seen"), 1);
+	assert_int_equal(store_scan_unseen(s, DS_ID, 3, NULL, NULL, &count, &err), NV_OK);
+	assert_int_equal(count, 3);
 	store_close(s);
 }
 

@@ -76,6 +76,31 @@ static void test_ids(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* v7 ids carry the time, sort in the order they were made, and are valid ids. */
+static void test_uuid7(void **state)
+{
+	char prev[ID_DASHED_LEN + 1], cur[ID_DASHED_LEN + 1], norm[ID_DASHED_LEN + 1];
+	char hex[33];
+	int64_t before = time_now_ms(), ms = 0;
+
+	id_new_uuid7(prev);
+	assert_int_equal(strlen(prev), 36);
+	assert_int_equal(prev[14], '7');
+	assert_true(strchr("89ab", prev[19]) != NULL);
+	assert_int_equal(id_normalize(prev, norm), 0);
+	assert_string_equal(norm, prev);
+	assert_int_equal(id_compact(prev, hex), 0);
+	for (int i = 0; i < 12; i++)
+		ms = ms * 16 + (hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+	assert_true(ms >= before && ms <= time_now_ms());
+	/* many in the same millisecond still come out strictly increasing */
+	for (int i = 0; i < 10000; i++) {
+		id_new_uuid7(cur);
+		assert_true(strcmp(prev, cur) < 0);
+		memcpy(prev, cur, sizeof(prev));
+	}
+}
+
 static void test_hash(void **state)
 {
 	char out[HASH_HEX_LEN + 1];
@@ -152,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_buf_grows_and_caps),
 		cmocka_unit_test(test_time_roundtrip),
 		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_uuid7),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_status_words),
 		cmocka_unit_test(test_content_hash_ignores_bookkeeping),
