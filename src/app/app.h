@@ -137,9 +137,13 @@ int app_task_version(struct store *s, const char *id, int64_t num, struct task *
  */
 struct app_query {
 	const char *scope;
-	const char *database_id; /* dashed or not */
-	const char *status;	 /* enum name or words */
-	const char *search;	 /* full-text query (list/search) */
+	const char *database_id;  /* dashed or not */
+	const char *status;	  /* enum name or words */
+	const char *search;	  /* full-text query (list/search) */
+	const char *const *where; /* filter expressions (task_filter.where) */
+	size_t n_where;
+	const char *sort;   /* sort key (task_filter.sort) */
+	const char *cursor; /* nextCursor of the page before (task_filter.cursor) */
 	int include_deleted;
 	int64_t limit;	   /* 0 → 50 for list/search; 0 → all for as_of/diff */
 	int64_t offset;	   /* rows to skip */

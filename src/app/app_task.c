@@ -280,6 +280,10 @@ int app_query_check(struct app_query *q, struct nv_err *err)
 	memset(f, 0, sizeof(*f));
 	f->scope = q->scope;
 	f->search = q->search;
+	f->where = q->where;
+	f->n_where = q->n_where;
+	f->sort = q->sort;
+	f->cursor = q->cursor;
 	f->include_deleted = q->include_deleted;
 	if (q->status && check_status(q->name, q->status, &f->status, err))
 		return NV_EINVAL;

@@ -46,7 +46,22 @@ const struct mcp_param memory_task_params[] = {
 	{"changeReason", P_STRING, "Why (recorded with the new version).", NULL, 0, 0},
 	{"includeInactive", P_BOOLEAN, "Include soft-deleted tasks (default false).", NULL, 0, 0},
 	{"limit", P_INTEGER, "Page size (default 50).", NULL, 1, 1000},
-	{"offset", P_INTEGER, "Rows to skip (default 0).", NULL, 0, INT64_MAX / 2},
+	{"offset", P_INTEGER, "Rows to skip (default 0); prefer cursor.", NULL, 0, INT64_MAX / 2},
+	{"where", P_TAGS,
+	 "Filters (list/search), all must hold: strings NAME=VALUE, NAME!=VALUE, NAME~TEXT "
+	 "(contains), NAME<VALUE, NAME<=VALUE, NAME>VALUE, NAME>=VALUE, NAME? (has a value), "
+	 "NAME= (is empty). NAME is a task field (status, dueDate, tags, assignee, ...) or a "
+	 "Notion property by name (Priority=High, Estimate>=3, Owner~ada). Text ignores case; "
+	 "numbers compare as numbers, dates as ISO text (dueDate<2026-12-31).",
+	 NULL, 0, 0},
+	{"sort", P_STRING,
+	 "Sort (list/search): relevance (search default), updated (list default, newest "
+	 "first), created, dueDate, or any task field or Notion property; add :asc or :desc.",
+	 NULL, 0, 0},
+	{"cursor", P_STRING,
+	 "nextCursor of the previous page (list/search): the next page, stable while a sync "
+	 "writes.",
+	 NULL, 0, 0},
 	{"versionNum", P_INTEGER, "Version number (get_version).", NULL, 1, INT64_MAX / 2},
 	{"query", P_STRING,
 	 "Search query (search), ranked best first over every text of a task (title above "
@@ -92,6 +107,26 @@ static void query_params(struct mcp_call *c, struct app_query *q)
 	q->include_deleted = arg_bool(c, "includeInactive", 0);
 	q->limit = arg_int(c, "limit", 50);
 	q->offset = arg_int(c, "offset", 0);
+	q->sort = arg_str(c, "sort");
+	q->cursor = arg_str(c, "cursor");
+}
+
+/* The where parameter (an array of strings) into exprs (at most max); -1 when too many. */
+static int where_params(struct mcp_call *c, const char **exprs, size_t max, size_t *n)
+{
+	json_t *arr = arg_get(c, "where"), *v;
+	size_t i;
+
+	*n = 0;
+	if (!json_is_array(arr))
+		return 0;
+	json_array_foreach(arr, i, v)
+	{
+		if (*n == max)
+			return -1;
+		exprs[(*n)++] = json_string_value(v);
+	}
+	return 0;
 }
 
 static const char *or_empty(const char *s)
@@ -210,6 +245,7 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 	struct store *s;
 	struct app_query q;
 	struct task_list l;
+	const char *exprs[16];
 	json_t *tasks;
 	int rc;
 
@@ -217,6 +253,10 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 		return rc;
 	query_params(c, &q);
 	q.search = query;
+	if (where_params(c, exprs, sizeof(exprs) / sizeof(exprs[0]), &q.n_where))
+		return nv_err_set(err, NV_EINVAL, "parameter 'where': at most %zu filters",
+				  sizeof(exprs) / sizeof(exprs[0]));
+	q.where = exprs;
 	if ((rc = app_task_list(s, &q, &l, err)))
 		return rc;
 	tasks = json_array();
@@ -230,13 +270,19 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 		}
 		json_array_append_new(tasks, item);
 	}
-	c->result = json_pack("{s:o, s:I, s:b, s:I, s:I}", "tasks", tasks, "total",
-			      (json_int_t)l.total, "hasMore", l.has_more, "offset",
-			      (json_int_t)q.offset, "count", (json_int_t)l.n);
-	if (l.has_more)
+	c->result =
+		json_pack("{s:o, s:o, s:b, s:I, s:I, s:o}", "tasks", tasks, "total",
+			  l.total >= 0 ? json_integer(l.total) : json_null(), "hasMore", l.has_more,
+			  "offset", (json_int_t)q.offset, "count", (json_int_t)l.n, "nextCursor",
+			  l.next_cursor ? json_string(l.next_cursor) : json_null());
+	if (l.has_more && !q.cursor)
 		json_object_set_new(c->result, "nextOffset", json_integer(l.next_offset));
-	buf_addf(&c->text, "%zu of %" PRId64 " matching tasks%s.", l.n, l.total,
-		 l.has_more ? " (more: use offset)" : "");
+	if (l.total >= 0)
+		buf_addf(&c->text, "%zu of %" PRId64 " matching tasks%s.", l.n, l.total,
+			 l.has_more ? " (more: pass nextCursor as cursor)" : "");
+	else
+		buf_addf(&c->text, "%zu more matching tasks%s.", l.n,
+			 l.has_more ? " (more: pass nextCursor as cursor)" : "");
 	task_list_release(&l);
 	return 0;
 }

@@ -122,7 +122,11 @@ static json_t *output_schema(const struct mcp_tool *t)
 		json_object_set_new(props, "outcome",
 				    json_pack("{s:s, s:[sss]}", "type", "string", "enum", "created",
 					      "updated", "unchanged"));
-		json_object_set_new(props, "total", json_pack("{s:s}", "type", "integer"));
+		/* null on a page reached by cursor (not counted) */
+		json_object_set_new(props, "total",
+				    json_pack("{s:[ss]}", "type", "integer", "null"));
+		json_object_set_new(props, "nextCursor",
+				    json_pack("{s:[ss]}", "type", "string", "null"));
 		json_object_set_new(props, "hasMore", json_pack("{s:s}", "type", "boolean"));
 	} else {
 		json_object_set_new(props, "success", json_pack("{s:s}", "type", "boolean"));

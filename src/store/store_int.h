@@ -166,13 +166,17 @@ int store_norm_time(const char *in, char out[32], const char *what, struct nv_er
 
 /* ---- filtered reads (store_query.c) ---- */
 
-#define WHERE_MAX_PARAMS 16
+#define WHERE_MAX_PARAMS 128
+/* filter expressions of one query at most (task_filter.where) */
+#define WHERE_MAX_EXPRS 16
 
 /* A WHERE clause under construction with its text parameters. */
 struct where {
 	struct buf sql;
 	const char *params[WHERE_MAX_PARAMS];
 	int n;
+	char *owned[WHERE_MAX_PARAMS]; /* parameters built here (JSON paths, operands) */
+	int n_owned;
 	char ids[3][ID_DASHED_LEN + 1];
 	char *fts;	  /* owned: the FTS5 query built from user text */
 	const char *lead; /* " WHERE " or " AND " before the first condition */
@@ -210,6 +214,16 @@ char *store_search_other_text(const struct task *t);
 int store_search_put(struct store *s, int64_t seq, const struct task *t, struct nv_err *err);
 /* The pointer type of nv_rank()'s row counter (sqlite3_bind_pointer of an int64_t). */
 #define RANK_COUNTER "nv_rank_counter"
+/*
+ * Appends to sql the SQL expression of a field named as in a filter or a
+ * sort key (a task field such as "dueDate", else a Notion property by
+ * name) over alias a; its parameters (a JSON path) are added to w. Sets
+ * *numeric for fields that are numbers. NV_EINVAL naming the field.
+ */
+int where_field_expr(struct where *w, struct buf *sql, const char *a, const char *name, size_t len,
+		     int *numeric, struct nv_err *err);
+/* Registers nv_prop_value() and nv_list_text() (filters and sorts) on the connection. */
+int store_query_register(struct store *s, struct nv_err *err);
 /* Registers nv_rank() and nv_search_other() (used by the schema migration) on the connection. */
 int store_search_register(struct store *s, struct nv_err *err);
 /*

@@ -365,6 +365,8 @@ int store_search_register(struct store *s, struct nv_err *err)
 
 	if (rc != SQLITE_OK)
 		return store_sql_error(s, rc, err, "registering functions");
+	if ((rc = store_query_register(s, err)))
+		return rc;
 	if (!(fts5 = fts5_api_of(s->db)) || fts5->iVersion < 2)
 		return nv_err_set(err, NV_ESCHEMA,
 				  "this SQLite has no full-text search (FTS5); nvault needs it");

@@ -906,6 +906,215 @@ static void test_search_index_migration(void **state)
 	store_close(s);
 }
 
+/* A local task for the filter tests. */
+static void put_fields(struct store *s, const char *title, const char *status, const char *due,
+		       json_t *tags, json_t *props)
+{
+	struct task t;
+
+	task_init(&t);
+	t.title = xstrdup(title);
+	t.status = xstrdup(status);
+	t.due_date = due ? xstrdup(due) : NULL;
+	t.source = xstrdup("local");
+	t.active = 1;
+	t.tags = tags;
+	if (props)
+		t.metadata = json_pack("{s:o}", "notionProperties", props);
+	put(s, &t, &sync_vi);
+	task_release(&t);
+}
+
+/* Lists with filters (NULL-terminated) and a sort; titles joined by "|" (new). */
+static char *list_titles(struct store *s, const char *const *where, const char *sort,
+			 struct nv_err *err, int *rc)
+{
+	struct task_filter f;
+	struct task_list l;
+	char out[1024] = "";
+	size_t len = 0, n = 0;
+
+	memset(&f, 0, sizeof(f));
+	while (where && where[n])
+		n++;
+	f.where = where;
+	f.n_where = n;
+	f.sort = sort;
+	nv_err_clear(err);
+	if ((*rc = store_task_list(s, &f, &l, err)))
+		return NULL;
+	for (size_t i = 0; i < l.n; i++)
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", i ? "|" : "",
+					l.items[i].title);
+	assert_int_equal(l.total, (int64_t)l.n);
+	task_list_release(&l);
+	return xstrdup(out);
+}
+
+#define ASSERT_LIST(s, sort, want, ...)                                                            \
+	do {                                                                                       \
+		const char *w_[] = {__VA_ARGS__, NULL};                                            \
+		struct nv_err e_;                                                                  \
+		int rc_;                                                                           \
+		char *got_ = list_titles(s, w_[0] ? w_ : NULL, sort, &e_, &rc_);                   \
+		if (rc_)                                                                           \
+			fail_msg("list %s: %s", w_[0] ? w_[0] : "", e_.msg);                       \
+		if (strcmp(got_, want))                                                            \
+			fail_msg("list %s sorted %s: got '%s', want '%s'", w_[0] ? w_[0] : "",     \
+				 sort ? sort : "-", got_, want);                                   \
+		free(got_);                                                                        \
+	} while (0)
+
+static void test_list_filters_sorts(void **state)
+{
+	struct store *s = open_store();
+	struct nv_err err;
+	int rc;
+
+	put_fields(s, "Alpha", "open", "2026-03-01", json_pack("[ss]", "home", "urgent"),
+		   json_pack("{s:{s:s,s:s}, s:{s:s,s:i}, s:{s:s,s:[{s:s}]}, s:{s:s,s:b},"
+			     " s:{s:s,s:[ss]}, s:{s:s,s:{s:s}}}",
+			     "Priority", "type", "select", "value", "High", "Estimate", "type",
+			     "number", "value", 3, "Owner", "type", "people", "value", "name",
+			     "Ada Lovelace", "Done", "type", "checkbox", "value", 0, "Area", "type",
+			     "multi_select", "value", "Infra", "Ops", "Deadline", "type", "date",
+			     "value", "start", "2026-05-01"));
+	put_fields(s, "Beta", "done", "2026-12-31", json_pack("[s]", "work"),
+		   json_pack("{s:{s:s,s:s}, s:{s:s,s:f}, s:{s:s,s:[{s:s}]}, s:{s:s,s:b},"
+			     " s:{s:s,s:[s]}}",
+			     "Priority", "type", "select", "value", "Low", "Estimate", "type",
+			     "number", "value", 8.0, "Owner", "type", "people", "value", "name",
+			     "Grace Hopper", "Done", "type", "checkbox", "value", 1, "Area", "type",
+			     "multi_select", "value", "Ops"));
+	put_fields(s, "Gamma", "open", NULL, NULL,
+		   json_pack("{s:{s:s,s:s}, s:{s:s,s:i}}", "Priority", "type", "select", "value",
+			     "High", "Estimate", "type", "number", "value", 13));
+	put_fields(s, "Delta", "blocked", "2027-01-15", NULL, NULL);
+
+	ASSERT_LIST(s, "title", "Alpha|Gamma", "status=open");
+	ASSERT_LIST(s, "title", "Alpha|Gamma", "Priority=high");
+	ASSERT_LIST(s, "title", "Beta|Delta", "Priority!=High");
+	ASSERT_LIST(s, "title", "Beta|Gamma", "Estimate>=8");
+	ASSERT_LIST(s, "title", "Alpha", "Estimate<5");
+	ASSERT_LIST(s, "title", "Alpha", "Estimate=3");
+	ASSERT_LIST(s, "title", "Alpha", "dueDate<2026-12-31");
+	ASSERT_LIST(s, "title", "Beta|Delta", "dueDate>=2026-12-31");
+	ASSERT_LIST(s, "title", "Alpha", "Owner~ada");
+	ASSERT_LIST(s, "title", "Beta", "Owner=grace hopper");
+	ASSERT_LIST(s, "title", "Alpha", "tags=home");
+	ASSERT_LIST(s, "title", "Alpha|Beta", "tags?");
+	ASSERT_LIST(s, "title", "Delta|Gamma", "tags=");
+	ASSERT_LIST(s, "title", "Alpha|Beta", "Area=Ops");
+	ASSERT_LIST(s, "title", "Beta", "Done=true");
+	ASSERT_LIST(s, "title", "Alpha", "Deadline<2026-06-01");
+	ASSERT_LIST(s, "title", "Delta|Gamma", "Owner=");
+	ASSERT_LIST(s, "title", "Gamma", "status=open", " Priority = High ", "Estimate>5");
+	/* sorts: empty values last in either direction */
+	ASSERT_LIST(s, "dueDate", "Alpha|Beta|Delta|Gamma", NULL);
+	ASSERT_LIST(s, "dueDate:desc", "Delta|Beta|Alpha|Gamma", NULL);
+	ASSERT_LIST(s, "Estimate", "Alpha|Beta|Gamma|Delta", NULL);
+	ASSERT_LIST(s, "created", "Delta|Gamma|Beta|Alpha", NULL);
+	ASSERT_LIST(s, "created:asc", "Alpha|Beta|Gamma|Delta", NULL);
+
+	/* bad expressions name themselves and what is wrong */
+	const struct {
+		const char *expr, *want;
+	} bad[] = {
+		{"Priority", "filter 'Priority': no operator"},
+		{"=High", "filter '=High': no field name"},
+		{"Estimate>", "filter 'Estimate>': no value after '>'"},
+		{"Pri\"ority=x", "contains a quote"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *w[] = {bad[i].expr, NULL};
+		char *got = list_titles(s, w, NULL, &err, &rc);
+		assert_null(got);
+		assert_int_equal(rc, NV_EINVAL);
+		if (!strstr(err.msg, bad[i].want))
+			fail_msg("filter '%s': message '%s' lacks '%s'", bad[i].expr, err.msg,
+				 bad[i].want);
+	}
+	assert_null(list_titles(s, NULL, "relevance", &err, &rc));
+	assert_int_equal(rc, NV_EINVAL);
+	assert_non_null(strstr(err.msg, "needs a search"));
+	store_close(s);
+}
+
+/* Pages by cursor: every earlier task exactly once while others are written. */
+static void test_list_cursors(void **state)
+{
+	struct store *s = open_store();
+	struct task_filter f;
+	struct task_list l;
+	struct nv_err err;
+	char title[32], *cursor = NULL;
+	int seen[40] = {0}, pages = 0;
+	const char *sorts[] = {NULL, "Estimate", "created:asc", "title:desc"};
+
+	time_set_clock(fake_clock);
+	set_time("2026-01-01T00:00:00Z");
+	for (int i = 0; i < 20; i++) {
+		snprintf(title, sizeof(title), "task %02d", i);
+		fake_now += 1000;
+		put_fields(s, title, "open", NULL, NULL,
+			   i % 3 ? json_pack("{s:{s:s,s:i}}", "Estimate", "type", "number", "value",
+					     i % 4)
+				 : NULL);
+	}
+	for (size_t k = 0; k < sizeof(sorts) / sizeof(sorts[0]); k++) {
+		memset(seen, 0, sizeof(seen));
+		pages = 0;
+		do {
+			memset(&f, 0, sizeof(f));
+			f.sort = sorts[k];
+			f.limit = 3;
+			f.cursor = cursor;
+			nv_err_clear(&err);
+			if (store_task_list(s, &f, &l, &err))
+				fail_msg("page %d sorted %s: %s", pages, sorts[k], err.msg);
+			assert_int_equal(l.total, cursor ? -1 : 20 + (int)k * 2);
+			for (size_t i = 0; i < l.n; i++) {
+				int num = atoi(l.items[i].title + 5);
+				seen[num]++;
+			}
+			free(cursor);
+			cursor = l.next_cursor ? xstrdup(l.next_cursor) : NULL;
+			assert_int_equal(l.has_more, cursor != NULL);
+			task_list_release(&l);
+			/* writes between pages: two new tasks, one old one changed */
+			if (pages++ == 1) {
+				for (int j = 0; j < 2; j++) {
+					snprintf(title, sizeof(title), "task %02d",
+						 20 + (int)k * 2 + j);
+					fake_now += 1000;
+					put_fields(s, title, "open", NULL, NULL, NULL);
+				}
+			}
+		} while (cursor);
+		for (int i = 0; i < 20 + (int)k * 2; i++)
+			if (seen[i] != 1)
+				fail_msg("sorted %s: task %02d seen %d times", sorts[k], i,
+					 seen[i]);
+	}
+
+	/* a cursor is checked: made for another sort, or not made by nvault at all */
+	memset(&f, 0, sizeof(f));
+	f.sort = "Estimate";
+	f.limit = 2;
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	cursor = xstrdup(l.next_cursor);
+	task_list_release(&l);
+	f.sort = "title";
+	f.cursor = cursor;
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_EINVAL);
+	assert_non_null(strstr(err.msg, "sorted by 'Estimate:asc'"));
+	f.cursor = "c1zz";
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_EINVAL);
+	assert_non_null(strstr(err.msg, "is not one nvault gave"));
+	free(cursor);
+	store_close(s);
+}
+
 static void test_transaction_rollback(void **state)
 {
 	struct store *s = open_store();
@@ -1194,6 +1403,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_verify_detects_tampering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_as_of_and_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_ranks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters_sorts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_cursors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_index_migration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_pagination_filters_search, setup,
 						teardown),
