@@ -80,9 +80,10 @@ static void make_task(struct task *t, int64_t i, int v)
 	t->assignee = xstrdup(v >= 4 ? "Ada" : "Grace");
 	t->due_date = xstrdup(v >= 2 ? "2026-03-01" : "2026-02-01");
 	t->tags = json_pack("[ss]", areas[(i + 1) % 6], words[(i * 5) % N_WORDS]);
-	t->metadata = json_pack("{s:{s:{s:s,s:f},s:{s:s,s:[s]}}}", "notionProperties", "Estimate",
-				"type", "number", "number", (double)(i % 13), "Owner", "type",
-				"people", "people", "user-1");
+	/* the shape the mapper writes: {"type", "value"} per property */
+	t->metadata = json_pack("{s:{s:{s:s,s:f},s:{s:s,s:[{s:s}]}}}", "notionProperties",
+				"Estimate", "type", "number", "value", (double)(i % 13), "Owner",
+				"type", "people", "value", "name", v >= 4 ? "Ada" : "Grace");
 	t->source = xstrdup("notion");
 	t->notion_database_id = xstrdup("1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6");
 	t->notion_data_source_id = xstrdup("2b3c4d5e-6f70-48a9-b0c1-d2e3f4a5b6c7");
@@ -334,13 +335,54 @@ int main(int argc, char **argv)
 			struct task_list l;
 			f.limit = 50;
 			f.offset = r % 4 ? 0 : (int64_t)(rnd() % 5000);
-			double t0 = now_us();
+			double t0 = now_us(), c0 = cpu_us();
 			if (store_task_list(s, &f, &l, &err))
 				die("list", &err);
 			us[r] = now_us() - t0;
+			cpu[r] = cpu_us() - c0;
 			task_list_release(&l);
 		}
 		report("list page (50, with total count)", us, reps, "");
+		report("list page (50, with total count), CPU time", cpu, reps, "");
+
+		/* the next page by cursor, as an agent pages: no count, a key seek */
+		{
+			struct task_filter f = {0};
+			struct task_list l;
+			char *cursor = NULL;
+			f.limit = 50;
+			for (int r = 0; r < reps; r++) {
+				f.cursor = cursor;
+				double t0 = now_us(), c0 = cpu_us();
+				if (store_task_list(s, &f, &l, &err))
+					die("list by cursor", &err);
+				us[r] = now_us() - t0;
+				cpu[r] = cpu_us() - c0;
+				free(cursor);
+				cursor = l.next_cursor ? xstrdup(l.next_cursor) : NULL;
+				task_list_release(&l);
+			}
+			free(cursor);
+			report("list page (50, next page by cursor)", us, reps, "p50 <= 1 ms");
+			report("list page (50, next page by cursor), CPU time", cpu, reps, "");
+		}
+		for (int r = 0; r < reps; r++) {
+			struct task_filter f = {0};
+			struct task_list l;
+			const char *where[] = {"Estimate>=5", "status=open"};
+			f.limit = 50;
+			f.where = where;
+			f.n_where = 2;
+			f.sort = "dueDate";
+			double t0 = now_us();
+			if (store_task_list(s, &f, &l, &err))
+				die("list with filters", &err);
+			us[r] = now_us() - t0;
+			task_list_release(&l);
+			if (r == 4)
+				break;
+		}
+		report("list page (Notion property filter + sort, full scan)", us, 5, "");
 
 		for (int r = 0; r < reps; r++) {
 			struct task_filter f = {0};

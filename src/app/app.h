@@ -151,6 +151,8 @@ struct app_query {
 	const char *since; /* diff: ISO time, exclusive */
 	const char *until; /* diff: ISO time, inclusive; NULL = now */
 	app_namer name;	   /* how messages name the fields */
+	/* diff: the end of the window, fixed by the first page and kept in its cursor */
+	char until_pin[TIME_ISO_MAX];
 	/* filled by app_query_check() */
 	struct task_filter filter;
 	char db[ID_DASHED_LEN + 1];
@@ -170,9 +172,21 @@ int app_task_list(struct store *s, struct app_query *q, struct task_list *out, s
  */
 int app_task_as_of(struct store *s, struct app_query *q, store_version_cb cb, void *ud,
 		   int64_t *total, struct nv_err *err);
-/* The same for the changes between q->since and q->until (diff). */
+/*
+ * The same for the changes between q->since and q->until (diff). With a
+ * q->cursor (app_page_cursor()), the page after the one it came from: the
+ * position is stable because the window's end is fixed in the cursor and
+ * versions are append-only. as_of cursors are positions too (a past time's
+ * view does not change).
+ */
 int app_task_diff(struct store *s, struct app_query *q, store_diff_cb cb, void *ud, int64_t *total,
 		  struct nv_err *err);
+
+/*
+ * The cursor of the page after one of n rows of q (as_of or diff, named by
+ * kind "as_of" / "diff"), to pass back as q->cursor. New string.
+ */
+char *app_page_cursor(const struct app_query *q, const char *kind, int64_t n);
 
 /* Content fields that differ from a to b, as a new JSON array of names. */
 json_t *app_changed_fields(const struct task_version *a, const struct task_version *b);

@@ -59,8 +59,8 @@ const struct mcp_param memory_task_params[] = {
 	 "first), created, dueDate, or any task field or Notion property; add :asc or :desc.",
 	 NULL, 0, 0},
 	{"cursor", P_STRING,
-	 "nextCursor of the previous page (list/search): the next page, stable while a sync "
-	 "writes.",
+	 "nextCursor of the previous page (list/search/as_of/diff, with the same other "
+	 "parameters): the next page, stable while a sync writes.",
 	 NULL, 0, 0},
 	{"versionNum", P_INTEGER, "Version number (get_version).", NULL, 1, INT64_MAX / 2},
 	{"query", P_STRING,
@@ -358,7 +358,8 @@ static int act_as_of(struct mcp_call *c, struct nv_err *err)
 	struct app_query q;
 	json_t *items;
 	int64_t total;
-	int rc;
+	char *next = NULL;
+	int rc, more;
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
@@ -369,9 +370,14 @@ static int act_as_of(struct mcp_call *c, struct nv_err *err)
 		json_decref(items);
 		return rc;
 	}
-	c->result = json_pack("{s:s, s:o, s:I, s:b}", "time", q.at_iso, "tasks", items, "total",
-			      (json_int_t)total, "hasMore",
-			      q.offset + (int64_t)json_array_size(items) < total);
+	more = q.offset + (int64_t)json_array_size(items) < total;
+	c->result = json_pack(
+		"{s:s, s:o, s:I, s:b, s:o}", "time", q.at_iso, "tasks", items, "total",
+		(json_int_t)total, "hasMore", more, "nextCursor",
+		more ? json_string_nocheck(
+			       next = app_page_cursor(&q, "as_of", (int64_t)json_array_size(items)))
+		     : json_null());
+	free(next);
 	buf_addf(&c->text, "%" PRId64 " tasks existed at %s (showing %zu).", total, q.at_iso,
 		 json_array_size(items));
 	return 0;
@@ -400,7 +406,8 @@ static int act_diff(struct mcp_call *c, struct nv_err *err)
 	struct app_query q;
 	json_t *items;
 	int64_t total;
-	int rc;
+	char *next = NULL;
+	int rc, more;
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
@@ -412,10 +419,15 @@ static int act_diff(struct mcp_call *c, struct nv_err *err)
 		json_decref(items);
 		return rc;
 	}
-	c->result = json_pack("{s:s, s:o, s:o, s:I, s:b}", "since", q.since_iso, "until",
-			      q.until ? json_string(q.until_iso) : json_null(), "changes", items,
-			      "total", (json_int_t)total, "hasMore",
-			      q.offset + (int64_t)json_array_size(items) < total);
+	more = q.offset + (int64_t)json_array_size(items) < total;
+	c->result = json_pack(
+		"{s:s, s:o, s:o, s:I, s:b, s:o}", "since", q.since_iso, "until",
+		q.until ? json_string(q.until_iso) : json_null(), "changes", items, "total",
+		(json_int_t)total, "hasMore", more, "nextCursor",
+		more ? json_string_nocheck(
+			       next = app_page_cursor(&q, "diff", (int64_t)json_array_size(items)))
+		     : json_null());
+	free(next);
 	buf_addf(&c->text, "%" PRId64 " tasks changed since %s%s%s (showing %zu).", total,
 		 q.since_iso, q.until ? " until " : "", q.until ? q.until_iso : "",
 		 json_array_size(items));

@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/buf.h"
 #include "util/id.h"
@@ -177,12 +178,105 @@ static void sql_list_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	json_decref(arr);
 }
 
+/* Does text look like a number (for comparing numerically)? */
+static int looks_numeric(const char *text)
+{
+	char *end;
+
+	if (!*text)
+		return 0;
+	(void)strtod(text, &end);
+	return *end == '\0';
+}
+
+/* ASCII case-insensitive search of needle in hay[0..len). */
+static int contains_nocase(const char *hay, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; n <= len && i <= len - n; i++)
+		if (!strncasecmp(hay + i, needle, n))
+			return 1;
+	return 0;
+}
+
+/* Does one line of text equal want (case ignored)? */
+static int line_equals(const char *text, const char *want)
+{
+	size_t n = strlen(want);
+
+	for (const char *p = text; p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len == n && !strncasecmp(p, want, n))
+			return 1;
+		p = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+/*
+ * nv_match(value, op, operand): one filter expression (where_expr) over a
+ * field's value. "=": the value, or one of its lines (list items), equals
+ * the operand, case ignored, or numerically for numbers; "!=": not that
+ * (an empty value is unequal to everything); "~": contains, case ignored;
+ * "<", "<=", ">", ">=": numbers against a numeric operand, text (ISO
+ * dates) against any other; "?": has a value; "=" with an empty operand:
+ * is empty.
+ */
+static void sql_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *op = (const char *)sqlite3_value_text(argv[1]);
+	const char *operand = (const char *)sqlite3_value_text(argv[2]);
+	int type = sqlite3_value_type(argv[0]), numeric_value, r = 0;
+	const char *text;
+	double num = 0, want = 0;
+	char *end;
+
+	(void)argc;
+	(void)end;
+	if (!op || !operand) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	numeric_value = type == SQLITE_INTEGER || type == SQLITE_FLOAT;
+	text = type == SQLITE_NULL ? NULL : (const char *)sqlite3_value_text(argv[0]);
+	if (numeric_value)
+		num = sqlite3_value_double(argv[0]);
+	int numeric_operand = looks_numeric(operand);
+	int empty = !text || !*text;
+
+	if (numeric_operand)
+		want = strtod(operand, &end);
+
+	if (!strcmp(op, "?") || ((!strcmp(op, "=") || !strcmp(op, "!=")) && !*operand)) {
+		r = !strcmp(op, "=") ? empty : !empty;
+	} else if (!strcmp(op, "=") || !strcmp(op, "!=")) {
+		int eq = !empty && ((numeric_value && numeric_operand && num == want) ||
+				    line_equals(text, operand));
+		r = !strcmp(op, "=") ? eq : !eq;
+	} else if (!strcmp(op, "~")) {
+		r = !empty && contains_nocase(text, strlen(text), operand);
+	} else if (!empty && (numeric_operand ? numeric_value : !numeric_value)) {
+		int c = numeric_operand ? (num > want) - (num < want) : strcmp(text, operand);
+		r = !strcmp(op, "<")	? c < 0
+		    : !strcmp(op, "<=") ? c <= 0
+		    : !strcmp(op, ">")	? c > 0
+					: c >= 0;
+	}
+	sqlite3_result_int(ctx, r);
+}
+
 int store_query_register(struct store *s, struct nv_err *err)
 {
 	int rc = sqlite3_create_function(s->db, "nv_prop_value", 1,
 					 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_prop_value,
 					 NULL, NULL);
 
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(s->db, "nv_match", 3,
+					     SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_match,
+					     NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(s->db, "nv_list_text", 1,
 					     SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
@@ -273,17 +367,6 @@ static int is_blank_char(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Does text look like a number (for comparing numerically)? */
-static int looks_numeric(const char *text)
-{
-	char *end;
-
-	if (!*text)
-		return 0;
-	(void)strtod(text, &end);
-	return *end == '\0';
-}
-
 /*
  * Adds one filter expression (docs/cli-tasks.md "Filters"):
  *   NAME=VALUE  NAME!=VALUE  NAME~TEXT  NAME<V  NAME<=V  NAME>V  NAME>=V
@@ -355,42 +438,14 @@ static int where_expr(struct where *w, const char *a, const char *expr, struct n
 		goto out;
 	}
 	owned_param(w, operand);
-	if (!strcmp(op, "?") || ((!strcmp(op, "=") || !strcmp(op, "!=")) && !*operand)) {
-		/* has a value / is empty */
-		int empty = !strcmp(op, "=");
-		buf_addf(&cond, "%s(coalesce(%s, '') <> '')", empty ? "NOT " : "", x.data);
-	} else if (!strcmp(op, "~")) {
-		buf_addf(&cond, "instr(lower(%s), lower(?)) > 0", x.data);
-		w->params[w->n++] = operand;
-	} else if (!strcmp(op, "=") || !strcmp(op, "!=")) {
-		/* equal to the value, or to one item of a list (items are lines) */
-		buf_addf(&cond,
-			 "%s coalesce(instr(char(10) || lower(%s) || char(10),"
-			 " char(10) || lower(?) || char(10)) > 0",
-			 !strcmp(op, "!=") ? "NOT" : "", x.data);
-		w->params[w->n++] = operand;
-		if (looks_numeric(operand)) {
-			buf_addf(&cond,
-				 " OR (typeof(%s) IN ('integer', 'real') AND %s = CAST(? AS REAL))",
-				 x.data, x.data);
-			w->params[w->n++] = operand;
-		}
-		buf_adds(&cond, ", 0)");
-	} else {
-		/* ranges: numbers as numbers, anything else (dates) as text */
-		if (!*operand) {
-			rc = nv_err_set(err, NV_EINVAL, "filter '%.200s': no value after '%s'",
-					expr, op);
-			goto out;
-		}
-		if (looks_numeric(operand))
-			buf_addf(&cond,
-				 "typeof(%s) IN ('integer', 'real') AND %s %s CAST(? AS REAL)",
-				 x.data, x.data, op);
-		else
-			buf_addf(&cond, "typeof(%s) = 'text' AND %s %s ?", x.data, x.data, op);
-		w->params[w->n++] = operand;
+	if (strcmp(op, "?") && strcmp(op, "=") && strcmp(op, "!=") && strcmp(op, "~") &&
+	    !*operand) {
+		rc = nv_err_set(err, NV_EINVAL, "filter '%.200s': no value after '%s'", expr, op);
+		goto out;
 	}
+	/* one call per row and filter: the value is computed once (nv_match) */
+	buf_addf(&cond, "nv_match(%s, '%s', ?)", x.data, op);
+	w->params[w->n++] = operand;
 	(void)numeric;
 	where_add(w, cond.data, NULL);
 out:
