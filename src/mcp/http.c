@@ -85,6 +85,7 @@ struct session {
 	struct buf reply; /* its immediate answer */
 	struct waiter *waiters;
 	int deleted;
+	int settled; /* stopping: its worker has been joined */
 	/* http.lock guards these */
 	int refs;
 	int in_table;
@@ -643,7 +644,7 @@ static struct msg *next_msg(struct session *s, struct waiter *w, int64_t wait_ms
 		}
 		/* a worker that ended without answering (a cancelled run) */
 		if (!mcp_server_pending(s->m)) {
-			if (is_stopping(s->h)) {
+			if (s->settled) { /* joined: everything it wrote is queued */
 				*done = 1;
 				return NULL;
 			}
@@ -1287,6 +1288,7 @@ void mcp_http_stop(struct mcp_http *h)
 		mcp_server_settle(all[i]->m, 1);
 		pthread_mutex_unlock(&all[i]->call);
 		pthread_mutex_lock(&all[i]->out);
+		all[i]->settled = 1;
 		pthread_cond_broadcast(&all[i]->cond);
 		pthread_mutex_unlock(&all[i]->out);
 	}
