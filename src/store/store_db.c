@@ -168,6 +168,10 @@ int store_schema_version(void)
 
 /* ---- statements ---------------------------------------------------------- */
 
+#define Q10 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+#define Q100 Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10
+_Static_assert(STORE_HEADS_BATCH == 100, "Q100 has STORE_HEADS_BATCH placeholders");
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TASK_BY_ID] = "SELECT " TASK_COLS " FROM tasks t WHERE t.id = ?",
 	/*
@@ -184,8 +188,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" AND t.notion_page_id = ? ORDER BY t.active DESC, t.updated_at DESC LIMIT 1",
 	[ST_TASK_BY_SOURCE_PAGE] = "SELECT " TASK_COLS " FROM tasks t"
 				   " WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
-	[ST_TASK_REF_BY_SOURCE_PAGE] = "SELECT id, version, active FROM tasks"
-				       " WHERE notion_data_source_id = ? AND notion_page_id = ?",
 	/* what a write needs of the current state: no content to parse */
 	[ST_TASK_HEAD_BY_ID] = "SELECT " TASK_HEAD_COLS " FROM tasks t JOIN task_versions v"
 			       " ON v.task_id = t.id AND v.version = t.version WHERE t.id = ?",
@@ -195,9 +197,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
 	[ST_TASK_INSERT] = "INSERT INTO tasks (id, " SHARED_FIELDS(
 		PLAIN_COL) "current_version_id, version, created_at, updated_at)"
-			   " VALUES (?, " SHARED_FIELDS(Q_COL) "?, ?, ?, ?)",
+			   " VALUES (?, " SHARED_FIELDS(
+				   Q_COL) "?, ?, ?, ?)"
+					  /* a writer that found no task re-checks: nothing when one
+					     appeared */
+					  " ON CONFLICT (notion_data_source_id, notion_page_id) DO "
+					  "NOTHING",
 	[ST_TASK_UPDATE] = "UPDATE tasks SET " SHARED_FIELDS(
-		SET_COL) "current_version_id = ?, version = ?, updated_at = ? WHERE id = ?",
+		SET_COL) "current_version_id = ?, version = ?, updated_at = ?"
+			 /* written against the head the writer read: nothing if it moved */
+			 " WHERE id = ? AND version = ?",
 	[ST_TASK_TOUCH_EDITED] = "UPDATE tasks SET notion_last_edited_time = ?"
 				 " WHERE id = ? AND notion_last_edited_time IS NOT ?",
 	[ST_VERSION_INSERT] = "INSERT INTO task_versions (id, task_id, version, " SHARED_FIELDS(
@@ -247,6 +256,22 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"INSERT OR REPLACE INTO scheduler_state (id, enabled, running, pid, schedule,"
 		" next_run, last_run, last_run_success, last_run_error, updated_at)"
 		" VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	/*
+	 * Heads of up to STORE_HEADS_BATCH pages (?3...) of data source ?1, with
+	 * the newest version by author ?2: the current one when it is by ?2 (the
+	 * common case, no second lookup), else found walking back the task's
+	 * versions by number.
+	 */
+	[ST_HEADS_BY_PAGES] =
+		"SELECT " TASK_HEAD_COLS ", t.notion_page_id,"
+		" CASE WHEN v.created_by = ?2 THEN v.version ELSE"
+		"  (SELECT a.version FROM task_versions a WHERE a.task_id = t.id"
+		"   AND a.created_by = ?2 ORDER BY a.version DESC LIMIT 1) END,"
+		" CASE WHEN v.created_by = ?2 THEN v.content_hash ELSE"
+		"  (SELECT a.content_hash FROM task_versions a WHERE a.task_id = t.id"
+		"   AND a.created_by = ?2 ORDER BY a.version DESC LIMIT 1) END"
+		" FROM tasks t JOIN task_versions v ON v.task_id = t.id AND v.version = t.version"
+		" WHERE t.notion_data_source_id = ?1 AND t.notion_page_id IN (" Q100 ")",
 };
 
 int store_sql_error(struct store *s, int rc, struct nv_err *err, const char *what)
@@ -396,6 +421,11 @@ void store_rollback(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
 	store_tx_failed(s);
+}
+
+int store_in_write_tx(const struct store *s)
+{
+	return s && s->in_tx;
 }
 
 int tx_enter(struct store *s, int *own, struct nv_err *err)
@@ -835,6 +865,54 @@ int store_lock(struct store *s, struct store_lock **out, struct nv_err *err)
 	buf_release(&path);
 	*out = xmalloc(sizeof(**out));
 	(*out)->fd = fd;
+	return NV_OK;
+}
+
+int store_sync_running(struct store *s, int *running, struct nv_err *err)
+{
+	struct buf path = BUF_INIT;
+	int fd, rc = NV_OK;
+	char *real;
+
+	*running = 0;
+	/* the lock file store_lock() takes: named after the real path */
+	if (!(real = realpath(s->path, NULL)))
+		return nv_err_set(err, NV_EIO, "cannot resolve the store path %s: %s", s->path,
+				  strerror(errno));
+	buf_addf(&path, "%s.lock", real);
+	free(real);
+	fd = open(path.data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			rc = nv_err_set(err, NV_EIO, "cannot open lock file %s: %s", path.data,
+					strerror(errno));
+		buf_release(&path);
+		return rc; /* no lock file: no sync ever ran here */
+	}
+	if (flock(fd, LOCK_SH | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			*running = 1;
+		else
+			rc = nv_err_set(err, NV_EIO, "cannot probe lock %s: %s", path.data,
+					strerror(errno));
+	}
+	close(fd); /* releases the probe's shared lock */
+	buf_release(&path);
+	return rc;
+}
+
+int store_copy_to(struct store *s, const char *path, struct nv_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_prepare(s, "VACUUM INTO ?", &st, err)))
+		return rc;
+	bind_text(st, 1, path);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "copying the store");
 	return NV_OK;
 }
 

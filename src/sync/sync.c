@@ -9,15 +9,23 @@
  * transaction that clears it. A run_id still present when the next run
  * takes the lock therefore belongs to a process that died (kill -9, power
  * loss); that run gets an "interrupted" evidence record of its own.
+ *
+ * A dry run is no mode of the engine: it copies the store (VACUUM INTO) to
+ * a scratch file under $TMPDIR, runs the real engine on the copy, reports
+ * its counts and removes the copy.
  */
 #include "sync/sync.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mapper/mapper.h"
 #include "sync/sync_internal.h"
 #include "util/buf.h"
+#include "util/nv_assert.h"
 #include "util/xalloc.h"
 
 /* A data source of a database, with its schema (one reference owned). */
@@ -72,6 +80,7 @@ static int resolve_sources(struct sync_run_ctx *ctx, const struct db_config *db,
 
 	*out = NULL;
 	*n = 0;
+	NV_ASSERT(!store_in_write_tx(ctx->s)); /* SPEC §4.14 */
 	if (legacy || !db->data_source_id) {
 		if ((rc = notion_retrieve_database(ctx->c, db->database_id, &dbobj, err)))
 			return nv_err_prefix(err, "could not read database %s from Notion",
@@ -248,8 +257,6 @@ static int start_source(struct source_run *r, const struct db_config *db, struct
 		return rc;
 	free(r->st.database_id);
 	r->st.database_id = xstrdup(db->database_id);
-	if (ctx->opts->dry_run)
-		return NV_OK;
 	free(r->st.run_id);
 	free(r->st.run_started_at);
 	free(r->st.run_trigger);
@@ -376,7 +383,7 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		notion_client_stats(ctx->c, &before);
 	time_format_iso(time_now_ms(), started_at);
 	nv_err_clear(&err);
-	if (!ctx->opts->dry_run && close_dead_runs(ctx, db, res, &err))
+	if (close_dead_runs(ctx, db, res, &err))
 		sync_note(res->errors, "recording an earlier interrupted run failed: %s", err.msg);
 
 	nv_err_clear(&err);
@@ -404,7 +411,6 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		r->legacy = legacy;
 		r->properties = ds[i].properties;
 		memcpy(r->ds_id, ds[i].id, sizeof(r->ds_id));
-		idset_init(&r->seen);
 		sync_state_init(&r->st);
 		nv_err_clear(&err);
 		if (mapper_check_schema(db, ds[i].properties, &err)) {
@@ -451,12 +457,10 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		notion_client_stats(ctx->c, &after);
 	meta = db_metadata(ctx, res, &before, &after, sources, time_mono_ms() - t0);
 	json_object_set_new(meta, "tokenEnv", json_string(config_token_env(db)));
-	if (!ctx->opts->dry_run) {
-		nv_err_clear(&err);
-		if (write_evidence(ctx, db, res, meta, srcs, nds, started_at, &err)) {
-			sync_note(res->errors, "writing the evidence record failed: %s", err.msg);
-			db_result_set_status(res, "failed");
-		}
+	nv_err_clear(&err);
+	if (write_evidence(ctx, db, res, meta, srcs, nds, started_at, &err)) {
+		sync_note(res->errors, "writing the evidence record failed: %s", err.msg);
+		db_result_set_status(res, "failed");
 	}
 	json_decref(meta);
 	json_decref(sources);
@@ -477,8 +481,9 @@ static struct notion_client *client_for(const struct sync_opts *opts, const stru
 	return c;
 }
 
-int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
-	     const struct sync_opts *opts, struct sync_report *report, struct nv_err *err)
+/* The real run (a dry run calls it on its scratch store). */
+static int run_real(struct store *s, const struct config *cfg, struct notion_client *c,
+		    const struct sync_opts *opts, struct sync_report *report, struct nv_err *err)
 {
 	struct sync_run_ctx ctx;
 	struct store_lock *lock = NULL;
@@ -487,12 +492,11 @@ int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 	int interrupted = 0, rc;
 
 	memset(report, 0, sizeof(*report));
-	report->dry_run = opts->dry_run != 0;
+	NV_ASSERT(!opts->dry_run);
 	if (opts->database_id && !(only = config_find_db(cfg, opts->database_id)))
 		return nv_err_set(err, NV_ECONFIG, "database %s is not in the config %s",
 				  opts->database_id, cfg->path ? cfg->path : "");
-	/* a dry run writes nothing, so it does not need to keep a sync out */
-	if (!opts->dry_run && (rc = store_lock(s, &lock, err)))
+	if ((rc = store_lock(s, &lock, err)))
 		return rc;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -536,6 +540,122 @@ int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 		return nv_err_set(err, NV_ERR, "%zu of %zu database%s did not sync completely",
 				  nfailed, report->n, report->n == 1 ? "" : "s");
 	return NV_OK;
+}
+
+/* Removes the dry run's scratch directory and the files in it. */
+static void remove_scratch(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct buf path = BUF_INIT;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		buf_addf(&path, "%s/%s", dir, de->d_name);
+		unlink(path.data);
+		buf_release(&path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Clears the run ids of every sync state of s (a scratch copy). */
+static int forget_runs(struct store *s, struct nv_err *err)
+{
+	struct sync_state *states = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = store_sync_state_list(s, &states, &n, err)))
+		return rc;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!states[i].run_id)
+			continue;
+		free(states[i].run_id);
+		states[i].run_id = NULL;
+		rc = store_sync_state_put(s, &states[i], err);
+	}
+	sync_states_free(states, n);
+	return rc;
+}
+
+/*
+ * Makes the dry run's scratch store under $TMPDIR: a consistent copy of s,
+ * or an empty store when s is NULL (nothing synced yet). *dir (new) is the
+ * directory to remove afterwards, also on failure.
+ */
+static int open_scratch(struct store *s, char **dir, struct store **out, struct nv_err *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct buf path = BUF_INIT;
+	int running = 0, rc;
+
+	*out = NULL;
+	buf_addf(&path, "%s/nvault-dry-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	*dir = buf_detach(&path);
+	if (!mkdtemp(*dir)) {
+		rc = nv_err_set(err, NV_EIO,
+				"cannot create a scratch directory for the dry run in %s: %s",
+				tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		free(*dir);
+		*dir = NULL;
+		return rc;
+	}
+	buf_addf(&path, "%s/store.db", *dir);
+	if (s && ((rc = store_sync_running(s, &running, err)) ||
+		  (rc = store_copy_to(s, path.data, err))))
+		goto out;
+	if ((rc = store_open(path.data, 0, out, err)))
+		goto out;
+	/*
+	 * A run in progress elsewhere left its run id in the copy; the copy
+	 * would take it for a dead run and report it interrupted.
+	 */
+	if (running)
+		rc = forget_runs(*out, err);
+out:
+	buf_release(&path);
+	return rc;
+}
+
+/*
+ * The dry run: the real engine against a scratch copy of the store, which
+ * is then thrown away, so it reports exactly what a sync would do now and
+ * cannot drift from it. s may be NULL when no store exists yet.
+ */
+static int run_dry(struct store *s, const struct config *cfg, struct notion_client *c,
+		   const struct sync_opts *opts, struct sync_report *report, struct nv_err *err)
+{
+	struct sync_opts real = *opts;
+	struct store *scratch = NULL;
+	char *dir = NULL;
+	int rc;
+
+	memset(report, 0, sizeof(*report));
+	real.dry_run = 0;
+	if (!(rc = open_scratch(s, &dir, &scratch, err)))
+		rc = run_real(scratch, cfg, c, &real, report, err);
+	store_close(scratch);
+	if (dir)
+		remove_scratch(dir);
+	free(dir);
+	report->dry_run = 1;
+	for (size_t i = 0; i < report->n; i++) {
+		free(report->dbs[i].evidence_id); /* written to the scratch store only */
+		report->dbs[i].evidence_id = NULL;
+	}
+	return rc;
+}
+
+int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
+	     const struct sync_opts *opts, struct sync_report *report, struct nv_err *err)
+{
+	if (opts->dry_run)
+		return run_dry(s, cfg, c, opts, report, err);
+	return run_real(s, cfg, c, opts, report, err);
 }
 
 /* Whether db takes part in a run with these options. */

@@ -166,7 +166,8 @@ struct fake_fault {
 
 struct fake_state {
 	pthread_mutex_t lock;
-	pthread_cond_t wake; /* broadcast on shutdown to end stalls early */
+	pthread_cond_t wake;	  /* broadcast on shutdown to end stalls early */
+	unsigned stalls_released; /* DELETE /_control/faults ends stalls in progress too */
 	volatile int stopping;
 
 	struct fake_db *dbs;

@@ -659,6 +659,9 @@ static void control_add_fault(struct call *c, struct http_reply *reply)
 static void control_clear_faults(struct call *c, struct http_reply *reply)
 {
 	faults_free();
+	/* stalls in progress end now: a test decides when a stalled request goes on */
+	fake.stalls_released++;
+	pthread_cond_broadcast(&fake.wake);
 	reply_json(reply, 200, json_pack("{s:i}", "faults", 0));
 }
 
@@ -885,10 +888,14 @@ static int parse_body(struct call *c, const struct request *rq, struct http_repl
 	return 0;
 }
 
-/* Waits up to ms with the lock held (released while waiting); ends early on shutdown. */
+/*
+ * Waits up to ms with the lock held (released while waiting); ends early on
+ * shutdown and when DELETE /_control/faults releases stalls.
+ */
 static void stall(int64_t ms)
 {
 	struct timespec until;
+	unsigned released = fake.stalls_released;
 
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += (time_t)(ms / 1000);
@@ -897,7 +904,7 @@ static void stall(int64_t ms)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
-	while (!fake.stopping &&
+	while (!fake.stopping && released == fake.stalls_released &&
 	       pthread_cond_timedwait(&fake.wake, &fake.lock, &until) != ETIMEDOUT)
 		;
 }
