@@ -185,6 +185,7 @@ struct fake_state {
 	const char *token;	 /* required bearer token, or NULL for any */
 	long cap;		 /* results per query */
 	double rate;		 /* requests per second, 0 = unlimited */
+	long latency_ms;	 /* added to every API answer, outside the lock */
 	double burst;		 /* bucket capacity, 0 = max(1, rate) */
 	double tokens;
 	int64_t tokens_at_ms;  /* monotonic time of the last refill */

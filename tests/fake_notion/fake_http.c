@@ -1130,6 +1130,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (log_index != (size_t)-1 && gen == log_generation && log_index < fake.n_log)
 		fake.log[log_index].status = mode == SEND_DROP ? 0 : reply.status;
 	fake_unlock();
+	/* a slow Notion: each answer waits, but not for the others (no lock held) */
+	if (log_index != (size_t)-1 && fake.latency_ms > 0)
+		time_sleep_ms(fake.latency_ms, NULL);
 	call_release(&c);
 	ret = send_reply(conn, &reply, mode);
 	free(reply.body);
