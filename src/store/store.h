@@ -340,6 +340,17 @@ struct store_lock;
  */
 int store_lock(struct store *s, struct store_lock **out, struct nv_err *err);
 void store_unlock(struct store_lock *lock);
+/*
+ * A short note kept in the lock file itself, for what cannot be written to
+ * a store that is full (issue 15 #10): the sync records there that a run
+ * failed without its evidence, and the next run records it properly. The
+ * lock file's blocks are already allocated for a note of a few hundred
+ * bytes on most file systems, and it needs no SQLite transaction.
+ * store_lock_note() replaces the note (NULL clears it); store_lock_read_note()
+ * returns a copy, or NULL when there is none.
+ */
+int store_lock_note(struct store_lock *lock, const char *text);
+char *store_lock_read_note(struct store_lock *lock);
 
 /*
  * Sets *running when another process holds the sync lock of s, without
@@ -366,5 +377,22 @@ int store_copy_to(struct store *s, const char *path, struct nv_err *err);
  * problem was found (message summarises the first).
  */
 int store_verify(struct store *s, json_t **report, struct nv_err *err);
+
+/*
+ * The store-wide chain (SPEC §3, issue 15 #6): every version, in sequence
+ * order, extends one chain, head_n = SHA-256(head_{n-1} "\n" version id
+ * "\n" the version's own chain hash), head_0 = "". Each sync's evidence
+ * records {head, versions}; verify recomputes the chain and checks every
+ * recorded head, so deleting a whole task with its versions or truncating
+ * history is found even with the triggers put back.
+ */
+struct store_chain {
+	char head[HASH_HEX_LEN + 1]; /* "" for a store without versions */
+	int64_t versions;
+};
+int store_chain_head(struct store *s, struct store_chain *out, struct nv_err *err);
+/* Whether head is the chain's head after some number of versions (*at: how many). */
+int store_chain_find(struct store *s, const char *head, int64_t *at, int *found,
+		     struct nv_err *err);
 
 #endif

@@ -736,11 +736,108 @@ static int migrate(struct store *s, struct nv_err *err)
 	return NV_OK;
 }
 
+/* "file:" URI of path with the given query ("immutable=1"), escaped for SQLite. */
+static char *file_uri(const char *path, const char *query)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			buf_addf(&b, "%%%02x", (unsigned char)*p);
+		else
+			buf_add(&b, p, 1);
+	}
+	buf_addf(&b, "?%s", query);
+	return buf_detach(&b);
+}
+
+/* A non-empty -wal next to path (committed changes not yet in the main file). */
+static int has_wal_content(const char *path)
+{
+	struct buf wal = BUF_INIT;
+	struct stat sb;
+	int r;
+
+	buf_addf(&wal, "%s-wal", path);
+	r = stat(wal.data, &sb) == 0 && sb.st_size > 0;
+	buf_release(&wal);
+	return r;
+}
+
+/* Opens the SQLite connection of s; immutable only for read-only opens. */
+static int open_db(struct store *s, int immutable, struct nv_err *err)
+{
+	int oflags = (s->flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
+						 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	char *uri = immutable ? file_uri(s->path, "immutable=1") : NULL;
+	int rc;
+
+	rc = sqlite3_open_v2(uri ? uri : s->path, &s->db,
+			     oflags | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return store_sql_error(s, rc, err, "opening the store");
+	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	return NV_OK;
+}
+
+static void close_db(struct store *s)
+{
+	for (int i = 0; i < ST_COUNT; i++) {
+		sqlite3_finalize(s->stmts[i]);
+		s->stmts[i] = NULL;
+	}
+	sqlite3_close(s->db);
+	s->db = NULL;
+}
+
+/*
+ * A read-only open (SPEC §3, issue 15 #7): reading a WAL store needs its
+ * -shm index; in a directory or on a file system this process cannot write,
+ * SQLite cannot create it and refuses even to read. Then, when there is no
+ * -wal content to miss, the store is opened immutable=1: nothing can write
+ * it through this process and a short-lived reader sees the main file as it
+ * is. A store whose schema is older than this build is migrated first
+ * through a read-write open when the file is writable.
+ */
+static int open_readonly(struct store *s, struct nv_err *err)
+{
+	int version = 0, rc, code;
+
+	if ((rc = open_db(s, 0, err)))
+		return rc;
+	rc = read_user_version(s, &version, err);
+	code = s->db ? sqlite3_errcode(s->db) : SQLITE_OK;
+	if (rc && (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) &&
+	    !has_wal_content(s->path)) {
+		close_db(s);
+		nv_err_clear(err);
+		if ((rc = open_db(s, 1, err)))
+			return rc;
+		rc = read_user_version(s, &version, err);
+	}
+	if (rc)
+		return rc;
+	if (version > 0 && version < store_schema_version() && access(s->path, W_OK) == 0) {
+		struct store *rw = NULL;
+
+		/* migrate once with write access, then read as asked */
+		if (store_open(s->path, s->flags & ~(unsigned)STORE_READONLY, &rw, err))
+			return err ? err->code : NV_EIO;
+		store_close(rw);
+		close_db(s);
+		return open_readonly(s, err);
+	}
+	return NV_OK;
+}
+
 int store_open(const char *path, unsigned flags, struct store **out, struct nv_err *err)
 {
 	struct store *s;
 	struct stat sb;
-	int oflags, rc;
+	int rc;
 
 	*out = NULL;
 	if (!path || !*path)
@@ -759,15 +856,9 @@ int store_open(const char *path, unsigned flags, struct store **out, struct nv_e
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->flags = flags;
-	oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
-					  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	rc = sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		rc = store_sql_error(s, rc, err, "opening the store");
+	rc = (flags & STORE_READONLY) ? open_readonly(s, err) : open_db(s, 0, err);
+	if (rc)
 		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 0);
-	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	/* journal_mode needs write access; a read-only opener uses what is there */
 	if (!(flags & STORE_READONLY) && (rc = store_exec(s, "PRAGMA journal_mode = WAL", err))) {
 		int code = sqlite3_errcode(s->db);
@@ -866,6 +957,42 @@ int store_lock(struct store *s, struct store_lock **out, struct nv_err *err)
 	*out = xmalloc(sizeof(**out));
 	(*out)->fd = fd;
 	return NV_OK;
+}
+
+int store_lock_note(struct store_lock *lock, const char *text)
+{
+	size_t len = text ? strlen(text) : 0, done = 0;
+
+	if (!lock || ftruncate(lock->fd, 0))
+		return NV_EIO;
+	while (done < len) {
+		ssize_t n = pwrite(lock->fd, text + done, len - done, (off_t)done);
+
+		if (n <= 0)
+			return NV_EIO;
+		done += (size_t)n;
+	}
+	return fdatasync(lock->fd) ? NV_EIO : NV_OK;
+}
+
+char *store_lock_read_note(struct store_lock *lock)
+{
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	off_t off = 0;
+	ssize_t n;
+
+	if (!lock)
+		return NULL;
+	while ((n = pread(lock->fd, chunk, sizeof(chunk), off)) > 0 && off < (1 << 20)) {
+		buf_add(&b, chunk, (size_t)n);
+		off += n;
+	}
+	if (!b.len) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
 }
 
 int store_sync_running(struct store *s, int *running, struct nv_err *err)

@@ -189,14 +189,28 @@ static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 		if (!seen) {
 			struct evidence e;
 			struct buf msg = BUF_INIT;
+			const char *why =
+				json_string_value(json_object_get(ctx->failed_runs, st->run_id));
 
-			buf_addf(&msg,
-				 "the run %s started %s ended without finishing (the process was "
-				 "killed or the machine stopped); the next run found it and "
-				 "carried on "
-				 "from its last committed page",
-				 st->run_id,
-				 st->run_started_at ? st->run_started_at : "at an unknown time");
+			if (why)
+				buf_addf(&msg,
+					 "the run %s started %s failed and could not record its "
+					 "evidence then (%s); the next run recorded it and carried "
+					 "on from its last committed page",
+					 st->run_id,
+					 st->run_started_at ? st->run_started_at
+							    : "at an unknown time",
+					 why);
+			else
+				buf_addf(
+					&msg,
+					"the run %s started %s ended without finishing (the "
+					"process "
+					"was killed or the machine stopped); the next run found it "
+					"and carried on from its last committed page",
+					st->run_id,
+					st->run_started_at ? st->run_started_at
+							   : "at an unknown time");
 			evidence_init(&e);
 			e.type = xstrdup("import");
 			e.source = xstrdup("notion");
@@ -205,7 +219,7 @@ static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 			e.trigger = xstrdup(st->run_trigger ? st->run_trigger : "manual");
 			e.started_at = xstrdup(st->run_started_at ? st->run_started_at : now);
 			e.finished_at = xstrdup(now);
-			e.status = xstrdup("interrupted");
+			e.status = xstrdup(why ? "failed" : "interrupted");
 			e.metadata =
 				json_pack("{s:s s:[s] s:[] s:s s:o s:b}", "runId", st->run_id,
 					  "errors", msg.data, "warnings", "detectedByRun",
@@ -228,6 +242,18 @@ static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 	if (began) {
 		rc = store_commit(ctx->s, err);
 		began = 0;
+		if (!rc) {
+			size_t k;
+			json_t *v;
+
+			json_array_foreach(done, k, v)
+			{
+				if (json_object_get(ctx->failed_runs, json_string_value(v))) {
+					json_object_del(ctx->failed_runs, json_string_value(v));
+					ctx->failed_runs_changed = 1;
+				}
+			}
+		}
 	}
 out:
 	if (began)
@@ -310,6 +336,18 @@ static json_t *db_metadata(struct sync_run_ctx *ctx, const struct sync_db_result
 		ctx->c ? notion_client_version(ctx->c) : ctx->cfg->notion_version, "full",
 		ctx->opts->full != 0, "allowMassDelete", ctx->opts->allow_mass_delete != 0,
 		"durationMs", (json_int_t)duration_ms);
+	/* what the client had to repair to read Notion's answers (issue 15 #3) */
+	if (after->repaired_text > before->repaired_text ||
+	    after->numbers_as_text > before->numbers_as_text ||
+	    after->unreadable_rows > before->unreadable_rows)
+		json_object_set_new(
+			meta, "repaired",
+			json_pack("{s:I s:I s:I}", "textValues",
+				  (json_int_t)(after->repaired_text - before->repaired_text),
+				  "numbersAsText",
+				  (json_int_t)(after->numbers_as_text - before->numbers_as_text),
+				  "unreadableRows",
+				  (json_int_t)(after->unreadable_rows - before->unreadable_rows)));
 	return meta;
 }
 
@@ -334,6 +372,16 @@ static int write_evidence(struct sync_run_ctx *ctx, const struct db_config *db,
 	e.metadata = json_incref(meta);
 	if ((rc = store_begin(ctx->s, err)))
 		goto out;
+	{
+		/* the store-wide chain as this transaction sees it (SPEC §3) */
+		struct store_chain chain;
+
+		if ((rc = store_chain_head(ctx->s, &chain, err)))
+			goto fail;
+		json_object_set_new(e.metadata, "storeChain",
+				    json_pack("{s:s s:I}", "head", chain.head, "versions",
+					      (json_int_t)chain.versions));
+	}
 	if ((rc = store_evidence_add(ctx->s, &e, err)))
 		goto fail;
 	for (size_t i = 0; i < nsrc; i++) {
@@ -459,6 +507,18 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 	json_object_set_new(meta, "tokenEnv", json_string(config_token_env(db)));
 	nv_err_clear(&err);
 	if (write_evidence(ctx, db, res, meta, srcs, nds, started_at, &err)) {
+		json_t *first = json_array_get(res->errors, 0);
+		struct buf why = BUF_INIT;
+
+		/* the store cannot take it (full?): the lock file keeps the reason */
+		buf_addf(&why, "%s%s%s", json_is_string(first) ? json_string_value(first) : "",
+			 json_is_string(first) ? "; then writing the evidence failed: " : "",
+			 err.msg);
+		if (ctx->failed_runs) {
+			json_object_set_new(ctx->failed_runs, ctx->run_id, json_string(why.data));
+			ctx->failed_runs_changed = 1;
+		}
+		buf_release(&why);
 		sync_note(res->errors, "writing the evidence record failed: %s", err.msg);
 		db_result_set_status(res, "failed");
 	}
@@ -508,6 +568,16 @@ static int run_real(struct store *s, const struct config *cfg, struct notion_cli
 	ctx.trigger = opts->trigger ? opts->trigger : "manual";
 	id_new_uuid(ctx.run_id);
 	time_format_iso(time_now_ms(), ctx.started_at);
+	ctx.lock = lock;
+	if (lock) {
+		char *note = store_lock_read_note(lock);
+		ctx.failed_runs = note ? json_loads(note, 0, NULL) : NULL;
+		if (!json_is_object(ctx.failed_runs)) {
+			json_decref(ctx.failed_runs);
+			ctx.failed_runs = json_object();
+		}
+		free(note);
+	}
 
 	report->dbs = xcalloc(cfg->n_dbs ? cfg->n_dbs : 1, sizeof(*report->dbs));
 	for (size_t i = 0; i < cfg->n_dbs; i++) {
@@ -531,6 +601,14 @@ static int run_real(struct store *s, const struct config *cfg, struct notion_cli
 		if (interrupted)
 			break;
 	}
+	if (lock && ctx.failed_runs_changed) {
+		char *note = json_object_size(ctx.failed_runs)
+				     ? json_dumps(ctx.failed_runs, JSON_COMPACT)
+				     : NULL;
+		store_lock_note(lock, note);
+		free(note);
+	}
+	json_decref(ctx.failed_runs);
 	store_unlock(lock);
 	if (interrupted)
 		return nv_err_set(err, NV_EINTERRUPTED,
@@ -701,6 +779,7 @@ int sync_execute(struct store *s, const struct config *cfg, const struct setting
 		memset(&co, 0, sizeof(co));
 		co.base_url = st->base_url;
 		co.token = token;
+		co.allow_insecure_http = st->allow_insecure_http;
 		co.version = cfg->notion_version;
 		co.rate_per_sec = st->rate_limit > 0 ? st->rate_limit : -1;
 		co.max_retries = -1;

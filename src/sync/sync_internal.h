@@ -35,6 +35,10 @@ struct sync_run_ctx {
 	char started_at[TIME_ISO_MAX];
 	int64_t lookback_ms;
 	const char *trigger;
+	struct store_lock *lock; /* NULL in a dry run */
+	/* runs that failed without their evidence: run id → error (from the lock note) */
+	json_t *failed_runs;
+	int failed_runs_changed; /* the note must be written again at the end */
 };
 
 /* What the sync does with one row (sync_decide.c). */
@@ -103,6 +107,10 @@ struct source_run {
 	int store_failed;  /* a scan callback failed on the store */
 	int guard_tripped; /* the mass-delete guard kept deletions back */
 	int interrupted;
+	/* rows Notion sent that could not be read (quarantined, issue 15 #3) */
+	int64_t quarantined;
+	int64_t hold_ms;  /* the watermark stays below this (a quarantined row), 0 = none */
+	int unidentified; /* a row without a readable page id: the scan cannot complete */
 };
 
 void source_run_release(struct source_run *r);

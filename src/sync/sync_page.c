@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "mapper/mapper.h"
+#include "notion/notion_json.h"
 #include "util/buf.h"
 #include "util/nv_assert.h"
 #include "util/xalloc.h"
@@ -156,6 +157,8 @@ static int prepare_row(struct source_run *r, json_t *row, struct page_row *pr, s
 	pr->have_id = !id_normalize(json_string_value(json_object_get(row, "id")), pr->page_id);
 	pr->last_edited =
 		sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
+	if (json_object_get(row, NOTION_UNREADABLE_KEY))
+		return NV_OK; /* quarantined by the pass (sync_source.c), not mapped */
 	if ((rc = complete_truncated(r, row, err)))
 		return rc;
 	nv_err_clear(&merr);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "mapper/mapper.h"
+#include "notion/notion_json.h"
 #include "util/nv_assert.h"
 #include "util/xalloc.h"
 
@@ -171,6 +172,10 @@ static int scan_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	json_array_foreach(rows, i, row)
 	{
 		char id[ID_DASHED_LEN + 1];
+		if (json_object_get(row, NOTION_UNREADABLE_KEY) && row_page_id(row, id)) {
+			r->unidentified = 1; /* a row we cannot name: nothing may be deleted */
+			continue;
+		}
 		if (sync_row_in_trash(row) || row_page_id(row, id))
 			continue;
 		kept[b.n] = row;
@@ -301,6 +306,71 @@ static void page_undo_finish(struct page_undo *u, struct source_run *r, int rest
 	}
 }
 
+/*
+ * The greatest time the watermark may take (SPEC §4.4, issue 15 #2): the
+ * server's time of the answer (its Date header, 1 s resolution), or the
+ * local clock plus a minute when there was none. A row stamped later (a
+ * clock gone wrong, a hostile server) is still written, but would otherwise
+ * move the watermark into the future and make every later edit invisible.
+ */
+#define WATERMARK_SKEW_MS 60000
+
+static int64_t watermark_cap(struct source_run *r)
+{
+	int64_t server = notion_client_server_time(r->run->c);
+
+	return server > 0 ? server + 1000 : time_now_ms() + WATERMARK_SKEW_MS;
+}
+
+static int64_t capped_edit_time(struct source_run *r, const json_t *row, int64_t let)
+{
+	int64_t cap = watermark_cap(r);
+	char a[TIME_ISO_MAX], b[TIME_ISO_MAX];
+
+	if (let <= cap)
+		return let;
+	sync_note(r->res->warnings,
+		  "data source %s: row %s has last_edited_time %s, after the server's time %s; "
+		  "the watermark stops at the server's time",
+		  r->ds_id, json_string_value(json_object_get(row, "id")) ?: "?",
+		  time_format_iso(let, a), time_format_iso(cap, b));
+	return cap;
+}
+
+/*
+ * A row the client could not read (notion_json.h): quarantined (SPEC
+ * §4.12). It counts as present (never deleted), is named in the evidence,
+ * and holds the watermark below its last_edited_time (below the page's
+ * watermark when that is unknown), so every run reads it again until it
+ * reads; the rest of its page is written as usual.
+ */
+static void quarantine_row(struct source_run *r, const json_t *row, int64_t page_start)
+{
+	const char *id = json_string_value(json_object_get(row, "id"));
+	const char *why = json_string_value(json_object_get(row, NOTION_UNREADABLE_KEY));
+	int64_t let = sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
+	int64_t hold = let > 0 ? let : page_start;
+	json_t *list = json_object_get(r->ds_meta, "quarantined");
+
+	r->quarantined++;
+	if (!id)
+		r->unidentified = 1;
+	if (hold > 0 && (!r->hold_ms || hold < r->hold_ms))
+		r->hold_ms = hold;
+	if (!list) {
+		list = json_array();
+		json_object_set_new(r->ds_meta, "quarantined", list);
+	}
+	if (json_array_size(list) < 100)
+		json_array_append_new(list, json_pack("{s:o s:s}", "pageId",
+						      id ? json_string(id) : json_null(), "reason",
+						      why ? why : "unreadable"));
+	sync_note(r->res->errors,
+		  "data source %s: row %s could not be read (%s); quarantined: the rest of its "
+		  "page was written, and it is read again on every run until it reads",
+		  r->ds_id, id ? id : "(page id unreadable)", why ? why : "unreadable");
+}
+
 static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 {
 	struct source_run *r = ud;
@@ -322,6 +392,8 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 		goto fail;
 	for (size_t i = 0; i < pb.n; i++) {
 		const struct page_row *pr = &pb.rows[i];
+		if (json_object_get(pr->json, NOTION_UNREADABLE_KEY))
+			quarantine_row(r, pr->json, watermark);
 		r->pass_rows++;
 		if (!pr->mapped)
 			r->pass_skipped++;
@@ -332,10 +404,12 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 				id_batch_add(&b, pr->page_id);
 		}
 		if (pr->last_edited > page_max)
-			page_max = pr->last_edited;
+			page_max = capped_edit_time(r, pr->json, pr->last_edited);
 	}
 	if ((rc = mark_seen(r, &b, err)))
 		goto fail;
+	if (r->hold_ms && page_max >= r->hold_ms)
+		page_max = r->hold_ms - 1;
 	if (page_max > watermark) {
 		char iso[TIME_ISO_MAX];
 		set_str(&r->st.watermark, time_format_iso(page_max, iso));
@@ -566,7 +640,12 @@ int sync_source(struct source_run *r, struct nv_err *err)
 	}
 	if ((rc = run_pass(r, err)))
 		goto out;
-	if (r->scan_complete) {
+	if (r->scan_complete && r->unidentified) {
+		sync_note(r->res->errors,
+			  "data source %s: a row without a readable page id was listed; the "
+			  "deletion scan is incomplete and no task was deleted",
+			  r->ds_id);
+	} else if (r->scan_complete) {
 		if (stop_requested(r)) {
 			r->interrupted = 1;
 			rc = nv_err_set(err, NV_EINTERRUPTED, "stopped before deletions");
