@@ -85,7 +85,7 @@ struct session {
 	struct buf reply; /* its immediate answer */
 	struct waiter *waiters;
 	int deleted;
-	int settled; /* stopping: its worker has been joined */
+	int settled; /* the server is stopping and this session's sync has answered */
 	/* http.lock guards these */
 	int refs;
 	int in_table;
@@ -644,7 +644,12 @@ static struct msg *next_msg(struct session *s, struct waiter *w, int64_t wait_ms
 		}
 		/* a worker that ended without answering (a cancelled run) */
 		if (!mcp_server_pending(s->m)) {
-			if (s->settled) { /* joined: everything it wrote is queued */
+			/*
+			 * A worker marks itself finished just before it queues its
+			 * answer: while stopping, end only once mcp_http_stop() has
+			 * joined it, so the answer is in the queue by then.
+			 */
+			if (s->settled) {
 				*done = 1;
 				return NULL;
 			}
