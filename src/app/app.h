@@ -142,8 +142,14 @@ struct app_query {
 	const char *search;	  /* full-text query (list/search) */
 	const char *const *where; /* filter expressions (task_filter.where) */
 	size_t n_where;
-	const char *sort;   /* sort key (task_filter.sort) */
-	const char *cursor; /* nextCursor of the page before (task_filter.cursor) */
+	const char *sort; /* sort key (task_filter.sort) */
+	/*
+	 * nextCursor of the page before: "o<offset>" (app_cursor(), a
+	 * position, e.g. after a reply cut by its size budget) or a store
+	 * keyset cursor (task_list.next_cursor, list/search) or an
+	 * app_page_cursor() (as_of/diff)
+	 */
+	const char *cursor;
 	int include_deleted;
 	int64_t limit;	   /* 0 → 50 for list/search; 0 → all for as_of/diff */
 	int64_t offset;	   /* rows to skip */
@@ -159,7 +165,10 @@ struct app_query {
 	char at_iso[TIME_ISO_MAX], since_iso[TIME_ISO_MAX], until_iso[TIME_ISO_MAX];
 };
 
-/* Validates q and fills q->filter and the canonical times; NV_EINVAL naming the field. */
+/*
+ * Validates q and fills q->filter and the canonical times; NV_EINVAL naming
+ * the field. A cursor replaces the offset.
+ */
 int app_query_check(struct app_query *q, struct nv_err *err);
 
 /* One page of tasks matching q (list; search when q->search is set), newest update first. */
@@ -187,6 +196,46 @@ int app_task_diff(struct store *s, struct app_query *q, store_diff_cb cb, void *
  * kind "as_of" / "diff"), to pass back as q->cursor. New string.
  */
 char *app_page_cursor(const struct app_query *q, const char *kind, int64_t n);
+
+/*
+ * Cursors are opaque to clients: the position after the last row a page
+ * returned, which the next page's query passes back as its cursor. Today
+ * they carry an offset; a keyset position can replace it behind the same
+ * two functions without a client noticing.
+ */
+#define APP_CURSOR_MAX 64
+/* The cursor of the row after the first `consumed` rows from q's start. */
+void app_cursor(const struct app_query *q, int64_t consumed, char out[APP_CURSOR_MAX]);
+
+/* ---- views ------------------------------------------------------------- */
+
+/*
+ * How much of a task a reader asked for: compact by default (the task
+ * fields and a short Notion summary); fields (an array of Notion property
+ * names, borrowed) adds those properties; full adds every one.
+ */
+struct app_view {
+	int full;
+	const json_t *fields;
+};
+
+/*
+ * The compact shape of a task (new reference): id, title, description,
+ * status, notionStatus, resolution, category, dueDate, assignee, tags,
+ * metadata (without the Notion properties), scopeId, source, active,
+ * deletedAt, version, createdAt, updatedAt, notion {url, pageId,
+ * databaseId, lastEditedTime} (null for local tasks), and notionProperties
+ * {name: {type, value}} only when v asks for them.
+ */
+json_t *app_task_view_json(const struct task *t, const struct app_view *v);
+/*
+ * memory_task's shape (task_to_json()) with metadata.notionProperties
+ * left out unless v asks for them (then only those asked for).
+ */
+json_t *app_task_legacy_json(const struct task *t, const struct app_view *v);
+
+/* task_version_to_json() with the snapshot in app_task_legacy_json()'s shape. */
+json_t *app_version_legacy_json(const struct task_version *ver, const struct app_view *v);
 
 /* Content fields that differ from a to b, as a new JSON array of names. */
 json_t *app_changed_fields(const struct task_version *a, const struct task_version *b);

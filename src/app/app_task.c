@@ -7,6 +7,7 @@
  */
 #include "app/app.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -311,7 +312,6 @@ int app_query_check(struct app_query *q, struct nv_err *err)
 	f->where = q->where;
 	f->n_where = q->n_where;
 	f->sort = q->sort;
-	f->cursor = q->cursor;
 	f->include_deleted = q->include_deleted;
 	if (q->status && check_status(q->name, q->status, &f->status, err))
 		return NV_EINVAL;
@@ -326,6 +326,21 @@ int app_query_check(struct app_query *q, struct nv_err *err)
 		return nv_err_set(err, NV_EINVAL, "%s and %s must not be negative",
 				  app_field_label(q->name, "limit"),
 				  app_field_label(q->name, "offset"));
+	if (q->cursor && !strncmp(q->cursor, "c1", 2)) {
+		/* a store keyset cursor (list/search): the store reads it */
+		f->cursor = q->cursor;
+	} else if (q->cursor) {
+		char *end;
+		long long off;
+		errno = 0;
+		off = q->cursor[0] == 'o' ? strtoll(q->cursor + 1, &end, 10) : -1;
+		if (errno || off < 0 || q->cursor[0] != 'o' || *end)
+			return nv_err_set(err, NV_EINVAL,
+					  "%s is not a cursor this server gave out: '%.60s' (pass "
+					  "back nextCursor unchanged)",
+					  app_field_label(q->name, "cursor"), q->cursor);
+		q->offset = off;
+	}
 	f->limit = q->limit;
 	f->offset = q->offset;
 	if (q->at && check_time(q->name, "time", q->at, q->at_iso, err))
@@ -339,6 +354,11 @@ int app_query_check(struct app_query *q, struct nv_err *err)
 				  app_field_label(q->name, "until"), q->until,
 				  app_field_label(q->name, "since"), q->since);
 	return 0;
+}
+
+void app_cursor(const struct app_query *q, int64_t consumed, char out[APP_CURSOR_MAX])
+{
+	snprintf(out, APP_CURSOR_MAX, "o%" PRId64, q->offset + consumed);
 }
 
 int app_task_list(struct store *s, struct app_query *q, struct task_list *out, struct nv_err *err)
@@ -449,8 +469,11 @@ int app_task_as_of(struct store *s, struct app_query *q, store_version_cb cb, vo
 	if (!q->at)
 		return nv_err_set(err, NV_EINVAL, "%s is required",
 				  app_field_label(q->name, "time"));
-	if (q->cursor && (rc = page_cursor_read(q, "as_of", err)))
-		return rc;
+	if (q->cursor && !strncmp(q->cursor, "c1", 2)) {
+		if ((rc = page_cursor_read(q, "as_of", err)))
+			return rc;
+		q->cursor = NULL;
+	}
 	if ((rc = app_query_check(q, err)))
 		return rc;
 	p.offset = q->offset;
@@ -469,8 +492,11 @@ int app_task_diff(struct store *s, struct app_query *q, store_diff_cb cb, void *
 	if (!q->since)
 		return nv_err_set(err, NV_EINVAL, "%s is required",
 				  app_field_label(q->name, "since"));
-	if (q->cursor && (rc = page_cursor_read(q, "diff", err)))
-		return rc;
+	if (q->cursor && !strncmp(q->cursor, "c1", 2)) {
+		if ((rc = page_cursor_read(q, "diff", err)))
+			return rc;
+		q->cursor = NULL;
+	}
 	if ((rc = app_query_check(q, err)))
 		return rc;
 	p.offset = q->offset;

@@ -21,6 +21,8 @@ static const char *const memory_actions[] = {
 	"delete", "search", "as_of", "diff", NULL,
 };
 
+static const char *const detail_choices[] = {"compact", "full", NULL};
+
 const struct mcp_param memory_task_params[] = {
 	{"action", P_STRING, "What to do.", memory_actions, 0, 0},
 	{"id", P_STRING, "Task id, or the Notion page id (with or without dashes).", NULL, 0, 0},
@@ -46,7 +48,7 @@ const struct mcp_param memory_task_params[] = {
 	{"changeReason", P_STRING, "Why (recorded with the new version).", NULL, 0, 0},
 	{"includeInactive", P_BOOLEAN, "Include soft-deleted tasks (default false).", NULL, 0, 0},
 	{"limit", P_INTEGER, "Page size (default 50).", NULL, 1, 1000},
-	{"offset", P_INTEGER, "Rows to skip (default 0); prefer cursor.", NULL, 0, INT64_MAX / 2},
+	{"offset", P_INTEGER, "Rows to skip (default 0).", NULL, 0, INT64_MAX / 2},
 	{"where", P_TAGS,
 	 "Filters (list/search), all must hold: strings NAME=VALUE, NAME!=VALUE, NAME~TEXT "
 	 "(contains), NAME<VALUE, NAME<=VALUE, NAME>VALUE, NAME>=VALUE, NAME? (has a value), "
@@ -59,15 +61,17 @@ const struct mcp_param memory_task_params[] = {
 	 "first), created, dueDate, or any task field or Notion property; add :asc or :desc.",
 	 NULL, 0, 0},
 	{"cursor", P_STRING,
-	 "nextCursor of the previous page (list/search/as_of/diff, with the same other "
-	 "parameters): the next page, stable while a sync writes.",
+	 "Continue a list, search, as_of or diff where the previous reply stopped: pass its "
+	 "nextCursor unchanged (replaces offset).",
 	 NULL, 0, 0},
+	{"fields", P_STRINGS,
+	 "Notion property names to include (in metadata.notionProperties); by default tasks "
+	 "come without their Notion properties.",
+	 NULL, 0, 0},
+	{"detail", P_STRING, "\"compact\" (default) or \"full\" (every Notion property).",
+	 detail_choices, 0, 0},
 	{"versionNum", P_INTEGER, "Version number (get_version).", NULL, 1, INT64_MAX / 2},
-	{"query", P_STRING,
-	 "Search query (search), ranked best first over every text of a task (title above "
-	 "description above tags and Notion properties): words all match, \"a phrase\", "
-	 "a OR b, a NOT b, prefix*. Each hit has a snippet with the match in **...**.",
-	 NULL, 0, 0},
+	{"query", P_STRING, "Full-text query (search).", NULL, 0, 0},
 	{"time", P_STRING, "Point in time, ISO 8601 (as_of).", NULL, 0, 0},
 	{"since", P_STRING, "Start of the window, exclusive, ISO 8601 (diff).", NULL, 0, 0},
 	{"until", P_STRING, "End of the window, inclusive, ISO 8601 (diff; default now).", NULL, 0,
@@ -107,8 +111,8 @@ static void query_params(struct mcp_call *c, struct app_query *q)
 	q->include_deleted = arg_bool(c, "includeInactive", 0);
 	q->limit = arg_int(c, "limit", 50);
 	q->offset = arg_int(c, "offset", 0);
-	q->sort = arg_str(c, "sort");
 	q->cursor = arg_str(c, "cursor");
+	q->sort = arg_str(c, "sort");
 }
 
 /* The where parameter (an array of strings) into exprs (at most max); -1 when too many. */
@@ -129,6 +133,22 @@ static int where_params(struct mcp_call *c, const char **exprs, size_t max, size
 	return 0;
 }
 
+/* Marks a page that stopped early (or ends normally) with its cursor. */
+static void page_end(struct mcp_call *c, const struct app_query *q, const struct mcp_page *p,
+		     int64_t total)
+{
+	char cursor[APP_CURSOR_MAX];
+	int more = q->offset + (int64_t)p->n < total;
+
+	app_cursor(q, (int64_t)p->n, cursor);
+	json_object_set_new(c->result, "hasMore", json_boolean(more));
+	json_object_set_new(c->result, "truncated", json_boolean(p->full));
+	json_object_set_new(c->result, "nextCursor", more ? json_string(cursor) : json_null());
+	if (p->full)
+		buf_addf(&c->text, "\n(Reply size limit reached: continue with cursor %s.)",
+			 cursor);
+}
+
 static const char *or_empty(const char *s)
 {
 	return s ? s : "";
@@ -144,10 +164,10 @@ static struct app_author author(struct mcp_call *c)
 /* The result of a write. */
 static void write_result(struct mcp_call *c, const struct task *t, enum app_outcome o)
 {
-	/* memory_task keeps answering "updated" for a delete: its clients know no other word */
-	const char *name = app_outcome_name(o == APP_DELETED ? APP_UPDATED : o);
+	struct app_view v = mcp_view(c);
+	const char *name = app_outcome_name(o);
 
-	c->result = json_pack("{s:o, s:s}", "task", task_to_json(t), "outcome", name);
+	c->result = json_pack("{s:o, s:s}", "task", app_task_legacy_json(t, &v), "outcome", name);
 	buf_addf(&c->text, "Task '%s' (%s): %s, now at version %" PRId64 ".", or_empty(t->title),
 		 t->id, name, t->version);
 }
@@ -232,7 +252,8 @@ static int act_get(struct mcp_call *c, struct nv_err *err)
 		task_release(&t);
 		return rc;
 	}
-	c->result = json_pack("{s:o}", "task", task_to_json(&t));
+	struct app_view v = mcp_view(c);
+	c->result = json_pack("{s:o}", "task", app_task_legacy_json(&t, &v));
 	buf_addf(&c->text, "Task '%s' (%s), status %s, version %" PRId64 "%s.", or_empty(t.title),
 		 t.id, t.status ? t.status : "-", t.version, t.active ? "" : ", deleted");
 	task_release(&t);
@@ -242,12 +263,15 @@ static int act_get(struct mcp_call *c, struct nv_err *err)
 /* list and search share everything but the query. */
 static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 {
+	struct app_view v = mcp_view(c);
 	struct store *s;
 	struct app_query q;
 	struct task_list l;
+	struct mcp_page page;
+	struct buf line = BUF_INIT;
 	const char *exprs[16];
 	json_t *tasks;
-	int rc;
+	int rc, more;
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
@@ -260,29 +284,45 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 	if ((rc = app_task_list(s, &q, &l, err)))
 		return rc;
 	tasks = json_array();
+	/* a page reached by a keyset cursor is not counted: total null */
+	c->result = json_pack("{s:o, s:o, s:I}", "tasks", tasks, "total",
+			      l.total >= 0 ? json_integer(l.total) : json_null(), "offset",
+			      (json_int_t)q.offset);
+	if (l.total >= 0)
+		buf_addf(&c->text, "%" PRId64 " matching tasks from offset %" PRId64 ":", l.total,
+			 q.offset);
+	else
+		buf_addf(&c->text, "More matching tasks:");
+	mcp_page_init(&page, c, tasks);
 	for (size_t i = 0; i < l.n; i++) {
-		json_t *item = task_to_json(&l.items[i]);
+		json_t *item = app_task_legacy_json(&l.items[i], &v);
 		if (l.hits) {
 			json_object_set_new(item, "score", json_real(l.hits[i].score));
 			json_object_set_new(item, "snippet",
 					    l.hits[i].snippet ? json_string(l.hits[i].snippet)
 							      : json_null());
 		}
-		json_array_append_new(tasks, item);
+		buf_reset(&line);
+		mcp_task_line(&line, &l.items[i]);
+		if (l.hits && l.hits[i].snippet)
+			buf_addf(&line, " — %s", l.hits[i].snippet);
+		if (mcp_page_add(&page, item, line.data))
+			break;
 	}
-	c->result =
-		json_pack("{s:o, s:o, s:b, s:I, s:I, s:o}", "tasks", tasks, "total",
-			  l.total >= 0 ? json_integer(l.total) : json_null(), "hasMore", l.has_more,
-			  "offset", (json_int_t)q.offset, "count", (json_int_t)l.n, "nextCursor",
-			  l.next_cursor ? json_string(l.next_cursor) : json_null());
-	if (l.has_more && !q.cursor)
-		json_object_set_new(c->result, "nextOffset", json_integer(l.next_offset));
-	if (l.total >= 0)
-		buf_addf(&c->text, "%zu of %" PRId64 " matching tasks%s.", l.n, l.total,
-			 l.has_more ? " (more: pass nextCursor as cursor)" : "");
-	else
-		buf_addf(&c->text, "%zu more matching tasks%s.", l.n,
-			 l.has_more ? " (more: pass nextCursor as cursor)" : "");
+	buf_release(&line);
+	json_object_set_new(c->result, "count", json_integer((json_int_t)page.n));
+	more = page.n < l.n || l.has_more;
+	if (!page.full && l.next_cursor) {
+		/* a whole page: its keyset cursor, stable while a sync writes */
+		json_object_set_new(c->result, "hasMore", json_boolean(more));
+		json_object_set_new(c->result, "truncated", json_false());
+		json_object_set_new(c->result, "nextCursor", json_string(l.next_cursor));
+	} else {
+		page_end(c, &q, &page, more ? INT64_MAX : q.offset + (int64_t)page.n);
+	}
+	if (more && !q.cursor)
+		json_object_set_new(c->result, "nextOffset",
+				    json_integer(q.offset + (int64_t)page.n));
 	task_list_release(&l);
 	return 0;
 }
@@ -310,13 +350,18 @@ static int act_history(struct mcp_call *c, struct nv_err *err)
 		return rc;
 	rc = id_error(app_task_history(s, arg_str(c, "id"), &t, &v, &n, err), err);
 	if (!rc) {
+		struct app_view view = mcp_view(c);
+		struct mcp_page page;
 		versions = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(versions, task_version_to_json(&v[i]));
-		c->result = json_pack("{s:s, s:o, s:I}", "taskId", t.id, "versions", versions,
-				      "count", (json_int_t)n);
+		c->result = json_pack("{s:s, s:o}", "taskId", t.id, "versions", versions);
 		buf_addf(&c->text, "Task '%s' (%s) has %zu version%s, oldest first.",
 			 or_empty(t.title), t.id, n, n == 1 ? "" : "s");
+		mcp_page_init(&page, c, versions);
+		for (size_t i = 0; i < n; i++)
+			if (mcp_page_add(&page, app_version_legacy_json(&v[i], &view), NULL))
+				break;
+		json_object_set_new(c->result, "count", json_integer((json_int_t)page.n));
+		json_object_set_new(c->result, "truncated", json_boolean(page.full));
 	}
 	task_versions_free(v, n);
 	task_release(&t);
@@ -336,7 +381,8 @@ static int act_get_version(struct mcp_call *c, struct nv_err *err)
 	if (rc == NV_ENOTFOUND)
 		nv_err_prefix(err, "parameter '%s'", t.id ? "versionNum" : "id");
 	if (!rc) {
-		c->result = json_pack("{s:o}", "version", task_version_to_json(&v));
+		struct app_view view = mcp_view(c);
+		c->result = json_pack("{s:o}", "version", app_version_legacy_json(&v, &view));
 		buf_addf(&c->text, "Version %" PRId64 " of task '%s' (%s), by %s: %s.", v.num,
 			 v.snap.title ? v.snap.title : "", t.id, v.created_by ? v.created_by : "-",
 			 v.change_reason ? v.change_reason : "-");
@@ -346,57 +392,70 @@ static int act_get_version(struct mcp_call *c, struct nv_err *err)
 	return rc;
 }
 
+/* A page being filled from a streamed result. */
+struct collector {
+	struct mcp_page page;
+	struct app_view view;
+	struct buf line;
+};
+
 static int collect_version(void *ud, const struct task_version *v)
 {
-	json_array_append_new(ud, task_version_to_json(v));
-	return 0;
+	struct collector *col = ud;
+
+	buf_reset(&col->line);
+	mcp_task_line(&col->line, &v->snap);
+	mcp_page_add(&col->page, app_version_legacy_json(v, &col->view), col->line.data);
+	return 0; /* go on counting the total */
 }
 
 static int act_as_of(struct mcp_call *c, struct nv_err *err)
 {
 	struct store *s;
 	struct app_query q;
+	struct collector col = {.view = mcp_view(c), .line = BUF_INIT};
 	json_t *items;
 	int64_t total;
-	char *next = NULL;
-	int rc, more;
+	int rc;
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
 	query_params(c, &q);
 	q.at = arg_str(c, "time");
 	items = json_array();
-	if ((rc = app_task_as_of(s, &q, collect_version, items, &total, err))) {
-		json_decref(items);
+	c->result = json_pack("{s:o}", "tasks", items);
+	mcp_page_init(&col.page, c, items);
+	rc = app_task_as_of(s, &q, collect_version, &col, &total, err);
+	buf_release(&col.line);
+	if (rc)
 		return rc;
-	}
-	more = q.offset + (int64_t)json_array_size(items) < total;
-	c->result = json_pack(
-		"{s:s, s:o, s:I, s:b, s:o}", "time", q.at_iso, "tasks", items, "total",
-		(json_int_t)total, "hasMore", more, "nextCursor",
-		more ? json_string_nocheck(
-			       next = app_page_cursor(&q, "as_of", (int64_t)json_array_size(items)))
-		     : json_null());
-	free(next);
-	buf_addf(&c->text, "%" PRId64 " tasks existed at %s (showing %zu).", total, q.at_iso,
-		 json_array_size(items));
+	json_object_set_new(c->result, "time", json_string(q.at_iso));
+	json_object_set_new(c->result, "total", json_integer(total));
+	mcp_text_head(c, "%" PRId64 " tasks existed at %s (showing %zu):", total, q.at_iso,
+		      col.page.n);
+	page_end(c, &q, &col.page, total);
 	return 0;
 }
 
 static int collect_diff(void *ud, const struct diff_entry *e)
 {
+	struct collector *col = ud;
 	json_t *o = json_pack(
 		"{s:s, s:o, s:o, s:I, s:o, s:o}", "kind", diff_kind_name(e->kind), "taskId",
 		e->after && e->after->snap.id ? json_string(e->after->snap.id) : json_null(),
 		"title",
 		e->after && e->after->snap.title ? json_string(e->after->snap.title) : json_null(),
 		"versionsInRange", (json_int_t)e->versions_in_range, "before",
-		e->before ? task_version_to_json(e->before) : json_null(), "after",
-		e->after ? task_version_to_json(e->after) : json_null());
+		e->before ? app_version_legacy_json(e->before, &col->view) : json_null(), "after",
+		e->after ? app_version_legacy_json(e->after, &col->view) : json_null());
 
 	if (e->before && e->after)
 		json_object_set_new(o, "changedFields", app_changed_fields(e->before, e->after));
-	json_array_append_new(ud, o);
+	buf_reset(&col->line);
+	buf_addf(&col->line, "%s: ", diff_kind_name(e->kind));
+	if (e->after)
+		mcp_task_line(&col->line, &e->after->snap);
+	mcp_page_add(&col->page, o, col->line.data);
 	return 0;
 }
 
@@ -404,10 +463,10 @@ static int act_diff(struct mcp_call *c, struct nv_err *err)
 {
 	struct store *s;
 	struct app_query q;
+	struct collector col = {.view = mcp_view(c), .line = BUF_INIT};
 	json_t *items;
 	int64_t total;
-	char *next = NULL;
-	int rc, more;
+	int rc;
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
@@ -415,22 +474,19 @@ static int act_diff(struct mcp_call *c, struct nv_err *err)
 	q.since = arg_str(c, "since");
 	q.until = arg_str(c, "until");
 	items = json_array();
-	if ((rc = app_task_diff(s, &q, collect_diff, items, &total, err))) {
-		json_decref(items);
+	c->result = json_pack("{s:o}", "changes", items);
+	mcp_page_init(&col.page, c, items);
+	rc = app_task_diff(s, &q, collect_diff, &col, &total, err);
+	buf_release(&col.line);
+	if (rc)
 		return rc;
-	}
-	more = q.offset + (int64_t)json_array_size(items) < total;
-	c->result = json_pack(
-		"{s:s, s:o, s:o, s:I, s:b, s:o}", "since", q.since_iso, "until",
-		q.until ? json_string(q.until_iso) : json_null(), "changes", items, "total",
-		(json_int_t)total, "hasMore", more, "nextCursor",
-		more ? json_string_nocheck(
-			       next = app_page_cursor(&q, "diff", (int64_t)json_array_size(items)))
-		     : json_null());
-	free(next);
-	buf_addf(&c->text, "%" PRId64 " tasks changed since %s%s%s (showing %zu).", total,
-		 q.since_iso, q.until ? " until " : "", q.until ? q.until_iso : "",
-		 json_array_size(items));
+	json_object_set_new(c->result, "since", json_string(q.since_iso));
+	json_object_set_new(c->result, "until", q.until ? json_string(q.until_iso) : json_null());
+	json_object_set_new(c->result, "total", json_integer(total));
+	mcp_text_head(c, "%" PRId64 " tasks changed since %s%s%s (showing %zu):", total,
+		      q.since_iso, q.until ? " until " : "", q.until ? q.until_iso : "",
+		      col.page.n);
+	page_end(c, &q, &col.page, total);
 	return 0;
 }
 
