@@ -2,7 +2,8 @@
 # file installs missing Debian packages, drives CMake and runs the suites.
 #
 #   make            build everything, tests included (build/)
-#   make test       build, run every test, then again under ASan+UBSan
+#   make test       build, run every test, then again under ASan+UBSan, then
+#                   the MCP and daemon tests under ThreadSanitizer
 #   make demo       build nvault alone (build-demo/), then a real sync against
 #                   the bundled fake Notion; installs no test-only package
 #   make bench      build optimised, run the benchmarks, write bench/RESULTS.md
@@ -21,6 +22,9 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 DEMO_BUILD ?= build-demo
 RELEASE_BUILD ?= build-release
+TSAN_BUILD ?= build-tsan
+# the threaded parts: the MCP servers (stdio and HTTP) and the daemon
+TSAN_TESTS ?= integration/test_(mcp|mcp_http|mcp_sdk|daemon)$$
 
 # What building nvault needs (libmicrohttpd: nvault mcp --http, fake Notion).
 BUILD_PACKAGES = build-essential cmake pkg-config libcurl4-openssl-dev \
@@ -38,7 +42,7 @@ FRESH_PACKAGES = debootstrap
 FRESH_SUITE ?= bookworm
 FRESH_MIRROR ?= http://deb.debian.org/debian
 
-.PHONY: all build deps deps-build deps-demo test test-fast test-asan demo bench fuzz torture install deb release check-fresh clean
+.PHONY: all build deps deps-build deps-demo test test-fast test-asan test-tsan demo bench fuzz torture install deb release check-fresh clean
 
 all: build
 
@@ -60,6 +64,7 @@ build: deps $(BUILD)/Makefile
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) test-asan
+	$(MAKE) test-tsan
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -70,6 +75,14 @@ test-asan: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		NV_SANITIZED=1 ctest --output-on-failure -j $(JOBS)
+
+# ThreadSanitizer over the threaded servers: only the binaries those tests
+# run are built, and a reported race stops the process (exit 66).
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNVAULT_TSAN=ON >/dev/null
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target nvault fake-notion
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 \
+		NV_SANITIZED=1 ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 
 # The build is quiet (its log stays in build-demo/build.log); the demo is not.
 demo: deps-demo
@@ -112,4 +125,4 @@ check-fresh:
 	@scripts/check-fresh.sh $(FRESH_SUITE) $(FRESH_MIRROR)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(DEMO_BUILD) $(RELEASE_BUILD) build-bench build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(DEMO_BUILD) $(RELEASE_BUILD) build-bench build-fuzz

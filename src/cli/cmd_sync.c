@@ -29,7 +29,7 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-static volatile int stop_flag;
+static _Atomic int stop_flag;
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
