@@ -886,7 +886,7 @@ static void test_search_index_migration(void **state)
 	task_release(&t);
 	store_close(s);
 	assert_int_equal(
-		raw_sql("DROP TABLE task_search;"
+		raw_sql("DROP TABLE task_search; DROP TABLE schema_events;"
 			"CREATE VIRTUAL TABLE tasks_fts USING fts5(title, description, tags,"
 			" content='tasks', content_rowid='seq');"
 			"INSERT INTO tasks_fts(tasks_fts) VALUES ('rebuild');"
