@@ -129,6 +129,16 @@ static int set_option(struct cli_ctx *ctx, const struct cli_opt *o, const char *
 	case CLI_STRING:
 		*(const char **)o->value = value;
 		return 0;
+	case CLI_LIST: {
+		struct cli_list *l = o->value;
+		if (l->n == CLI_LIST_MAX) {
+			cli_usage_error(ctx, "option '--%s' given more than %d times", o->name,
+					CLI_LIST_MAX);
+			return -1;
+		}
+		l->items[l->n++] = value;
+		return 0;
+	}
 	case CLI_INT:
 		errno = 0;
 		v = strtoll(value, &end, 10);

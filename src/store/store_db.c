@@ -149,6 +149,28 @@ static const char schema_v3[] =
 	" task_seq INTEGER NOT NULL);\n"
 	"DROP INDEX IF EXISTS tasks_page;\n";
 
+/*
+ * v4: ranked search. The search index gets its own columns (title,
+ * description, and every other text of the task, Notion properties
+ * included; see store_search.c) and is kept in step by the store on each
+ * write rather than by triggers; it is rebuilt here from the current state
+ * with the same function the writes use (nv_search_other, registered on
+ * every connection).
+ */
+static const char schema_v4[] =
+	"DROP TRIGGER IF EXISTS tasks_fts_insert;\n"
+	"DROP TRIGGER IF EXISTS tasks_fts_delete;\n"
+	"DROP TRIGGER IF EXISTS tasks_fts_update;\n"
+	"DROP TABLE IF EXISTS tasks_fts;\n"
+	"DROP TABLE IF EXISTS task_search;\n"
+	"CREATE INDEX IF NOT EXISTS tasks_deleted ON tasks(active) WHERE active = 0;\n"
+	"CREATE VIRTUAL TABLE task_search USING fts5(title, description, other,"
+	" tokenize='unicode61 remove_diacritics 2');\n"
+	"INSERT INTO task_search (rowid, title, description, other)"
+	" SELECT seq, title, description,"
+	" nv_search_other(title, description, category, assignee, resolution, tags, metadata)"
+	" FROM tasks ORDER BY seq;\n";
+
 /* Step i brings the schema from version i to i + 1. */
 static const struct migration {
 	int to_version;
@@ -158,6 +180,7 @@ static const struct migration {
 	{1, "initial schema", schema_v1},
 	{2, "indexes for as-of and status lists", schema_v2},
 	{3, "deletion-scan marks out of the task rows", schema_v3},
+	{4, "ranked search over every text of a task", schema_v4},
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -252,6 +275,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SCHED_GET] =
 		"SELECT enabled, running, pid, schedule, next_run, last_run,"
 		" last_run_success, last_run_error, updated_at FROM scheduler_state WHERE id = 1",
+	[ST_TASK_SEQ] = "SELECT seq FROM tasks WHERE id = ?",
+	[ST_SEARCH_GET] = "SELECT title, description, other FROM task_search WHERE rowid = ?",
+	[ST_TASK_BY_SEQ] = "SELECT " TASK_COLS " FROM tasks t WHERE t.seq = ?",
+	[ST_SEARCH_SNIPPET] =
+		"SELECT snippet(task_search, -1, '**', '**', '…', 16) FROM task_search"
+		" WHERE task_search MATCH ? AND rowid = ?",
+	[ST_ANY_DELETED] = "SELECT 1 FROM tasks WHERE active = 0 LIMIT 1",
+	[ST_SEARCH_DELETE] = "DELETE FROM task_search WHERE rowid = ?",
+	[ST_SEARCH_INSERT] = "INSERT INTO task_search (rowid, title, description, other)"
+			     " VALUES (?, ?, ?, ?)",
 	[ST_SCHED_PUT] =
 		"INSERT OR REPLACE INTO scheduler_state (id, enabled, running, pid, schedule,"
 		" next_run, last_run, last_run_success, last_run_error, updated_at)"
@@ -874,6 +907,8 @@ int store_open(const char *path, unsigned flags, struct store **out, struct nv_e
 		goto fail;
 	}
 	if ((rc = store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", err)))
+		goto fail;
+	if ((rc = store_search_register(s, err)))
 		goto fail;
 	if ((rc = migrate(s, err)))
 		goto fail;
