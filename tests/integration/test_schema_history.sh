@@ -127,7 +127,7 @@ check_eq "a statusMap name that is no option of the status property" "unknown op
 schema_config '{"Name": "title", "Notes": "description", "State": "status", "Priority": "category"}'
 
 # ---- the MCP read action -------------------------------------------------------------------
-out=$(printf '%s\n' "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"notion_sync\",\"arguments\":{\"action\":\"schema_history\",\"databaseId\":\"$A\",\"limit\":3}}}" | nv mcp 2>/dev/null)
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"notion_sync\",\"arguments\":{\"action\":\"schema_history\",\"databaseId\":\"$A\",\"limit\":3}}}" | nv mcp 2>/dev/null | tail -1)
 check_eq "MCP schema_history: the newest 3 changes of A, the rename among them" "3 True" \
   "$(jget "$out" "'%d %s' % (d['result']['structuredContent']['count'], any(e['kind'] == 'renamed' for e in d['result']['structuredContent']['changes']) or any(e['kind'] == 'removed' for e in d['result']['structuredContent']['changes']))")"
 
