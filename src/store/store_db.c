@@ -149,6 +149,23 @@ static const char schema_v3[] =
 	" task_seq INTEGER NOT NULL);\n"
 	"DROP INDEX IF EXISTS tasks_page;\n";
 
+/*
+ * v4: compact versions. Descriptions and metadata are stored once per
+ * distinct content (per property for Notion's properties) in the
+ * append-only `contents`, and versions keep packs of references
+ * (store_content.c). The versions written before are packed after the
+ * step, in bounded transactions that record their progress in
+ * pack_progress, so a killed migration goes on at the next open.
+ */
+static const char schema_v4[] = "CREATE TABLE contents ("
+				" id INTEGER PRIMARY KEY,"
+				" hash BLOB NOT NULL UNIQUE," /* SHA-256 of data */
+				" data BLOB NOT NULL);\n" APPEND_ONLY(
+					"contents") "CREATE TABLE pack_progress ("
+						    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+						    " next_seq INTEGER NOT NULL);\n"
+						    "INSERT INTO pack_progress VALUES (1, 0);\n";
+
 /* Step i brings the schema from version i to i + 1. */
 static const struct migration {
 	int to_version;
@@ -158,6 +175,7 @@ static const struct migration {
 	{1, "initial schema", schema_v1},
 	{2, "indexes for as-of and status lists", schema_v2},
 	{3, "deletion-scan marks out of the task rows", schema_v3},
+	{4, "compact versions: shared contents", schema_v4},
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -168,6 +186,16 @@ int store_schema_version(void)
 
 /* ---- statements ---------------------------------------------------------- */
 
+/*
+ * The data sources of the tasks, found by jumping through the (data source,
+ * page) unique index (a loose index scan: one seek per data source), as
+ * the CTE ds(x) for lookups by page id alone.
+ */
+#define DATA_SOURCES                                                                               \
+	"ds(x) AS (SELECT min(notion_data_source_id) FROM tasks"                                   \
+	" UNION ALL SELECT (SELECT min(notion_data_source_id) FROM tasks"                          \
+	" WHERE notion_data_source_id > ds.x) FROM ds WHERE ds.x IS NOT NULL)"
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TASK_BY_ID] = "SELECT " TASK_COLS " FROM tasks t WHERE t.id = ?",
 	/*
@@ -175,13 +203,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * source, the data sources found by jumping through that index (a
 	 * loose index scan; there are a handful of them).
 	 */
-	[ST_TASK_BY_PAGE] =
-		"WITH RECURSIVE ds(x) AS ("
-		" SELECT min(notion_data_source_id) FROM tasks"
-		" UNION ALL SELECT (SELECT min(notion_data_source_id) FROM tasks"
-		" WHERE notion_data_source_id > ds.x) FROM ds WHERE ds.x IS NOT NULL)"
-		" SELECT " TASK_COLS " FROM ds JOIN tasks t ON t.notion_data_source_id = ds.x"
-		" AND t.notion_page_id = ? ORDER BY t.active DESC, t.updated_at DESC LIMIT 1",
+	[ST_TASK_BY_PAGE] = "WITH RECURSIVE " DATA_SOURCES " SELECT " TASK_COLS
+			    " FROM ds JOIN tasks t ON t.notion_data_source_id = ds.x"
+			    " AND t.notion_page_id = ? ORDER BY t.active DESC, t.updated_at DESC"
+			    " LIMIT 1",
+	[ST_TASK_ID_BY_ID] = "SELECT id FROM tasks WHERE id = ?",
+	[ST_TASK_ID_BY_PAGE] = "WITH RECURSIVE " DATA_SOURCES " SELECT t.id"
+			       " FROM ds JOIN tasks t ON t.notion_data_source_id = ds.x"
+			       " AND t.notion_page_id = ? ORDER BY t.active DESC, t.updated_at DESC"
+			       " LIMIT 1",
 	[ST_TASK_BY_SOURCE_PAGE] = "SELECT " TASK_COLS " FROM tasks t"
 				   " WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
 	[ST_TASK_REF_BY_SOURCE_PAGE] = "SELECT id, version, active FROM tasks"
@@ -213,6 +243,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 			       " ORDER BY v.version DESC LIMIT 1",
 	[ST_SCAN_MARK] = "INSERT INTO scan_seen (epoch, task_seq) SELECT ?, seq FROM tasks"
 			 " WHERE notion_data_source_id = ? AND notion_page_id = ?",
+	[ST_CONTENT_FIND] = "SELECT id FROM contents WHERE hash = ?",
+	[ST_CONTENT_INSERT] = "INSERT INTO contents (hash, data) VALUES (?, ?)",
+	[ST_CONTENT_GET] = "SELECT data FROM contents WHERE id = ?",
 	/* a data source's marks of earlier scans, dropped when a new one starts */
 	[ST_SCAN_FORGET] = "DELETE FROM scan_seen WHERE epoch < ?1 AND task_seq IN"
 			   " (SELECT seq FROM tasks WHERE notion_data_source_id = ?2)",
@@ -322,6 +355,7 @@ void store_tx_failed(struct store *s)
 {
 	s->scan_forgot_ds[0] = '\0';
 	s->scan_forgot_epoch = 0;
+	content_cache_clear(s);
 }
 
 int store_begin_immediate(struct store *s, struct nv_err *err)
@@ -655,6 +689,19 @@ static int newer_schema_error(struct store *s, int found, struct nv_err *err)
 			  s->path, found, NVAULT_VERSION, store_schema_version());
 }
 
+/* True while versions written before schema 4 wait to be packed. */
+static int pack_pending(struct store *s)
+{
+	sqlite3_stmt *st;
+	int pending = 0;
+
+	if (store_prepare(s, "SELECT 1 FROM pack_progress", &st, NULL))
+		return 0;
+	pending = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return pending;
+}
+
 /* Brings the schema up to date, one transaction per step. */
 static int migrate(struct store *s, struct nv_err *err)
 {
@@ -664,7 +711,8 @@ static int migrate(struct store *s, struct nv_err *err)
 		return rc;
 	if (current > store_schema_version())
 		return newer_schema_error(s, current, err);
-	if (current == store_schema_version())
+	/* a read-only open reads unpacked versions as they are */
+	if (current == store_schema_version() && ((s->flags & STORE_READONLY) || !pack_pending(s)))
 		return NV_OK;
 	if (s->flags & STORE_READONLY)
 		return nv_err_set(err, NV_ESCHEMA,
@@ -703,7 +751,8 @@ static int migrate(struct store *s, struct nv_err *err)
 		store_rollback(s);
 		return rc;
 	}
-	return NV_OK;
+	/* schema 4's data step: nothing to do once pack_progress is empty */
+	return content_pack_old_versions(s, err);
 }
 
 int store_open(const char *path, unsigned flags, struct store **out, struct nv_err *err)
@@ -752,7 +801,8 @@ int store_open(const char *path, unsigned flags, struct store **out, struct nv_e
 					   : "opening the store");
 		goto fail;
 	}
-	if ((rc = store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", err)))
+	if ((rc = store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", err)) ||
+	    (rc = content_register(s, err)))
 		goto fail;
 	if ((rc = migrate(s, err)))
 		goto fail;
@@ -773,6 +823,7 @@ void store_close(struct store *s)
 			sqlite3_finalize(s->stmts[i]);
 		sqlite3_close(s->db);
 	}
+	content_cache_free(s);
 	free(s->path);
 	free(s);
 }
