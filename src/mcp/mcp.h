@@ -43,8 +43,25 @@ int mcp_server_new(const struct settings *st, jsonrpc_write_fn write, void *writ
  * failed.
  */
 int mcp_serve(struct mcp_server *m, int in_fd, volatile sig_atomic_t *stop);
-/* Handles one line as if read from the input (tests, fuzzing, benchmarks). */
+/*
+ * Handles one message (a JSON-RPC line without its newline) as if read from
+ * the input: stdio, tests, fuzzing, benchmarks, and the HTTP transport
+ * (http.c), which creates one server per session. An immediate answer is
+ * written through the server's writer on the calling thread before this
+ * returns; a request answered later (a notion_sync run) is answered, and
+ * its progress notifications sent, through the same writer from the
+ * worker thread, while mcp_server_pending() is nonzero.
+ */
 void mcp_handle_line(struct mcp_server *m, const char *line, size_t len);
+/* Nonzero while a request of this server is still to be answered by a worker. */
+int mcp_server_pending(struct mcp_server *m);
+/*
+ * Waits for the worker of a deferred request to end (asking it to stop
+ * after its current transaction first when stop is set; the sync then
+ * records itself interrupted and answers so). Its answer, if any, has been
+ * written when this returns.
+ */
+void mcp_server_settle(struct mcp_server *m, int stop);
 /* Waits for a running sync, then frees everything; NULL is a no-op. */
 void mcp_server_free(struct mcp_server *m);
 

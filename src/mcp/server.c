@@ -218,6 +218,16 @@ void mcp_handle_line(struct mcp_server *m, const char *line, size_t len)
 	jsonrpc_handle_line(&m->rpc, line, len);
 }
 
+int mcp_server_pending(struct mcp_server *m)
+{
+	return app_syncer_running(m->syncer);
+}
+
+void mcp_server_settle(struct mcp_server *m, int stop)
+{
+	app_syncer_wait(m->syncer, stop);
+}
+
 int mcp_serve(struct mcp_server *m, int in_fd, volatile sig_atomic_t *stop)
 {
 	struct line_reader r;

@@ -63,6 +63,28 @@ fake_start() {
 # jget JSON PYTHON-EXPR: evaluates an expression over parsed JSON `d` (python3).
 jget() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
 
+# mcp_e2e_setup: installs the official MCP SDK (tests/mcp-e2e, pinned by its
+# package-lock.json) into $NV_BUILD_DIR/mcp-e2e once, under a lock so tests
+# running in parallel share one install; copies the client scripts there and
+# sets E2E to that directory.
+mcp_e2e_setup() {
+  local tool src="$NV_SRC_DIR/tests/mcp-e2e"
+  for tool in node npm flock; do
+    command -v "$tool" >/dev/null || { echo "$tool is required for this test (make deps installs nodejs and npm)" >&2; exit 1; }
+  done
+  E2E="${NV_BUILD_DIR:-$T}/mcp-e2e"
+  mkdir -p "$E2E"
+  (
+    flock 9
+    if ! cmp -s "$src/package-lock.json" "$E2E/package-lock.json" || [ ! -d "$E2E/node_modules/@modelcontextprotocol/sdk" ]; then
+      cp "$src/package.json" "$src/package-lock.json" "$E2E/"
+      (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error >"$T/npm.log" 2>&1) || {
+        echo "npm ci failed:" >&2; cat "$T/npm.log" >&2; exit 1; }
+    fi
+    cp "$src"/*.mjs "$E2E/"
+  ) 9>"$E2E.lock" || exit 1
+}
+
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]

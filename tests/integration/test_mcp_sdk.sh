@@ -4,22 +4,11 @@
 # add / update / history of a task, and a sync against the fake Notion
 # server with progress notifications. @modelcontextprotocol/sdk is
 # installed from npm with `npm ci` (pinned by package-lock.json) into the
-# build directory once, and reused while the lock file is unchanged.
+# build directory once (mcp_e2e_setup in lib.sh), and reused while the lock
+# file is unchanged.
 source "$(dirname "$0")/lib.sh"
 
-for tool in node npm; do
-  command -v "$tool" >/dev/null || { echo "$tool is required for this test (make deps installs nodejs and npm)" >&2; exit 1; }
-done
-
-SRC="$NV_SRC_DIR/tests/mcp-e2e"
-E2E="${NV_BUILD_DIR:-$T}/mcp-e2e"
-mkdir -p "$E2E"
-if ! cmp -s "$SRC/package-lock.json" "$E2E/package-lock.json" || [ ! -d "$E2E/node_modules/@modelcontextprotocol/sdk" ]; then
-  cp "$SRC/package.json" "$SRC/package-lock.json" "$E2E/"
-  (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error >"$T/npm.log" 2>&1) || {
-    echo "npm ci failed:" >&2; cat "$T/npm.log" >&2; exit 1; }
-fi
-cp "$SRC/client.mjs" "$E2E/client.mjs"
+mcp_e2e_setup
 
 ROWS=120
 fake_start --rows "$ROWS" --seed 7
