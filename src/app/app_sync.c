@@ -196,11 +196,13 @@ int app_syncer_start(struct app_syncer *y, const struct app_sync_req *req,
 		return nv_err_set(err, NV_ELOCKED,
 				  "a sync is already running (started in this session); wait for "
 				  "it or cancel it");
-	if ((rc = settings_require_token(y->set, "in the environment of the nvault mcp server",
-					 err)))
-		return rc;
 	if ((rc = config_load(y->set->config_path, &cfg, err)))
 		return nv_err_prefix(err, "sync configuration");
+	if ((rc = settings_require_token(y->set, cfg, "in the environment of the nvault mcp server",
+					 err))) {
+		config_free(cfg);
+		return rc;
+	}
 	if (norm[0] && !config_find_db(cfg, norm)) {
 		struct buf b = BUF_INIT;
 		for (size_t i = 0; i < cfg->n_dbs; i++)

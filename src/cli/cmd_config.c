@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "util/buf.h"
+#include "util/xalloc.h"
 
 /* err->msg split into a JSON array of lines. */
 static json_t *error_lines(const char *msg)
@@ -51,6 +52,22 @@ static void print_settings(const struct settings *st, const struct config *cfg)
 					    settings_has_token(st)
 						    ? "set"
 						    : "not set (sync refuses to run without it)"});
+	/* the other token variables databases name with tokenEnv: set or not, never the value */
+	for (size_t i = 0; i < cfg->n_dbs; i++) {
+		const char *env = config_token_env(&cfg->dbs[i]);
+		char *token;
+		int dup = !strcmp(env, CONFIG_DEFAULT_TOKEN_ENV);
+
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = !strcmp(config_token_env(&cfg->dbs[k]), env);
+		if (dup)
+			continue;
+		token = settings_token(st, env);
+		table_add(&t, (const char *const[]){env,
+						    token ? "set (tokenEnv)"
+							  : "not set (its databases cannot sync)"});
+		free_secret(token);
+	}
 	table_add(&t, (const char *const[]){"schedule", st->schedule ? st->schedule : "none"});
 	table_add(&t,
 		  (const char *const[]){"daemon syncs", st->sync_enabled ? "enabled" : "disabled"});

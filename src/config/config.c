@@ -284,6 +284,9 @@ static int looks_like_token(const char *s)
  */
 static int is_credential_key(const char *key)
 {
+	/* names the variable that holds a token, never the token itself (checked apart) */
+	if (!strcmp(key, "tokenEnv"))
+		return 0;
 	static const char *const words[] = {
 		"token",  "tokens",	"secret",      "secrets",	"password",   "passwd",
 		"pwd",	  "passphrase", "auth",	       "authorization", "credential", "credentials",
@@ -560,9 +563,16 @@ static int want_id(struct vctx *v, const json_t *j, int nullable, char **out)
 
 static const char *const top_keys[] = {"$schema", "notionVersion", "databases", NULL};
 static const char *const db_keys[] = {
-	"notionDatabaseId", "dataSourceId",	 "name",
-	"projectScopeId",   "syncEnabled",	 "fieldMappings",
-	"statusMap",	    "lastSyncTimestamp", NULL,
+	"notionDatabaseId",
+	"dataSourceId",
+	"name",
+	"projectScopeId",
+	"syncEnabled",
+	"fieldMappings",
+	"statusMap",
+	"lastSyncTimestamp",
+	"tokenEnv",
+	NULL,
 };
 static const char *const mapping_keys[] = {"notionProperty", "taskField", "notionType", NULL};
 static const char *const field_names[] = {
@@ -792,6 +802,47 @@ static void walk_status_map(struct vctx *v, struct db_config *db, const json_t *
 	buf_release(&list);
 }
 
+/* ^[A-Z_][A-Z0-9_]*$, at most 128 characters: the name of an environment variable. */
+static int is_env_name(const char *s)
+{
+	size_t n = 0;
+
+	if (!*s || (*s >= '0' && *s <= '9'))
+		return 0;
+	for (; *s; s++, n++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_') ||
+		    n >= 128)
+			return 0;
+	return 1;
+}
+
+/*
+ * tokenEnv: the name of the environment variable holding this database's
+ * token. A value that is not such a name is refused without being shown:
+ * it may be a pasted token of a form looks_like_token() does not know.
+ */
+static void walk_token_env(struct vctx *v, struct db_config *db, const json_t *j)
+{
+	if (json_is_null(j))
+		return;
+	if (!json_is_string(j)) {
+		problem(v, "must be the name of an environment variable (a string), not %s",
+			json_kind(j));
+		return;
+	}
+	if (looks_like_token(json_string_value(j)))
+		return; /* reported by scan_secrets */
+	if (!is_env_name(json_string_value(j))) {
+		problem(v,
+			"must be the name of the environment variable that holds the token "
+			"(capital letters, digits and _, such as NOTION_API_KEY_TEAM_B), not the "
+			"token itself; the value given is not such a name and is not shown");
+		return;
+	}
+	free(db->token_env);
+	db->token_env = xstrdup(json_string_value(j));
+}
+
 static void walk_database(struct vctx *v, struct config *cfg, struct db_config *db, const json_t *j)
 {
 	const char *key;
@@ -824,6 +875,8 @@ static void walk_database(struct vctx *v, struct config *cfg, struct db_config *
 			walk_field_mappings(v, db, val);
 		} else if (!strcmp(key, "statusMap")) {
 			walk_status_map(v, db, val);
+		} else if (!strcmp(key, "tokenEnv")) {
+			walk_token_env(v, db, val);
 		} else if (!strcmp(key, "lastSyncTimestamp")) {
 			int64_t ms;
 			char iso[TIME_ISO_MAX];
@@ -962,6 +1015,7 @@ static void db_config_release(struct db_config *db)
 		free(db->status_map[i].notion_name);
 	free(db->status_map);
 	free(db->last_sync_timestamp);
+	free(db->token_env);
 }
 
 void config_free(struct config *cfg)
@@ -1082,6 +1136,11 @@ int config_load(const char *path, struct config **out, struct nv_err *err)
 	return rc;
 }
 
+const char *config_token_env(const struct db_config *db)
+{
+	return db && db->token_env ? db->token_env : CONFIG_DEFAULT_TOKEN_ENV;
+}
+
 const struct db_config *config_find_db(const struct config *cfg, const char *database_id)
 {
 	char dashed[ID_DASHED_LEN + 1];
@@ -1137,12 +1196,12 @@ static json_t *db_config_to_json(const struct db_config *db)
 	for (size_t i = 0; i < db->n_status_map; i++)
 		json_object_set_new(status, db->status_map[i].notion_name,
 				    json_string(db->status_map[i].status));
-	return json_pack("{s:o s:o s:o s:o s:b s:o s:o s:o}", "notionDatabaseId",
+	return json_pack("{s:o s:o s:o s:o s:b s:o s:o s:o s:s}", "notionDatabaseId",
 			 str_or_null(db->database_id), "dataSourceId",
 			 str_or_null(db->data_source_id), "name", str_or_null(db->name),
 			 "projectScopeId", str_or_null(db->scope), "syncEnabled", db->sync_enabled,
 			 "fieldMappings", maps, "statusMap", status, "lastSyncTimestamp",
-			 str_or_null(db->last_sync_timestamp));
+			 str_or_null(db->last_sync_timestamp), "tokenEnv", config_token_env(db));
 }
 
 json_t *config_to_json(const struct config *cfg, const struct settings *st)

@@ -2,8 +2,9 @@
  * config.h: the sync configuration (notion-sync.config.json, SPEC §2.2) and
  * the resolved runtime settings (flags > environment > file > defaults,
  * SPEC §2.1). Loading validates everything and reports every problem at
- * once, each naming the file and the JSON path. The API token is read only
- * from NOTION_API_KEY and lives only in struct settings.
+ * once, each naming the file and the JSON path. API tokens are read only
+ * from the environment (NOTION_API_KEY, or the variable a database names
+ * with tokenEnv), by settings.c, and never come from the file.
  */
 #ifndef NV_CONFIG_H
 #define NV_CONFIG_H
@@ -59,7 +60,13 @@ struct db_config {
 	struct status_mapping *status_map;
 	size_t n_status_map;
 	char *last_sync_timestamp; /* ISO, or NULL */
+	char *token_env;	   /* tokenEnv, or NULL = CONFIG_DEFAULT_TOKEN_ENV */
 };
+
+#define CONFIG_DEFAULT_TOKEN_ENV "NOTION_API_KEY"
+
+/* The name of the environment variable holding db's token (tokenEnv or the default). */
+const char *config_token_env(const struct db_config *db);
 
 struct config {
 	char *path;
@@ -118,17 +125,32 @@ void settings_release(struct settings *st);
 /* Nonzero when NOTION_API_KEY is set (and not empty). */
 int settings_has_token(const struct settings *st);
 /*
- * The one check that the Notion token is there, for everything about to
- * talk to Notion: 0, or NV_ECONFIG saying it is missing, where it must be
- * set (where, e.g. "in the environment of the nvault mcp server", may be
- * NULL), and that it is never read from the config file.
+ * The one check that the Notion tokens are there, for everything about to
+ * talk to Notion: 0 when the token variable of at least one enabled
+ * database of cfg is set (cfg NULL: NOTION_API_KEY), else NV_ECONFIG naming
+ * the missing variables, where they must be set (where, e.g. "in the
+ * environment of the nvault mcp server", may be NULL), and that a token is
+ * never read from the config file.
  */
-int settings_require_token(const struct settings *st, const char *where, struct nv_err *err);
+int settings_require_token(const struct settings *st, const struct config *cfg, const char *where,
+			   struct nv_err *err);
 /*
  * The per-user config path: $XDG_CONFIG_HOME/nvault/notion-sync.config.json,
  * else ~/.config/nvault/notion-sync.config.json; NULL without HOME. Caller frees.
  */
 char *settings_default_config_path(void);
+/*
+ * The token held by the environment variable env (NULL or NOTION_API_KEY:
+ * st->api_key): a new copy the caller frees with free_secret(), or NULL
+ * when the variable is unset or empty.
+ */
+char *settings_token(const struct settings *st, const char *env);
+/*
+ * The token variables of cfg's enabled databases that are not set, joined
+ * by ", " (a new string), or NULL when every one is set. *any_set says
+ * whether at least one of them is.
+ */
+char *settings_missing_tokens(const struct settings *st, const struct config *cfg, int *any_set);
 /* true/false, yes/no, on/off, 1/0 (any case) → 0/1; -1 for anything else. */
 int parse_bool(const char *s);
 

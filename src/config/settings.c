@@ -1,6 +1,7 @@
 /*
  * settings.c: runtime settings from flags, environment and defaults
- * (SPEC §2.1); see config.h. The API token is read here and nowhere else.
+ * (SPEC §2.1); see config.h. API tokens are read here and nowhere else
+ * (NOTION_API_KEY at start, a database's tokenEnv when a sync needs it).
  */
 #include "config/config.h"
 
@@ -169,14 +170,69 @@ int settings_has_token(const struct settings *st)
 	return st->api_key && *st->api_key;
 }
 
-int settings_require_token(const struct settings *st, const char *where, struct nv_err *err)
+int settings_require_token(const struct settings *st, const struct config *cfg, const char *where,
+			   struct nv_err *err)
 {
-	if (settings_has_token(st))
+	char *missing;
+	int any_set, rc;
+
+	if (!cfg)
+		missing = settings_has_token(st) ? NULL : xstrdup(CONFIG_DEFAULT_TOKEN_ENV);
+	else
+		missing = settings_missing_tokens(st, cfg, &any_set);
+	if (!missing || (cfg && any_set)) {
+		free(missing);
 		return 0;
-	return nv_err_set(err, NV_ECONFIG,
-			  "NOTION_API_KEY is not set%s%s: export the integration token as "
-			  "NOTION_API_KEY (it is never read from the config file)",
-			  where ? " " : "", where ? where : "");
+	}
+	rc = nv_err_set(err, NV_ECONFIG,
+			"%s %s not set%s%s: export the integration token as %s (it is never "
+			"read from the config file)",
+			missing, strchr(missing, ',') ? "are" : "is", where ? " " : "",
+			where ? where : "", missing);
+	free(missing);
+	return rc;
+}
+
+char *settings_token(const struct settings *st, const char *env)
+{
+	const char *v;
+
+	if (!env || !strcmp(env, CONFIG_DEFAULT_TOKEN_ENV))
+		v = st->api_key;
+	else
+		v = env_value(env);
+	return v && *v ? xstrdup(v) : NULL;
+}
+
+char *settings_missing_tokens(const struct settings *st, const struct config *cfg, int *any_set)
+{
+	struct buf names = BUF_INIT;
+
+	*any_set = 0;
+	for (size_t i = 0; i < cfg->n_dbs; i++) {
+		const char *env = config_token_env(&cfg->dbs[i]);
+		char *token;
+		int dup = 0;
+
+		if (!cfg->dbs[i].sync_enabled)
+			continue;
+		for (size_t k = 0; k < i; k++)
+			dup |= cfg->dbs[k].sync_enabled &&
+			       !strcmp(config_token_env(&cfg->dbs[k]), env);
+		if (dup)
+			continue;
+		if ((token = settings_token(st, env))) {
+			*any_set = 1;
+			free_secret(token);
+		} else {
+			buf_addf(&names, "%s%s", names.len ? ", " : "", env);
+		}
+	}
+	if (!names.len) {
+		buf_release(&names);
+		return NULL;
+	}
+	return buf_detach(&names);
 }
 
 void settings_release(struct settings *st)

@@ -318,12 +318,12 @@ static int daemon_start(struct daemon *d, const struct daemon_opts *opts, struct
 	if (cron_parse(d->settings.schedule, &d->cron, &cron_err))
 		return nv_err_set(err, NV_ECONFIG, "AGENT_MEMORY_NOTION_SYNC_SCHEDULE: %s",
 				  cron_err.msg);
-	if ((rc = settings_require_token(&d->settings,
+	if ((rc = config_load(d->settings.config_path, &d->cfg, err)))
+		return rc;
+	if ((rc = settings_require_token(&d->settings, d->cfg,
 					 "in the environment of the daemon (see "
 					 "contrib/nvault.service)",
 					 err)))
-		return rc;
-	if ((rc = config_load(d->settings.config_path, &d->cfg, err)))
 		return rc;
 	if ((rc = store_open(d->settings.db_path, 0, &d->store, err)))
 		return rc;

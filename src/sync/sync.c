@@ -299,7 +299,8 @@ static json_t *db_metadata(struct sync_run_ctx *ctx, const struct sync_db_result
 		(json_int_t)(after->rate_limit_wait_ms - before->rate_limit_wait_ms),
 		"throttleWaitMs", (json_int_t)(after->throttle_wait_ms - before->throttle_wait_ms),
 		"watermarkBefore", wm_before, "watermarkAfter", wm_after, "dataSources", sources,
-		"runId", ctx->run_id, "notionVersion", notion_client_version(ctx->c), "full",
+		"runId", ctx->run_id, "notionVersion",
+		ctx->c ? notion_client_version(ctx->c) : ctx->cfg->notion_version, "full",
 		ctx->opts->full != 0, "allowMassDelete", ctx->opts->allow_mass_delete != 0,
 		"durationMs", (json_int_t)duration_ms);
 	return meta;
@@ -357,7 +358,7 @@ out:
 static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 			 struct sync_db_result *res)
 {
-	const char *version = notion_client_version(ctx->c);
+	const char *version = ctx->c ? notion_client_version(ctx->c) : ctx->cfg->notion_version;
 	int legacy = version && !strcmp(version, NOTION_VERSION_LEGACY);
 	struct notion_stats before, after;
 	struct ds_entry *ds = NULL;
@@ -370,14 +371,21 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 	struct nv_err err;
 
 	db_result_init(res, db);
-	notion_client_stats(ctx->c, &before);
+	memset(&before, 0, sizeof(before));
+	if (ctx->c)
+		notion_client_stats(ctx->c, &before);
 	time_format_iso(time_now_ms(), started_at);
 	nv_err_clear(&err);
 	if (!ctx->opts->dry_run && close_dead_runs(ctx, db, res, &err))
 		sync_note(res->errors, "recording an earlier interrupted run failed: %s", err.msg);
 
 	nv_err_clear(&err);
-	if (resolve_sources(ctx, db, legacy, &ds, &nds, &err)) {
+	if (!ctx->c) {
+		sync_note(res->errors,
+			  "the environment variable %s (tokenEnv) is not set: export this "
+			  "database's integration token as %s",
+			  config_token_env(db), config_token_env(db));
+	} else if (resolve_sources(ctx, db, legacy, &ds, &nds, &err)) {
 		if (err.code == NV_EINTERRUPTED)
 			interrupted = 1;
 		else
@@ -438,8 +446,11 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 			  "the run was stopped before it finished; the next run carries "
 			  "on from the last committed page");
 
-	notion_client_stats(ctx->c, &after);
+	after = before;
+	if (ctx->c)
+		notion_client_stats(ctx->c, &after);
 	meta = db_metadata(ctx, res, &before, &after, sources, time_mono_ms() - t0);
+	json_object_set_new(meta, "tokenEnv", json_string(config_token_env(db)));
 	if (!ctx->opts->dry_run) {
 		nv_err_clear(&err);
 		if (write_evidence(ctx, db, res, meta, srcs, nds, started_at, &err)) {
@@ -454,6 +465,16 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 	free(srcs);
 	ds_entries_free(ds, nds);
 	return interrupted ? NV_EINTERRUPTED : rc;
+}
+
+/* The client of db's token (opts->clients), else c. NULL: its variable is not set. */
+static struct notion_client *client_for(const struct sync_opts *opts, const struct db_config *db,
+					struct notion_client *c)
+{
+	for (size_t i = 0; i < opts->n_clients; i++)
+		if (!strcmp(opts->clients[i].token_env, config_token_env(db)))
+			return opts->clients[i].c;
+	return c;
 }
 
 int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
@@ -496,6 +517,7 @@ int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 			break;
 		}
 		res = &report->dbs[report->n++];
+		ctx.c = client_for(opts, db, c);
 		if (sync_database(&ctx, db, res) == NV_EINTERRUPTED)
 			interrupted = 1;
 		if (strcmp(res->status, "success")) {
@@ -516,27 +538,73 @@ int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 	return NV_OK;
 }
 
+/* Whether db takes part in a run with these options. */
+static int db_selected(const struct db_config *db, const struct config *cfg,
+		       const struct sync_opts *opts)
+{
+	if (opts->database_id)
+		return db == config_find_db(cfg, opts->database_id);
+	return db->sync_enabled;
+}
+
 int sync_execute(struct store *s, const struct config *cfg, const struct settings *st,
 		 const struct sync_opts *opts, struct sync_report *report, struct nv_err *err)
 {
-	struct notion_client_opts co;
-	struct notion_client *c = NULL;
-	int rc;
+	struct sync_client *clients = NULL;
+	size_t n = 0, cap = 0, made = 0;
+	struct sync_opts o = *opts;
+	struct buf missing = BUF_INIT;
+	int rc = NV_OK;
 
 	memset(report, 0, sizeof(*report));
-	if ((rc = settings_require_token(st, NULL, err)))
-		return rc;
-	memset(&co, 0, sizeof(co));
-	co.base_url = st->base_url;
-	co.token = st->api_key;
-	co.version = cfg->notion_version;
-	co.rate_per_sec = st->rate_limit > 0 ? st->rate_limit : -1;
-	co.max_retries = -1;
-	co.stop = opts->stop;
-	if ((rc = notion_client_new(&co, &c, err)))
-		return rc;
-	rc = sync_run(s, cfg, c, opts, report, err);
-	notion_client_free(c);
+	/* one client per distinct token variable of the databases to sync */
+	for (size_t i = 0; i < cfg->n_dbs && !rc; i++) {
+		const char *env = config_token_env(&cfg->dbs[i]);
+		struct notion_client_opts co;
+		char *token;
+		size_t k;
+
+		if (!db_selected(&cfg->dbs[i], cfg, opts))
+			continue;
+		for (k = 0; k < n && strcmp(clients[k].token_env, env); k++)
+			;
+		if (k < n)
+			continue;
+		clients = xgrow(clients, &cap, n + 1, sizeof(*clients));
+		clients[n].token_env = env;
+		clients[n].c = NULL;
+		n++;
+		if (!(token = settings_token(st, env))) {
+			buf_addf(&missing, "%s%s", missing.len ? ", " : "", env);
+			continue;
+		}
+		memset(&co, 0, sizeof(co));
+		co.base_url = st->base_url;
+		co.token = token;
+		co.version = cfg->notion_version;
+		co.rate_per_sec = st->rate_limit > 0 ? st->rate_limit : -1;
+		co.max_retries = -1;
+		co.stop = opts->stop;
+		rc = notion_client_new(&co, &clients[n - 1].c, err);
+		free_secret(token);
+		if (!rc)
+			made++;
+	}
+	if (!rc && !made && n)
+		rc = nv_err_set(err, NV_ECONFIG,
+				"%s %s not set: export the integration token as %s (it is never "
+				"read from the config file)",
+				missing.data, strchr(missing.data, ',') ? "are" : "is",
+				missing.data);
+	if (!rc) {
+		o.clients = clients;
+		o.n_clients = n;
+		rc = sync_run(s, cfg, NULL, &o, report, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		notion_client_free(clients[i].c);
+	free(clients);
+	buf_release(&missing);
 	return rc;
 }
 

@@ -26,6 +26,17 @@ struct sync_progress {
 
 typedef void (*sync_progress_cb)(void *ud, const struct sync_progress *p);
 
+/*
+ * The Notion client of one token (SPEC §2.2 tokenEnv): every database whose
+ * tokenEnv names token_env is synced through c, so databases sharing a
+ * token share its rate budget and each token has its own. c NULL: the
+ * variable is not set, and those databases fail (the others go on).
+ */
+struct sync_client {
+	const char *token_env;
+	struct notion_client *c;
+};
+
 struct sync_opts {
 	const char *database_id; /* NULL = every enabled database */
 	int full;		 /* ignore the watermark */
@@ -36,6 +47,9 @@ struct sync_opts {
 	volatile int *stop;  /* set asynchronously to stop after the current transaction */
 	sync_progress_cb progress;
 	void *progress_ud;
+	/* clients by token (see struct sync_client); none: sync_run's c for every database */
+	const struct sync_client *clients;
+	size_t n_clients;
 };
 
 struct sync_db_result {
@@ -67,9 +81,11 @@ int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 	     const struct sync_opts *opts, struct sync_report *report, struct nv_err *err);
 
 /*
- * Convenience for the CLI, daemon and MCP: builds a Notion client from
- * settings (NOTION_API_KEY required: NV_ECONFIG without it) and cfg's
- * notionVersion, then calls sync_run().
+ * Convenience for the CLI, daemon and MCP: builds one Notion client per
+ * token the databases to sync name (tokenEnv, default NOTION_API_KEY), with
+ * settings and cfg's notionVersion, then calls sync_run(). NV_ECONFIG when
+ * none of those variables is set; a database whose variable alone is unset
+ * fails on its own.
  */
 int sync_execute(struct store *s, const struct config *cfg, const struct settings *st,
 		 const struct sync_opts *opts, struct sync_report *report, struct nv_err *err);

@@ -124,6 +124,7 @@ struct fake_source {
 struct fake_db {
 	char id[FAKE_ID_LEN + 1];
 	char *title;
+	char *token; /* only this bearer token sees the database (else 404); NULL = any */
 	char parent_page[FAKE_ID_LEN + 1];
 	size_t *sources; /* indexes into state.sources */
 	size_t n_sources;

@@ -776,6 +776,7 @@ void data_free(void)
 	}
 	for (size_t d = 0; d < fake.n_dbs; d++) {
 		free(fake.dbs[d].title);
+		free(fake.dbs[d].token);
 		free(fake.dbs[d].sources);
 	}
 	free(fake.sources);

@@ -53,6 +53,7 @@ struct call {
 	char *filter_props[MAX_FILTER_PROPS]; /* decoded filter_properties */
 	size_t n_filter_props;
 	int too_many_filter_props; /* more than MAX_FILTER_PROPS: 400, never a silent cut */
+	const char *bearer; /* the request's bearer token (borrowed), NULL on control calls */
 	struct MHD_Connection *conn;
 };
 
@@ -346,13 +347,25 @@ static int check_filter_props(const struct call *c, const struct fake_source *sr
 	return 0;
 }
 
+/*
+ * Whether the request's token may see database db: a database given a token
+ * through the control API is shared with that token's integration only;
+ * Notion answers 404 object_not_found for anything not shared.
+ */
+static int visible(const struct call *c, long db)
+{
+	const char *want = db >= 0 ? fake.dbs[db].token : NULL;
+
+	return db >= 0 && (!want || (c->bearer && !strcmp(c->bearer, want)));
+}
+
 static void api_get_database(struct call *c, struct http_reply *reply)
 {
 	long db = data_find_db(c->segs[2]);
 
 	if (bad_id(reply, "database_id", c->segs[2]))
 		return;
-	if (db < 0)
+	if (!visible(c, db))
 		return not_found(reply, "database", c->segs[2]);
 	if (c->version == V_LEGACY && fake.dbs[db].n_sources > 1)
 		return reply_error(reply, 400, "validation_error", "%s", multi_source_msg);
@@ -368,7 +381,7 @@ static void api_query_database(struct call *c, struct http_reply *reply)
 	if (bad_id(reply, "database_id", c->segs[2]))
 		return;
 	db = data_find_db(c->segs[2]);
-	if (db < 0)
+	if (!visible(c, db))
 		return not_found(reply, "database", c->segs[2]);
 	if (fake.dbs[db].n_sources > 1)
 		return reply_error(reply, 400, "validation_error", "%s", multi_source_msg);
@@ -387,7 +400,7 @@ static void api_get_data_source(struct call *c, struct http_reply *reply)
 	if (bad_id(reply, "data_source_id", c->segs[2]))
 		return;
 	s = data_find_source(c->segs[2]);
-	if (s < 0)
+	if (s < 0 || !visible(c, (long)fake.sources[s].db))
 		return not_found(reply, "data_source", c->segs[2]);
 	reply_json(reply, 200, render_data_source(&fake.sources[s], c->version));
 }
@@ -401,7 +414,7 @@ static void api_query_data_source(struct call *c, struct http_reply *reply)
 	if (bad_id(reply, "data_source_id", c->segs[2]))
 		return;
 	s = data_find_source(c->segs[2]);
-	if (s < 0)
+	if (s < 0 || !visible(c, (long)fake.sources[s].db))
 		return not_found(reply, "data_source", c->segs[2]);
 	if (check_filter_props(c, &fake.sources[s], reply) < 0)
 		return;
@@ -415,7 +428,7 @@ static void api_get_page(struct call *c, struct http_reply *reply)
 
 	if (bad_id(reply, "page_id", c->segs[2]))
 		return;
-	if (data_find_row(c->segs[2], &s, &r) < 0)
+	if (data_find_row(c->segs[2], &s, &r) < 0 || !visible(c, (long)fake.sources[s].db))
 		return not_found(reply, "page", c->segs[2]);
 	if (check_filter_props(c, &fake.sources[s], reply) < 0)
 		return;
@@ -433,7 +446,7 @@ static void api_get_property(struct call *c, struct http_reply *reply)
 
 	if (bad_id(reply, "page_id", c->segs[2]))
 		return;
-	if (data_find_row(c->segs[2], &s, &r) < 0)
+	if (data_find_row(c->segs[2], &s, &r) < 0 || !visible(c, (long)fake.sources[s].db))
 		return not_found(reply, "page", c->segs[2]);
 	p = data_prop_by_id(&fake.sources[s], c->segs[4]);
 	if (!p)
@@ -683,6 +696,28 @@ static void control_clock(struct call *c, struct http_reply *reply)
 			     (json_int_t)fake_now_ms()));
 }
 
+/*
+ * POST /_control/databases/{id}/token {"token": T}: from now on only bearer
+ * token T sees this database, its data sources and rows (others get 404, as
+ * for a database not shared with their integration); null shares it with
+ * every token again. The token is never logged or echoed.
+ */
+static void control_db_token(struct call *c, struct http_reply *reply)
+{
+	long db = data_find_db(c->segs[2]);
+	json_t *tok = json_object_get(c->body, "token");
+
+	if (db < 0)
+		return not_found(reply, "database", c->segs[2]);
+	if (!tok || (!json_is_null(tok) && (!json_is_string(tok) || !json_string_length(tok))))
+		return control_error(reply, "\"token\" must be a non-empty string or null");
+	free(fake.dbs[db].token);
+	fake.dbs[db].token = json_is_string(tok) ? xstrdup(json_string_value(tok)) : NULL;
+	reply_json(reply, 200,
+		   json_pack("{s:s,s:b}", "database_id", fake.dbs[db].id, "restricted",
+			     fake.dbs[db].token != NULL));
+}
+
 static void control_get_log(struct call *c, struct http_reply *reply)
 {
 	reply_json(reply, 200, log_json());
@@ -722,6 +757,7 @@ static const struct route control_routes[] = {
 	{"DELETE", "_control/faults", control_clear_faults},
 	{"POST", "_control/settings", control_settings},
 	{"POST", "_control/clock", control_clock},
+	{"POST", "_control/databases/*/token", control_db_token},
 	{"GET", "_control/log", control_get_log},
 	{"DELETE", "_control/log", control_clear_log},
 };
@@ -916,6 +952,7 @@ static enum reply_mode handle_api(struct call *c, const struct request *rq,
 		reply_error(reply, 401, "unauthorized", "API token is invalid.");
 		return mode;
 	}
+	c->bearer = auth + 7;
 	if ((wait = rate_take()) > 0) {
 		reply_json(
 			reply, 429,

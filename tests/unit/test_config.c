@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "util/xalloc.h"
 #include "util/err.h"
 
 #define DB1 "1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6"
@@ -309,6 +310,79 @@ static void test_every_problem_at_once(void **state)
 					"database entry (did you mean \"name\"?)"));
 }
 
+static void test_token_env(void **state)
+{
+	struct config *cfg;
+	struct settings st;
+	struct nv_err err;
+	char *tok, *missing;
+	int any;
+
+	/* a variable name per database; the default for the others */
+	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'tokenEnv': "
+			      "'NOTION_TOKEN_B'}, {'notionDatabaseId': '" DB2
+			      "', 'tokenEnv': null}]}",
+			      &cfg, &err),
+			 NV_OK);
+	assert_string_equal(config_token_env(&cfg->dbs[0]), "NOTION_TOKEN_B");
+	assert_string_equal(config_token_env(&cfg->dbs[1]), "NOTION_API_KEY");
+
+	/* tokens come from the environment only, the default one through settings */
+	unsetenv("NOTION_TOKEN_B");
+	setenv("NOTION_API_KEY", TOKEN, 1);
+	assert_int_equal(settings_resolve(&st, "/tmp/x.db", "/tmp/x.json", &err), NV_OK);
+	assert_null(settings_token(&st, "NOTION_TOKEN_B"));
+	missing = settings_missing_tokens(&st, cfg, &any);
+	assert_string_equal(missing, "NOTION_TOKEN_B");
+	assert_true(any);
+	free(missing);
+	assert_int_equal(settings_require_token(&st, cfg, NULL, &err), NV_OK);
+	setenv("NOTION_TOKEN_B", "ntn_other_workspace_token_0123456789", 1);
+	tok = settings_token(&st, "NOTION_TOKEN_B");
+	assert_string_equal(tok, "ntn_other_workspace_token_0123456789");
+	free_secret(tok);
+	tok = settings_token(&st, NULL);
+	assert_string_equal(tok, TOKEN);
+	free_secret(tok);
+	assert_null(settings_missing_tokens(&st, cfg, &any));
+	settings_release(&st);
+	unsetenv("NOTION_API_KEY");
+	unsetenv("NOTION_TOKEN_B");
+	assert_int_equal(settings_resolve(&st, "/tmp/x.db", "/tmp/x.json", &err), NV_OK);
+	assert_int_equal(settings_require_token(&st, cfg, "here", &err), NV_ECONFIG);
+	assert_non_null(strstr(err.msg, "NOTION_TOKEN_B, NOTION_API_KEY are not set here"));
+	settings_release(&st);
+	config_free(cfg);
+
+	/* a pasted token, or anything else that is not a variable name, is never echoed */
+	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'tokenEnv': '" TOKEN
+			      "'}]}",
+			      &cfg, &err),
+			 NV_ECONFIG);
+	assert_non_null(strstr(err.msg, "databases[0].tokenEnv: this value looks like a Notion "
+					"API token"));
+	assert_null(strstr(err.msg, "abcdefghijklmnop"));
+	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'tokenEnv': "
+			      "'Bearer xoxb-1234-SECRET'}]}",
+			      &cfg, &err),
+			 NV_ECONFIG);
+	assert_non_null(strstr(err.msg, "databases[0].tokenEnv: must be the name of the "
+					"environment variable"));
+	assert_null(strstr(err.msg, "SECRET"));
+	assert_int_equal(load("{'databases': [{'notionDatabaseId': '" DB1 "', 'tokenEnv': "
+			      "'9LIVES'}]}",
+			      &cfg, &err),
+			 NV_ECONFIG);
+	assert_int_equal(
+		load("{'databases': [{'notionDatabaseId': '" DB1 "', 'tokenEnv': 7}]}", &cfg, &err),
+		NV_ECONFIG);
+	/* at the top level it is misplaced, not a credential */
+	assert_int_equal(load("{'tokenEnv': 'X', 'databases': [{'notionDatabaseId': '" DB1 "'}]}",
+			      &cfg, &err),
+			 NV_ECONFIG);
+	assert_non_null(strstr(err.msg, "\"tokenEnv\" belongs inside an entry of \"databases\""));
+}
+
 static void test_secrets_never_echoed(void **state)
 {
 	struct config *cfg;
@@ -518,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_configs_name_the_path),
 		cmocka_unit_test(test_every_problem_at_once),
 		cmocka_unit_test(test_secrets_never_echoed),
+		cmocka_unit_test(test_token_env),
 		cmocka_unit_test(test_status_map_rules),
 		cmocka_unit_test(test_files_and_json),
 		cmocka_unit_test(test_field_table),
