@@ -64,6 +64,8 @@ measure() {
       "$(awk "BEGIN {printf \"%.0f\", $rows / ($wall > 0 ? $wall : 0.001)}")" rows/s "$rows" ">= 20000"
     bench_line "full sync (no rate limit): wall time" "$wall" s "$rows" ""
     bench_line "full sync (no rate limit): nvault CPU time" "$cpu" s "$rows" ""
+    bench_line "full sync (no rate limit): nvault CPU per row" \
+      "$(awk "BEGIN {printf \"%.0f\", $cpu * 1e6 / $rows}")" us "$rows" "<= 150"
     bench_line "full sync (no rate limit): peak RSS" "$rss" MB "$rows" "< 64, flat 10k to 100k"
     bench_line "full sync (no rate limit): requests (fake's log)" "$fake_req" requests "$rows" ""
     bench_line "full sync (no rate limit): bytes written" "$wmb" MB "$rows" ""

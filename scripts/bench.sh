@@ -36,6 +36,8 @@ export FAKE_NOTION=$build/fake-notion NVAULT=$build/nvault
 BENCHES=(
   "sync|bash @S@/bench/bench_sync.sh @B@ $sync_rows"
   "sync_ratelimited|bash @S@/bench/bench_sync_ratelimited.sh @B@ 3000"
+  "sync_latency500|bash @S@/bench/bench_sync_ratelimited.sh @B@ 3000 500"
+  "sync_latency1000|bash @S@/bench/bench_sync_ratelimited.sh @B@ 3000 1000"
   "ratelimit|@B@/bench_ratelimit @B@/fake-notion"
   "store|@B@/bench_store --tasks 100000 --versions 5 --nvault @B@/nvault"
   "mcp|@B@/bench_mcp @B@/nvault 10000"

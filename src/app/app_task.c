@@ -15,6 +15,7 @@
 #include "util/buf.h"
 #include "util/id.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 const char *const app_field_names[APP_F_COUNT] = {
@@ -110,12 +111,38 @@ static int check_time(app_namer nm, const char *field, const char *value, char *
 	return 0;
 }
 
+/* NV_EINVAL naming the field when text is not valid UTF-8 (issue 15 #9). */
+static int check_utf8(app_namer nm, const char *field, const char *text, size_t len,
+		      struct nv_err *err)
+{
+	size_t at = utf8_invalid_at(text, len);
+
+	if (at == UTF8_VALID)
+		return 0;
+	return nv_err_set(err, NV_EINVAL,
+			  "%s is not valid UTF-8 (byte 0x%02x at offset %zu); nothing was written",
+			  app_field_label(nm, field), (unsigned char)text[at], at);
+}
+
 int app_task_apply(const struct app_task_edit *e, struct task *t, struct nv_err *err)
 {
 	const char *canon;
 	int64_t ms;
 	size_t i;
 	json_t *v;
+
+	for (int f = 0; f < APP_F_COUNT; f++)
+		if (e->set[f] && e->text[f] &&
+		    check_utf8(e->name, app_field_names[f], e->text[f], strlen(e->text[f]), err))
+			return NV_EINVAL;
+	if (e->set[APP_F_TAGS] && json_is_array(e->tags)) {
+		json_array_foreach(e->tags, i, v)
+		{
+			if (json_is_string(v) && check_utf8(e->name, "tags", json_string_value(v),
+							    json_string_length(v), err))
+				return NV_EINVAL;
+		}
+	}
 
 	if (e->set[APP_F_TITLE] && (!e->text[APP_F_TITLE] || !*e->text[APP_F_TITLE]))
 		return nv_err_set(err, NV_EINVAL, "%s must not be empty",

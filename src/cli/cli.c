@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "util/buf.h"
 #include "util/log.h"
@@ -365,12 +367,29 @@ void table_release(struct table *t)
 	t->rows = t->cap = 0;
 }
 
+/*
+ * A process that holds the Notion token writes no core dump (the token would
+ * be in it, in several buffers) and cannot be ptrace-attached by other
+ * processes of the user: RLIMIT_CORE 0 and PR_SET_DUMPABLE 0 (issue 15 #11).
+ */
+static void protect_token(void)
+{
+	const char *token = getenv("NOTION_API_KEY");
+	struct rlimit none = {0, 0};
+
+	if (!token || !*token)
+		return;
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int cli_main(int argc, char **argv)
 {
 	struct cli_ctx ctx;
 	const struct cli_command *c;
 	int i = 1, rc;
 
+	protect_token();
 	memset(&ctx, 0, sizeof(ctx));
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		int g;

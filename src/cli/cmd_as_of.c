@@ -68,7 +68,7 @@ int cmd_as_of(struct cli_ctx *ctx, int argc, char **argv)
 	nv_err_clear(&err);
 	if (app_query_check(&q, &err))
 		return cli_usage_error(ctx, "%s", err.msg);
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	if (ctx->json) {

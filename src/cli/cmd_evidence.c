@@ -48,7 +48,7 @@ int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv)
 		return ctx->exit_code;
 	if (limit <= 0)
 		return cli_usage_error(ctx, "--limit must be a positive number");
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	if (store_evidence_list(s, database, limit, &ev, &n, &err)) {

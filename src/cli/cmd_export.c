@@ -141,7 +141,7 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 	if (as_of && (rc = cli_check_time(ctx, "--as-of", as_of)))
 		return rc;
 	f.include_deleted = include_deleted;
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	if (o.format == FORMAT_CSV) {
 		for (size_t c = 0; c < N_CSV_COLUMNS; c++)

@@ -105,7 +105,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 		cfg = NULL;
 		nv_err_clear(&err);
 	}
-	rc = store_open(set->db_path, STORE_NO_CREATE, &s, &err);
+	rc = store_open(set->db_path, STORE_READONLY | STORE_NO_CREATE, &s, &err);
 	if (rc && rc != NV_ENOTFOUND)
 		goto fail;
 	if ((rc = app_status_json(s, set, cfg, &doc, &err)))

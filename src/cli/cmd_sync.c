@@ -5,12 +5,12 @@
  * is a terminal. SIGINT/SIGTERM stop the run after the current transaction
  * (a second signal kills it at once); the run is recorded as interrupted.
  *
- * A dry run opens the store read-only; when there is no store yet it reads
- * an empty temporary one, so that nothing at all is written.
+ * A dry run opens the store read-only; the engine runs on a scratch copy
+ * of it (or on an empty scratch store when there is none yet) under
+ * $TMPDIR and removes the copy, so nothing at all is written.
  */
 #include "cli/commands.h"
 
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,66 +57,27 @@ static void show_progress(void *ud, const struct sync_progress *p)
 	ps->shown = 1;
 }
 
-/* Removes the dry run's temporary store directory and everything in it. */
-static void remove_temp_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		struct buf path = BUF_INIT;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		buf_addf(&path, "%s/%s", dir, de->d_name);
-		unlink(path.data);
-		buf_release(&path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /*
- * Opens the store for a dry run: read-only, or an empty temporary store
- * when none exists yet (*tmpdir set, to be removed by the caller).
+ * Opens the store for a dry run: read-only (the engine copies it to a
+ * scratch file); *s stays NULL when none exists yet, and the engine starts
+ * from an empty scratch store.
  */
-static int open_dry_run_store(struct cli_ctx *ctx, struct store **s, char **tmpdir)
+static int open_dry_run_store(struct cli_ctx *ctx, struct store **s)
 {
 	const struct settings *st;
 	struct nv_err err;
-	struct buf path = BUF_INIT;
-	const char *tmp = getenv("TMPDIR");
-	char *dir;
 	int rc;
 
-	*tmpdir = NULL;
 	if ((rc = cli_settings(ctx, &st)))
 		return rc;
 	nv_err_clear(&err);
 	rc = store_open(st->db_path, STORE_READONLY | STORE_NO_CREATE, s, &err);
 	if (rc != NV_ENOTFOUND)
 		return rc ? cli_error(ctx, &err) : 0;
-	/* mkdtemp() fills in the trailing template characters */
-	buf_addf(&path, "%s/nvault-dry-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	dir = buf_detach(&path);
-	if (!mkdtemp(dir)) {
-		nv_err_set(&err, NV_EIO,
-			   "cannot create a temporary directory for the dry run in %s",
-			   tmp && *tmp ? tmp : "/tmp");
-		free(dir);
-		return cli_error(ctx, &err);
-	}
-	*tmpdir = dir;
-	buf_addf(&path, "%s/empty.db", dir);
-	nv_err_clear(&err);
-	rc = store_open(path.data, 0, s, &err);
-	buf_release(&path);
-	if (rc)
-		return cli_error(ctx, &err);
+	*s = NULL;
 	if (ctx->verbosity >= 0)
 		fprintf(stderr,
-			"nvault: no store at %s yet: the dry run compares with an empty one\n",
+			"nvault: no store at %s yet: the dry run starts from an empty one\n",
 			st->db_path);
 	return 0;
 }
@@ -162,7 +123,8 @@ static void print_summary(const struct sync_report *rep)
 		table_add(&t, cells);
 	}
 	if (rep->dry_run)
-		printf("Dry run: nothing was written; the counts say what a sync would do.\n");
+		printf("Dry run: the sync ran on a scratch copy of the store, now removed; the "
+		       "counts say what a sync would do.\n");
 	table_print(&t, stdout);
 	table_release(&t);
 }
@@ -194,7 +156,6 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 	const struct settings *st;
 	struct config *cfg = NULL;
 	struct store *s = NULL;
-	char *tmpdir = NULL;
 	struct progress_state ps = {0};
 	struct sync_opts so;
 	struct sync_report rep;
@@ -215,7 +176,7 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = cli_load_config(ctx, &cfg)))
 		return rc;
-	rc = dry_run ? open_dry_run_store(ctx, &s, &tmpdir) : cli_open_store(ctx, 0, &s);
+	rc = dry_run ? open_dry_run_store(ctx, &s) : cli_open_store(ctx, 0, &s);
 	if (rc)
 		goto out;
 
@@ -260,9 +221,6 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 	sync_report_release(&rep);
 out:
 	store_close(s);
-	if (tmpdir)
-		remove_temp_dir(tmpdir);
-	free(tmpdir);
 	config_free(cfg);
 	return rc;
 }

@@ -65,9 +65,9 @@ static json_t *parse_tags(const char *text)
 		while (end > start && end[-1] == ' ')
 			end--;
 		if (end > start) {
-			char *tag = xstrndup(start, (size_t)(end - start));
-			json_array_append_new(arr, json_string(tag));
-			free(tag);
+			/* unchecked: invalid UTF-8 reaches validation and is refused there */
+			json_array_append_new(arr,
+					      json_stringn_nocheck(start, (size_t)(end - start)));
 		}
 	}
 	if (!json_array_size(arr)) {
@@ -308,7 +308,7 @@ static int task_get(struct cli_ctx *ctx, int argc, char **argv)
 		      "page id, with or without dashes.",
 		      1, 1))
 		return ctx->exit_code;
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	if (app_task_get(s, ctx->args[0], &t, &err)) {
@@ -357,7 +357,7 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 	nv_err_clear(&err);
 	if (app_query_check(&q, &err))
 		return cli_usage_error(ctx, "%s", err.msg);
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	if (app_task_list(s, &q, &l, &err)) {
 		rc = cli_error(ctx, &err);
@@ -440,7 +440,7 @@ static int task_history(struct cli_ctx *ctx, int argc, char **argv)
 		      "and which fields changed.",
 		      1, 1))
 		return ctx->exit_code;
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	if (app_task_history(s, ctx->args[0], &t, &v, &n, &err)) {

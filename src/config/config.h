@@ -107,9 +107,10 @@ struct settings {
 	 */
 	const char *config_source;
 	char *db_path;
-	char *api_key;	   /* secret: never printed; wiped by settings_release() */
-	char *base_url;	   /* NOTION_API_BASE_URL or https://api.notion.com */
-	char *schedule;	   /* AGENT_MEMORY_NOTION_SYNC_SCHEDULE or "0 5 * * *" */
+	char *api_key;		 /* secret: never printed; wiped by settings_release() */
+	char *base_url;		 /* NOTION_API_BASE_URL or https://api.notion.com */
+	int allow_insecure_http; /* NVAULT_ALLOW_INSECURE_HTTP=1: http:// beyond loopback */
+	char *schedule;		 /* AGENT_MEMORY_NOTION_SYNC_SCHEDULE or "0 5 * * *" */
 	int sync_enabled;  /* AGENT_MEMORY_NOTION_SYNC_ENABLED (default: schedule set → true) */
 	double rate_limit; /* NVAULT_RATE_LIMIT requests/s (default 3; 0 = unlimited) */
 };

@@ -128,6 +128,7 @@ int settings_resolve(struct settings *st, const char *flag_db, const char *flag_
 	resolve_config_path(st, flag_config);
 	st->api_key = xstrdup(env_value("NOTION_API_KEY"));
 	st->base_url = xstrdup((v = env_value("NOTION_API_BASE_URL")) ? v : DEFAULT_BASE_URL);
+	st->allow_insecure_http = (v = env_value("NVAULT_ALLOW_INSECURE_HTTP")) && !strcmp(v, "1");
 	/* An empty schedule variable means "no schedule"; unset means the default. */
 	st->schedule = xstrdup(schedule_env ? schedule_env : DEFAULT_SCHEDULE);
 	for (char *p = st->schedule; *p; p++)

@@ -13,6 +13,7 @@
  */
 #include "notion/notion.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "net/breaker.h"
 #include "net/ratelimit.h"
 #include "net/retry.h"
+#include "notion/notion_json.h"
 #include "util/buf.h"
 #include "util/id.h"
 #include "util/timeutil.h"
@@ -56,6 +58,8 @@ struct notion_client {
 	struct buf body;
 	int body_overflow;
 	char retry_after[HEADER_VALUE_MAX];
+	char date[HEADER_VALUE_MAX]; /* Date header of the answer being read */
+	int64_t server_time_ms;	     /* Date of the last successful answer, or 0 */
 	char content_type[HEADER_VALUE_MAX];
 	char curl_err[CURL_ERROR_SIZE];
 	/* the last failure, quoted when the breaker fails fast */
@@ -197,8 +201,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		c->retry_after[0] = '\0';
 		c->content_type[0] = '\0';
+		c->date[0] = '\0';
 	}
 	grab_header(data, n, "retry-after", c->retry_after, sizeof(c->retry_after));
+	grab_header(data, n, "date", c->date, sizeof(c->date));
 	grab_header(data, n, "content-type", c->content_type, sizeof(c->content_type));
 	return n;
 }
@@ -320,6 +326,44 @@ int notion_version_names_properties(const char *v)
 	return notion_version_supported(v) && strcmp(v, NOTION_VERSION_DATA_SOURCES) >= 0;
 }
 
+/*
+ * Whether the authority of an http:// URL (what follows "http://") names the
+ * loopback interface: localhost, 127.0.0.0/8 or [::1]. Plain http:// is
+ * accepted there only (tests, the fake server, a local TLS-terminating proxy).
+ */
+static int loopback_url(const char *rest)
+{
+	size_t n = strcspn(rest, "/?#");
+	char host[256];
+	const char *at, *end;
+	size_t len;
+
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, rest, n);
+	host[n] = '\0';
+	at = strrchr(host, '@');
+	rest = at ? at + 1 : host;
+	if (*rest == '[') {
+		end = strchr(rest, ']');
+		return end && (size_t)(end - rest) == 4 && strncmp(rest, "[::1]", 5) == 0;
+	}
+	end = strchr(rest, ':');
+	len = end ? (size_t)(end - rest) : strlen(rest);
+	if (len == 9 && strncasecmp(rest, "localhost", 9) == 0)
+		return 1;
+	if (len < INET_ADDRSTRLEN) {
+		char ip[INET_ADDRSTRLEN];
+		struct in_addr a;
+
+		memcpy(ip, rest, len);
+		ip[len] = '\0';
+		if (inet_pton(AF_INET, ip, &a) == 1)
+			return (ntohl(a.s_addr) >> 24) == 127;
+	}
+	return 0;
+}
+
 int notion_client_new(const struct notion_client_opts *opts, struct notion_client **out,
 		      struct nv_err *err)
 {
@@ -341,6 +385,13 @@ int notion_client_new(const struct notion_client_opts *opts, struct notion_clien
 	if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
 		return nv_err_set(err, NV_ECONFIG,
 				  "Notion API base URL '%s' must start with https:// or http://",
+				  base);
+	if (strncmp(base, "http://", 7) == 0 && !opts->allow_insecure_http &&
+	    !loopback_url(base + 7))
+		return nv_err_set(err, NV_ECONFIG,
+				  "refusing to send the Notion token in clear text to %s (plain "
+				  "http:// to a host that is not loopback): use https://, or set "
+				  "NVAULT_ALLOW_INSECURE_HTTP=1 if the network path is trusted",
 				  base);
 	if (!notion_version_supported(version))
 		return nv_err_set(err, NV_ECONFIG,
@@ -420,6 +471,11 @@ void notion_client_free(struct notion_client *c)
 void notion_client_stats(const struct notion_client *c, struct notion_stats *out)
 {
 	*out = c->stats;
+}
+
+int64_t notion_client_server_time(const struct notion_client *c)
+{
+	return c->server_time_ms;
 }
 
 const char *notion_client_version(const struct notion_client *c)
@@ -528,6 +584,7 @@ static void perform(struct notion_client *c, const char *url, const char *body, 
 	buf_reset(&c->body);
 	c->body_overflow = 0;
 	c->retry_after[0] = '\0';
+	c->date[0] = '\0';
 	c->content_type[0] = '\0';
 	c->curl_err[0] = '\0';
 
@@ -576,14 +633,28 @@ static void perform(struct notion_client *c, const char *url, const char *body, 
 		status = 0;
 	a->status = (int)status;
 	if (status >= 200 && status < 300) {
+		struct notion_json_repairs rep = {0, 0, 0};
 		json_error_t jerr;
-		a->json = json_loadb(c->body.data ? c->body.data : "", c->body.len, 0, &jerr);
-		if (a->json && json_is_object(a->json))
+
+		a->json = notion_json_read(c->body.data ? c->body.data : "", c->body.len, &rep,
+					   &jerr);
+		c->stats.repaired_text += rep.text;
+		c->stats.numbers_as_text += rep.numbers;
+		c->stats.unreadable_rows += rep.rows;
+		if (a->json && json_is_object(a->json)) {
+			time_t t = c->date[0] ? curl_getdate(c->date, NULL) : -1;
+
+			if (t > 0)
+				c->server_time_ms = (int64_t)t * 1000;
 			return;
+		}
 		json_decref(a->json);
 		a->json = NULL;
-		/* an unreadable success is a damaged transfer: worth another try */
-		a->net = RETRY_NET_TRUNCATED;
+		/*
+		 * The whole body arrived (libcurl checked its length): asking again
+		 * would get the same bytes, so an unreadable success is not retried.
+		 */
+		a->net = RETRY_NET_FATAL;
 		buf_addf(&a->msg, "HTTP %ld with an unreadable body (%s, %zu bytes: %s): ", status,
 			 c->content_type[0] ? c->content_type : "no content type", c->body.len,
 			 jerr.text);

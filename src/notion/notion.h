@@ -54,6 +54,7 @@ struct notion_client_opts {
 	int breaker_threshold;	     /* 0 → 5 consecutive failures */
 	int64_t breaker_cooldown_ms; /* 0 → default */
 	volatile int *stop;	     /* when it becomes nonzero, waits end early */
+	int allow_insecure_http;     /* http:// to a host that is not loopback */
 };
 
 struct notion_stats {
@@ -62,6 +63,10 @@ struct notion_stats {
 	int64_t rate_limited;	    /* 429/529 answers */
 	int64_t rate_limit_wait_ms; /* time spent honouring Retry-After */
 	int64_t throttle_wait_ms;   /* time spent waiting for the token bucket */
+	/* successful answers that plain JSON parsing refused (notion_json.h) */
+	int64_t repaired_text;	 /* invalid UTF-8, lone surrogates, control bytes → U+FFFD */
+	int64_t numbers_as_text; /* numbers out of range kept as strings */
+	int64_t unreadable_rows; /* rows delivered as unreadable stubs */
 };
 
 struct notion_client;
@@ -71,6 +76,12 @@ int notion_client_new(const struct notion_client_opts *opts, struct notion_clien
 void notion_client_free(struct notion_client *c);
 void notion_client_stats(const struct notion_client *c, struct notion_stats *out);
 const char *notion_client_version(const struct notion_client *c);
+/*
+ * The server's time (its Date header, ms since the epoch) at the last
+ * successful answer, or 0 when none carried one. The sync engine caps its
+ * watermark there, so a row stamped in the future cannot move it ahead.
+ */
+int64_t notion_client_server_time(const struct notion_client *c);
 
 /* GET /v1/databases/{id}; *out new reference. */
 int notion_retrieve_database(struct notion_client *c, const char *database_id, json_t **out,

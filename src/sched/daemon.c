@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,11 +87,107 @@ struct daemon {
 	int settings_ready;
 	struct config *cfg;
 	struct cron_expr cron;
-	struct store *store;
+	struct store *store; /* open only during a run or a state write */
 	struct sched_state state;
 	int64_t next_ms;
+	int64_t planned_at_ms; /* daemon time when next_ms was planned */
 	int64_t runs;
+	/* identity (device, inode) of the store file the daemon last opened */
+	dev_t store_dev;
+	ino_t store_ino;
+	int store_known;
+	int store_noted; /* a change seen on a tick was logged */
 };
+
+/*
+ * The store's identity (device, inode) is recorded when it is opened and
+ * checked on every tick, before every state write and around every run.
+ * When the file at the path was removed or replaced (a restored backup),
+ * the connection to the old file is closed at once (its last close
+ * checkpoints into the old file and removes the -wal it left at the path,
+ * which would otherwise be replayed onto the new file) and nothing more is
+ * written to it. Each run opens the store afresh; a missing store is not
+ * created again (that would start an empty backup behind the user's back).
+ */
+static int store_identity(const char *path, dev_t *dev, ino_t *ino)
+{
+	struct stat sb;
+
+	if (stat(path, &sb))
+		return -1;
+	*dev = sb.st_dev;
+	*ino = sb.st_ino;
+	return 0;
+}
+
+/* Whether the open store is still the file at the path. */
+static int store_unchanged(struct daemon *d)
+{
+	dev_t dev;
+	ino_t ino;
+
+	return d->store_known && store_identity(d->settings.db_path, &dev, &ino) == 0 &&
+	       dev == d->store_dev && ino == d->store_ino;
+}
+
+static int open_store(struct daemon *d, struct nv_err *err)
+{
+	dev_t dev;
+	ino_t ino;
+
+	if (d->store)
+		return NV_OK;
+	if (store_identity(d->settings.db_path, &dev, &ino))
+		return nv_err_set(err, NV_ENOTFOUND,
+				  "the store %s is gone (removed or moved away while the daemon "
+				  "runs); not creating an empty one: restore it (see "
+				  "docs/daemon.md, \"Restoring a backup\") or restart the daemon",
+				  d->settings.db_path);
+	if (store_open(d->settings.db_path, STORE_NO_CREATE, &d->store, err))
+		return err->code;
+	d->store_dev = dev;
+	d->store_ino = ino;
+	d->store_known = 1;
+	d->store_noted = 0;
+	if (!store_unchanged(d)) {
+		store_close(d->store);
+		d->store = NULL;
+		return nv_err_set(err, NV_EIO, "the store %s was replaced while being opened",
+				  d->settings.db_path);
+	}
+	return NV_OK;
+}
+
+static void close_store(struct daemon *d)
+{
+	store_close(d->store);
+	d->store = NULL;
+}
+
+/* On each tick (and before each use): lets go of a store that changed under the daemon. */
+static void watch_store(struct daemon *d)
+{
+	dev_t dev;
+	ino_t ino;
+
+	if (d->store_noted || !d->store_known)
+		return;
+	if (store_identity(d->settings.db_path, &dev, &ino)) {
+		log_error("the store %s is gone (removed or moved away under the daemon); "
+			  "nothing more is written to it, and scheduled runs are skipped until "
+			  "it is back",
+			  d->settings.db_path);
+		d->store_noted = 1;
+		close_store(d);
+	} else if (dev != d->store_dev || ino != d->store_ino) {
+		log_warn("the store %s was replaced under the daemon (a restored backup?); "
+			 "nothing more is written to the old file, the next run opens the new "
+			 "one",
+			 d->settings.db_path);
+		d->store_noted = 1;
+		close_store(d);
+	}
+}
 
 /* "2026-03-08T03:00:00-0400": a time as the local wall clock shows it. */
 static const char *local_time(int64_t ms, char *out)
@@ -123,6 +220,11 @@ static void save_state(struct daemon *d)
 	struct nv_err err;
 
 	nv_err_clear(&err);
+	watch_store(d);
+	if (open_store(d, &err)) {
+		log_warn("could not record the scheduler state: %s", err.msg);
+		return;
+	}
 	if (store_sched_state_put(d->store, &d->state, &err))
 		log_warn("could not record the scheduler state: %s", err.msg);
 }
@@ -132,6 +234,7 @@ static void plan_next_run(struct daemon *d)
 	char local[LOCAL_TIME_MAX];
 	int64_t now = daemon_clock_now(&d->clock);
 
+	d->planned_at_ms = now;
 	if (cron_next(&d->cron, now, &d->next_ms)) {
 		/* cannot happen for a parsed expression; retry in a day rather than spin */
 		d->next_ms = now + 86400000;
@@ -199,7 +302,22 @@ static void run_scheduled_sync(struct daemon *d, int64_t scheduled_ms, int catch
 	set_time_field(&d->state.last_run, daemon_clock_now(&d->clock));
 	log_info("starting the %ssync scheduled for %s", catch_up ? "catch-up " : "",
 		 local_time(scheduled_ms, local));
+	/* a fresh connection per run: never a stale handle on a file that changed */
+	watch_store(d);
+	close_store(d);
+	if ((rc = open_store(d, &err))) {
+		buf_addf(&msg, "skipped: %s", err.msg);
+		log_error("scheduled sync %s", msg.data);
+		goto record;
+	}
 	rc = sync_execute(d->store, d->cfg, &d->settings, &so, &rep, &err);
+	if (!store_unchanged(d)) {
+		rc = nv_err_set(&err, NV_EIO,
+				"the store %s was removed or replaced during the run; what the run "
+				"wrote went to the old file",
+				d->settings.db_path);
+		close_store(d);
+	}
 	switch (rc) {
 	case NV_OK:
 		log_success(&rep);
@@ -208,6 +326,7 @@ static void run_scheduled_sync(struct daemon *d, int64_t scheduled_ms, int catch
 		buf_addf(&msg, "skipped: %s", err.msg[0] ? err.msg : "another sync holds the lock");
 		log_warn("scheduled sync %s", msg.data);
 		break;
+
 	case NV_EINTERRUPTED:
 		buf_addf(&msg, "interrupted: the daemon was stopped (%s) during the sync",
 			 stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
@@ -226,6 +345,7 @@ static void run_scheduled_sync(struct daemon *d, int64_t scheduled_ms, int catch
 		log_error("scheduled sync %s", msg.data);
 		break;
 	}
+record:
 	d->state.last_run_success = rc == NV_OK;
 	free(d->state.last_run_error);
 	d->state.last_run_error = rc == NV_OK ? NULL : buf_detach(&msg);
@@ -275,6 +395,8 @@ static void record_disabled(struct daemon *d)
 		log_warn("could not record the scheduler state: %s", err.msg);
 		return;
 	}
+	if (store_identity(d->settings.db_path, &d->store_dev, &d->store_ino) == 0)
+		d->store_known = 1;
 	d->state.enabled = 0;
 	if (!daemon_pid_alive(d->state.pid) || d->state.pid == (int64_t)getpid()) {
 		d->state.running = 0;
@@ -329,6 +451,8 @@ static int daemon_start(struct daemon *d, const struct daemon_opts *opts, struct
 		return rc;
 	if ((rc = store_sched_state_get(d->store, &d->state, err)))
 		return rc;
+	if (store_identity(d->settings.db_path, &d->store_dev, &d->store_ino) == 0)
+		d->store_known = 1;
 	if (d->state.running && d->state.pid != (int64_t)getpid()) {
 		if (daemon_pid_alive(d->state.pid))
 			return nv_err_set(
@@ -385,7 +509,15 @@ int daemon_run(const struct daemon_opts *opts, struct daemon_result *result, str
 			reload_requested = 0;
 			reload_config(&d);
 		}
+		watch_store(&d);
 		now = daemon_clock_now(&d.clock);
+		if (daemon_clock_went_back(d.planned_at_ms, now)) {
+			log_warn("the clock went back by %lld s since the next run was planned; "
+				 "planning it again",
+				 (long long)((d.planned_at_ms - now) / 1000));
+			plan_next_run(&d);
+			continue;
+		}
 		if (now >= d.next_ms) {
 			run_scheduled_sync(&d, d.next_ms, 0);
 			if (!stop_requested)

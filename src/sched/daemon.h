@@ -14,7 +14,9 @@
  *
  * The daemon's clock is the wall clock unless NVAULT_TEST_NOW (an ISO time)
  * is set: then time starts there and advances NVAULT_TEST_TIME_SCALE times
- * faster than real time (default 1). It is used only for scheduling
+ * faster than real time (default 1); NVAULT_TEST_CLOCK_STEP=AFTER:DELTA
+ * (milliseconds) makes it jump by DELTA (negative: back) AFTER real ms, as
+ * an NTP step or a manual date change does. It is used only for scheduling
  * decisions and the times recorded in the scheduler state, so tests can
  * put the daemon a few seconds before a scheduled run.
  */
@@ -53,6 +55,8 @@ struct daemon_clock {
 	int64_t base_ms; /* test start time; 0 = use the wall clock */
 	int64_t mono_start_ms;
 	double scale;
+	int64_t step_after_ms; /* test: real ms after start when the clock steps */
+	int64_t step_ms;       /* test: by how much (negative = back); 0 = never */
 };
 
 /*
@@ -73,6 +77,13 @@ int64_t daemon_clock_real_ms(const struct daemon_clock *clock, int64_t ms);
  */
 int daemon_missed_run(const struct cron_expr *e, const struct sched_state *st, int64_t now_ms,
 		      int64_t *missed_at);
+
+/*
+ * Whether the plan made at planned_at_ms must be made again at now_ms: the
+ * clock went back (more than a second) since, so the planned run may lie
+ * days ahead while earlier scheduled times are still to come.
+ */
+int daemon_clock_went_back(int64_t planned_at_ms, int64_t now_ms);
 
 /* Whether process pid is alive (stale pids from a crashed daemon are not). */
 int daemon_pid_alive(int64_t pid);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -19,6 +20,7 @@ int daemon_clock_init(struct daemon_clock *clock, struct nv_err *err)
 {
 	const char *now = getenv("NVAULT_TEST_NOW");
 	const char *scale = getenv("NVAULT_TEST_TIME_SCALE");
+	const char *step = getenv("NVAULT_TEST_CLOCK_STEP");
 
 	memset(clock, 0, sizeof(*clock));
 	clock->scale = 1.0;
@@ -42,15 +44,33 @@ int daemon_clock_init(struct daemon_clock *clock, struct nv_err *err)
 		if (!clock->base_ms)
 			clock->base_ms = time_now_ms(); /* speed up from the real now */
 	}
+	if (step && *step) {
+		long long after, delta;
+		int used = 0;
+
+		if (sscanf(step, "%lld:%lld%n", &after, &delta, &used) != 2 || step[used] ||
+		    after < 0)
+			return nv_err_set(err, NV_ECONFIG,
+					  "NVAULT_TEST_CLOCK_STEP=%s is not AFTER_MS:DELTA_MS "
+					  "(e.g. 500:-172800000)",
+					  step);
+		clock->step_after_ms = after;
+		clock->step_ms = delta;
+		if (!clock->base_ms)
+			clock->base_ms = time_now_ms();
+	}
 	return NV_OK;
 }
 
 int64_t daemon_clock_now(const struct daemon_clock *clock)
 {
+	int64_t real;
+
 	if (!clock->base_ms)
 		return time_now_ms();
-	return clock->base_ms +
-	       (int64_t)((double)(time_mono_ms() - clock->mono_start_ms) * clock->scale);
+	real = time_mono_ms() - clock->mono_start_ms;
+	return clock->base_ms + (int64_t)((double)real * clock->scale) +
+	       (clock->step_ms && real >= clock->step_after_ms ? clock->step_ms : 0);
 }
 
 int64_t daemon_clock_real_ms(const struct daemon_clock *clock, int64_t ms)
@@ -76,6 +96,11 @@ int daemon_missed_run(const struct cron_expr *e, const struct sched_state *st, i
 	if (st->next_run && !time_parse_iso(st->next_run, &planned))
 		return planned <= prev;
 	return 0;
+}
+
+int daemon_clock_went_back(int64_t planned_at_ms, int64_t now_ms)
+{
+	return now_ms < planned_at_ms - 1000;
 }
 
 int daemon_pid_alive(int64_t pid)

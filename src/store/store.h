@@ -86,19 +86,79 @@ int store_task_get(struct store *s, const char *id, struct task *out, struct nv_
 int store_task_get_by_page(struct store *s, const char *data_source_id, const char *page_id,
 			   struct task *out, struct nv_err *err);
 
-/* A task's identity without its content: cheap enough to look up per row. */
-struct task_ref {
-	char *id;
+/*
+ * The store's normalisations of a desired state, which its content hash
+ * depends on: dashed Notion ids, source ("notion" when it has a page id,
+ * else "local"), active as 0/1, deleted_at cleared while active and set
+ * (to now, when absent) while deleted. store_task_put() applies them
+ * itself; a caller of store_task_append() applies them before hashing.
+ */
+void store_task_normalise(struct task *t);
+
+/*
+ * A task's head: what one decision about its next version needs, read
+ * without its content. author_version/author_hash describe the newest
+ * version written by the author named in the query (the sync passes
+ * "notion-sync"), so a local edit after it shows as author_version <
+ * version. Strings are owned (store_head_release()); id is NULL when the
+ * page has no task.
+ */
+struct store_head {
+	char *id;      /* task id */
+	char *page_id; /* dashed Notion page id */
 	int64_t version;
 	int active;
+	char *deleted_at;
+	char *current_version_id;
+	char *created_at;
+	char *updated_at;
+	char *notion_last_edited_time;
+	char content_hash[HASH_HEX_LEN + 1];
+	char chain_hash[HASH_HEX_LEN + 1];
+	int64_t author_version; /* 0 when the author never wrote a version */
+	char author_hash[HASH_HEX_LEN + 1];
 };
+
+void store_head_release(struct store_head *h);
+void store_heads_free(struct store_head *h, size_t n);
+
 /*
- * Looks up the task of a Notion page like store_task_get_by_page() without
- * reading its content. out->id is owned by the caller (free()); NV_ENOTFOUND
- * (out->id NULL) when absent.
+ * Reads the heads of the tasks of n Notion pages of a data source in as few
+ * queries as possible (one per 100 pages). *out (new, n entries, freed with
+ * store_heads_free()) is in the order of page_ids; an entry whose id is NULL
+ * has no task. author names the versions author_version/author_hash follow.
+ * Runs in one read snapshot when no transaction is open.
  */
-int store_task_ref_by_page(struct store *s, const char *data_source_id, const char *page_id,
-			   struct task_ref *out, struct nv_err *err);
+int store_heads_by_pages(struct store *s, const char *data_source_id, const char *author,
+			 const char *const *page_ids, size_t n, struct store_head **out,
+			 struct nv_err *err);
+
+/*
+ * Appends the next version of t against the head the caller decided on:
+ * head NULL creates the task (version 1), otherwise the version is
+ * head->version + 1. content_hash is task_content_hash(t), computed by the
+ * caller. The head is re-checked inside the transaction: if the task moved
+ * on (another writer appended a version, or created the task of that page,
+ * meanwhile) nothing is written and *moved is set to 1, so the caller reads
+ * the head again and re-decides. A deleted task keeps its head's deleted_at
+ * when t stays deleted; t->deleted_at is set to now when t becomes deleted,
+ * and cleared when t is active. On success t's store-maintained fields
+ * (id, version, current_version_id, created_at, updated_at) are filled.
+ */
+int store_task_append(struct store *s, const struct store_head *head, struct task *t,
+		      const char *content_hash, const struct version_info *vi, int *moved,
+		      struct nv_err *err);
+
+/*
+ * An unchanged row: records Notion's newer last_edited_time on the task of
+ * head (no version; the time is outside the content hash). NV_OK when the
+ * time is the same already.
+ */
+int store_task_touch(struct store *s, const struct store_head *head,
+		     const char *notion_last_edited_time, struct nv_err *err);
+
+/* True while a write transaction of store_begin() is open on s. */
+int store_in_write_tx(const struct store *s);
 
 /* All versions of a task, oldest first. *out is an array of *n versions. */
 int store_task_history(struct store *s, const char *id, struct task_version **out, size_t *n,
@@ -280,6 +340,31 @@ struct store_lock;
  */
 int store_lock(struct store *s, struct store_lock **out, struct nv_err *err);
 void store_unlock(struct store_lock *lock);
+/*
+ * A short note kept in the lock file itself, for what cannot be written to
+ * a store that is full (issue 15 #10): the sync records there that a run
+ * failed without its evidence, and the next run records it properly. The
+ * lock file's blocks are already allocated for a note of a few hundred
+ * bytes on most file systems, and it needs no SQLite transaction.
+ * store_lock_note() replaces the note (NULL clears it); store_lock_read_note()
+ * returns a copy, or NULL when there is none.
+ */
+int store_lock_note(struct store_lock *lock, const char *text);
+char *store_lock_read_note(struct store_lock *lock);
+
+/*
+ * Sets *running when another process holds the sync lock of s, without
+ * taking it and without creating anything.
+ */
+int store_sync_running(struct store *s, int *running, struct nv_err *err);
+
+/* ---- copies --------------------------------------------------------------- */
+
+/*
+ * Writes a consistent copy of the whole store to a new file at path (which
+ * must not exist), e.g. the scratch store of a dry run. s may be read-only.
+ */
+int store_copy_to(struct store *s, const char *path, struct nv_err *err);
 
 /* ---- verification ------------------------------------------------------- */
 
@@ -292,5 +377,22 @@ void store_unlock(struct store_lock *lock);
  * problem was found (message summarises the first).
  */
 int store_verify(struct store *s, json_t **report, struct nv_err *err);
+
+/*
+ * The store-wide chain (SPEC §3, issue 15 #6): every version, in sequence
+ * order, extends one chain, head_n = SHA-256(head_{n-1} "\n" version id
+ * "\n" the version's own chain hash), head_0 = "". Each sync's evidence
+ * records {head, versions}; verify recomputes the chain and checks every
+ * recorded head, so deleting a whole task with its versions or truncating
+ * history is found even with the triggers put back.
+ */
+struct store_chain {
+	char head[HASH_HEX_LEN + 1]; /* "" for a store without versions */
+	int64_t versions;
+};
+int store_chain_head(struct store *s, struct store_chain *out, struct nv_err *err);
+/* Whether head is the chain's head after some number of versions (*at: how many). */
+int store_chain_find(struct store *s, const char *head, int64_t *at, int *found,
+		     struct nv_err *err);
 
 #endif

@@ -195,6 +195,9 @@ int store_schema_version(void)
 	"ds(x) AS (SELECT min(notion_data_source_id) FROM tasks"                                   \
 	" UNION ALL SELECT (SELECT min(notion_data_source_id) FROM tasks"                          \
 	" WHERE notion_data_source_id > ds.x) FROM ds WHERE ds.x IS NOT NULL)"
+#define Q10 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+#define Q100 Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10
+_Static_assert(STORE_HEADS_BATCH == 100, "Q100 has STORE_HEADS_BATCH placeholders");
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TASK_BY_ID] = "SELECT " TASK_COLS " FROM tasks t WHERE t.id = ?",
@@ -214,8 +217,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 			       " LIMIT 1",
 	[ST_TASK_BY_SOURCE_PAGE] = "SELECT " TASK_COLS " FROM tasks t"
 				   " WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
-	[ST_TASK_REF_BY_SOURCE_PAGE] = "SELECT id, version, active FROM tasks"
-				       " WHERE notion_data_source_id = ? AND notion_page_id = ?",
 	/* what a write needs of the current state: no content to parse */
 	[ST_TASK_HEAD_BY_ID] = "SELECT " TASK_HEAD_COLS " FROM tasks t JOIN task_versions v"
 			       " ON v.task_id = t.id AND v.version = t.version WHERE t.id = ?",
@@ -225,9 +226,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
 	[ST_TASK_INSERT] = "INSERT INTO tasks (id, " SHARED_FIELDS(
 		PLAIN_COL) "current_version_id, version, created_at, updated_at)"
-			   " VALUES (?, " SHARED_FIELDS(Q_COL) "?, ?, ?, ?)",
+			   " VALUES (?, " SHARED_FIELDS(
+				   Q_COL) "?, ?, ?, ?)"
+					  /* a writer that found no task re-checks: nothing when one
+					     appeared */
+					  " ON CONFLICT (notion_data_source_id, notion_page_id) DO "
+					  "NOTHING",
 	[ST_TASK_UPDATE] = "UPDATE tasks SET " SHARED_FIELDS(
-		SET_COL) "current_version_id = ?, version = ?, updated_at = ? WHERE id = ?",
+		SET_COL) "current_version_id = ?, version = ?, updated_at = ?"
+			 /* written against the head the writer read: nothing if it moved */
+			 " WHERE id = ? AND version = ?",
 	[ST_TASK_TOUCH_EDITED] = "UPDATE tasks SET notion_last_edited_time = ?"
 				 " WHERE id = ? AND notion_last_edited_time IS NOT ?",
 	[ST_VERSION_INSERT] = "INSERT INTO task_versions (id, task_id, version, " SHARED_FIELDS(
@@ -280,6 +288,22 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"INSERT OR REPLACE INTO scheduler_state (id, enabled, running, pid, schedule,"
 		" next_run, last_run, last_run_success, last_run_error, updated_at)"
 		" VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	/*
+	 * Heads of up to STORE_HEADS_BATCH pages (?3...) of data source ?1, with
+	 * the newest version by author ?2: the current one when it is by ?2 (the
+	 * common case, no second lookup), else found walking back the task's
+	 * versions by number.
+	 */
+	[ST_HEADS_BY_PAGES] =
+		"SELECT " TASK_HEAD_COLS ", t.notion_page_id,"
+		" CASE WHEN v.created_by = ?2 THEN v.version ELSE"
+		"  (SELECT a.version FROM task_versions a WHERE a.task_id = t.id"
+		"   AND a.created_by = ?2 ORDER BY a.version DESC LIMIT 1) END,"
+		" CASE WHEN v.created_by = ?2 THEN v.content_hash ELSE"
+		"  (SELECT a.content_hash FROM task_versions a WHERE a.task_id = t.id"
+		"   AND a.created_by = ?2 ORDER BY a.version DESC LIMIT 1) END"
+		" FROM tasks t JOIN task_versions v ON v.task_id = t.id AND v.version = t.version"
+		" WHERE t.notion_data_source_id = ?1 AND t.notion_page_id IN (" Q100 ")",
 };
 
 int store_sql_error(struct store *s, int rc, struct nv_err *err, const char *what)
@@ -430,6 +454,11 @@ void store_rollback(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
 	store_tx_failed(s);
+}
+
+int store_in_write_tx(const struct store *s)
+{
+	return s && s->in_tx;
 }
 
 int tx_enter(struct store *s, int *own, struct nv_err *err)
@@ -755,11 +784,108 @@ static int migrate(struct store *s, struct nv_err *err)
 	return content_pack_old_versions(s, err);
 }
 
+/* "file:" URI of path with the given query ("immutable=1"), escaped for SQLite. */
+static char *file_uri(const char *path, const char *query)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			buf_addf(&b, "%%%02x", (unsigned char)*p);
+		else
+			buf_add(&b, p, 1);
+	}
+	buf_addf(&b, "?%s", query);
+	return buf_detach(&b);
+}
+
+/* A non-empty -wal next to path (committed changes not yet in the main file). */
+static int has_wal_content(const char *path)
+{
+	struct buf wal = BUF_INIT;
+	struct stat sb;
+	int r;
+
+	buf_addf(&wal, "%s-wal", path);
+	r = stat(wal.data, &sb) == 0 && sb.st_size > 0;
+	buf_release(&wal);
+	return r;
+}
+
+/* Opens the SQLite connection of s; immutable only for read-only opens. */
+static int open_db(struct store *s, int immutable, struct nv_err *err)
+{
+	int oflags = (s->flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
+						 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	char *uri = immutable ? file_uri(s->path, "immutable=1") : NULL;
+	int rc;
+
+	rc = sqlite3_open_v2(uri ? uri : s->path, &s->db,
+			     oflags | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return store_sql_error(s, rc, err, "opening the store");
+	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	return NV_OK;
+}
+
+static void close_db(struct store *s)
+{
+	for (int i = 0; i < ST_COUNT; i++) {
+		sqlite3_finalize(s->stmts[i]);
+		s->stmts[i] = NULL;
+	}
+	sqlite3_close(s->db);
+	s->db = NULL;
+}
+
+/*
+ * A read-only open (SPEC §3, issue 15 #7): reading a WAL store needs its
+ * -shm index; in a directory or on a file system this process cannot write,
+ * SQLite cannot create it and refuses even to read. Then, when there is no
+ * -wal content to miss, the store is opened immutable=1: nothing can write
+ * it through this process and a short-lived reader sees the main file as it
+ * is. A store whose schema is older than this build is migrated first
+ * through a read-write open when the file is writable.
+ */
+static int open_readonly(struct store *s, struct nv_err *err)
+{
+	int version = 0, rc, code;
+
+	if ((rc = open_db(s, 0, err)))
+		return rc;
+	rc = read_user_version(s, &version, err);
+	code = s->db ? sqlite3_errcode(s->db) : SQLITE_OK;
+	if (rc && (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) &&
+	    !has_wal_content(s->path)) {
+		close_db(s);
+		nv_err_clear(err);
+		if ((rc = open_db(s, 1, err)))
+			return rc;
+		rc = read_user_version(s, &version, err);
+	}
+	if (rc)
+		return rc;
+	if (version > 0 && version < store_schema_version() && access(s->path, W_OK) == 0) {
+		struct store *rw = NULL;
+
+		/* migrate once with write access, then read as asked */
+		if (store_open(s->path, s->flags & ~(unsigned)STORE_READONLY, &rw, err))
+			return err ? err->code : NV_EIO;
+		store_close(rw);
+		close_db(s);
+		return open_readonly(s, err);
+	}
+	return NV_OK;
+}
+
 int store_open(const char *path, unsigned flags, struct store **out, struct nv_err *err)
 {
 	struct store *s;
 	struct stat sb;
-	int oflags, rc;
+	int rc;
 
 	*out = NULL;
 	if (!path || !*path)
@@ -778,15 +904,9 @@ int store_open(const char *path, unsigned flags, struct store **out, struct nv_e
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->flags = flags;
-	oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
-					  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	rc = sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		rc = store_sql_error(s, rc, err, "opening the store");
+	rc = (flags & STORE_READONLY) ? open_readonly(s, err) : open_db(s, 0, err);
+	if (rc)
 		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 0);
-	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	/* journal_mode needs write access; a read-only opener uses what is there */
 	if (!(flags & STORE_READONLY) && (rc = store_exec(s, "PRAGMA journal_mode = WAL", err))) {
 		int code = sqlite3_errcode(s->db);
@@ -886,6 +1006,90 @@ int store_lock(struct store *s, struct store_lock **out, struct nv_err *err)
 	buf_release(&path);
 	*out = xmalloc(sizeof(**out));
 	(*out)->fd = fd;
+	return NV_OK;
+}
+
+int store_lock_note(struct store_lock *lock, const char *text)
+{
+	size_t len = text ? strlen(text) : 0, done = 0;
+
+	if (!lock || ftruncate(lock->fd, 0))
+		return NV_EIO;
+	while (done < len) {
+		ssize_t n = pwrite(lock->fd, text + done, len - done, (off_t)done);
+
+		if (n <= 0)
+			return NV_EIO;
+		done += (size_t)n;
+	}
+	return fdatasync(lock->fd) ? NV_EIO : NV_OK;
+}
+
+char *store_lock_read_note(struct store_lock *lock)
+{
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	off_t off = 0;
+	ssize_t n;
+
+	if (!lock)
+		return NULL;
+	while ((n = pread(lock->fd, chunk, sizeof(chunk), off)) > 0 && off < (1 << 20)) {
+		buf_add(&b, chunk, (size_t)n);
+		off += n;
+	}
+	if (!b.len) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+int store_sync_running(struct store *s, int *running, struct nv_err *err)
+{
+	struct buf path = BUF_INIT;
+	int fd, rc = NV_OK;
+	char *real;
+
+	*running = 0;
+	/* the lock file store_lock() takes: named after the real path */
+	if (!(real = realpath(s->path, NULL)))
+		return nv_err_set(err, NV_EIO, "cannot resolve the store path %s: %s", s->path,
+				  strerror(errno));
+	buf_addf(&path, "%s.lock", real);
+	free(real);
+	fd = open(path.data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			rc = nv_err_set(err, NV_EIO, "cannot open lock file %s: %s", path.data,
+					strerror(errno));
+		buf_release(&path);
+		return rc; /* no lock file: no sync ever ran here */
+	}
+	if (flock(fd, LOCK_SH | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			*running = 1;
+		else
+			rc = nv_err_set(err, NV_EIO, "cannot probe lock %s: %s", path.data,
+					strerror(errno));
+	}
+	close(fd); /* releases the probe's shared lock */
+	buf_release(&path);
+	return rc;
+}
+
+int store_copy_to(struct store *s, const char *path, struct nv_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_prepare(s, "VACUUM INTO ?", &st, err)))
+		return rc;
+	bind_text(st, 1, path);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "copying the store");
 	return NV_OK;
 }
 

@@ -64,11 +64,14 @@
 /* The current state's bookkeeping and hashes (struct task_head in store_task.c). */
 #define TASK_HEAD_COLS                                                                             \
 	"t.id, t.version, t.created_at, t.notion_last_edited_time, t.deleted_at,"                  \
-	" v.content_hash, v.chain_hash, t.current_version_id, t.updated_at"
+	" v.content_hash, v.chain_hash, t.current_version_id, t.updated_at, t.active"
 #define VERSION_COLS                                                                               \
 	"v.id, v.task_id, v.version, " SHARED_FIELDS(                                              \
 		V_COL) "v.created_at, v.created_by, v.change_reason, v.conflict, v.content_hash, " \
 		       "v.chain_hash"
+
+/* Pages whose heads store_heads_by_pages() reads with one query. */
+#define STORE_HEADS_BATCH 100
 
 /* Cached statements: one enum entry per SQL text in store_db.c's table. */
 enum stmt_id {
@@ -82,7 +85,6 @@ enum stmt_id {
 	ST_TASK_TOUCH_EDITED,
 	ST_TASK_HEAD_BY_ID,
 	ST_TASK_HEAD_BY_SOURCE_PAGE,
-	ST_TASK_REF_BY_SOURCE_PAGE,
 	ST_VERSION_INSERT,
 	ST_VERSION_BY_NUM,
 	ST_VERSION_HISTORY,
@@ -99,6 +101,7 @@ enum stmt_id {
 	ST_CONFLICT_INSERT,
 	ST_SCHED_GET,
 	ST_SCHED_PUT,
+	ST_HEADS_BY_PAGES,
 	ST_COUNT
 };
 

@@ -20,6 +20,10 @@
 #include "util/nv_assert.h"
 #include "util/xalloc.h"
 
+/* Reads in one snapshot when no transaction is open (defined below). */
+static int read_begin(struct store *s, int *own);
+static void read_end(struct store *s, int own);
+
 /* ---- lookups -------------------------------------------------------------- */
 
 /* Steps a one-row task query; NV_ENOTFOUND (no message) when it has no row. */
@@ -108,34 +112,6 @@ int store_task_get_by_page(struct store *s, const char *data_source_id, const ch
 	return rc;
 }
 
-int store_task_ref_by_page(struct store *s, const char *data_source_id, const char *page_id,
-			   struct task_ref *out, struct nv_err *err)
-{
-	char ds[ID_DASHED_LEN + 1], pg[ID_DASHED_LEN + 1];
-	sqlite3_stmt *st = store_stmt(s, ST_TASK_REF_BY_SOURCE_PAGE, err);
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!st)
-		return err ? err->code : NV_EIO;
-	bind_text(st, 1, norm_id(data_source_id, ds));
-	bind_text(st, 2, norm_id(page_id, pg));
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->id = col_text(st, 0);
-		out->version = sqlite3_column_int64(st, 1);
-		out->active = sqlite3_column_int(st, 2);
-		rc = NV_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = nv_err_set(err, NV_ENOTFOUND, "no task for Notion page %s in data source %s",
-				page_id ? page_id : "?", data_source_id ? data_source_id : "?");
-	} else {
-		rc = store_sql_error(s, rc, err, "reading a task");
-	}
-	stmt_done(st);
-	return rc;
-}
-
 /* ---- writing -------------------------------------------------------------- */
 
 static int step_write(struct store *s, sqlite3_stmt *st, struct nv_err *err, const char *what)
@@ -180,10 +156,9 @@ static int insert_version(struct store *s, const struct task_version *v, const c
 	return step_write(s, st, err, "writing a task version");
 }
 
-/* Fills the store-owned normalisations of a desired state before hashing. */
-static void normalise_task(struct task *t, const char *now)
+void store_task_normalise(struct task *t)
 {
-	char buf[ID_DASHED_LEN + 1];
+	char buf[ID_DASHED_LEN + 1], now[32];
 	char **ids[] = {&t->notion_database_id, &t->notion_data_source_id, &t->notion_page_id};
 
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
@@ -198,6 +173,7 @@ static void normalise_task(struct task *t, const char *now)
 		free(t->deleted_at);
 		t->deleted_at = NULL;
 	} else if (!t->deleted_at) {
+		store_now(now);
 		t->deleted_at = xstrdup(now);
 	}
 }
@@ -211,35 +187,57 @@ static void set_str(char **field, const char *value)
 	*field = copy;
 }
 
-/* What a write needs to know of a task's current state. */
-struct task_head {
-	char *id;
-	int64_t version;
-	char *created_at;
-	char *notion_last_edited_time;
-	char *deleted_at;
-	char *current_version_id;
-	char *updated_at;
-	char content_hash[HASH_HEX_LEN + 1];
-	char chain_hash[HASH_HEX_LEN + 1];
-};
-
-static void task_head_release(struct task_head *h)
+void store_head_release(struct store_head *h)
 {
+	if (!h)
+		return;
 	free(h->id);
+	free(h->page_id);
 	free(h->created_at);
+	free(h->updated_at);
 	free(h->notion_last_edited_time);
 	free(h->deleted_at);
 	free(h->current_version_id);
-	free(h->updated_at);
 	memset(h, 0, sizeof(*h));
+}
+
+void store_heads_free(struct store_head *h, size_t n)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_head_release(&h[i]);
+	free(h);
+}
+
+static void copy_hash(char out[HASH_HEX_LEN + 1], sqlite3_stmt *st, int col)
+{
+	const char *text = (const char *)sqlite3_column_text(st, col);
+
+	snprintf(out, HASH_HEX_LEN + 1, "%s", text ? text : "");
+}
+
+/* Fills h (zeroed by the caller) from a TASK_HEAD_COLS row. */
+static void row_to_head(sqlite3_stmt *st, struct store_head *h)
+{
+	h->id = col_text(st, 0);
+	h->version = sqlite3_column_int64(st, 1);
+	h->created_at = col_text(st, 2);
+	h->notion_last_edited_time = col_text(st, 3);
+	h->deleted_at = col_text(st, 4);
+	copy_hash(h->content_hash, st, 5);
+	copy_hash(h->chain_hash, st, 6);
+	h->current_version_id = col_text(st, 7);
+	h->updated_at = col_text(st, 8);
+	h->active = sqlite3_column_int(st, 9);
 }
 
 /*
  * Reads the head of the task t refers to (by id, else by Notion identity)
  * without loading its content. NV_ENOTFOUND (no message) when none exists.
+ * The author fields are left empty: a write does not need them.
  */
-static int task_head_find(struct store *s, const struct task *t, struct task_head *h,
+static int task_head_find(struct store *s, const struct task *t, struct store_head *h,
 			  struct nv_err *err)
 {
 	sqlite3_stmt *st;
@@ -260,20 +258,8 @@ static int task_head_find(struct store *s, const struct task *t, struct task_hea
 			continue;
 		}
 		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			const char *content = (const char *)sqlite3_column_text(st, 5);
-			const char *chain = (const char *)sqlite3_column_text(st, 6);
-			h->id = col_text(st, 0);
-			h->version = sqlite3_column_int64(st, 1);
-			h->created_at = col_text(st, 2);
-			h->notion_last_edited_time = col_text(st, 3);
-			h->deleted_at = col_text(st, 4);
-			h->current_version_id = col_text(st, 7);
-			h->updated_at = col_text(st, 8);
-			snprintf(h->content_hash, sizeof(h->content_hash), "%s",
-				 content ? content : "");
-			snprintf(h->chain_hash, sizeof(h->chain_hash), "%s", chain ? chain : "");
-		}
+		if (rc == SQLITE_ROW)
+			row_to_head(st, h);
 		stmt_done(st);
 	}
 	if (rc == SQLITE_ROW)
@@ -283,27 +269,92 @@ static int task_head_find(struct store *s, const struct task *t, struct task_hea
 	return store_sql_error(s, rc, err, "reading a task");
 }
 
+/* Reads the heads of at most STORE_HEADS_BATCH pages into out[0..n). */
+static int heads_batch(struct store *s, const char *ds, const char *author, struct store_head *out,
+		       size_t n, struct nv_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_HEADS_BY_PAGES, err);
+	int rc;
+
+	if (!st)
+		return err ? err->code : NV_EIO;
+	bind_text(st, 1, ds);
+	bind_text(st, 2, author);
+	/* unused placeholders stay NULL, which IN never matches */
+	for (size_t i = 0; i < n; i++)
+		bind_text(st, 3 + (int)i, out[i].page_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *page = (const char *)sqlite3_column_text(st, 10);
+
+		for (size_t i = 0; page && i < n; i++) {
+			struct store_head *h = &out[i];
+			if (h->id || !h->page_id || strcmp(h->page_id, page))
+				continue;
+			row_to_head(st, h);
+			h->author_version = sqlite3_column_int64(st, 11);
+			copy_hash(h->author_hash, st, 12);
+		}
+	}
+	stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "reading task heads");
+	return NV_OK;
+}
+
+int store_heads_by_pages(struct store *s, const char *data_source_id, const char *author,
+			 const char *const *page_ids, size_t n, struct store_head **out,
+			 struct nv_err *err)
+{
+	char ds[ID_DASHED_LEN + 1];
+	struct store_head *h = xcalloc(n ? n : 1, sizeof(*h));
+	int rc = NV_OK, own;
+
+	for (size_t i = 0; i < n; i++) {
+		char pg[ID_DASHED_LEN + 1];
+		h[i].page_id = xstrdup(norm_id(page_ids[i], pg));
+	}
+	read_begin(s, &own);
+	for (size_t i = 0; i < n && !rc; i += STORE_HEADS_BATCH)
+		rc = heads_batch(s, norm_id(data_source_id, ds), author, h + i,
+				 n - i < STORE_HEADS_BATCH ? n - i : STORE_HEADS_BATCH, err);
+	read_end(s, own);
+	if (rc) {
+		store_heads_free(h, n);
+		h = NULL;
+	}
+	*out = h;
+	return rc;
+}
+
+/* Records Notion's edit time on the task of head inside the caller's transaction. */
+static int touch_locked(struct store *s, const struct store_head *head, const char *let,
+			struct nv_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TASK_TOUCH_EDITED, err);
+
+	if (!st)
+		return err ? err->code : NV_EIO;
+	bind_text(st, 1, let);
+	bind_text(st, 2, head->id);
+	bind_text(st, 3, let);
+	return step_write(s, st, err, "updating a task");
+}
+
 /*
  * An unchanged write: only Notion's edit time may move. Afterwards t holds
  * what is stored (its content equals the stored one by hash; the fields
  * outside the hash and the bookkeeping are taken from the row).
  */
-static int put_unchanged(struct store *s, struct task *t, const struct task_head *h,
+static int put_unchanged(struct store *s, struct task *t, const struct store_head *h,
 			 struct nv_err *err)
 {
-	sqlite3_stmt *st;
 	int rc;
 
-	if (t->notion_last_edited_time &&
-	    (!h->notion_last_edited_time ||
-	     strcmp(t->notion_last_edited_time, h->notion_last_edited_time))) {
-		if (!(st = store_stmt(s, ST_TASK_TOUCH_EDITED, err)))
-			return err ? err->code : NV_EIO;
-		bind_text(st, 1, t->notion_last_edited_time);
-		bind_text(st, 2, h->id);
-		bind_text(st, 3, t->notion_last_edited_time);
-		if ((rc = step_write(s, st, err, "updating a task")))
-			return rc;
+	if (t->notion_last_edited_time) {
+		if (!h->notion_last_edited_time ||
+		    strcmp(t->notion_last_edited_time, h->notion_last_edited_time))
+			if ((rc = touch_locked(s, h, t->notion_last_edited_time, err)))
+				return rc;
 	} else {
 		set_str(&t->notion_last_edited_time, h->notion_last_edited_time);
 	}
@@ -315,33 +366,49 @@ static int put_unchanged(struct store *s, struct task *t, const struct task_head
 	t->version = h->version;
 	return NV_OK;
 }
-static int put_locked(struct store *s, struct task *t, const struct version_info *vi,
-		      enum put_outcome *outcome, struct nv_err *err)
+
+int store_task_touch(struct store *s, const struct store_head *head,
+		     const char *notion_last_edited_time, struct nv_err *err)
 {
-	struct task_head head;
+	int own, rc;
+
+	if (!notion_last_edited_time ||
+	    (head->notion_last_edited_time &&
+	     !strcmp(notion_last_edited_time, head->notion_last_edited_time)))
+		return NV_OK;
+	if ((rc = tx_enter(s, &own, err)))
+		return rc;
+	rc = touch_locked(s, head, notion_last_edited_time, err);
+	return tx_leave(s, own, rc, err);
+}
+
+/*
+ * Writes the next version of t (normalised; hash = its content hash) inside
+ * the caller's transaction: version 1 of a new task when head is NULL, else
+ * head->version + 1. The task row is written first, guarded by the head (no
+ * task of that page yet / still at head->version), so that when the head
+ * moved nothing at all is written and *moved is set.
+ */
+static int write_version(struct store *s, const struct store_head *head, struct task *t,
+			 const char *hash, const struct version_info *vi, int *moved,
+			 struct nv_err *err)
+{
 	struct task_version v;
 	char now[32], vid[ID_DASHED_LEN + 1];
 	char *tags_text = NULL, *metadata_text = NULL;
 	sqlite3_stmt *st;
-	int rc, exists, i = 1;
+	int rc, i = 1;
 
+	*moved = 0;
 	store_now(now);
-	normalise_task(t, now);
-	rc = task_head_find(s, t, &head, err);
-	if (rc && rc != NV_ENOTFOUND)
-		return rc;
-	exists = rc == NV_OK;
-
 	task_version_init(&v);
-	task_content_hash(t, v.content_hash);
-	if (exists) {
-		if (!strcmp(v.content_hash, head.content_hash)) {
-			rc = put_unchanged(s, t, &head, err);
-			*outcome = PUT_UNCHANGED;
-			goto out;
-		}
-		set_str(&t->id, head.id);
-		v.num = head.version + 1;
+	snprintf(v.content_hash, sizeof(v.content_hash), "%s", hash);
+	if (head) {
+		set_str(&t->id, head->id);
+		v.num = head->version + 1;
+		/* deleted_at is when the task became deleted: a deleted task keeps it */
+		if (!t->active && !head->active && head->deleted_at)
+			set_str(&t->deleted_at, head->deleted_at);
 	} else {
 		if (!t->id) {
 			char tid[ID_DASHED_LEN + 1];
@@ -350,12 +417,13 @@ static int put_locked(struct store *s, struct task *t, const struct version_info
 		}
 		v.num = 1;
 	}
+	NV_ASSERT(t->active ? !t->deleted_at : t->deleted_at != NULL);
 
 	id_new_uuid7(vid);
 	set_str(&t->current_version_id, vid);
 	t->version = v.num;
 	set_str(&t->updated_at, now);
-	set_str(&t->created_at, exists ? head.created_at : now);
+	set_str(&t->created_at, head ? head->created_at : now);
 	/* the version's snapshot is t itself, borrowed until the end of this call */
 	task_release(&v.snap);
 	v.snap = *t;
@@ -363,14 +431,14 @@ static int put_locked(struct store *s, struct task *t, const struct version_info
 	v.created_at = xstrdup(now);
 	v.created_by = xstrdup(vi && vi->created_by ? vi->created_by : "unknown");
 	v.change_reason = xstrdup(vi && vi->change_reason ? vi->change_reason
-							  : (exists ? "updated" : "created"));
+							  : (head ? "updated" : "created"));
 	v.conflict = vi ? vi->conflict : 0;
-	task_version_chain_hash(exists ? head.chain_hash : "", &v, v.chain_hash);
+	task_version_chain_hash(head ? head->chain_hash : "", &v, v.chain_hash);
 	/* serialised once, bound to both the task row and its version */
 	tags_text = t->tags ? json_canonical(t->tags) : NULL;
 	metadata_text = t->metadata ? json_canonical(t->metadata) : NULL;
 
-	if (!exists) {
+	if (!head) {
 		/* the task row first: the version's foreign key points at it */
 		if (!(st = store_stmt(s, ST_TASK_INSERT, err))) {
 			rc = err ? err->code : NV_EIO;
@@ -384,11 +452,7 @@ static int put_locked(struct store *s, struct task *t, const struct version_info
 		bind_text(st, i++, t->updated_at);
 		if ((rc = step_write(s, st, err, "creating a task")))
 			goto out;
-		rc = insert_version(s, &v, tags_text, metadata_text, err);
-		*outcome = PUT_CREATED;
 	} else {
-		if ((rc = insert_version(s, &v, tags_text, metadata_text, err)))
-			goto out;
 		if (!(st = store_stmt(s, ST_TASK_UPDATE, err))) {
 			rc = err ? err->code : NV_EIO;
 			goto out;
@@ -398,15 +462,47 @@ static int put_locked(struct store *s, struct task *t, const struct version_info
 		sqlite3_bind_int64(st, i++, t->version);
 		bind_text(st, i++, t->updated_at);
 		bind_text(st, i++, t->id);
-		rc = step_write(s, st, err, "updating a task");
-		*outcome = PUT_UPDATED;
+		sqlite3_bind_int64(st, i++, head->version);
+		if ((rc = step_write(s, st, err, "updating a task")))
+			goto out;
 	}
+	if (sqlite3_changes(s->db) != 1) {
+		/* another writer created the page's task or appended a version */
+		*moved = 1;
+		goto out;
+	}
+	rc = insert_version(s, &v, tags_text, metadata_text, err);
 out:
 	task_init(&v.snap); /* borrowed from t */
 	task_version_release(&v);
-	task_head_release(&head);
 	free(tags_text);
 	free(metadata_text);
+	return rc;
+}
+
+static int put_locked(struct store *s, struct task *t, const struct version_info *vi,
+		      enum put_outcome *outcome, struct nv_err *err)
+{
+	struct store_head head;
+	char hash[HASH_HEX_LEN + 1];
+	int rc, exists, moved = 0;
+
+	store_task_normalise(t);
+	rc = task_head_find(s, t, &head, err);
+	if (rc && rc != NV_ENOTFOUND)
+		return rc;
+	exists = rc == NV_OK;
+	task_content_hash(t, hash);
+	if (exists && !strcmp(hash, head.content_hash)) {
+		rc = put_unchanged(s, t, &head, err);
+		*outcome = PUT_UNCHANGED;
+	} else {
+		rc = write_version(s, exists ? &head : NULL, t, hash, vi, &moved, err);
+		/* the head was read inside this transaction: it cannot have moved */
+		NV_ASSERT(rc || !moved);
+		*outcome = exists ? PUT_UPDATED : PUT_CREATED;
+	}
+	store_head_release(&head);
 	return rc;
 }
 
@@ -422,6 +518,20 @@ int store_task_put(struct store *s, struct task *t, const struct version_info *v
 	if ((rc = tx_enter(s, &own, err)))
 		return rc;
 	rc = put_locked(s, t, vi, outcome, err);
+	return tx_leave(s, own, rc, err);
+}
+
+int store_task_append(struct store *s, const struct store_head *head, struct task *t,
+		      const char *content_hash, const struct version_info *vi, int *moved,
+		      struct nv_err *err)
+{
+	int own, rc;
+
+	*moved = 0;
+	NV_ASSERT(!head || head->id);
+	if ((rc = tx_enter(s, &own, err)))
+		return rc;
+	rc = write_version(s, head, t, content_hash, vi, moved, err);
 	return tx_leave(s, own, rc, err);
 }
 

@@ -14,10 +14,12 @@
  */
 #include "store/store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 #define MAX_PROBLEMS 1000
@@ -125,6 +127,7 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 	sqlite3_stmt *st = store_stmt(s, ST_VERSION_HISTORY, err);
 	struct task_version v, last;
 	char prev_chain[HASH_HEX_LEN + 1] = "", hash[HASH_HEX_LEN + 1];
+	const char *bad;
 	int64_t expect = 1;
 	int rc;
 
@@ -138,6 +141,9 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 		if (v.num != expect)
 			problem(vf, t->id, v.num, "version numbers are not dense: expected %lld",
 				(long long)expect);
+		if ((bad = task_invalid_text_field(&v.snap)))
+			problem(vf, t->id, v.num,
+				"%s is not valid UTF-8 (written behind nvault's back)", bad);
 		task_content_hash(&v.snap, hash);
 		if (strcmp(hash, v.content_hash))
 			problem(vf, t->id, v.num,
@@ -160,6 +166,11 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 	if (!last.id) {
 		problem(vf, t->id, 0, "task has no versions");
 	} else {
+		if ((bad = task_invalid_text_field(t)))
+			problem(vf, t->id, last.num,
+				"the task row's %s is not valid UTF-8 (written behind nvault's "
+				"back)",
+				bad);
 		task_content_hash(t, hash);
 		if (t->version != last.num || !t->current_version_id ||
 		    strcmp(t->current_version_id, last.id))
@@ -171,6 +182,159 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 	}
 	task_version_release(&last);
 	return NV_OK;
+}
+
+/* ---- the store-wide chain ---------------------------------------------------- */
+
+/* Calls at(ud, n, head_n) for n = 1..N; stops early when at returns nonzero. */
+static int chain_walk(struct store *s, int (*at)(void *ud, int64_t n, const char *head), void *ud,
+		      struct store_chain *out, struct nv_err *err)
+{
+	sqlite3_stmt *st;
+	struct buf b = BUF_INIT;
+	int rc;
+
+	out->head[0] = '\0';
+	out->versions = 0;
+	if ((rc = store_prepare(s, "SELECT id, chain_hash FROM task_versions ORDER BY seq", &st,
+				err)))
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const char *chain = (const char *)sqlite3_column_text(st, 1);
+
+		buf_reset(&b);
+		buf_addf(&b, "%s\n%s\n%s", out->head, id ? id : "", chain ? chain : "");
+		hash_sha256_hex(b.data, b.len, out->head);
+		out->versions++;
+		if (at && at(ud, out->versions, out->head)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	buf_release(&b);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "reading versions for the store-wide chain");
+	return NV_OK;
+}
+
+int store_chain_head(struct store *s, struct store_chain *out, struct nv_err *err)
+{
+	return chain_walk(s, NULL, NULL, out, err);
+}
+
+struct chain_find {
+	const char *head;
+	int64_t at;
+};
+
+static int chain_find_at(void *ud, int64_t n, const char *head)
+{
+	struct chain_find *f = ud;
+
+	if (strcmp(head, f->head))
+		return 0;
+	f->at = n;
+	return 1;
+}
+
+int store_chain_find(struct store *s, const char *head, int64_t *at, int *found, struct nv_err *err)
+{
+	struct chain_find f = {head, 0};
+	struct store_chain c;
+	int rc;
+
+	*found = 0;
+	*at = 0;
+	if (head && !*head) { /* the empty store's head */
+		*found = 1;
+		return NV_OK;
+	}
+	if ((rc = chain_walk(s, chain_find_at, &f, &c, err)))
+		return rc;
+	*found = f.at > 0;
+	*at = f.at;
+	return NV_OK;
+}
+
+/* The heads the evidence recorded, checked against the recomputed chain. */
+struct chain_expect {
+	json_t *by_count; /* "N" → [{"evidence": id, "head": h}, ...] */
+	struct verify *vf;
+};
+
+static int chain_expect_at(void *ud, int64_t n, const char *head)
+{
+	struct chain_expect *x = ud;
+	char key[24];
+	json_t *list, *e;
+	size_t i;
+
+	snprintf(key, sizeof(key), "%lld", (long long)n);
+	if (!(list = json_object_get(x->by_count, key)))
+		return 0;
+	json_array_foreach(list, i, e)
+	{
+		const char *want = json_string_value(json_object_get(e, "head"));
+		if (want && strcmp(want, head))
+			problem(x->vf, NULL, 0,
+				"the store-wide chain after %lld versions differs from what "
+				"evidence %s recorded: versions were deleted or rewritten",
+				(long long)n, json_string_value(json_object_get(e, "evidence")));
+	}
+	json_object_del(x->by_count, key);
+	return 0;
+}
+
+static int check_store_chain(struct store *s, struct verify *vf, struct store_chain *chain,
+			     struct nv_err *err)
+{
+	struct chain_expect x = {json_object(), vf};
+	sqlite3_stmt *st;
+	const char *key;
+	json_t *list;
+	int rc;
+
+	if ((rc = store_prepare(s,
+				"SELECT id, json_extract(metadata, '$.storeChain.head'),"
+				" json_extract(metadata, '$.storeChain.versions') FROM evidence"
+				" WHERE json_extract(metadata, '$.storeChain.head') IS NOT NULL"
+				" ORDER BY seq",
+				&st, err)))
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char k[24];
+		json_t *l;
+
+		snprintf(k, sizeof(k), "%lld", (long long)sqlite3_column_int64(st, 2));
+		if (!(l = json_object_get(x.by_count, k)))
+			json_object_set_new(x.by_count, k, l = json_array());
+		json_array_append_new(l, json_pack("{s:s s:s}", "evidence",
+						   (const char *)sqlite3_column_text(st, 0) ?: "?",
+						   "head",
+						   (const char *)sqlite3_column_text(st, 1) ?: ""));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rc = store_sql_error(s, rc, err, "reading evidence");
+		goto out;
+	}
+	if ((rc = chain_walk(s, chain_expect_at, &x, chain, err)))
+		goto out;
+	/* recorded counts the store no longer reaches: history was cut */
+	json_object_foreach(x.by_count, key, list)
+	{
+		problem(vf, NULL, 0,
+			"evidence %s recorded %s versions in the store-wide chain, but the store "
+			"has only %lld: versions were deleted",
+			json_string_value(json_object_get(json_array_get(list, 0), "evidence")),
+			key, (long long)chain->versions);
+	}
+	rc = NV_OK;
+out:
+	json_decref(x.by_count);
+	return rc;
 }
 
 static int check_tasks(struct store *s, struct verify *vf, struct nv_err *err)
@@ -213,6 +377,7 @@ static int check_tasks(struct store *s, struct verify *vf, struct nv_err *err)
 int store_verify(struct store *s, json_t **report, struct nv_err *err)
 {
 	struct verify vf;
+	struct store_chain chain = {"", 0};
 	int rc, own;
 
 	*report = NULL;
@@ -222,15 +387,19 @@ int store_verify(struct store *s, json_t **report, struct nv_err *err)
 	own = !s->in_tx && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 	if (!(rc = check_integrity(s, &vf, err)) && !(rc = check_triggers(s, &vf, err)))
 		rc = check_tasks(s, &vf, err);
+	if (!rc)
+		rc = check_store_chain(s, &vf, &chain, err);
 	if (own)
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc) {
 		json_decref(vf.problems);
 		return rc;
 	}
-	*report = json_pack("{s:b s:I s:I s:I s:o}", "ok", vf.n_problems == 0, "tasksChecked",
-			    (json_int_t)vf.tasks, "versionsChecked", (json_int_t)vf.versions,
-			    "problemCount", (json_int_t)vf.n_problems, "problems", vf.problems);
+	*report = json_pack("{s:b s:I s:I s:I s:o s:{s:s s:I}}", "ok", vf.n_problems == 0,
+			    "tasksChecked", (json_int_t)vf.tasks, "versionsChecked",
+			    (json_int_t)vf.versions, "problemCount", (json_int_t)vf.n_problems,
+			    "problems", vf.problems, "storeChain", "head", chain.head, "versions",
+			    (json_int_t)chain.versions);
 	if (vf.n_problems) {
 		if (err)
 			*err = vf.first;

@@ -9,15 +9,23 @@
  * transaction that clears it. A run_id still present when the next run
  * takes the lock therefore belongs to a process that died (kill -9, power
  * loss); that run gets an "interrupted" evidence record of its own.
+ *
+ * A dry run is no mode of the engine: it copies the store (VACUUM INTO) to
+ * a scratch file under $TMPDIR, runs the real engine on the copy, reports
+ * its counts and removes the copy.
  */
 #include "sync/sync.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mapper/mapper.h"
 #include "sync/sync_internal.h"
 #include "util/buf.h"
+#include "util/nv_assert.h"
 #include "util/xalloc.h"
 
 /* A data source of a database, with its schema (one reference owned). */
@@ -72,6 +80,7 @@ static int resolve_sources(struct sync_run_ctx *ctx, const struct db_config *db,
 
 	*out = NULL;
 	*n = 0;
+	NV_ASSERT(!store_in_write_tx(ctx->s)); /* SPEC §4.14 */
 	if (legacy || !db->data_source_id) {
 		if ((rc = notion_retrieve_database(ctx->c, db->database_id, &dbobj, err)))
 			return nv_err_prefix(err, "could not read database %s from Notion",
@@ -180,14 +189,28 @@ static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 		if (!seen) {
 			struct evidence e;
 			struct buf msg = BUF_INIT;
+			const char *why =
+				json_string_value(json_object_get(ctx->failed_runs, st->run_id));
 
-			buf_addf(&msg,
-				 "the run %s started %s ended without finishing (the process was "
-				 "killed or the machine stopped); the next run found it and "
-				 "carried on "
-				 "from its last committed page",
-				 st->run_id,
-				 st->run_started_at ? st->run_started_at : "at an unknown time");
+			if (why)
+				buf_addf(&msg,
+					 "the run %s started %s failed and could not record its "
+					 "evidence then (%s); the next run recorded it and carried "
+					 "on from its last committed page",
+					 st->run_id,
+					 st->run_started_at ? st->run_started_at
+							    : "at an unknown time",
+					 why);
+			else
+				buf_addf(
+					&msg,
+					"the run %s started %s ended without finishing (the "
+					"process "
+					"was killed or the machine stopped); the next run found it "
+					"and carried on from its last committed page",
+					st->run_id,
+					st->run_started_at ? st->run_started_at
+							   : "at an unknown time");
 			evidence_init(&e);
 			e.type = xstrdup("import");
 			e.source = xstrdup("notion");
@@ -196,7 +219,7 @@ static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 			e.trigger = xstrdup(st->run_trigger ? st->run_trigger : "manual");
 			e.started_at = xstrdup(st->run_started_at ? st->run_started_at : now);
 			e.finished_at = xstrdup(now);
-			e.status = xstrdup("interrupted");
+			e.status = xstrdup(why ? "failed" : "interrupted");
 			e.metadata =
 				json_pack("{s:s s:[s] s:[] s:s s:o s:b}", "runId", st->run_id,
 					  "errors", msg.data, "warnings", "detectedByRun",
@@ -219,6 +242,18 @@ static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 	if (began) {
 		rc = store_commit(ctx->s, err);
 		began = 0;
+		if (!rc) {
+			size_t k;
+			json_t *v;
+
+			json_array_foreach(done, k, v)
+			{
+				if (json_object_get(ctx->failed_runs, json_string_value(v))) {
+					json_object_del(ctx->failed_runs, json_string_value(v));
+					ctx->failed_runs_changed = 1;
+				}
+			}
+		}
 	}
 out:
 	if (began)
@@ -248,8 +283,6 @@ static int start_source(struct source_run *r, const struct db_config *db, struct
 		return rc;
 	free(r->st.database_id);
 	r->st.database_id = xstrdup(db->database_id);
-	if (ctx->opts->dry_run)
-		return NV_OK;
 	free(r->st.run_id);
 	free(r->st.run_started_at);
 	free(r->st.run_trigger);
@@ -303,6 +336,18 @@ static json_t *db_metadata(struct sync_run_ctx *ctx, const struct sync_db_result
 		ctx->c ? notion_client_version(ctx->c) : ctx->cfg->notion_version, "full",
 		ctx->opts->full != 0, "allowMassDelete", ctx->opts->allow_mass_delete != 0,
 		"durationMs", (json_int_t)duration_ms);
+	/* what the client had to repair to read Notion's answers (issue 15 #3) */
+	if (after->repaired_text > before->repaired_text ||
+	    after->numbers_as_text > before->numbers_as_text ||
+	    after->unreadable_rows > before->unreadable_rows)
+		json_object_set_new(
+			meta, "repaired",
+			json_pack("{s:I s:I s:I}", "textValues",
+				  (json_int_t)(after->repaired_text - before->repaired_text),
+				  "numbersAsText",
+				  (json_int_t)(after->numbers_as_text - before->numbers_as_text),
+				  "unreadableRows",
+				  (json_int_t)(after->unreadable_rows - before->unreadable_rows)));
 	return meta;
 }
 
@@ -327,6 +372,16 @@ static int write_evidence(struct sync_run_ctx *ctx, const struct db_config *db,
 	e.metadata = json_incref(meta);
 	if ((rc = store_begin(ctx->s, err)))
 		goto out;
+	{
+		/* the store-wide chain as this transaction sees it (SPEC §3) */
+		struct store_chain chain;
+
+		if ((rc = store_chain_head(ctx->s, &chain, err)))
+			goto fail;
+		json_object_set_new(e.metadata, "storeChain",
+				    json_pack("{s:s s:I}", "head", chain.head, "versions",
+					      (json_int_t)chain.versions));
+	}
 	if ((rc = store_evidence_add(ctx->s, &e, err)))
 		goto fail;
 	for (size_t i = 0; i < nsrc; i++) {
@@ -376,7 +431,7 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		notion_client_stats(ctx->c, &before);
 	time_format_iso(time_now_ms(), started_at);
 	nv_err_clear(&err);
-	if (!ctx->opts->dry_run && close_dead_runs(ctx, db, res, &err))
+	if (close_dead_runs(ctx, db, res, &err))
 		sync_note(res->errors, "recording an earlier interrupted run failed: %s", err.msg);
 
 	nv_err_clear(&err);
@@ -404,7 +459,6 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		r->legacy = legacy;
 		r->properties = ds[i].properties;
 		memcpy(r->ds_id, ds[i].id, sizeof(r->ds_id));
-		idset_init(&r->seen);
 		sync_state_init(&r->st);
 		nv_err_clear(&err);
 		if (mapper_check_schema(db, ds[i].properties, &err)) {
@@ -451,12 +505,22 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		notion_client_stats(ctx->c, &after);
 	meta = db_metadata(ctx, res, &before, &after, sources, time_mono_ms() - t0);
 	json_object_set_new(meta, "tokenEnv", json_string(config_token_env(db)));
-	if (!ctx->opts->dry_run) {
-		nv_err_clear(&err);
-		if (write_evidence(ctx, db, res, meta, srcs, nds, started_at, &err)) {
-			sync_note(res->errors, "writing the evidence record failed: %s", err.msg);
-			db_result_set_status(res, "failed");
+	nv_err_clear(&err);
+	if (write_evidence(ctx, db, res, meta, srcs, nds, started_at, &err)) {
+		json_t *first = json_array_get(res->errors, 0);
+		struct buf why = BUF_INIT;
+
+		/* the store cannot take it (full?): the lock file keeps the reason */
+		buf_addf(&why, "%s%s%s", json_is_string(first) ? json_string_value(first) : "",
+			 json_is_string(first) ? "; then writing the evidence failed: " : "",
+			 err.msg);
+		if (ctx->failed_runs) {
+			json_object_set_new(ctx->failed_runs, ctx->run_id, json_string(why.data));
+			ctx->failed_runs_changed = 1;
 		}
+		buf_release(&why);
+		sync_note(res->errors, "writing the evidence record failed: %s", err.msg);
+		db_result_set_status(res, "failed");
 	}
 	json_decref(meta);
 	json_decref(sources);
@@ -477,8 +541,9 @@ static struct notion_client *client_for(const struct sync_opts *opts, const stru
 	return c;
 }
 
-int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
-	     const struct sync_opts *opts, struct sync_report *report, struct nv_err *err)
+/* The real run (a dry run calls it on its scratch store). */
+static int run_real(struct store *s, const struct config *cfg, struct notion_client *c,
+		    const struct sync_opts *opts, struct sync_report *report, struct nv_err *err)
 {
 	struct sync_run_ctx ctx;
 	struct store_lock *lock = NULL;
@@ -487,12 +552,11 @@ int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 	int interrupted = 0, rc;
 
 	memset(report, 0, sizeof(*report));
-	report->dry_run = opts->dry_run != 0;
+	NV_ASSERT(!opts->dry_run);
 	if (opts->database_id && !(only = config_find_db(cfg, opts->database_id)))
 		return nv_err_set(err, NV_ECONFIG, "database %s is not in the config %s",
 				  opts->database_id, cfg->path ? cfg->path : "");
-	/* a dry run writes nothing, so it does not need to keep a sync out */
-	if (!opts->dry_run && (rc = store_lock(s, &lock, err)))
+	if ((rc = store_lock(s, &lock, err)))
 		return rc;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -504,6 +568,16 @@ int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 	ctx.trigger = opts->trigger ? opts->trigger : "manual";
 	id_new_uuid(ctx.run_id);
 	time_format_iso(time_now_ms(), ctx.started_at);
+	ctx.lock = lock;
+	if (lock) {
+		char *note = store_lock_read_note(lock);
+		ctx.failed_runs = note ? json_loads(note, 0, NULL) : NULL;
+		if (!json_is_object(ctx.failed_runs)) {
+			json_decref(ctx.failed_runs);
+			ctx.failed_runs = json_object();
+		}
+		free(note);
+	}
 
 	report->dbs = xcalloc(cfg->n_dbs ? cfg->n_dbs : 1, sizeof(*report->dbs));
 	for (size_t i = 0; i < cfg->n_dbs; i++) {
@@ -527,6 +601,14 @@ int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 		if (interrupted)
 			break;
 	}
+	if (lock && ctx.failed_runs_changed) {
+		char *note = json_object_size(ctx.failed_runs)
+				     ? json_dumps(ctx.failed_runs, JSON_COMPACT)
+				     : NULL;
+		store_lock_note(lock, note);
+		free(note);
+	}
+	json_decref(ctx.failed_runs);
 	store_unlock(lock);
 	if (interrupted)
 		return nv_err_set(err, NV_EINTERRUPTED,
@@ -536,6 +618,122 @@ int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 		return nv_err_set(err, NV_ERR, "%zu of %zu database%s did not sync completely",
 				  nfailed, report->n, report->n == 1 ? "" : "s");
 	return NV_OK;
+}
+
+/* Removes the dry run's scratch directory and the files in it. */
+static void remove_scratch(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct buf path = BUF_INIT;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		buf_addf(&path, "%s/%s", dir, de->d_name);
+		unlink(path.data);
+		buf_release(&path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Clears the run ids of every sync state of s (a scratch copy). */
+static int forget_runs(struct store *s, struct nv_err *err)
+{
+	struct sync_state *states = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = store_sync_state_list(s, &states, &n, err)))
+		return rc;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!states[i].run_id)
+			continue;
+		free(states[i].run_id);
+		states[i].run_id = NULL;
+		rc = store_sync_state_put(s, &states[i], err);
+	}
+	sync_states_free(states, n);
+	return rc;
+}
+
+/*
+ * Makes the dry run's scratch store under $TMPDIR: a consistent copy of s,
+ * or an empty store when s is NULL (nothing synced yet). *dir (new) is the
+ * directory to remove afterwards, also on failure.
+ */
+static int open_scratch(struct store *s, char **dir, struct store **out, struct nv_err *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct buf path = BUF_INIT;
+	int running = 0, rc;
+
+	*out = NULL;
+	buf_addf(&path, "%s/nvault-dry-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	*dir = buf_detach(&path);
+	if (!mkdtemp(*dir)) {
+		rc = nv_err_set(err, NV_EIO,
+				"cannot create a scratch directory for the dry run in %s: %s",
+				tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		free(*dir);
+		*dir = NULL;
+		return rc;
+	}
+	buf_addf(&path, "%s/store.db", *dir);
+	if (s && ((rc = store_sync_running(s, &running, err)) ||
+		  (rc = store_copy_to(s, path.data, err))))
+		goto out;
+	if ((rc = store_open(path.data, 0, out, err)))
+		goto out;
+	/*
+	 * A run in progress elsewhere left its run id in the copy; the copy
+	 * would take it for a dead run and report it interrupted.
+	 */
+	if (running)
+		rc = forget_runs(*out, err);
+out:
+	buf_release(&path);
+	return rc;
+}
+
+/*
+ * The dry run: the real engine against a scratch copy of the store, which
+ * is then thrown away, so it reports exactly what a sync would do now and
+ * cannot drift from it. s may be NULL when no store exists yet.
+ */
+static int run_dry(struct store *s, const struct config *cfg, struct notion_client *c,
+		   const struct sync_opts *opts, struct sync_report *report, struct nv_err *err)
+{
+	struct sync_opts real = *opts;
+	struct store *scratch = NULL;
+	char *dir = NULL;
+	int rc;
+
+	memset(report, 0, sizeof(*report));
+	real.dry_run = 0;
+	if (!(rc = open_scratch(s, &dir, &scratch, err)))
+		rc = run_real(scratch, cfg, c, &real, report, err);
+	store_close(scratch);
+	if (dir)
+		remove_scratch(dir);
+	free(dir);
+	report->dry_run = 1;
+	for (size_t i = 0; i < report->n; i++) {
+		free(report->dbs[i].evidence_id); /* written to the scratch store only */
+		report->dbs[i].evidence_id = NULL;
+	}
+	return rc;
+}
+
+int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
+	     const struct sync_opts *opts, struct sync_report *report, struct nv_err *err)
+{
+	if (opts->dry_run)
+		return run_dry(s, cfg, c, opts, report, err);
+	return run_real(s, cfg, c, opts, report, err);
 }
 
 /* Whether db takes part in a run with these options. */
@@ -581,6 +779,7 @@ int sync_execute(struct store *s, const struct config *cfg, const struct setting
 		memset(&co, 0, sizeof(co));
 		co.base_url = st->base_url;
 		co.token = token;
+		co.allow_insecure_http = st->allow_insecure_http;
 		co.version = cfg->notion_version;
 		co.rate_per_sec = st->rate_limit > 0 ? st->rate_limit : -1;
 		co.max_retries = -1;

@@ -40,7 +40,7 @@ struct sync_client {
 struct sync_opts {
 	const char *database_id; /* NULL = every enabled database */
 	int full;		 /* ignore the watermark */
-	int dry_run;		 /* read Notion, write nothing */
+	int dry_run;		 /* run on a scratch copy of the store, then drop it */
 	int allow_mass_delete;
 	const char *trigger; /* "manual", "schedule", "mcp" */
 	int64_t lookback_ms; /* 0 → 120000 */
@@ -59,7 +59,7 @@ struct sync_db_result {
 	int64_t synced, created, updated, unchanged, deleted, restored, conflicts;
 	json_t *errors;	   /* array of strings */
 	json_t *warnings;  /* array of strings */
-	char *evidence_id; /* NULL in dry runs */
+	char *evidence_id; /* NULL in dry runs (the record went to the scratch copy) */
 };
 
 struct sync_report {
@@ -76,6 +76,11 @@ struct sync_report {
  * NV_ELOCKED when another sync holds the lock; NV_ECONFIG when
  * opts->database_id is not configured; NV_EINTERRUPTED when stopped.
  * *report is released by the caller with sync_report_release().
+ *
+ * opts->dry_run: the same engine runs against a scratch copy of s made
+ * under $TMPDIR (an empty store when s is NULL: nothing synced yet), which
+ * is removed afterwards; s is only read, and the report's counts are what a
+ * sync would do now.
  */
 int sync_run(struct store *s, const struct config *cfg, struct notion_client *c,
 	     const struct sync_opts *opts, struct sync_report *report, struct nv_err *err);

@@ -1,9 +1,9 @@
 /*
  * sync_internal.h: the sync engine's private pieces, shared by the files of
  * src/sync only. sync.c runs databases and writes evidence; sync_source.c
- * runs one data source (id scan, incremental pass, deletions); sync_row.c
- * turns one Notion row into a store write; idset.c is the page-id set the
- * dry run uses instead of the store's scan marks.
+ * runs one data source (id scan, incremental pass, deletions); sync_page.c
+ * turns a result page into store writes; sync_decide.c is the one decision
+ * per row.
  *
  * Ownership: a struct source_run borrows everything from its struct
  * sync_run_ctx and its struct sync_db_result, except the fields marked
@@ -35,31 +35,44 @@ struct sync_run_ctx {
 	char started_at[TIME_ISO_MAX];
 	int64_t lookback_ms;
 	const char *trigger;
+	struct store_lock *lock; /* NULL in a dry run */
+	/* runs that failed without their evidence: run id → error (from the lock note) */
+	json_t *failed_runs;
+	int failed_runs_changed; /* the note must be written again at the end */
 };
 
-/* A set of Notion page ids (16-byte keys), for dry runs. */
-struct idset {
-	unsigned char (*keys)[16];
-	unsigned char *used;
-	size_t cap, n;
+/* What the sync does with one row (sync_decide.c). */
+enum sync_action {
+	SYNC_NEW = 0,	 /* no task yet: version 1, "created" */
+	SYNC_UNCHANGED,	 /* same content: no version */
+	SYNC_UPDATED,	 /* "updated in Notion" */
+	SYNC_DELETED,	 /* "deleted in Notion" */
+	SYNC_RESTORED,	 /* "restored in Notion" */
+	SYNC_KEPT_LOCAL, /* a local edit since the last sync, Notion unchanged: left alone */
 };
 
-void idset_init(struct idset *set);
-void idset_release(struct idset *set);
-/* Adds a page id (any Notion id form); invalid ids are ignored. */
-void idset_add(struct idset *set, const char *page_id);
-int idset_has(const struct idset *set, const char *page_id);
-
-/* Outcome of one row, for the counters. */
-enum row_outcome {
-	ROW_CREATED = 0,
-	ROW_UPDATED,
-	ROW_UNCHANGED,
-	ROW_DELETED,
-	ROW_RESTORED,
-	ROW_KEPT_LOCAL, /* local edit, Notion unchanged: left alone */
-	ROW_SKIPPED,	/* could not be mapped (error recorded) */
+struct sync_decision {
+	enum sync_action action;
+	int conflict;	    /* the version overwrites a local edit (SPEC §4.7) */
+	const char *reason; /* change reason of the version to append; NULL when none */
 };
+
+/*
+ * The one decision per row: a pure function of the stored head (NULL, or
+ * head->id NULL, when the page has no task; its author fields follow
+ * SYNC_CREATED_BY) and the mapped row (its active flag and content hash,
+ * after store_task_normalise()). The table is in sync_decide.c.
+ */
+struct sync_decision sync_decide(const struct store_head *head, int row_active,
+				 const char *row_hash);
+/* "new", "unchanged", ... */
+const char *sync_action_name(enum sync_action a);
+/*
+ * Whether a page the id scan saw must be read by the pass even when its
+ * last_edited_time is older than the watermark: it has no task, or its task
+ * was deleted by the sync and the page is back.
+ */
+int sync_scan_needs_reread(const struct store_head *head);
 
 /* One data source of one database in one run. */
 struct source_run {
@@ -77,7 +90,6 @@ struct source_run {
 	int full_pass; /* the pass reads every row and serves as the id scan */
 	int64_t epoch; /* this run's scan epoch */
 	int scan_complete;
-	struct idset seen; /* dry run: ids seen by the scan or pass */
 
 	/* pages the scan saw that the pass must read: no task yet, or deleted by sync */
 	int64_t reread;
@@ -95,6 +107,10 @@ struct source_run {
 	int store_failed;  /* a scan callback failed on the store */
 	int guard_tripped; /* the mass-delete guard kept deletions back */
 	int interrupted;
+	/* rows Notion sent that could not be read (quarantined, issue 15 #3) */
+	int64_t quarantined;
+	int64_t hold_ms;  /* the watermark stays below this (a quarantined row), 0 = none */
+	int unidentified; /* a row without a readable page id: the scan cannot complete */
 };
 
 void source_run_release(struct source_run *r);
@@ -108,17 +124,60 @@ void source_run_release(struct source_run *r);
  */
 int sync_source(struct source_run *r, struct nv_err *err);
 
-/*
- * Maps one Notion row and writes it (or, in a dry run, works out what would
- * be written). Truncated properties are completed first. *outcome says what
- * happened. Returns NV_OK, or a store / interruption error that must end the
- * data source (the caller rolls back). Mapping problems are recorded in
- * r->res->errors and give ROW_SKIPPED.
- */
-int sync_row(struct source_run *r, json_t *page, enum row_outcome *outcome, struct nv_err *err);
+/* One row of a result page, mapped and hashed before any transaction. */
+struct page_row {
+	json_t *json; /* the Notion row (borrowed from the result page) */
+	struct task t;
+	char hash[HASH_HEX_LEN + 1];
+	char page_id[ID_DASHED_LEN + 1];
+	int mapped;	       /* t and hash are valid */
+	int trashed;	       /* in_trash / archived */
+	int have_id;	       /* page_id is valid */
+	int64_t last_edited;   /* ms, -1 when invalid */
+	enum sync_action done; /* what the write step did (mapped rows) */
+};
 
-/* Adds a counter for outcome to r->res. */
-void sync_count_outcome(struct source_run *r, enum row_outcome outcome);
+/* One result page on its way to the store. */
+struct page_batch {
+	struct page_row *rows;
+	size_t n;
+	struct store_head *heads; /* heads[i] for rows[i] (by page id) */
+	const char **ids;	  /* page ids of the rows that have one */
+	size_t n_ids;
+};
+
+/*
+ * Step 1 of a result page, with no transaction open: completes each row's
+ * truncated properties through Notion (the only network I/O of the page),
+ * maps, normalises and hashes the rows, and reads their heads (one query).
+ * *b is filled (release with page_batch_release()). Returns NV_OK,
+ * NV_EINTERRUPTED, or a store error. Rows that cannot be mapped are noted in
+ * r->res->errors and left unmapped.
+ */
+int sync_page_prepare(struct source_run *r, json_t *rows, struct page_batch *b, struct nv_err *err);
+/*
+ * Step 2, inside the caller's transaction: decides each mapped row against
+ * its head and writes the outcome (a version, a touch of Notion's edit
+ * time, a conflicts row). A head that moved since step 1 is read again and
+ * the row decided again. Counts go to r->res. Returns NV_OK or a store
+ * error (the caller rolls back).
+ */
+int sync_page_write(struct source_run *r, struct page_batch *b, struct nv_err *err);
+void page_batch_release(struct page_batch *b);
+/*
+ * Step 1 for pages a complete scan did not see, inside the caller's
+ * transaction (their stored content is read to write the deletion): each
+ * task as stored, with active = 0, normalised and hashed, and its head.
+ * Pages with no task are left unmapped. NV_OK or a store error.
+ */
+int sync_page_prepare_missing(struct source_run *r, const char *const *page_ids, size_t n,
+			      struct page_batch *b, struct nv_err *err);
+
+/* True when a Notion row is in the trash (in_trash or archived). */
+int sync_row_in_trash(const json_t *row);
+
+/* Adds a counter for an action to r->res. */
+void sync_count_action(struct source_run *r, enum sync_action a);
 
 /* Appends a formatted message to a JSON array of strings. */
 void sync_note(json_t *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

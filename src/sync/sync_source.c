@@ -16,8 +16,7 @@
  *     not see are soft-deleted ("deleted in Notion"), unless that is more
  *     than half the active tasks and more than 10 (mass-delete guard).
  *
- * The dry run does the same reads but keeps the seen ids in memory (idset)
- * and writes nothing.
+ * A dry run is this same code on a scratch copy of the store (sync.c).
  */
 #include "sync/sync_internal.h"
 
@@ -25,18 +24,13 @@
 #include <string.h>
 
 #include "mapper/mapper.h"
+#include "notion/notion_json.h"
+#include "util/nv_assert.h"
 #include "util/xalloc.h"
 
 void source_run_release(struct source_run *r)
 {
 	sync_state_release(&r->st);
-	idset_release(&r->seen);
-}
-
-static int row_in_trash(const json_t *row)
-{
-	return json_is_true(json_object_get(row, "in_trash")) ||
-	       json_is_true(json_object_get(row, "archived"));
 }
 
 /* Dashed page id of a row into out; -1 when it has none. */
@@ -69,8 +63,6 @@ static int stop_requested(const struct source_run *r)
 
 static int save_state(struct source_run *r, struct nv_err *err)
 {
-	if (r->run->opts->dry_run)
-		return NV_OK;
 	return store_sync_state_put(r->run->s, &r->st, err);
 }
 
@@ -97,49 +89,37 @@ static void add_reread(struct source_run *r, const json_t *row)
 }
 
 /*
- * Checks one page the scan saw against the store. Two kinds of pages need
- * the pass to reach back past the watermark (their last_edited_time may be
- * older than it): a page with no task (shared with the integration late,
- * moved into the database; rows older than lastSyncTimestamp excepted, as
- * asked), and a deleted task that sync deleted (back from the trash). A task
- * deleted locally is left alone unless Notion changes it (sync_row decides).
+ * Checks the pages one scan result page saw against the store (one query
+ * for their heads). Two kinds of pages need the pass to reach back past the
+ * watermark (their last_edited_time may be older than it): a page with no
+ * task (shared with the integration late, moved into the database; rows
+ * older than lastSyncTimestamp excepted, as asked), and a task the sync
+ * deleted whose page is back (sync_scan_needs_reread()). A task deleted
+ * locally is left alone unless Notion changes it (sync_decide() decides).
  */
-static int check_scanned_row(struct source_run *r, const char *page_id, const json_t *row,
-			     struct nv_err *err)
+static int check_scanned_rows(struct source_run *r, json_t *const *rows, const char *const *ids,
+			      size_t n, struct nv_err *err)
 {
-	struct task_ref t;
-	struct task_version v;
+	struct store_head *heads = NULL;
+	int64_t floor = sync_parse_time(r->db->last_sync_timestamp);
 	int rc;
 
-	task_version_init(&v);
-	/* per scanned row: the identity only, no content to parse */
-	rc = store_task_ref_by_page(r->run->s, r->ds_id, page_id, &t, err);
-	if (rc == NV_ENOTFOUND) {
-		int64_t let = sync_parse_time(
-			json_string_value(json_object_get(row, "last_edited_time")));
-		int64_t floor = sync_parse_time(r->db->last_sync_timestamp);
-		rc = NV_OK;
-		nv_err_clear(err);
-		if (floor < 0 || let >= floor) {
+	if ((rc = store_heads_by_pages(r->run->s, r->ds_id, SYNC_CREATED_BY, ids, n, &heads, err)))
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (!sync_scan_needs_reread(&heads[i]))
+			continue;
+		if (!heads[i].id) {
+			int64_t let = sync_parse_time(
+				json_string_value(json_object_get(rows[i], "last_edited_time")));
+			if (floor >= 0 && let < floor)
+				continue;
 			r->unknown_seen++;
-			add_reread(r, row);
 		}
-		goto out;
+		add_reread(r, rows[i]);
 	}
-	if (rc || t.active)
-		goto out;
-	rc = store_task_last_version_by(r->run->s, t.id, SYNC_CREATED_BY, &v, err);
-	if (rc == NV_ENOTFOUND) {
-		rc = NV_OK;
-		nv_err_clear(err);
-		goto out;
-	}
-	if (!rc && v.num == t.version)
-		add_reread(r, row);
-out:
-	free(t.id);
-	task_version_release(&v);
-	return rc;
+	store_heads_free(heads, n);
+	return NV_OK;
 }
 
 /* Page ids of a result page, as an array for store_scan_mark_seen(). */
@@ -169,14 +149,9 @@ static void id_batch_release(struct id_batch *b)
 	free(b->ptrs);
 }
 
-/* Records the ids as seen by this run's scan epoch (the idset in a dry run). */
+/* Records the ids as seen by this run's scan epoch. */
 static int mark_seen(struct source_run *r, const struct id_batch *b, struct nv_err *err)
 {
-	if (r->run->opts->dry_run) {
-		for (size_t i = 0; i < b->n; i++)
-			idset_add(&r->seen, b->ptrs[i]);
-		return NV_OK;
-	}
 	if (!b->n)
 		return NV_OK;
 	return store_scan_mark_seen(r->run->s, r->ds_id, r->epoch, b->ptrs, b->n, err);
@@ -186,23 +161,27 @@ static int scan_page_cb(void *ud, json_t *rows, struct nv_err *err)
 {
 	struct source_run *r = ud;
 	struct id_batch b;
-	json_t *row;
+	json_t *row, **kept;
 	size_t i;
 	int rc = NV_OK;
 
+	/* the client fetched this page, and will fetch the next, outside a transaction */
+	NV_ASSERT(!store_in_write_tx(r->run->s));
 	id_batch_init(&b, json_array_size(rows));
+	kept = xcalloc(json_array_size(rows) ? json_array_size(rows) : 1, sizeof(*kept));
 	json_array_foreach(rows, i, row)
 	{
 		char id[ID_DASHED_LEN + 1];
-		if (row_in_trash(row) || row_page_id(row, id))
+		if (json_object_get(row, NOTION_UNREADABLE_KEY) && row_page_id(row, id)) {
+			r->unidentified = 1; /* a row we cannot name: nothing may be deleted */
 			continue;
-		id_batch_add(&b, id);
-		if ((rc = check_scanned_row(r, id, row, err))) {
-			r->store_failed = 1;
-			goto out;
 		}
+		if (sync_row_in_trash(row) || row_page_id(row, id))
+			continue;
+		kept[b.n] = row;
+		id_batch_add(&b, id);
 	}
-	if ((rc = mark_seen(r, &b, err))) {
+	if ((rc = check_scanned_rows(r, kept, b.ptrs, b.n, err)) || (rc = mark_seen(r, &b, err))) {
 		r->store_failed = 1;
 		goto out;
 	}
@@ -212,6 +191,7 @@ static int scan_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	if (stop_requested(r))
 		rc = nv_err_set(err, NV_EINTERRUPTED, "stopped during the id scan");
 out:
+	free(kept);
 	id_batch_release(&b);
 	return rc;
 }
@@ -246,6 +226,8 @@ static int run_id_scan(struct source_run *r, struct nv_err *err)
 		q.n_filter_properties = 1;
 	}
 	nv_err_clear(&qerr);
+	/* SPEC §4.14: each result page is fetched with no write transaction open */
+	NV_ASSERT(!store_in_write_tx(r->run->s));
 	rc = notion_query(r->run->c, &q, scan_page_cb, r, &qerr);
 	if (rc == NV_EINTERRUPTED) {
 		r->interrupted = 1;
@@ -324,48 +306,110 @@ static void page_undo_finish(struct page_undo *u, struct source_run *r, int rest
 	}
 }
 
+/*
+ * The greatest time the watermark may take (SPEC §4.4, issue 15 #2): the
+ * server's time of the answer (its Date header, 1 s resolution), or the
+ * local clock plus a minute when there was none. A row stamped later (a
+ * clock gone wrong, a hostile server) is still written, but would otherwise
+ * move the watermark into the future and make every later edit invisible.
+ */
+#define WATERMARK_SKEW_MS 60000
+
+static int64_t watermark_cap(struct source_run *r)
+{
+	int64_t server = notion_client_server_time(r->run->c);
+
+	return server > 0 ? server + 1000 : time_now_ms() + WATERMARK_SKEW_MS;
+}
+
+static int64_t capped_edit_time(struct source_run *r, const json_t *row, int64_t let)
+{
+	int64_t cap = watermark_cap(r);
+	char a[TIME_ISO_MAX], b[TIME_ISO_MAX];
+
+	if (let <= cap)
+		return let;
+	sync_note(r->res->warnings,
+		  "data source %s: row %s has last_edited_time %s, after the server's time %s; "
+		  "the watermark stops at the server's time",
+		  r->ds_id, json_string_value(json_object_get(row, "id")) ?: "?",
+		  time_format_iso(let, a), time_format_iso(cap, b));
+	return cap;
+}
+
+/*
+ * A row the client could not read (notion_json.h): quarantined (SPEC
+ * §4.12). It counts as present (never deleted), is named in the evidence,
+ * and holds the watermark below its last_edited_time (below the page's
+ * watermark when that is unknown), so every run reads it again until it
+ * reads; the rest of its page is written as usual.
+ */
+static void quarantine_row(struct source_run *r, const json_t *row, int64_t page_start)
+{
+	const char *id = json_string_value(json_object_get(row, "id"));
+	const char *why = json_string_value(json_object_get(row, NOTION_UNREADABLE_KEY));
+	int64_t let = sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
+	int64_t hold = let > 0 ? let : page_start;
+	json_t *list = json_object_get(r->ds_meta, "quarantined");
+
+	r->quarantined++;
+	if (!id)
+		r->unidentified = 1;
+	if (hold > 0 && (!r->hold_ms || hold < r->hold_ms))
+		r->hold_ms = hold;
+	if (!list) {
+		list = json_array();
+		json_object_set_new(r->ds_meta, "quarantined", list);
+	}
+	if (json_array_size(list) < 100)
+		json_array_append_new(list, json_pack("{s:o s:s}", "pageId",
+						      id ? json_string(id) : json_null(), "reason",
+						      why ? why : "unreadable"));
+	sync_note(r->res->errors,
+		  "data source %s: row %s could not be read (%s); quarantined: the rest of its "
+		  "page was written, and it is read again on every run until it reads",
+		  r->ds_id, id ? id : "(page id unreadable)", why ? why : "unreadable");
+}
+
 static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 {
 	struct source_run *r = ud;
-	int dry = r->run->opts->dry_run;
 	int64_t watermark = sync_parse_time(r->st.watermark);
 	int64_t page_max = -1;
 	struct page_undo undo;
+	struct page_batch pb;
 	struct id_batch b;
-	json_t *row;
-	size_t i;
 	int rc;
 
 	id_batch_init(&b, json_array_size(rows));
-	if (!dry && (rc = store_begin(r->run->s, err)))
+	/* Notion first (truncated properties), then the transaction */
+	if ((rc = sync_page_prepare(r, rows, &pb, err)))
+		goto out;
+	if ((rc = store_begin(r->run->s, err)))
 		goto out;
 	page_undo_save(&undo, r);
-	json_array_foreach(rows, i, row)
-	{
-		enum row_outcome outcome;
-		char id[ID_DASHED_LEN + 1];
-		int64_t let = sync_parse_time(
-			json_string_value(json_object_get(row, "last_edited_time")));
-		int trashed = row_in_trash(row);
-		int have_id = !row_page_id(row, id);
-
-		if ((rc = sync_row(r, row, &outcome, err)))
-			goto fail;
-		sync_count_outcome(r, outcome);
+	if ((rc = sync_page_write(r, &pb, err)))
+		goto fail;
+	for (size_t i = 0; i < pb.n; i++) {
+		const struct page_row *pr = &pb.rows[i];
+		if (json_object_get(pr->json, NOTION_UNREADABLE_KEY))
+			quarantine_row(r, pr->json, watermark);
 		r->pass_rows++;
-		if (outcome == ROW_SKIPPED)
+		if (!pr->mapped)
 			r->pass_skipped++;
-		if (!trashed) {
+		if (!pr->trashed) {
 			/* present in Notion, even if it could not be mapped: never delete it */
 			r->pass_active++;
-			if (have_id)
-				id_batch_add(&b, id);
+			if (pr->have_id)
+				id_batch_add(&b, pr->page_id);
 		}
-		if (let > page_max)
-			page_max = let;
+		if (pr->last_edited > page_max)
+			page_max = capped_edit_time(r, pr->json, pr->last_edited);
 	}
 	if ((rc = mark_seen(r, &b, err)))
 		goto fail;
+	if (r->hold_ms && page_max >= r->hold_ms)
+		page_max = r->hold_ms - 1;
 	if (page_max > watermark) {
 		char iso[TIME_ISO_MAX];
 		set_str(&r->st.watermark, time_format_iso(page_max, iso));
@@ -373,7 +417,7 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	set_str(&r->st.resume_after, r->st.watermark);
 	if ((rc = save_state(r, err)))
 		goto fail;
-	if (!dry && (rc = store_commit(r->run->s, err)))
+	if ((rc = store_commit(r->run->s, err)))
 		goto fail;
 	r->progress_rows += (int64_t)json_array_size(rows);
 	report_progress(r, "query");
@@ -382,10 +426,10 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 	page_undo_finish(&undo, r, 0);
 	goto out;
 fail:
-	if (!dry)
-		store_rollback(r->run->s);
+	store_rollback(r->run->s);
 	page_undo_finish(&undo, r, 1);
 out:
+	page_batch_release(&pb);
 	id_batch_release(&b);
 	return rc;
 }
@@ -436,6 +480,7 @@ static int run_pass(struct source_run *r, struct nv_err *err)
 		return rc;
 	}
 	nv_err_clear(&qerr);
+	NV_ASSERT(!store_in_write_tx(r->run->s));
 	rc = notion_query(r->run->c, &q, pass_page_cb, r, &qerr);
 	free(props);
 	if (rc == NV_EINTERRUPTED)
@@ -473,53 +518,6 @@ static int collect_unseen(void *ud, const struct task *t)
 	return 0;
 }
 
-struct dry_unseen {
-	const struct idset *seen;
-	int64_t count;
-};
-
-static int count_dry_unseen(void *ud, const struct task_version *v)
-{
-	struct dry_unseen *d = ud;
-
-	if (v->snap.active && v->snap.notion_page_id && !idset_has(d->seen, v->snap.notion_page_id))
-		d->count++;
-	return 0;
-}
-
-/*
- * Soft-deletes one task by page id inside the caller's transaction; adds 1
- * to *count when a version was written (counted once the batch commits).
- */
-static int delete_page(struct source_run *r, const char *page_id, int64_t *count,
-		       struct nv_err *err)
-{
-	struct version_info vi = {.created_by = SYNC_CREATED_BY,
-				  .change_reason = "deleted in Notion"};
-	enum put_outcome put;
-	char now[TIME_ISO_MAX];
-	struct task t;
-	int rc;
-
-	task_init(&t);
-	rc = store_task_get_by_page(r->run->s, r->ds_id, page_id, &t, err);
-	if (rc == NV_ENOTFOUND || (!rc && !t.active)) {
-		task_release(&t);
-		nv_err_clear(err);
-		return NV_OK;
-	}
-	if (!rc) {
-		t.active = 0;
-		free(t.deleted_at);
-		t.deleted_at = xstrdup(time_format_iso(time_now_ms(), now));
-		rc = store_task_put(r->run->s, &t, &vi, &put, err);
-		if (!rc && put != PUT_UNCHANGED)
-			(*count)++;
-	}
-	task_release(&t);
-	return rc;
-}
-
 /*
  * Inside a deletion transaction: the scan epoch stored for the data source
  * must still be this run's. Another run (one that reached the store without
@@ -542,6 +540,34 @@ static int check_scan_epoch(struct source_run *r, struct nv_err *err)
 	return rc;
 }
 
+/*
+ * Soft-deletes the tasks of up to SYNC_DELETE_BATCH pages in one
+ * transaction: the same decision and write as a row seen in the trash.
+ * Counts are kept only when the batch commits.
+ */
+static int delete_batch(struct source_run *r, const char *const *page_ids, size_t n,
+			struct nv_err *err)
+{
+	struct page_batch pb;
+	struct page_undo undo;
+	int rc;
+
+	memset(&pb, 0, sizeof(pb));
+	if ((rc = store_begin(r->run->s, err)))
+		return rc;
+	page_undo_save(&undo, r);
+	if ((rc = check_scan_epoch(r, err)) ||
+	    (rc = sync_page_prepare_missing(r, page_ids, n, &pb, err)) ||
+	    (rc = sync_page_write(r, &pb, err)) || (rc = store_commit(r->run->s, err))) {
+		store_rollback(r->run->s);
+		page_undo_finish(&undo, r, 1);
+	} else {
+		page_undo_finish(&undo, r, 0);
+	}
+	page_batch_release(&pb);
+	return rc;
+}
+
 static int delete_unseen(struct source_run *r, struct nv_err *err)
 {
 	struct unseen_list l = {NULL, 0, 0};
@@ -552,16 +578,8 @@ static int delete_unseen(struct source_run *r, struct nv_err *err)
 	if ((rc = store_count_tasks(r->run->s, r->db->database_id, r->ds_id, &active, &deleted,
 				    err)))
 		return rc;
-	if (r->run->opts->dry_run) {
-		struct task_filter f = {.data_source_id = r->ds_id};
-		struct dry_unseen d = {&r->seen, 0};
-		if ((rc = store_task_each_current(r->run->s, &f, count_dry_unseen, &d, err)))
-			return rc;
-		unseen = d.count;
-	} else if ((rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, NULL, NULL, &unseen,
-					   err))) {
+	if ((rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, NULL, NULL, &unseen, err)))
 		return rc;
-	}
 	json_object_set_new(r->ds_meta, "unseenByScan", json_integer(unseen));
 	if (unseen > active / 2 && unseen > 10 && !r->run->opts->allow_mass_delete) {
 		r->guard_tripped = 1;
@@ -574,27 +592,13 @@ static int delete_unseen(struct source_run *r, struct nv_err *err)
 			  r->ds_id, (long long)unseen, (long long)active);
 		return NV_OK;
 	}
-	if (r->run->opts->dry_run) {
-		r->res->deleted += unseen;
-		return NV_OK;
-	}
 	if (unseen &&
 	    (rc = store_scan_unseen(r->run->s, r->ds_id, r->epoch, collect_unseen, &l, NULL, err)))
 		goto out;
 	for (size_t i = 0; i < l.n && !rc; i += SYNC_DELETE_BATCH) {
-		int64_t batch_deleted = 0;
-		if ((rc = store_begin(r->run->s, err)))
+		size_t k = l.n - i < SYNC_DELETE_BATCH ? l.n - i : SYNC_DELETE_BATCH;
+		if ((rc = delete_batch(r, (const char *const *)l.page_ids + i, k, err)))
 			break;
-		rc = check_scan_epoch(r, err);
-		for (size_t j = i; j < l.n && j < i + SYNC_DELETE_BATCH && !rc; j++)
-			rc = delete_page(r, l.page_ids[j], &batch_deleted, err);
-		if (rc) {
-			store_rollback(r->run->s);
-			break;
-		}
-		if ((rc = store_commit(r->run->s, err)))
-			break;
-		r->res->deleted += batch_deleted;
 		if (stop_requested(r) && i + SYNC_DELETE_BATCH < l.n) {
 			r->interrupted = 1;
 			rc = nv_err_set(err, NV_EINTERRUPTED, "stopped while deleting tasks");
@@ -636,7 +640,12 @@ int sync_source(struct source_run *r, struct nv_err *err)
 	}
 	if ((rc = run_pass(r, err)))
 		goto out;
-	if (r->scan_complete) {
+	if (r->scan_complete && r->unidentified) {
+		sync_note(r->res->errors,
+			  "data source %s: a row without a readable page id was listed; the "
+			  "deletion scan is incomplete and no task was deleted",
+			  r->ds_id);
+	} else if (r->scan_complete) {
 		if (stop_requested(r)) {
 			r->interrupted = 1;
 			rc = nv_err_set(err, NV_EINTERRUPTED, "stopped before deletions");
@@ -645,8 +654,7 @@ int sync_source(struct source_run *r, struct nv_err *err)
 		if ((rc = delete_unseen(r, err)))
 			goto out;
 	}
-	if (!r->run->opts->dry_run)
-		rc = save_state(r, err);
+	rc = save_state(r, err);
 out:
 	/* rows confirmed present and unchanged: the pass's, plus those only the scan saw */
 	r->res->synced += r->pass_rows - r->pass_skipped;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 const char *const task_status_names[] = {
@@ -113,9 +114,46 @@ const char *task_status_parse(const char *name)
 	return NULL;
 }
 
+/* Text that is not UTF-8 (only written behind nvault's back) is shown repaired. */
 static json_t *str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	json_t *j;
+	char *fixed;
+
+	if (!s)
+		return json_null();
+	if ((j = json_string(s)))
+		return j;
+	fixed = utf8_repair(s, strlen(s), NULL);
+	j = json_string(fixed);
+	free(fixed);
+	return j;
+}
+
+const char *task_invalid_text_field(const struct task *t)
+{
+	const struct {
+		const char *name;
+		const char *value;
+	} fields[] = {
+		{"scopeId", t->scope},
+		{"title", t->title},
+		{"description", t->description},
+		{"status", t->status},
+		{"resolution", t->resolution},
+		{"category", t->category},
+		{"dueDate", t->due_date},
+		{"assignee", t->assignee},
+		{"notionStatus", t->notion_status},
+		{"source", t->source},
+		{"notionUrl", t->notion_url},
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].value &&
+		    utf8_invalid_at(fields[i].value, strlen(fields[i].value)) != UTF8_VALID)
+			return fields[i].name;
+	return NULL;
 }
 
 /*

@@ -88,6 +88,8 @@ const char *task_status_parse(const char *name);
 json_t *task_content_json(const struct task *t);
 /* SHA-256 of the canonical (sorted, compact) serialisation of task_content_json(). */
 void task_content_hash(const struct task *t, char out[HASH_HEX_LEN + 1]);
+/* The name of the first text field of t that is not valid UTF-8, or NULL. */
+const char *task_invalid_text_field(const struct task *t);
 /*
  * Chain hash of a version: SHA-256 of prev_chain ("" for version 1) followed
  * by the canonical serialisation of the version record: its content hash

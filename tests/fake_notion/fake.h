@@ -166,7 +166,8 @@ struct fake_fault {
 
 struct fake_state {
 	pthread_mutex_t lock;
-	pthread_cond_t wake; /* broadcast on shutdown to end stalls early */
+	pthread_cond_t wake;	  /* broadcast on shutdown to end stalls early */
+	unsigned stalls_released; /* DELETE /_control/faults ends stalls in progress too */
 	volatile int stopping;
 
 	struct fake_db *dbs;
@@ -184,6 +185,7 @@ struct fake_state {
 	const char *token;	 /* required bearer token, or NULL for any */
 	long cap;		 /* results per query */
 	double rate;		 /* requests per second, 0 = unlimited */
+	long latency_ms;	 /* added to every API answer, outside the lock */
 	double burst;		 /* bucket capacity, 0 = max(1, rate) */
 	double tokens;
 	int64_t tokens_at_ms;  /* monotonic time of the last refill */

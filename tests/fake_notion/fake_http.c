@@ -659,6 +659,9 @@ static void control_add_fault(struct call *c, struct http_reply *reply)
 static void control_clear_faults(struct call *c, struct http_reply *reply)
 {
 	faults_free();
+	/* stalls in progress end now: a test decides when a stalled request goes on */
+	fake.stalls_released++;
+	pthread_cond_broadcast(&fake.wake);
 	reply_json(reply, 200, json_pack("{s:i}", "faults", 0));
 }
 
@@ -885,10 +888,14 @@ static int parse_body(struct call *c, const struct request *rq, struct http_repl
 	return 0;
 }
 
-/* Waits up to ms with the lock held (released while waiting); ends early on shutdown. */
+/*
+ * Waits up to ms with the lock held (released while waiting); ends early on
+ * shutdown and when DELETE /_control/faults releases stalls.
+ */
 static void stall(int64_t ms)
 {
 	struct timespec until;
+	unsigned released = fake.stalls_released;
 
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += (time_t)(ms / 1000);
@@ -897,7 +904,7 @@ static void stall(int64_t ms)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
-	while (!fake.stopping &&
+	while (!fake.stopping && released == fake.stalls_released &&
 	       pthread_cond_timedwait(&fake.wake, &fake.lock, &until) != ETIMEDOUT)
 		;
 }
@@ -1123,6 +1130,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (log_index != (size_t)-1 && gen == log_generation && log_index < fake.n_log)
 		fake.log[log_index].status = mode == SEND_DROP ? 0 : reply.status;
 	fake_unlock();
+	/* a slow Notion: each answer waits, but not for the others (no lock held) */
+	if (log_index != (size_t)-1 && fake.latency_ms > 0)
+		time_sleep_ms(fake.latency_ms, NULL);
 	call_release(&c);
 	ret = send_reply(conn, &reply, mode);
 	free(reply.body);

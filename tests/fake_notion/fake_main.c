@@ -37,6 +37,7 @@ struct options {
 	double burst;
 	const char *token;
 	const char *clock;
+	long latency_ms;
 };
 
 enum opt_kind { OPT_LONG, OPT_DOUBLE, OPT_STRING };
@@ -68,6 +69,8 @@ static const struct option_def {
 	 "required bearer token (default: any non-empty token)"},
 	{"--clock", OPT_STRING, offsetof(struct options, clock), 0, 0,
 	 "start the fake clock at this ISO time (default: now)"},
+	{"--latency-ms", OPT_LONG, offsetof(struct options, latency_ms), 0, 600000,
+	 "delay every API answer by this many ms, requests overlapping (default 0)"},
 };
 
 #define N_OPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
@@ -151,7 +154,7 @@ static int write_port_file(const char *path, unsigned port)
 
 int main(int argc, char **argv)
 {
-	struct options o = {0, NULL, -1, 1, NULL, FAKE_DEFAULT_CAP, 0, 0, NULL, NULL};
+	struct options o = {0, NULL, -1, 1, NULL, FAKE_DEFAULT_CAP, 0, 0, NULL, NULL, 0};
 	struct buf err = BUF_INIT;
 	sigset_t sigs;
 	unsigned port;
@@ -167,6 +170,7 @@ int main(int argc, char **argv)
 	pthread_cond_init(&fake.wake, NULL);
 	fake.cap = o.cap;
 	fake.rate = o.rate;
+	fake.latency_ms = o.latency_ms;
 	fake.burst = o.burst;
 	fake.token = o.token;
 	if (o.clock) {

@@ -66,5 +66,65 @@ last_evidence() {
 versions() { sq "select count(*) from task_versions"; }
 evidences() { sq "select count(*) from evidence"; }
 
+# store_sum: sha256 of the store's files (the database and its WAL), or
+# "none". An empty WAL counts as none: a read-only open of a WAL database
+# creates it, and it holds nothing.
+store_sum() {
+  local f out=""
+  for f in "$NVAULT_DB" "$NVAULT_DB-wal"; do
+    [ -s "$f" ] && out="$out $(sha256sum <"$f" | cut -c1-64)"
+  done
+  echo "${out:-none}"
+}
+
 # sync_rc ARGS...: runs nvault sync, prints its exit code (output to $T/sync.out/.err).
-sync_rc() { nv sync "$@" >"$T/sync.out" 2>"$T/sync.err"; echo $?; }
+#
+# Every scenario runs both ways (SPEC §4.10): unless ARGS has --dry-run or
+# SYNC_ONCE=1 is set (for calls whose fake-server faults a first run would
+# use up), `nvault sync --dry-run --json ARGS` runs first and must leave the
+# store byte-for-byte unchanged, then the real sync runs, and both must
+# report the same per-database counts. Outcomes go to $T/dry-run.checks
+# (sync_rc runs in $(...), a subshell); finish() turns them into checks.
+sync_rc() {
+  local rc drc before after e0
+  if [ -n "${SYNC_ONCE:-}" ] || [[ " $* " == *" --dry-run "* ]]; then
+    nv sync "$@" >"$T/sync.out" 2>"$T/sync.err"; echo $?; return
+  fi
+  before=$(store_sum)
+  nv sync --dry-run --json "$@" >"$T/dry.out" 2>"$T/dry.err"; drc=$?
+  after=$(store_sum)
+  if [ "$before" == "$after" ]; then echo "ok|dry run left the store unchanged ($*)"
+  else echo "FAIL|dry run left the store unchanged ($*)|$before|$after"; fi >>"$T/dry-run.checks"
+  e0=$( [ -e "$NVAULT_DB" ] && sq "select coalesce(max(seq), 0) from evidence" || echo 0)
+  nv sync "$@" >"$T/sync.out" 2>"$T/sync.err"; rc=$?
+  # a run that could not start (3: locked) or failed in two different ways has nothing to compare
+  if [ "$rc" == "$drc" ] && [ "$rc" -le 1 ]; then
+    python3 - "$T/dry.out" "$NVAULT_DB" "$e0" "$*" >>"$T/dry-run.checks" <<'PY'
+import json, sqlite3, sys
+out, db, e0, args = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+keys = ["createdCount", "updatedCount", "unchangedCount", "deletedCount", "restoredCount",
+        "conflictCount"]
+dry = {d["databaseId"]: [d[k] for k in keys] for d in json.load(open(out))["databases"]}
+real = {}
+for sid, meta in sqlite3.connect(db).execute(
+        "select source_id, metadata from evidence where seq > ? order by seq", (e0,)):
+    m = json.loads(meta)
+    if not m.get("detectedLater"):  # not a dead run's record
+        real[sid] = [m.get(k) for k in keys]
+what = "dry run and real run report the same counts (%s)" % args
+print("ok|" + what if dry == real else "FAIL|%s|%s|%s" % (what, dry, real))
+PY
+  fi
+  echo "$rc"
+}
+
+# finish: also counts the dry-run comparisons sync_rc recorded.
+eval "lib_$(declare -f finish)"
+finish() {
+  local status what expected got
+  [ -e "$T/dry-run.checks" ] && while IFS='|' read -r status what expected got; do
+    if [ "$status" == ok ]; then check_eq "$what" x x
+    else check_eq "$what" "$expected" "$got"; fi
+  done <"$T/dry-run.checks"
+  lib_finish
+}

@@ -1,7 +1,8 @@
-# test_store_safety.sh: issue 15 #1, #12. One store reached through two paths
-# (a symlink, a ".." detour) still allows one sync at a time, and a symlink
-# planted at the lock path is refused, never followed; the store's directory
-# is created 0700 and the store with its -wal/-shm 0600 whatever the umask.
+# test_store_safety.sh: issue 15 #1, #7, #12. One store reached through two
+# paths (a symlink, a ".." detour) still allows one sync at a time, and a
+# symlink planted at the lock path is refused, never followed; the store's
+# directory is created 0700 and the store with its -wal/-shm 0600 whatever
+# the umask; the read commands work on a store the reader cannot write.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sync_lib.sh"
 
@@ -62,4 +63,35 @@ PY
   check_eq "umask $um: -wal 0600" "-wal 0o600" "$(grep -- -wal "$T/perm.out")"
   check_eq "umask $um: -shm 0600" "-shm 0o600" "$(grep -- -shm "$T/perm.out")"
 done
+
+# ---- #7: read commands on a store the reader cannot write -----------------------------
+# As root, permissions do not bind: the reader is then the user nobody.
+RO="$T/ro"
+mkdir -p "$RO/store"
+cp "$T/real/vault.db" "$RO/store/vault.db"
+rm -f "$RO/store/vault.db-wal" "$RO/store/vault.db-shm"
+chmod 755 "$T" "$RO"
+chmod 644 "$RO/store/vault.db"
+if [ "$(id -u)" -eq 0 ]; then
+  reader() { setpriv --reuid=65534 --regid=65534 --clear-groups "$NVAULT" --db "$RO/store/vault.db" "$@"; }
+else
+  chmod 555 "$RO/store"; chmod 444 "$RO/store/vault.db"
+  reader() { "$NVAULT" --db "$RO/store/vault.db" "$@"; }
+fi
+rc=0; reader --json task list --limit 500 >"$T/ro.out" 2>"$T/ro.err" || rc=$?
+check_eq "read-only store: task list exits 0 ($(head -c 200 "$T/ro.err"))" 0 "$rc"
+check_eq "read-only store: task list sees the 120 tasks" 120 \
+  "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["tasks"]))' "$T/ro.out")"
+for cmd in verify status "export --format jsonl" evidence "task history $(sq 'select id from tasks limit 1')"; do
+  # shellcheck disable=SC2086
+  rc=0; reader $cmd >"$T/ro.out" 2>"$T/ro.err" || rc=$?
+  check_eq "read-only store: $cmd exits 0 ($(head -c 200 "$T/ro.err"))" 0 "$rc"
+done
+check_eq "read-only store: export wrote every task" 120 "$(reader export --format jsonl | wc -l)"
+check "the reader left no -wal/-shm behind" test ! -e "$RO/store/vault.db-shm"
+writer_rc=0
+reader task add --title "must fail" >/dev/null 2>"$T/ro.err" || writer_rc=$?
+check "a write command on it fails" test "$writer_rc" -ne 0
+check "it says why" grep -qiE "permission|read-only|readonly" "$T/ro.err"
+chmod -R u+w "$RO"
 finish

@@ -123,6 +123,47 @@ static void test_clock_injected(void **state)
 	unsetenv("NVAULT_TEST_TIME_SCALE");
 }
 
+/*
+ * Issue 15 #8: a backward step of the clock (2 days) after the next run was
+ * planned: the plan must be made again, or the runs of the two repeated days
+ * are skipped. The injected clock steps as NVAULT_TEST_CLOCK_STEP says.
+ */
+static void test_clock_step_back_replans(void **state)
+{
+	struct daemon_clock c;
+	struct cron_expr e;
+	struct nv_err err;
+	int64_t planned_at, next, now, replanned;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(cron_parse("0 5 * * *", &e, &err), 0);
+	setenv("NVAULT_TEST_NOW", "2026-03-12T04:59:00Z", 1);
+	setenv("NVAULT_TEST_CLOCK_STEP", "50:-172800000", 1);
+	assert_int_equal(daemon_clock_init(&c, &err), 0);
+	planned_at = daemon_clock_now(&c);
+	assert_int_equal(cron_next(&e, planned_at, &next), 0);
+	assert_int_equal(next, iso("2026-03-12T05:00:00Z"));
+	assert_false(daemon_clock_went_back(planned_at, planned_at));
+	time_sleep_ms(120, NULL);
+	now = daemon_clock_now(&c);
+	assert_true(now < iso("2026-03-10T05:00:00Z"));
+	assert_true(daemon_clock_went_back(planned_at, now));
+	assert_int_equal(cron_next(&e, now, &replanned), 0);
+	assert_int_equal(replanned, iso("2026-03-10T05:00:00Z"));
+	/* jitter of less than a second is not a step */
+	assert_false(daemon_clock_went_back(planned_at, planned_at - 900));
+	/* forward steps never re-plan: the loop runs the overdue plan */
+	assert_false(daemon_clock_went_back(planned_at, planned_at + 86400000));
+
+	setenv("NVAULT_TEST_CLOCK_STEP", "later", 1);
+	assert_int_equal(daemon_clock_init(&c, &err), NV_ECONFIG);
+	assert_non_null(strstr(err.msg, "NVAULT_TEST_CLOCK_STEP=later"));
+	unsetenv("NVAULT_TEST_CLOCK_STEP");
+	unsetenv("NVAULT_TEST_NOW");
+}
+
 static void test_pid_alive(void **state)
 {
 	pid_t child;
@@ -248,9 +289,12 @@ static void test_status_document(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_missed_run),	cmocka_unit_test(test_clock_real),
-		cmocka_unit_test(test_clock_injected),	cmocka_unit_test(test_pid_alive),
+		cmocka_unit_test(test_missed_run),
+		cmocka_unit_test(test_clock_real),
+		cmocka_unit_test(test_clock_injected),
+		cmocka_unit_test(test_pid_alive),
 		cmocka_unit_test(test_status_document),
+		cmocka_unit_test(test_clock_step_back_replans),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

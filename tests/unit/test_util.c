@@ -17,6 +17,7 @@
 #include "util/hash.h"
 #include "util/id.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 static void test_buf_grows_and_caps(void **state)
 {
@@ -171,6 +172,31 @@ static void test_settings_env(void **state)
 	assert_int_equal(parse_bool("2"), -1);
 }
 
+/* issue 15 #9: strict UTF-8, with the offset of the first bad byte */
+static void test_utf8(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t bad;
+	} cases[] = {
+		{"", UTF8_VALID},
+		{"plain", UTF8_VALID},
+		{"caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80", UTF8_VALID},
+		{"bad\xff", 3},
+		{"\xc3", 0},		      /* truncated */
+		{"a\xc3(", 1},		      /* bad continuation */
+		{"\xc0\xaf", 0},	      /* overlong */
+		{"\xe0\x80\xaf", 0},	      /* overlong */
+		{"x\xed\xa0\x80", 1},	      /* a UTF-16 surrogate */
+		{"\xf4\x90\x80\x80", 0},      /* above U+10FFFF */
+		{"ok\xf0\x9f\x98", 2},	      /* emoji cut short */
+		{"\xef\xbf\xbd", UTF8_VALID}, /* U+FFFD itself */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(utf8_invalid_at(cases[i].s, strlen(cases[i].s)), cases[i].bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_status_words),
 		cmocka_unit_test(test_content_hash_ignores_bookkeeping),
 		cmocka_unit_test(test_settings_env),
+		cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
