@@ -41,6 +41,7 @@ BENCHES=(
   "ratelimit|@B@/bench_ratelimit @B@/fake-notion"
   "store|@B@/bench_store --tasks 100000 --versions 5 --nvault @B@/nvault"
   "mcp|@B@/bench_mcp @B@/nvault 10000"
+  "mcp_http|bash @S@/bench/bench_mcp_http.sh @B@ 20000"
 )
 
 status=0

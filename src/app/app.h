@@ -141,19 +141,23 @@ struct app_query {
 	const char *status;	 /* enum name or words */
 	const char *search;	 /* full-text query (list/search) */
 	int include_deleted;
-	int64_t limit;	   /* 0 → 50 for list/search; 0 → all for as_of/diff */
-	int64_t offset;	   /* rows to skip */
-	const char *at;	   /* as_of: ISO time */
-	const char *since; /* diff: ISO time, exclusive */
-	const char *until; /* diff: ISO time, inclusive; NULL = now */
-	app_namer name;	   /* how messages name the fields */
+	int64_t limit;	    /* 0 → 50 for list/search; 0 → all for as_of/diff */
+	int64_t offset;	    /* rows to skip */
+	const char *cursor; /* from app_cursor(): where the previous page stopped */
+	const char *at;	    /* as_of: ISO time */
+	const char *since;  /* diff: ISO time, exclusive */
+	const char *until;  /* diff: ISO time, inclusive; NULL = now */
+	app_namer name;	    /* how messages name the fields */
 	/* filled by app_query_check() */
 	struct task_filter filter;
 	char db[ID_DASHED_LEN + 1];
 	char at_iso[TIME_ISO_MAX], since_iso[TIME_ISO_MAX], until_iso[TIME_ISO_MAX];
 };
 
-/* Validates q and fills q->filter and the canonical times; NV_EINVAL naming the field. */
+/*
+ * Validates q and fills q->filter and the canonical times; NV_EINVAL naming
+ * the field. A cursor replaces the offset.
+ */
 int app_query_check(struct app_query *q, struct nv_err *err);
 
 /* One page of tasks matching q (list; search when q->search is set), newest update first. */
@@ -169,6 +173,46 @@ int app_task_as_of(struct store *s, struct app_query *q, store_version_cb cb, vo
 /* The same for the changes between q->since and q->until (diff). */
 int app_task_diff(struct store *s, struct app_query *q, store_diff_cb cb, void *ud, int64_t *total,
 		  struct nv_err *err);
+
+/*
+ * Cursors are opaque to clients: the position after the last row a page
+ * returned, which the next page's query passes back as its cursor. Today
+ * they carry an offset; a keyset position can replace it behind the same
+ * two functions without a client noticing.
+ */
+#define APP_CURSOR_MAX 64
+/* The cursor of the row after the first `consumed` rows from q's start. */
+void app_cursor(const struct app_query *q, int64_t consumed, char out[APP_CURSOR_MAX]);
+
+/* ---- views ------------------------------------------------------------- */
+
+/*
+ * How much of a task a reader asked for: compact by default (the task
+ * fields and a short Notion summary); fields (an array of Notion property
+ * names, borrowed) adds those properties; full adds every one.
+ */
+struct app_view {
+	int full;
+	const json_t *fields;
+};
+
+/*
+ * The compact shape of a task (new reference): id, title, description,
+ * status, notionStatus, resolution, category, dueDate, assignee, tags,
+ * metadata (without the Notion properties), scopeId, source, active,
+ * deletedAt, version, createdAt, updatedAt, notion {url, pageId,
+ * databaseId, lastEditedTime} (null for local tasks), and notionProperties
+ * {name: {type, value}} only when v asks for them.
+ */
+json_t *app_task_view_json(const struct task *t, const struct app_view *v);
+/*
+ * memory_task's shape (task_to_json()) with metadata.notionProperties
+ * left out unless v asks for them (then only those asked for).
+ */
+json_t *app_task_legacy_json(const struct task *t, const struct app_view *v);
+
+/* task_version_to_json() with the snapshot in app_task_legacy_json()'s shape. */
+json_t *app_version_legacy_json(const struct task_version *ver, const struct app_view *v);
 
 /* Content fields that differ from a to b, as a new JSON array of names. */
 json_t *app_changed_fields(const struct task_version *a, const struct task_version *b);

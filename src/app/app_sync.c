@@ -27,9 +27,9 @@ struct sync_job {
 	char database_id[ID_DASHED_LEN + 1]; /* "" = all */
 	int full, dry_run;
 	const char *trigger;
-	volatile int stop; /* the engine's stop flag */
-	int cancelled;	   /* by the front end: no done hook (y->lock) */
-	int finished;	   /* the worker is done (y->lock) */
+	_Atomic int stop; /* the engine's stop flag */
+	int cancelled;	  /* by the front end: no done hook (y->lock) */
+	int finished;	  /* the worker is done (y->lock) */
 	pthread_t thread;
 	/* progress (worker thread only) */
 	char current_db[ID_DASHED_LEN + 1];

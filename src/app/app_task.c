@@ -7,9 +7,11 @@
  */
 #include "app/app.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/buf.h"
@@ -321,6 +323,18 @@ int app_query_check(struct app_query *q, struct nv_err *err)
 		return nv_err_set(err, NV_EINVAL, "%s and %s must not be negative",
 				  app_field_label(q->name, "limit"),
 				  app_field_label(q->name, "offset"));
+	if (q->cursor) {
+		char *end;
+		long long off;
+		errno = 0;
+		off = q->cursor[0] == 'o' ? strtoll(q->cursor + 1, &end, 10) : -1;
+		if (errno || off < 0 || q->cursor[0] != 'o' || *end)
+			return nv_err_set(err, NV_EINVAL,
+					  "%s is not a cursor this server gave out: '%.60s' (pass "
+					  "back nextCursor unchanged)",
+					  app_field_label(q->name, "cursor"), q->cursor);
+		q->offset = off;
+	}
 	f->limit = q->limit;
 	f->offset = q->offset;
 	if (q->at && check_time(q->name, "time", q->at, q->at_iso, err))
@@ -334,6 +348,11 @@ int app_query_check(struct app_query *q, struct nv_err *err)
 				  app_field_label(q->name, "until"), q->until,
 				  app_field_label(q->name, "since"), q->since);
 	return 0;
+}
+
+void app_cursor(const struct app_query *q, int64_t consumed, char out[APP_CURSOR_MAX])
+{
+	snprintf(out, APP_CURSOR_MAX, "o%" PRId64, q->offset + consumed);
 }
 
 int app_task_list(struct store *s, struct app_query *q, struct task_list *out, struct nv_err *err)

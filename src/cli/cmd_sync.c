@@ -22,7 +22,7 @@
 #include "util/buf.h"
 #include "util/xalloc.h"
 
-static volatile int stop_flag;
+static _Atomic int stop_flag;
 
 static void on_stop_signal(int sig)
 {

@@ -85,6 +85,7 @@ struct session {
 	struct buf reply; /* its immediate answer */
 	struct waiter *waiters;
 	int deleted;
+	int settled; /* the server is stopping and this session's sync has answered */
 	/* http.lock guards these */
 	int refs;
 	int in_table;
@@ -643,7 +644,12 @@ static struct msg *next_msg(struct session *s, struct waiter *w, int64_t wait_ms
 		}
 		/* a worker that ended without answering (a cancelled run) */
 		if (!mcp_server_pending(s->m)) {
-			if (is_stopping(s->h)) {
+			/*
+			 * A worker marks itself finished just before it queues its
+			 * answer: while stopping, end only once mcp_http_stop() has
+			 * joined it, so the answer is in the queue by then.
+			 */
+			if (s->settled) {
 				*done = 1;
 				return NULL;
 			}
@@ -1287,6 +1293,7 @@ void mcp_http_stop(struct mcp_http *h)
 		mcp_server_settle(all[i]->m, 1);
 		pthread_mutex_unlock(&all[i]->call);
 		pthread_mutex_lock(&all[i]->out);
+		all[i]->settled = 1;
 		pthread_cond_broadcast(&all[i]->cond);
 		pthread_mutex_unlock(&all[i]->out);
 	}

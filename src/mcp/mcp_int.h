@@ -45,6 +45,7 @@ enum mcp_param_type {
 	P_BOOLEAN,
 	P_TAGS,	       /* array of strings, or null to clear */
 	P_OBJECT_NULL, /* object, or null to clear */
+	P_STRINGS,     /* array of strings */
 };
 
 struct mcp_param {
@@ -65,16 +66,29 @@ struct mcp_action {
 	const char *const *required; /* parameters the action needs, NULL-terminated */
 };
 
+/* The annotations of a tool (MCP ToolAnnotations). */
+struct mcp_hints {
+	int read_only, destructive, idempotent, open_world;
+};
+
 struct mcp_tool {
 	const char *name;
 	const char *title;
 	const char *description;
-	const struct mcp_param *params; /* first entry is "action" */
-	const struct mcp_action *actions;
-	int read_only; /* annotations.readOnlyHint */
+	const struct mcp_param *params;	  /* action tools: the first entry is "action" */
+	const struct mcp_action *actions; /* action tools (memory_task, notion_sync) */
+	mcp_action_fn run;		  /* single-purpose tools */
+	const char *const *required;	  /* single-purpose tools: required parameters */
+	json_t *(*output_schema)(void);	  /* new reference */
+	struct mcp_hints hints;
 };
 
 extern const struct mcp_tool mcp_tools[];
+/* The single-purpose read tools (tool_read.c), in tools/list order; name NULL ends. */
+extern const struct mcp_tool mcp_read_tools[];
+/* Output schemas of the action tools (open: one object per action). */
+json_t *memory_task_output_schema(void);
+json_t *notion_sync_output_schema(void);
 extern const struct mcp_param memory_task_params[];
 extern const struct mcp_action memory_task_actions[];
 extern const struct mcp_param notion_sync_params[];
@@ -85,12 +99,13 @@ struct mcp_call {
 	const struct mcp_env *env;
 	const struct jsonrpc_request *req; /* borrowed; valid during the call only */
 	const struct mcp_tool *tool;
-	const char *action;
+	const char *action;   /* NULL for single-purpose tools */
 	json_t *args;	      /* borrowed, validated */
 	char created_by[128]; /* "mcp:<agentId or agent>" */
 	json_t *result;	      /* structuredContent (new reference) */
 	struct buf text;      /* one-paragraph human rendering */
 	int deferred;	      /* the action will answer later itself */
+	size_t budget;	      /* bytes the whole reply may take */
 };
 
 /* The tools/list result (new reference). */
@@ -107,6 +122,43 @@ int arg_has(const struct mcp_call *c, const char *name);	 /* present, even as nu
 const char *arg_str(const struct mcp_call *c, const char *name); /* NULL when absent/null */
 int64_t arg_int(const struct mcp_call *c, const char *name, int64_t dflt);
 int arg_bool(const struct mcp_call *c, const char *name, int dflt);
+
+/* ---- reply budget (budget.c) ------------------------------------------------ */
+
+/* No reply is ever longer: the official SDK client's read buffer. */
+#define MCP_REPLY_HARD_MAX ((size_t)10 << 20)
+/* NVAULT_MCP_MAX_REPLY, default 256 KiB, within [16 KiB, MCP_REPLY_HARD_MAX]. */
+size_t mcp_reply_budget(void);
+/* Compact serialised size of v. */
+size_t mcp_json_size(const json_t *v);
+/* Cuts every string in v longer than cap bytes, with a marker; returns how many. */
+size_t mcp_cut_strings(json_t *v, size_t cap);
+
+/* A page of items filled within the budget. */
+struct mcp_page {
+	json_t *items;	  /* the array being filled (borrowed) */
+	struct buf *text; /* the call's text: a line per item */
+	size_t budget, room, field_cap;
+	size_t n;
+	int full; /* an item did not fit: the page stops here */
+};
+void mcp_page_init(struct mcp_page *p, struct mcp_call *c, json_t *items);
+/*
+ * Adds item (taken) and its text line (borrowed, may be NULL) unless they
+ * would pass the budget: 0 when added, 1 when the page is full (item
+ * freed; stop and answer truncated with a cursor). Strings longer than a
+ * sixteenth of the budget are cut first; the first item always fits.
+ */
+int mcp_page_add(struct mcp_page *p, json_t *item, const char *line);
+/* Cuts text and the longest strings of structured until both fit budget. */
+void mcp_fit_result(json_t *structured, struct buf *text, size_t budget);
+
+/* Puts a printf-style line before the call's text (a summary over its lines). */
+void mcp_text_head(struct mcp_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One line of text about a task: "- Title [status] id". */
+void mcp_task_line(struct buf *out, const struct task *t);
+/* The view the call asks for with its fields / detail parameters. */
+struct app_view mcp_view(const struct mcp_call *c);
 
 /* The call's store connection (borrowed). */
 int mcp_call_store(struct mcp_call *c, struct store **out, struct nv_err *err);

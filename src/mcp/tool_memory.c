@@ -21,6 +21,8 @@ static const char *const memory_actions[] = {
 	"delete", "search", "as_of", "diff", NULL,
 };
 
+static const char *const detail_choices[] = {"compact", "full", NULL};
+
 const struct mcp_param memory_task_params[] = {
 	{"action", P_STRING, "What to do.", memory_actions, 0, 0},
 	{"id", P_STRING, "Task id, or the Notion page id (with or without dashes).", NULL, 0, 0},
@@ -47,6 +49,16 @@ const struct mcp_param memory_task_params[] = {
 	{"includeInactive", P_BOOLEAN, "Include soft-deleted tasks (default false).", NULL, 0, 0},
 	{"limit", P_INTEGER, "Page size (default 50).", NULL, 1, 1000},
 	{"offset", P_INTEGER, "Rows to skip (default 0).", NULL, 0, INT64_MAX / 2},
+	{"cursor", P_STRING,
+	 "Continue a list, search, as_of or diff where the previous reply stopped: pass its "
+	 "nextCursor unchanged (replaces offset).",
+	 NULL, 0, 0},
+	{"fields", P_STRINGS,
+	 "Notion property names to include (in metadata.notionProperties); by default tasks "
+	 "come without their Notion properties.",
+	 NULL, 0, 0},
+	{"detail", P_STRING, "\"compact\" (default) or \"full\" (every Notion property).",
+	 detail_choices, 0, 0},
 	{"versionNum", P_INTEGER, "Version number (get_version).", NULL, 1, INT64_MAX / 2},
 	{"query", P_STRING, "Full-text query (search).", NULL, 0, 0},
 	{"time", P_STRING, "Point in time, ISO 8601 (as_of).", NULL, 0, 0},
@@ -88,6 +100,23 @@ static void query_params(struct mcp_call *c, struct app_query *q)
 	q->include_deleted = arg_bool(c, "includeInactive", 0);
 	q->limit = arg_int(c, "limit", 50);
 	q->offset = arg_int(c, "offset", 0);
+	q->cursor = arg_str(c, "cursor");
+}
+
+/* Marks a page that stopped early (or ends normally) with its cursor. */
+static void page_end(struct mcp_call *c, const struct app_query *q, const struct mcp_page *p,
+		     int64_t total)
+{
+	char cursor[APP_CURSOR_MAX];
+	int more = q->offset + (int64_t)p->n < total;
+
+	app_cursor(q, (int64_t)p->n, cursor);
+	json_object_set_new(c->result, "hasMore", json_boolean(more));
+	json_object_set_new(c->result, "truncated", json_boolean(p->full));
+	json_object_set_new(c->result, "nextCursor", more ? json_string(cursor) : json_null());
+	if (p->full)
+		buf_addf(&c->text, "\n(Reply size limit reached: continue with cursor %s.)",
+			 cursor);
 }
 
 static const char *or_empty(const char *s)
@@ -105,10 +134,10 @@ static struct app_author author(struct mcp_call *c)
 /* The result of a write. */
 static void write_result(struct mcp_call *c, const struct task *t, enum app_outcome o)
 {
-	/* memory_task keeps answering "updated" for a delete: its clients know no other word */
-	const char *name = app_outcome_name(o == APP_DELETED ? APP_UPDATED : o);
+	struct app_view v = mcp_view(c);
+	const char *name = app_outcome_name(o);
 
-	c->result = json_pack("{s:o, s:s}", "task", task_to_json(t), "outcome", name);
+	c->result = json_pack("{s:o, s:s}", "task", app_task_legacy_json(t, &v), "outcome", name);
 	buf_addf(&c->text, "Task '%s' (%s): %s, now at version %" PRId64 ".", or_empty(t->title),
 		 t->id, name, t->version);
 }
@@ -193,7 +222,8 @@ static int act_get(struct mcp_call *c, struct nv_err *err)
 		task_release(&t);
 		return rc;
 	}
-	c->result = json_pack("{s:o}", "task", task_to_json(&t));
+	struct app_view v = mcp_view(c);
+	c->result = json_pack("{s:o}", "task", app_task_legacy_json(&t, &v));
 	buf_addf(&c->text, "Task '%s' (%s), status %s, version %" PRId64 "%s.", or_empty(t.title),
 		 t.id, t.status ? t.status : "-", t.version, t.active ? "" : ", deleted");
 	task_release(&t);
@@ -203,9 +233,12 @@ static int act_get(struct mcp_call *c, struct nv_err *err)
 /* list and search share everything but the query. */
 static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 {
+	struct app_view v = mcp_view(c);
 	struct store *s;
 	struct app_query q;
 	struct task_list l;
+	struct mcp_page page;
+	struct buf line = BUF_INIT;
 	json_t *tasks;
 	int rc;
 
@@ -216,15 +249,23 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 	if ((rc = app_task_list(s, &q, &l, err)))
 		return rc;
 	tasks = json_array();
-	for (size_t i = 0; i < l.n; i++)
-		json_array_append_new(tasks, task_to_json(&l.items[i]));
-	c->result = json_pack("{s:o, s:I, s:b, s:I, s:I}", "tasks", tasks, "total",
-			      (json_int_t)l.total, "hasMore", l.has_more, "offset",
-			      (json_int_t)q.offset, "count", (json_int_t)l.n);
-	if (l.has_more)
-		json_object_set_new(c->result, "nextOffset", json_integer(l.next_offset));
-	buf_addf(&c->text, "%zu of %" PRId64 " matching tasks%s.", l.n, l.total,
-		 l.has_more ? " (more: use offset)" : "");
+	c->result = json_pack("{s:o, s:I, s:I}", "tasks", tasks, "total", (json_int_t)l.total,
+			      "offset", (json_int_t)q.offset);
+	buf_addf(&c->text, "%" PRId64 " matching tasks from offset %" PRId64 ":", l.total,
+		 q.offset);
+	mcp_page_init(&page, c, tasks);
+	for (size_t i = 0; i < l.n; i++) {
+		buf_reset(&line);
+		mcp_task_line(&line, &l.items[i]);
+		if (mcp_page_add(&page, app_task_legacy_json(&l.items[i], &v), line.data))
+			break;
+	}
+	buf_release(&line);
+	json_object_set_new(c->result, "count", json_integer((json_int_t)page.n));
+	page_end(c, &q, &page, l.total);
+	if (q.offset + (int64_t)page.n < l.total)
+		json_object_set_new(c->result, "nextOffset",
+				    json_integer(q.offset + (int64_t)page.n));
 	task_list_release(&l);
 	return 0;
 }
@@ -252,13 +293,18 @@ static int act_history(struct mcp_call *c, struct nv_err *err)
 		return rc;
 	rc = id_error(app_task_history(s, arg_str(c, "id"), &t, &v, &n, err), err);
 	if (!rc) {
+		struct app_view view = mcp_view(c);
+		struct mcp_page page;
 		versions = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(versions, task_version_to_json(&v[i]));
-		c->result = json_pack("{s:s, s:o, s:I}", "taskId", t.id, "versions", versions,
-				      "count", (json_int_t)n);
+		c->result = json_pack("{s:s, s:o}", "taskId", t.id, "versions", versions);
 		buf_addf(&c->text, "Task '%s' (%s) has %zu version%s, oldest first.",
 			 or_empty(t.title), t.id, n, n == 1 ? "" : "s");
+		mcp_page_init(&page, c, versions);
+		for (size_t i = 0; i < n; i++)
+			if (mcp_page_add(&page, app_version_legacy_json(&v[i], &view), NULL))
+				break;
+		json_object_set_new(c->result, "count", json_integer((json_int_t)page.n));
+		json_object_set_new(c->result, "truncated", json_boolean(page.full));
 	}
 	task_versions_free(v, n);
 	task_release(&t);
@@ -278,7 +324,8 @@ static int act_get_version(struct mcp_call *c, struct nv_err *err)
 	if (rc == NV_ENOTFOUND)
 		nv_err_prefix(err, "parameter '%s'", t.id ? "versionNum" : "id");
 	if (!rc) {
-		c->result = json_pack("{s:o}", "version", task_version_to_json(&v));
+		struct app_view view = mcp_view(c);
+		c->result = json_pack("{s:o}", "version", app_version_legacy_json(&v, &view));
 		buf_addf(&c->text, "Version %" PRId64 " of task '%s' (%s), by %s: %s.", v.num,
 			 v.snap.title ? v.snap.title : "", t.id, v.created_by ? v.created_by : "-",
 			 v.change_reason ? v.change_reason : "-");
@@ -288,16 +335,28 @@ static int act_get_version(struct mcp_call *c, struct nv_err *err)
 	return rc;
 }
 
+/* A page being filled from a streamed result. */
+struct collector {
+	struct mcp_page page;
+	struct app_view view;
+	struct buf line;
+};
+
 static int collect_version(void *ud, const struct task_version *v)
 {
-	json_array_append_new(ud, task_version_to_json(v));
-	return 0;
+	struct collector *col = ud;
+
+	buf_reset(&col->line);
+	mcp_task_line(&col->line, &v->snap);
+	mcp_page_add(&col->page, app_version_legacy_json(v, &col->view), col->line.data);
+	return 0; /* go on counting the total */
 }
 
 static int act_as_of(struct mcp_call *c, struct nv_err *err)
 {
 	struct store *s;
 	struct app_query q;
+	struct collector col = {.view = mcp_view(c), .line = BUF_INIT};
 	json_t *items;
 	int64_t total;
 	int rc;
@@ -307,32 +366,39 @@ static int act_as_of(struct mcp_call *c, struct nv_err *err)
 	query_params(c, &q);
 	q.at = arg_str(c, "time");
 	items = json_array();
-	if ((rc = app_task_as_of(s, &q, collect_version, items, &total, err))) {
-		json_decref(items);
+	c->result = json_pack("{s:o}", "tasks", items);
+	mcp_page_init(&col.page, c, items);
+	rc = app_task_as_of(s, &q, collect_version, &col, &total, err);
+	buf_release(&col.line);
+	if (rc)
 		return rc;
-	}
-	c->result = json_pack("{s:s, s:o, s:I, s:b}", "time", q.at_iso, "tasks", items, "total",
-			      (json_int_t)total, "hasMore",
-			      q.offset + (int64_t)json_array_size(items) < total);
-	buf_addf(&c->text, "%" PRId64 " tasks existed at %s (showing %zu).", total, q.at_iso,
-		 json_array_size(items));
+	json_object_set_new(c->result, "time", json_string(q.at_iso));
+	json_object_set_new(c->result, "total", json_integer(total));
+	mcp_text_head(c, "%" PRId64 " tasks existed at %s (showing %zu):", total, q.at_iso,
+		      col.page.n);
+	page_end(c, &q, &col.page, total);
 	return 0;
 }
 
 static int collect_diff(void *ud, const struct diff_entry *e)
 {
+	struct collector *col = ud;
 	json_t *o = json_pack(
 		"{s:s, s:o, s:o, s:I, s:o, s:o}", "kind", diff_kind_name(e->kind), "taskId",
 		e->after && e->after->snap.id ? json_string(e->after->snap.id) : json_null(),
 		"title",
 		e->after && e->after->snap.title ? json_string(e->after->snap.title) : json_null(),
 		"versionsInRange", (json_int_t)e->versions_in_range, "before",
-		e->before ? task_version_to_json(e->before) : json_null(), "after",
-		e->after ? task_version_to_json(e->after) : json_null());
+		e->before ? app_version_legacy_json(e->before, &col->view) : json_null(), "after",
+		e->after ? app_version_legacy_json(e->after, &col->view) : json_null());
 
 	if (e->before && e->after)
 		json_object_set_new(o, "changedFields", app_changed_fields(e->before, e->after));
-	json_array_append_new(ud, o);
+	buf_reset(&col->line);
+	buf_addf(&col->line, "%s: ", diff_kind_name(e->kind));
+	if (e->after)
+		mcp_task_line(&col->line, &e->after->snap);
+	mcp_page_add(&col->page, o, col->line.data);
 	return 0;
 }
 
@@ -340,6 +406,7 @@ static int act_diff(struct mcp_call *c, struct nv_err *err)
 {
 	struct store *s;
 	struct app_query q;
+	struct collector col = {.view = mcp_view(c), .line = BUF_INIT};
 	json_t *items;
 	int64_t total;
 	int rc;
@@ -350,17 +417,19 @@ static int act_diff(struct mcp_call *c, struct nv_err *err)
 	q.since = arg_str(c, "since");
 	q.until = arg_str(c, "until");
 	items = json_array();
-	if ((rc = app_task_diff(s, &q, collect_diff, items, &total, err))) {
-		json_decref(items);
+	c->result = json_pack("{s:o}", "changes", items);
+	mcp_page_init(&col.page, c, items);
+	rc = app_task_diff(s, &q, collect_diff, &col, &total, err);
+	buf_release(&col.line);
+	if (rc)
 		return rc;
-	}
-	c->result = json_pack("{s:s, s:o, s:o, s:I, s:b}", "since", q.since_iso, "until",
-			      q.until ? json_string(q.until_iso) : json_null(), "changes", items,
-			      "total", (json_int_t)total, "hasMore",
-			      q.offset + (int64_t)json_array_size(items) < total);
-	buf_addf(&c->text, "%" PRId64 " tasks changed since %s%s%s (showing %zu).", total,
-		 q.since_iso, q.until ? " until " : "", q.until ? q.until_iso : "",
-		 json_array_size(items));
+	json_object_set_new(c->result, "since", json_string(q.since_iso));
+	json_object_set_new(c->result, "until", q.until ? json_string(q.until_iso) : json_null());
+	json_object_set_new(c->result, "total", json_integer(total));
+	mcp_text_head(c, "%" PRId64 " tasks changed since %s%s%s (showing %zu):", total,
+		      q.since_iso, q.until ? " until " : "", q.until ? q.until_iso : "",
+		      col.page.n);
+	page_end(c, &q, &col.page, total);
 	return 0;
 }
 

@@ -134,10 +134,8 @@ static void on_done(void *ud, const struct app_sync_result *r)
 			result = mcp_tool_result(NULL, text.data, 1);
 		} else {
 			json_t *structured = report_result(r->report);
-			char *dump = json_dumps(structured, JSON_INDENT(2) | JSON_SORT_KEYS);
 			summarise(&text, r->report);
-			buf_addf(&text, "\n\n%s", dump ? dump : "{}");
-			free(dump);
+			mcp_fit_result(structured, &text, mcp_reply_budget());
 			result = mcp_tool_result(structured, text.data, 0);
 		}
 	} else if (rc == NV_ELOCKED) {

@@ -9,6 +9,7 @@
 #include "mcp/mcp_int.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,19 +22,26 @@ const struct mcp_tool mcp_tools[] = {
 		.title = "Task memory",
 		.description =
 			"Read and write nvault's versioned task memory (tasks backed up from "
-			"Notion "
-			"and tasks created by agents). Every change is a new immutable version. "
-			"Actions: add (title required), update (id + fields; null clears a field), "
-			"get (id), list (filters scopeId, status, databaseId, includeInactive, "
-			"limit, offset), history (id: all versions, oldest first), get_version "
-			"(id, versionNum), delete (id: soft delete, recorded as a version), search "
-			"(query: full text over title, description and tags), as_of (time: every "
-			"task as it was then), diff (since, optional until: what was created, "
-			"changed, deleted or restored). id may be the task id or its Notion page "
-			"id. Times are ISO 8601.",
+			"Notion and tasks created by agents). Every change is a new immutable "
+			"version. Actions: add (title required), update (id + fields; null clears "
+			"a "
+			"field), get (id), list (filters scopeId, status, databaseId, "
+			"includeInactive, limit, offset or cursor), history (id: all versions, "
+			"oldest first), get_version (id, versionNum), delete (id: soft delete, "
+			"recorded as a version), search (query: full text), as_of (time: every "
+			"task "
+			"as it was then), diff (since, optional until: what was created, changed, "
+			"deleted or restored). id may be the task id or its Notion page id. Times "
+			"are UTC ISO 8601. Edits stay local: Notion is not written, and the next "
+			"sync of a row that changed in Notion overwrites them. Tasks come without "
+			"their Notion properties unless asked for (fields or detail \"full\"); "
+			"replies stop before NVAULT_MCP_MAX_REPLY bytes with truncated: true and "
+			"nextCursor. For reads prefer the read-only tools task_search, task_get, "
+			"task_history, task_changes.",
 		.params = memory_task_params,
 		.actions = memory_task_actions,
-		.read_only = 0,
+		.output_schema = memory_task_output_schema,
+		.hints = {.read_only = 0, .destructive = 1, .idempotent = 0, .open_world = 0},
 	},
 	{
 		.name = "notion_sync",
@@ -41,15 +49,16 @@ const struct mcp_tool mcp_tools[] = {
 		.description =
 			"Back up the configured Notion databases into the task memory. Actions: "
 			"sync (optional databaseId, fullSync to re-read every row, dryRun to "
-			"report "
-			"without writing; sends progress notifications when the request carries a "
-			"progressToken and stops when cancelled), status (last runs, watermarks, "
-			"scheduler), list_databases (configured databases with task counts). "
-			"success is false whenever any database failed. Only one sync runs at a "
-			"time per store.",
+			"report without writing; sends progress notifications when the request "
+			"carries a progressToken and stops when cancelled), status (last runs, "
+			"watermarks, scheduler), list_databases (configured databases with task "
+			"counts). success is false whenever any database failed. Only one sync "
+			"runs at a time per store. Reads Notion; never writes to it. For status "
+			"alone prefer the read-only sync_status.",
 		.params = notion_sync_params,
 		.actions = notion_sync_actions,
-		.read_only = 0,
+		.output_schema = notion_sync_output_schema,
+		.hints = {.read_only = 0, .destructive = 0, .idempotent = 0, .open_world = 1},
 	},
 	{.name = NULL},
 };
@@ -81,6 +90,10 @@ static json_t *param_schema(const struct mcp_param *p)
 	case P_OBJECT_NULL:
 		json_object_set_new(s, "type", json_pack("[ss]", "object", "null"));
 		break;
+	case P_STRINGS:
+		json_object_set_new(s, "type", json_string("array"));
+		json_object_set_new(s, "items", json_pack("{s:s}", "type", "string"));
+		break;
 	}
 	if (p->choices) {
 		json_t *e = json_array();
@@ -96,42 +109,75 @@ static json_t *param_schema(const struct mcp_param *p)
 
 static json_t *input_schema(const struct mcp_tool *t)
 {
-	json_t *props = json_object();
+	json_t *props = json_object(), *required = json_array();
 
 	for (const struct mcp_param *p = t->params; p->name; p++)
 		json_object_set_new(props, p->name, param_schema(p));
-	return json_pack("{s:s, s:o, s:[s], s:b}", "type", "object", "properties", props,
-			 "required", "action", "additionalProperties", 0);
+	if (t->actions)
+		json_array_append_new(required, json_string("action"));
+	for (const char *const *r = t->required; r && *r; r++)
+		json_array_append_new(required, json_string(*r));
+	return json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", props, "required",
+			 required, "additionalProperties", 0);
 }
 
 /*
- * The output schema: deliberately open (one object per action, all with
- * "action"), because each action returns a different shape; the fields
- * named here are documented in docs/mcp.md.
+ * The action tools' output schemas: deliberately open (one object per
+ * action, all with "action"), because each action returns a different
+ * shape; the fields named here are documented in docs/mcp.md.
  */
-static json_t *output_schema(const struct mcp_tool *t)
+json_t *memory_task_output_schema(void)
 {
 	json_t *props = json_pack("{s:{s:s}}", "action", "type", "string");
 
-	if (!strcmp(t->name, "memory_task")) {
-		json_object_set_new(props, "task", json_pack("{s:s}", "type", "object"));
-		json_object_set_new(props, "tasks", json_pack("{s:s}", "type", "array"));
-		json_object_set_new(props, "versions", json_pack("{s:s}", "type", "array"));
-		json_object_set_new(props, "version", json_pack("{s:s}", "type", "object"));
-		json_object_set_new(props, "changes", json_pack("{s:s}", "type", "array"));
-		json_object_set_new(props, "outcome",
-				    json_pack("{s:s, s:[sss]}", "type", "string", "enum", "created",
-					      "updated", "unchanged"));
-		json_object_set_new(props, "total", json_pack("{s:s}", "type", "integer"));
-		json_object_set_new(props, "hasMore", json_pack("{s:s}", "type", "boolean"));
-	} else {
-		json_object_set_new(props, "success", json_pack("{s:s}", "type", "boolean"));
-		json_object_set_new(props, "dryRun", json_pack("{s:s}", "type", "boolean"));
-		json_object_set_new(props, "databases", json_pack("{s:s}", "type", "array"));
-		json_object_set_new(props, "syncRunning", json_pack("{s:s}", "type", "boolean"));
-	}
+	json_object_set_new(props, "task", json_pack("{s:s}", "type", "object"));
+	json_object_set_new(props, "tasks", json_pack("{s:s}", "type", "array"));
+	json_object_set_new(props, "versions", json_pack("{s:s}", "type", "array"));
+	json_object_set_new(props, "version", json_pack("{s:s}", "type", "object"));
+	json_object_set_new(props, "changes", json_pack("{s:s}", "type", "array"));
+	json_object_set_new(props, "outcome",
+			    json_pack("{s:s, s:[ssss]}", "type", "string", "enum", "created",
+				      "updated", "unchanged", "deleted"));
+	json_object_set_new(props, "total", json_pack("{s:s}", "type", "integer"));
+	json_object_set_new(props, "hasMore", json_pack("{s:s}", "type", "boolean"));
+	json_object_set_new(props, "truncated", json_pack("{s:s}", "type", "boolean"));
+	json_object_set_new(props, "nextCursor", json_pack("{s:[ss]}", "type", "string", "null"));
 	return json_pack("{s:s, s:o, s:[s]}", "type", "object", "properties", props, "required",
 			 "action");
+}
+
+json_t *notion_sync_output_schema(void)
+{
+	json_t *props = json_pack("{s:{s:s}}", "action", "type", "string");
+
+	json_object_set_new(props, "success", json_pack("{s:s}", "type", "boolean"));
+	json_object_set_new(props, "dryRun", json_pack("{s:s}", "type", "boolean"));
+	json_object_set_new(props, "databases", json_pack("{s:s}", "type", "array"));
+	json_object_set_new(props, "syncRunning", json_pack("{s:s}", "type", "boolean"));
+	return json_pack("{s:s, s:o, s:[s]}", "type", "object", "properties", props, "required",
+			 "action");
+}
+
+static json_t *tool_json(const struct mcp_tool *t)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:s, s:b, s:b, s:b, s:b}}", "name", t->name,
+			 "title", t->title, "description", t->description, "inputSchema",
+			 input_schema(t), "outputSchema", t->output_schema(), "annotations",
+			 "title", t->title, "readOnlyHint", t->hints.read_only, "destructiveHint",
+			 t->hints.destructive, "idempotentHint", t->hints.idempotent,
+			 "openWorldHint", t->hints.open_world);
+}
+
+/* The tool called name, or NULL. */
+static const struct mcp_tool *find_tool(const char *name)
+{
+	for (const struct mcp_tool *t = mcp_tools; t->name; t++)
+		if (!strcmp(t->name, name))
+			return t;
+	for (const struct mcp_tool *t = mcp_read_tools; t->name; t++)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
 }
 
 json_t *mcp_tools_list(void)
@@ -139,13 +185,9 @@ json_t *mcp_tools_list(void)
 	json_t *tools = json_array();
 
 	for (const struct mcp_tool *t = mcp_tools; t->name; t++)
-		json_array_append_new(
-			tools, json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:s, s:b, s:b, s:b}}",
-					 "name", t->name, "title", t->title, "description",
-					 t->description, "inputSchema", input_schema(t),
-					 "outputSchema", output_schema(t), "annotations", "title",
-					 t->title, "readOnlyHint", t->read_only, "destructiveHint",
-					 0, "openWorldHint", !strcmp(t->name, "notion_sync")));
+		json_array_append_new(tools, tool_json(t));
+	for (const struct mcp_tool *t = mcp_read_tools; t->name; t++)
+		json_array_append_new(tools, tool_json(t));
 	return json_pack("{s:o}", "tools", tools);
 }
 
@@ -241,7 +283,8 @@ static int check_param(const struct mcp_param *p, json_t *v, struct nv_err *err)
 		ok = json_is_boolean(v);
 		break;
 	case P_TAGS:
-		if (json_is_null(v))
+	case P_STRINGS:
+		if (json_is_null(v) && p->type == P_TAGS)
 			return 0;
 		if (!json_is_array(v))
 			return nv_err_set(err, NV_EINVAL,
@@ -261,9 +304,13 @@ static int check_param(const struct mcp_param *p, json_t *v, struct nv_err *err)
 	}
 	if (!ok) {
 		static const char *const wanted[] = {
-			[P_STRING] = "a string",	  [P_STRING_NULL] = "a string or null",
-			[P_INTEGER] = "an integer",	  [P_BOOLEAN] = "a boolean (true or false)",
-			[P_TAGS] = "an array of strings", [P_OBJECT_NULL] = "an object or null",
+			[P_STRING] = "a string",
+			[P_STRING_NULL] = "a string or null",
+			[P_INTEGER] = "an integer",
+			[P_BOOLEAN] = "a boolean (true or false)",
+			[P_TAGS] = "an array of strings",
+			[P_OBJECT_NULL] = "an object or null",
+			[P_STRINGS] = "an array of strings",
 		};
 		return nv_err_set(err, NV_EINVAL, "parameter '%s' must be %s, not %s", p->name,
 				  wanted[p->type], json_type_name(v));
@@ -310,6 +357,16 @@ static int validate_args(struct mcp_call *c, const struct mcp_action **action, s
 		if (check_param(p, v, err))
 			return NV_EINVAL;
 	}
+	if (!c->tool->actions) {
+		*action = NULL;
+		for (const char *const *r = c->tool->required; r && *r; r++) {
+			json_t *val = arg_get(c, *r);
+			if (!val || json_is_null(val) ||
+			    (json_is_string(val) && !*json_string_value(val)))
+				return nv_err_set(err, NV_EINVAL, "parameter '%s' is required", *r);
+		}
+		return 0;
+	}
 	c->action = arg_str(c, "action");
 	if (!c->action)
 		return nv_err_set(err, NV_EINVAL, "parameter 'action' is required");
@@ -345,6 +402,48 @@ static int set_author(struct mcp_call *c, struct nv_err *err)
 				"parameter 'agentId' must not contain control characters");
 	snprintf(c->created_by, sizeof(c->created_by), "mcp:%s", agent);
 	return 0;
+}
+
+void mcp_text_head(struct mcp_call *c, const char *fmt, ...)
+{
+	struct buf head = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&head, fmt, ap);
+	va_end(ap);
+	if (c->text.len)
+		buf_add(&head, c->text.data, c->text.len);
+	buf_release(&c->text);
+	c->text = head;
+}
+
+void mcp_task_line(struct buf *out, const struct task *t)
+{
+	size_t chars = 0, i;
+	const char *title = t->title ? t->title : "(untitled)";
+
+	buf_adds(out, "- ");
+	/* the first line of the title, at most 100 characters */
+	for (i = 0; title[i] && title[i] != '\n' && title[i] != '\r'; i++) {
+		if (((unsigned char)title[i] & 0xC0) != 0x80 && ++chars > 100)
+			break;
+	}
+	buf_add(out, title, i);
+	if (title[i])
+		buf_adds(out, "...");
+	buf_addf(out, " [%s%s] %s", t->status ? t->status : "-", t->active ? "" : ", deleted",
+		 t->id ? t->id : "");
+	if (t->due_date)
+		buf_addf(out, " due %s", t->due_date);
+}
+
+struct app_view mcp_view(const struct mcp_call *c)
+{
+	const char *detail = arg_str(c, "detail");
+
+	return (struct app_view){.full = detail && !strcmp(detail, "full"),
+				 .fields = arg_get(c, "fields")};
 }
 
 int mcp_call_store(struct mcp_call *c, struct store **out, struct nv_err *err)
@@ -383,25 +482,26 @@ int mcp_tools_call(const struct mcp_env *env, const struct jsonrpc_request *req,
 		return jsonrpc_reply_error(reply, JSONRPC_INVALID_PARAMS,
 					   "Invalid params: 'arguments' must be an object");
 	memset(&c, 0, sizeof(c));
-	for (c.tool = mcp_tools; c.tool->name; c.tool++)
-		if (!strcmp(c.tool->name, json_string_value(name)))
-			break;
-	if (!c.tool->name)
+	if (!(c.tool = find_tool(json_string_value(name))))
 		return jsonrpc_reply_error(reply, JSONRPC_INVALID_PARAMS,
-					   "Unknown tool: %.200s (tools: memory_task, notion_sync)",
+					   "Unknown tool: %.200s (tools: memory_task, notion_sync, "
+					   "task_search, task_get, task_history, task_changes, "
+					   "sync_status)",
 					   json_string_value(name));
 	if (!json_is_object(args))
 		args = empty = json_object();
 	c.env = env;
 	c.req = req;
 	c.args = args;
-	c.action = json_string_value(json_object_get(args, "action")); /* for messages */
+	c.budget = mcp_reply_budget();
+	if (c.tool->actions) /* for messages */
+		c.action = json_string_value(json_object_get(args, "action"));
 	nv_err_clear(&err);
 	rc = validate_args(&c, &action, &err);
 	if (!rc)
 		rc = set_author(&c, &err);
 	if (!rc)
-		rc = action->run(&c, &err);
+		rc = action ? action->run(&c, &err) : c.tool->run(&c, &err);
 	if (c.deferred) {
 		json_decref(empty);
 		buf_release(&c.text);
@@ -409,23 +509,24 @@ int mcp_tools_call(const struct mcp_env *env, const struct jsonrpc_request *req,
 	}
 	if (rc) {
 		struct buf b = BUF_INIT;
-		buf_addf(&b, "%s %s failed: %s", c.tool->name, c.action ? c.action : "call",
-			 err.msg[0] ? err.msg : nv_status_name(rc));
+		if (c.tool->actions)
+			buf_addf(&b, "%s %s failed: %s", c.tool->name, c.action ? c.action : "call",
+				 err.msg[0] ? err.msg : nv_status_name(rc));
+		else
+			buf_addf(&b, "%s failed: %s", c.tool->name,
+				 err.msg[0] ? err.msg : nv_status_name(rc));
 		log_debug("mcp: %s", b.data);
 		json_decref(c.result);
 		reply->result = mcp_tool_result(NULL, b.data, 1);
 		buf_release(&b);
 	} else {
-		char *dump;
 		if (!c.result)
 			c.result = json_object();
-		json_object_set_new(c.result, "action", json_string(c.action));
-		dump = json_dumps(c.result, JSON_INDENT(2) | JSON_SORT_KEYS);
-		if (c.text.len)
-			buf_adds(&c.text, "\n\n");
-		buf_adds(&c.text, dump ? dump : "{}");
-		free(dump);
-		reply->result = mcp_tool_result(c.result, c.text.data, 0);
+		if (c.action)
+			json_object_set_new(c.result, "action", json_string(c.action));
+		/* the text is a short rendering, never the JSON again */
+		mcp_fit_result(c.result, &c.text, c.budget);
+		reply->result = mcp_tool_result(c.result, c.text.len ? c.text.data : "Done.", 0);
 	}
 	buf_release(&c.text);
 	json_decref(empty);

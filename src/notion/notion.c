@@ -48,7 +48,7 @@ struct notion_client {
 	char *version;
 	struct curl_slist *headers;	 /* auth, version, accept (holds the token) */
 	struct curl_slist *body_headers; /* the same plus Content-Type */
-	volatile int *stop;
+	_Atomic int *stop;
 	struct ratelimit limiter;
 	struct retry_policy retry;
 	struct breaker breaker;

@@ -53,7 +53,7 @@ struct notion_client_opts {
 	int64_t max_backoff_ms;	     /* 0 → default cap */
 	int breaker_threshold;	     /* 0 → 5 consecutive failures */
 	int64_t breaker_cooldown_ms; /* 0 → default */
-	volatile int *stop;	     /* when it becomes nonzero, waits end early */
+	_Atomic int *stop;	     /* when it becomes nonzero, waits end early */
 	int allow_insecure_http;     /* http:// to a host that is not loopback */
 };
 

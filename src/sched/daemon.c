@@ -31,11 +31,12 @@
 #define LOCAL_TIME_MAX 64
 
 /*
- * Set by the signal handlers, read by the loop. stop_requested is an int
- * (sig_atomic_t is int on every platform nvault builds on) because the sync
- * engine takes it as `volatile int *`.
+ * Set by the signal handlers, read by the loop. stop_requested is an
+ * _Atomic int (lock-free, so safe in a signal handler) because the sync
+ * engine takes its stop flag as `_Atomic int *`: the flag is set on one
+ * thread and read on another.
  */
-static volatile int stop_requested;
+static _Atomic int stop_requested;
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t reload_requested;
 

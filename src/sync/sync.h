@@ -44,7 +44,7 @@ struct sync_opts {
 	int allow_mass_delete;
 	const char *trigger; /* "manual", "schedule", "mcp" */
 	int64_t lookback_ms; /* 0 → 120000 */
-	volatile int *stop;  /* set asynchronously to stop after the current transaction */
+	_Atomic int *stop;   /* set asynchronously to stop after the current transaction */
 	sync_progress_cb progress;
 	void *progress_ud;
 	/* clients by token (see struct sync_client); none: sync_run's c for every database */

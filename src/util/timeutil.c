@@ -131,7 +131,7 @@ int time_parse_iso(const char *s, int64_t *ms)
 	return 0;
 }
 
-void time_sleep_ms(int64_t ms, volatile int *stop)
+void time_sleep_ms(int64_t ms, _Atomic int *stop)
 {
 	struct timespec req, rem;
 

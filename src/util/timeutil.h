@@ -27,6 +27,6 @@ char *time_format_iso(int64_t ms, char *out);
  */
 int time_parse_iso(const char *s, int64_t *ms);
 /* Sleeps for ms milliseconds (restarts on EINTR unless *stop becomes set). */
-void time_sleep_ms(int64_t ms, volatile int *stop);
+void time_sleep_ms(int64_t ms, _Atomic int *stop);
 
 #endif

@@ -891,14 +891,14 @@ static void test_breaker_opens_and_recovers(void **state)
 static void *raise_stop(void *arg)
 {
 	fake_proc_nap(300);
-	*(volatile int *)arg = 1;
+	*(_Atomic int *)arg = 1;
 	return NULL;
 }
 
 static void test_stop_ends_waits(void **state)
 {
 	struct fake_proc *f = *state;
-	volatile int stop = 0;
+	_Atomic int stop = 0;
 	struct notion_client_opts o = {.max_retries = -1, .stop = &stop};
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, &o);
 	struct nv_err err;
