@@ -80,9 +80,10 @@ static void make_task(struct task *t, int64_t i, int v)
 	t->assignee = xstrdup(v >= 4 ? "Ada" : "Grace");
 	t->due_date = xstrdup(v >= 2 ? "2026-03-01" : "2026-02-01");
 	t->tags = json_pack("[ss]", areas[(i + 1) % 6], words[(i * 5) % N_WORDS]);
-	t->metadata = json_pack("{s:{s:{s:s,s:f},s:{s:s,s:[s]}}}", "notionProperties", "Estimate",
-				"type", "number", "number", (double)(i % 13), "Owner", "type",
-				"people", "people", "user-1");
+	/* the shape the mapper writes: {"type", "value"} per property */
+	t->metadata = json_pack("{s:{s:{s:s,s:f},s:{s:s,s:[{s:s}]}}}", "notionProperties",
+				"Estimate", "type", "number", "value", (double)(i % 13), "Owner",
+				"type", "people", "value", "name", v >= 4 ? "Ada" : "Grace");
 	t->source = xstrdup("notion");
 	t->notion_database_id = xstrdup("1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6");
 	t->notion_data_source_id = xstrdup("2b3c4d5e-6f70-48a9-b0c1-d2e3f4a5b6c7");
@@ -138,6 +139,15 @@ static double now_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+/* CPU time of this thread: what a call costs, whatever else the machine runs */
+static double cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -166,6 +176,12 @@ static void report(const char *name, double *us, int n, const char *target)
 	       cli ? "ms" : "us", (long long)bench_tasks, target);
 	printf("BENCH store: %s, p99|%.*f|%s|%lld|\n", name, cli ? 2 : 1, p99 / scale,
 	       cli ? "ms" : "us", (long long)bench_tasks);
+}
+
+/* Is benchmark section name selected by --only (NULL: all)? */
+static int want(const char *only, const char *name)
+{
+	return !only || !strcmp(only, name);
 }
 
 static int count_cb(void *ud, const struct task_version *v)
@@ -201,11 +217,11 @@ int main(int argc, char **argv)
 {
 	int64_t ntasks = 100000, active = 0, deleted = 0;
 	int nversions = 5, keep = 0, reps;
-	const char *db = NULL, *nvault = getenv("NVAULT");
+	const char *db = NULL, *only = NULL, *nvault = getenv("NVAULT");
 	char tmpdir[64] = "", dbbuf[128], exe[4096];
 	struct store *s = NULL;
 	struct nv_err err;
-	double *us;
+	double *us, *cpu;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--tasks") && i + 1 < argc)
@@ -216,11 +232,14 @@ int main(int argc, char **argv)
 			db = argv[++i];
 		else if (!strcmp(argv[i], "--nvault") && i + 1 < argc)
 			nvault = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
 		else if (!strcmp(argv[i], "--keep"))
 			keep = 1;
 		else {
 			fprintf(stderr, "usage: bench_store [--tasks N] [--versions V] [--db PATH] "
-					"[--keep] [--nvault BIN]\n");
+					"[--keep] [--nvault BIN] [--only "
+					"get|history|list|search|as_of|cli]\n");
 			return 2;
 		}
 	}
@@ -269,100 +288,164 @@ int main(int argc, char **argv)
 	bench_tasks = ntasks;
 	reps = 2000;
 	us = xcalloc((size_t)reps, sizeof(double));
+	cpu = xcalloc((size_t)reps, sizeof(double));
 
-	/* get: half by page id without dashes, half by the task's own id */
-	for (int r = 0; r < reps; r++) {
-		char page[64], compact[64];
-		struct task t;
-		int64_t i = (int64_t)(rnd() % (uint64_t)ntasks);
-		size_t k = 0;
-		page_id(i, page);
-		for (const char *p = page; *p; p++)
-			if (*p != '-')
-				compact[k++] = *p;
-		compact[k] = '\0';
-		double t0 = now_us();
-		if (store_task_get(s, r % 2 ? page : compact, &t, &err))
-			die("get", &err);
-		us[r] = now_us() - t0;
-		task_release(&t);
+	if (want(only, "get")) {
+		/* get: half by page id without dashes, half by the task's own id */
+		for (int r = 0; r < reps; r++) {
+			char page[64], compact[64];
+			struct task t;
+			int64_t i = (int64_t)(rnd() % (uint64_t)ntasks);
+			size_t k = 0;
+			page_id(i, page);
+			for (const char *p = page; *p; p++)
+				if (*p != '-')
+					compact[k++] = *p;
+			compact[k] = '\0';
+			double t0 = now_us();
+			if (store_task_get(s, r % 2 ? page : compact, &t, &err))
+				die("get", &err);
+			us[r] = now_us() - t0;
+			task_release(&t);
+		}
+		report("get (by Notion page id)", us, reps, "< 50 us");
 	}
-	report("get (by Notion page id)", us, reps, "< 50 us");
 
-	for (int r = 0; r < reps; r++) {
-		char page[64];
-		struct task_version *v;
-		size_t n;
-		page_id((int64_t)(rnd() % (uint64_t)ntasks), page);
-		double t0 = now_us();
-		if (store_task_history(s, page, &v, &n, &err))
-			die("history", &err);
-		us[r] = now_us() - t0;
-		if ((int)n != nversions)
-			die("history length", NULL);
-		task_versions_free(v, n);
+	if (want(only, "history")) {
+		for (int r = 0; r < reps; r++) {
+			char page[64];
+			struct task_version *v;
+			size_t n;
+			page_id((int64_t)(rnd() % (uint64_t)ntasks), page);
+			double t0 = now_us();
+			if (store_task_history(s, page, &v, &n, &err))
+				die("history", &err);
+			us[r] = now_us() - t0;
+			if ((int)n != nversions)
+				die("history length", NULL);
+			task_versions_free(v, n);
+		}
+		report("history (5 versions)", us, reps, "< 50 us");
 	}
-	report("history (5 versions)", us, reps, "< 50 us");
 
 	reps = 200;
-	for (int r = 0; r < reps; r++) {
-		struct task_filter f = {0};
-		struct task_list l;
-		f.limit = 50;
-		f.offset = r % 4 ? 0 : (int64_t)(rnd() % 5000);
-		double t0 = now_us();
-		if (store_task_list(s, &f, &l, &err))
-			die("list", &err);
-		us[r] = now_us() - t0;
-		task_list_release(&l);
-	}
-	report("list page (50, with total count)", us, reps, "");
+	if (want(only, "list")) {
+		for (int r = 0; r < reps; r++) {
+			struct task_filter f = {0};
+			struct task_list l;
+			f.limit = 50;
+			f.offset = r % 4 ? 0 : (int64_t)(rnd() % 5000);
+			double t0 = now_us(), c0 = cpu_us();
+			if (store_task_list(s, &f, &l, &err))
+				die("list", &err);
+			us[r] = now_us() - t0;
+			cpu[r] = cpu_us() - c0;
+			task_list_release(&l);
+		}
+		report("list page (50, with total count)", us, reps, "");
+		report("list page (50, with total count), CPU time", cpu, reps, "");
 
-	for (int r = 0; r < reps; r++) {
-		struct task_filter f = {0};
-		struct task_list l;
-		f.limit = 50;
-		f.status = task_status_names[r % task_status_count];
-		double t0 = now_us();
-		if (store_task_list(s, &f, &l, &err))
-			die("list", &err);
-		us[r] = now_us() - t0;
-		task_list_release(&l);
-	}
-	report("list page filtered by status", us, reps, "");
+		/* the next page by cursor, as an agent pages: no count, a key seek */
+		{
+			struct task_filter f = {0};
+			struct task_list l;
+			char *cursor = NULL;
+			f.limit = 50;
+			for (int r = 0; r < reps; r++) {
+				f.cursor = cursor;
+				double t0 = now_us(), c0 = cpu_us();
+				if (store_task_list(s, &f, &l, &err))
+					die("list by cursor", &err);
+				us[r] = now_us() - t0;
+				cpu[r] = cpu_us() - c0;
+				free(cursor);
+				cursor = l.next_cursor ? xstrdup(l.next_cursor) : NULL;
+				task_list_release(&l);
+			}
+			free(cursor);
+			report("list page (50, next page by cursor)", us, reps, "p50 <= 1 ms");
+			report("list page (50, next page by cursor), CPU time", cpu, reps, "");
+		}
+		for (int r = 0; r < reps; r++) {
+			struct task_filter f = {0};
+			struct task_list l;
+			const char *where[] = {"Estimate>=5", "status=open"};
+			f.limit = 50;
+			f.where = where;
+			f.n_where = 2;
+			f.sort = "dueDate";
+			double t0 = now_us();
+			if (store_task_list(s, &f, &l, &err))
+				die("list with filters", &err);
+			us[r] = now_us() - t0;
+			task_list_release(&l);
+			if (r == 4)
+				break;
+		}
+		report("list page (Notion property filter + sort, full scan)", us, 5, "");
 
-	for (int r = 0; r < reps; r++) {
-		struct task_filter f = {0};
-		struct task_list l;
-		char q[64];
-		snprintf(q, sizeof(q), "%s %s", words[rnd() % N_WORDS],
-			 r % 2 ? words[rnd() % N_WORDS] : "");
-		f.search = q;
-		f.limit = 50;
-		double t0 = now_us();
-		if (store_task_list(s, &f, &l, &err))
-			die("search", &err);
-		us[r] = now_us() - t0;
-		task_list_release(&l);
+		for (int r = 0; r < reps; r++) {
+			struct task_filter f = {0};
+			struct task_list l;
+			f.limit = 50;
+			f.status = task_status_names[r % task_status_count];
+			double t0 = now_us();
+			if (store_task_list(s, &f, &l, &err))
+				die("list", &err);
+			us[r] = now_us() - t0;
+			task_list_release(&l);
+		}
+		report("list page filtered by status", us, reps, "");
 	}
-	report("search (FTS, 1-2 words, page of 50)", us, reps, "");
 
-	reps = 5;
-	for (int r = 0; r < reps; r++) {
-		struct task_filter f = {0};
-		int64_t seen = 0;
-		f.database_id = "1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6";
-		double t0 = now_us();
-		if (store_task_as_of(s, "2026-01-04T12:00:00Z", &f, count_cb, &seen, &err))
-			die("as_of", &err);
-		us[r] = now_us() - t0;
-		if (r == 0)
-			printf("as-of view returned %lld tasks\n", (long long)seen);
+	if (want(only, "search")) {
+		/* 1-2 words each in about a fifth of the tasks, ranked, as an agent asks */
+		for (int page = 10; page <= 50; page += 40) {
+			for (int r = 0; r < reps; r++) {
+				struct task_filter f = {0};
+				struct task_list l;
+				char q[64];
+				snprintf(q, sizeof(q), "%s %s", words[rnd() % N_WORDS],
+					 r % 2 ? words[rnd() % N_WORDS] : "");
+				f.search = q;
+				f.limit = page;
+				double t0 = now_us(), c0 = cpu_us();
+				if (store_task_list(s, &f, &l, &err))
+					die("search", &err);
+				us[r] = now_us() - t0;
+				cpu[r] = cpu_us() - c0;
+				task_list_release(&l);
+			}
+			report(page == 10 ? "search (ranked, 1-2 common words, page of 10)"
+					  : "search (ranked, 1-2 common words, page of 50)",
+			       us, reps, page == 10 ? "p50 <= 5 ms, p99 <= 20 ms" : "");
+			report(page == 10 ? "search (ranked, page of 10), CPU time"
+					  : "search (ranked, page of 50), CPU time",
+			       cpu, reps, "");
+		}
 	}
-	report("as_of (whole database, streamed)", us, reps, "");
+
+	if (want(only, "as_of")) {
+		reps = 5;
+		for (int r = 0; r < reps; r++) {
+			struct task_filter f = {0};
+			int64_t seen = 0;
+			f.database_id = "1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6";
+			double t0 = now_us();
+			if (store_task_as_of(s, "2026-01-04T12:00:00Z", &f, count_cb, &seen, &err))
+				die("as_of", &err);
+			us[r] = now_us() - t0;
+			if (r == 0)
+				printf("as-of view returned %lld tasks\n", (long long)seen);
+		}
+		report("as_of (whole database, streamed)", us, reps, "");
+	}
+
 	store_close(s);
 
-	if (nvault && access(nvault, X_OK) == 0) {
+	if (!want(only, "cli")) {
+		/* skipped */
+	} else if (nvault && access(nvault, X_OK) == 0) {
 		char page[64], dbflag[200];
 		reps = 30;
 		snprintf(dbflag, sizeof(dbflag), "--db=%s", db);
@@ -384,6 +467,7 @@ int main(int argc, char **argv)
 		printf("CLI timings skipped: no nvault binary (use --nvault or NVAULT)\n");
 	}
 	free(us);
+	free(cpu);
 	if (tmpdir[0] && !keep) {
 		struct buf cmd = BUF_INIT;
 		buf_addf(&cmd, "rm -rf '%s'", tmpdir);

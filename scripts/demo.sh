@@ -19,7 +19,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only, and never with NO_COLOR: no escape codes in logs.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]; then
+  say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+else
+  say() { printf '\n==> %s\n' "$*"; }
+fi
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 database=1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6

@@ -29,5 +29,12 @@ if [[ $(id -u) -ne 0 ]]; then
   sudo="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# quiet: apt's and debconf's chatter goes to a log, shown only on failure
+log=$(mktemp "${TMPDIR:-/tmp}/nvault-apt.XXXXXX")
+if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "error: apt-get could not install: ${missing[*]}" >&2
+  exit 1
+fi
+rm -f "$log"

@@ -137,17 +137,28 @@ int app_task_version(struct store *s, const char *id, int64_t num, struct task *
  */
 struct app_query {
 	const char *scope;
-	const char *database_id; /* dashed or not */
-	const char *status;	 /* enum name or words */
-	const char *search;	 /* full-text query (list/search) */
+	const char *database_id;  /* dashed or not */
+	const char *status;	  /* enum name or words */
+	const char *search;	  /* full-text query (list/search) */
+	const char *const *where; /* filter expressions (task_filter.where) */
+	size_t n_where;
+	const char *sort; /* sort key (task_filter.sort) */
+	/*
+	 * nextCursor of the page before: "o<offset>" (app_cursor(), a
+	 * position, e.g. after a reply cut by its size budget) or a store
+	 * keyset cursor (task_list.next_cursor, list/search) or an
+	 * app_page_cursor() (as_of/diff)
+	 */
+	const char *cursor;
 	int include_deleted;
-	int64_t limit;	    /* 0 → 50 for list/search; 0 → all for as_of/diff */
-	int64_t offset;	    /* rows to skip */
-	const char *cursor; /* from app_cursor(): where the previous page stopped */
-	const char *at;	    /* as_of: ISO time */
-	const char *since;  /* diff: ISO time, exclusive */
-	const char *until;  /* diff: ISO time, inclusive; NULL = now */
-	app_namer name;	    /* how messages name the fields */
+	int64_t limit;	   /* 0 → 50 for list/search; 0 → all for as_of/diff */
+	int64_t offset;	   /* rows to skip */
+	const char *at;	   /* as_of: ISO time */
+	const char *since; /* diff: ISO time, exclusive */
+	const char *until; /* diff: ISO time, inclusive; NULL = now */
+	app_namer name;	   /* how messages name the fields */
+	/* diff: the end of the window, fixed by the first page and kept in its cursor */
+	char until_pin[TIME_ISO_MAX];
 	/* filled by app_query_check() */
 	struct task_filter filter;
 	char db[ID_DASHED_LEN + 1];
@@ -170,9 +181,21 @@ int app_task_list(struct store *s, struct app_query *q, struct task_list *out, s
  */
 int app_task_as_of(struct store *s, struct app_query *q, store_version_cb cb, void *ud,
 		   int64_t *total, struct nv_err *err);
-/* The same for the changes between q->since and q->until (diff). */
+/*
+ * The same for the changes between q->since and q->until (diff). With a
+ * q->cursor (app_page_cursor()), the page after the one it came from: the
+ * position is stable because the window's end is fixed in the cursor and
+ * versions are append-only. as_of cursors are positions too (a past time's
+ * view does not change).
+ */
 int app_task_diff(struct store *s, struct app_query *q, store_diff_cb cb, void *ud, int64_t *total,
 		  struct nv_err *err);
+
+/*
+ * The cursor of the page after one of n rows of q (as_of or diff, named by
+ * kind "as_of" / "diff"), to pass back as q->cursor. New string.
+ */
+char *app_page_cursor(const struct app_query *q, const char *kind, int64_t n);
 
 /*
  * Cursors are opaque to clients: the position after the last row a page

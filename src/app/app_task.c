@@ -309,6 +309,9 @@ int app_query_check(struct app_query *q, struct nv_err *err)
 	memset(f, 0, sizeof(*f));
 	f->scope = q->scope;
 	f->search = q->search;
+	f->where = q->where;
+	f->n_where = q->n_where;
+	f->sort = q->sort;
 	f->include_deleted = q->include_deleted;
 	if (q->status && check_status(q->name, q->status, &f->status, err))
 		return NV_EINVAL;
@@ -323,7 +326,10 @@ int app_query_check(struct app_query *q, struct nv_err *err)
 		return nv_err_set(err, NV_EINVAL, "%s and %s must not be negative",
 				  app_field_label(q->name, "limit"),
 				  app_field_label(q->name, "offset"));
-	if (q->cursor) {
+	if (q->cursor && !strncmp(q->cursor, "c1", 2)) {
+		/* a store keyset cursor (list/search): the store reads it */
+		f->cursor = q->cursor;
+	} else if (q->cursor) {
 		char *end;
 		long long off;
 		errno = 0;
@@ -391,6 +397,68 @@ static int page_diff(void *ud, const struct diff_entry *e)
 	return in_page(p) ? p->dcb(p->ud, e) : 0;
 }
 
+/* ---- position cursors (as_of, diff) ---- */
+
+char *app_page_cursor(const struct app_query *q, const char *kind, int64_t n)
+{
+	json_t *doc = json_pack("{s:s s:I}", "sort", kind, "o", (json_int_t)(q->offset + n));
+	struct buf out = BUF_INIT;
+	char *text;
+
+	if (!strcmp(kind, "diff"))
+		json_object_set_new(doc, "u", json_string(q->until ? q->until_iso : q->until_pin));
+	text = json_dumps(doc, JSON_COMPACT);
+	buf_adds(&out, "c1");
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		buf_addf(&out, "%02x", *p);
+	free(text);
+	json_decref(doc);
+	return buf_detach(&out);
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Reads q->cursor of kind into q->offset (and q->until_pin for diff). */
+static int page_cursor_read(struct app_query *q, const char *kind, struct nv_err *err)
+{
+	struct buf raw = BUF_INIT;
+	json_t *doc = NULL, *o, *u;
+	size_t len = strlen(q->cursor);
+	int rc = NV_EINVAL;
+
+	if (len < 4 || strncmp(q->cursor, "c1", 2) || len % 2)
+		goto out;
+	for (size_t i = 2; i < len; i += 2) {
+		int hi = hex_digit(q->cursor[i]), lo = hex_digit(q->cursor[i + 1]);
+		if (hi < 0 || lo < 0)
+			goto out;
+		buf_addch(&raw, (char)(hi * 16 + lo));
+	}
+	if (!(doc = json_loads(raw.data, 0, NULL)) ||
+	    strcmp(json_string_value(json_object_get(doc, "sort")) ?: "", kind) ||
+	    !json_is_integer(o = json_object_get(doc, "o")) || json_integer_value(o) < 0)
+		goto out;
+	q->offset = json_integer_value(o);
+	u = json_object_get(doc, "u");
+	if (!strcmp(kind, "diff") &&
+	    (!json_is_string(u) || strlen(json_string_value(u)) >= TIME_ISO_MAX))
+		goto out;
+	if (json_is_string(u))
+		snprintf(q->until_pin, sizeof(q->until_pin), "%s", json_string_value(u));
+	rc = NV_OK;
+out:
+	if (rc)
+		nv_err_set(err, NV_EINVAL, "%s '%.40s%s' is not a cursor this %s gave",
+			   app_field_label(q->name, "cursor"), q->cursor, len > 40 ? "..." : "",
+			   kind);
+	json_decref(doc);
+	buf_release(&raw);
+	return rc;
+}
+
 int app_task_as_of(struct store *s, struct app_query *q, store_version_cb cb, void *ud,
 		   int64_t *total, struct nv_err *err)
 {
@@ -401,8 +469,14 @@ int app_task_as_of(struct store *s, struct app_query *q, store_version_cb cb, vo
 	if (!q->at)
 		return nv_err_set(err, NV_EINVAL, "%s is required",
 				  app_field_label(q->name, "time"));
+	if (q->cursor && !strncmp(q->cursor, "c1", 2)) {
+		if ((rc = page_cursor_read(q, "as_of", err)))
+			return rc;
+		q->cursor = NULL;
+	}
 	if ((rc = app_query_check(q, err)))
 		return rc;
+	p.offset = q->offset;
 	rc = store_task_as_of(s, q->at_iso, &q->filter, page_version, &p, err);
 	*total = p.seen;
 	return rc;
@@ -418,10 +492,19 @@ int app_task_diff(struct store *s, struct app_query *q, store_diff_cb cb, void *
 	if (!q->since)
 		return nv_err_set(err, NV_EINVAL, "%s is required",
 				  app_field_label(q->name, "since"));
+	if (q->cursor && !strncmp(q->cursor, "c1", 2)) {
+		if ((rc = page_cursor_read(q, "diff", err)))
+			return rc;
+		q->cursor = NULL;
+	}
 	if ((rc = app_query_check(q, err)))
 		return rc;
-	rc = store_diff(s, q->since_iso, q->until ? q->until_iso : NULL, &q->filter, page_diff, &p,
-			err);
+	p.offset = q->offset;
+	/* the window ends now, fixed for the pages after this one */
+	if (!q->until && !q->until_pin[0])
+		time_format_iso(time_now_ms(), q->until_pin);
+	rc = store_diff(s, q->since_iso, q->until ? q->until_iso : q->until_pin, &q->filter,
+			page_diff, &p, err);
 	*total = p.seen;
 	return rc;
 }

@@ -25,7 +25,10 @@ static const char *const global_help =
 	"                     (~/.config/nvault/...), else ./notion-sync.config.json;\n"
 	"                     `nvault config path` shows which)\n"
 	"  --json             machine-readable output: one JSON document on stdout\n"
-	"  -q, -v             quieter / more verbose diagnostics on stderr\n"
+	"  -q                 errors only on stderr\n"
+	"  -v, -vv            more on stderr: -v traces every Notion request (method,\n"
+	"                     path, status, duration, retries, waits; never the token),\n"
+	"                     -vv adds request bodies and debug messages\n"
 	"  -h, --help         show help\n";
 
 static void print_top_help(FILE *out)
@@ -38,7 +41,7 @@ static void print_top_help(FILE *out)
 	fprintf(out,
 		"\n%s\nRun 'nvault help COMMAND' or 'nvault COMMAND --help' for details.\n"
 		"Exit codes: 0 success, 1 failure, 2 usage or configuration error,\n"
-		"3 another sync holds the lock.\n",
+		"3 another sync holds the lock, 130 interrupted by Ctrl-C.\n",
 		global_help);
 }
 
@@ -92,8 +95,8 @@ static int parse_global(struct cli_ctx *ctx, int argc, char **argv, int *i)
 		log_set_level(LOG_ERROR);
 		return 1;
 	}
-	if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-		ctx->verbosity++;
+	if (!strcmp(a, "-v") || !strcmp(a, "--verbose") || !strcmp(a, "-vv")) {
+		ctx->verbosity += !strcmp(a, "-vv") ? 2 : 1;
 		log_set_level(ctx->verbosity > 1 ? LOG_DEBUG : LOG_INFO);
 		return 1;
 	}
@@ -129,6 +132,16 @@ static int set_option(struct cli_ctx *ctx, const struct cli_opt *o, const char *
 	case CLI_STRING:
 		*(const char **)o->value = value;
 		return 0;
+	case CLI_LIST: {
+		struct cli_list *l = o->value;
+		if (l->n == CLI_LIST_MAX) {
+			cli_usage_error(ctx, "option '--%s' given more than %d times", o->name,
+					CLI_LIST_MAX);
+			return -1;
+		}
+		l->items[l->n++] = value;
+		return 0;
+	}
 	case CLI_INT:
 		errno = 0;
 		v = strtoll(value, &end, 10);
@@ -287,7 +300,8 @@ int cli_settings(struct cli_ctx *ctx, const struct settings **out)
 
 int cli_error(struct cli_ctx *ctx, const struct nv_err *err)
 {
-	fprintf(stderr, "nvault: error: %s\n", err->msg[0] ? err->msg : nv_status_name(err->code));
+	fprintf(stderr, "%snvault: error: %s\n", log_prefix(LOG_ERROR),
+		err->msg[0] ? err->msg : nv_status_name(err->code));
 	if (ctx->json) {
 		json_t *doc = json_pack("{s:{s:s s:s}}", "error", "code", nv_status_name(err->code),
 					"message", err->msg);

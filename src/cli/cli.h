@@ -33,14 +33,21 @@ struct cli_ctx {
 	int settings_ready;
 };
 
-enum cli_opt_type { CLI_FLAG, CLI_STRING, CLI_INT };
+enum cli_opt_type { CLI_FLAG, CLI_STRING, CLI_INT, CLI_LIST };
+
+/* The values of a repeatable option (CLI_LIST), in the order given. */
+#define CLI_LIST_MAX 16
+struct cli_list {
+	const char *items[CLI_LIST_MAX];
+	size_t n;
+};
 
 /* One command-specific option; tables end with an entry whose name is NULL. */
 struct cli_opt {
 	const char *name; /* long name without "--" */
 	char short_name;  /* 0 when none */
 	enum cli_opt_type type;
-	void *value;	 /* int * (flag), const char ** (string), int64_t * (int) */
+	void *value; /* int * (flag), const char ** (string), int64_t * (int), struct cli_list * */
 	const char *arg; /* placeholder in help, e.g. "ID" */
 	const char *help;
 };

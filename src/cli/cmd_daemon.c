@@ -7,9 +7,15 @@
 #include "cli/commands.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include "cli/progress.h"
+#include "notion/notion.h"
 #include "sched/daemon.h"
+#include "util/buf.h"
 #include "util/log.h"
+#include "util/term.h"
 
 static const char daemon_description[] =
 	"Run the scheduler in the foreground: sleep until the next time of\n"
@@ -25,21 +31,39 @@ static const char daemon_description[] =
 	"recorded 'interrupted') and exit 0. SIGHUP: reload the config file (an\n"
 	"invalid file is logged and the previous one kept).";
 
+/* -v: one log line per Notion request, -vv with the request body. */
+static void daemon_trace(void *ud, const struct notion_trace *t)
+{
+	const struct cli_ctx *ctx = ud;
+	struct buf b = BUF_INIT;
+
+	progress_format_trace(t, ctx->verbosity, &b);
+	log_info("%s", b.data);
+	buf_release(&b);
+}
+
 int cmd_daemon(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct daemon_opts opts = {.db_flag = NULL, .config_flag = NULL};
 	struct daemon_result res;
 	struct nv_err err;
+	int rc;
 
 	if (cli_parse(ctx, argc, argv, NULL, "nvault daemon", daemon_description, 0, 0))
 		return ctx->exit_code;
 	if (ctx->verbosity == 0)
 		log_set_level(LOG_INFO);
 	log_set_timestamps(1);
+	/* journald (JOURNAL_STREAM, or a non-terminal stderr) reads "<3>"-style priorities */
+	log_set_syslog_prefix(getenv("JOURNAL_STREAM") || !term_is_tty(STDERR_FILENO));
+	if (ctx->verbosity >= 1)
+		notion_set_trace(daemon_trace, ctx);
 	opts.db_flag = ctx->db_flag;
 	opts.config_flag = ctx->config_flag;
 	nv_err_clear(&err);
-	if (daemon_run(&opts, &res, &err))
+	rc = daemon_run(&opts, &res, &err);
+	notion_set_trace(NULL, NULL);
+	if (rc)
 		return cli_error(ctx, &err);
 	if (ctx->json) {
 		json_t *doc =

@@ -330,16 +330,27 @@ static int task_get(struct cli_ctx *ctx, int argc, char **argv)
 static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct app_query q = {.name = cli_field_name};
+	struct cli_list where = {0};
 	const struct cli_opt opts[] = {
 		{"database", 0, CLI_STRING, &q.database_id, "ID",
 		 "only tasks of this Notion database"},
 		{"status", 0, CLI_STRING, &q.status, "STATUS", "only tasks with this status"},
-		{"search", 0, CLI_STRING, &q.search, "TEXT",
-		 "full-text search over title, description and tags"},
+		{"search", 0, CLI_STRING, &q.search, "QUERY",
+		 "ranked full-text search over every text of a task: words (all must match),\n"
+		 "\"a phrase\", a OR b, a NOT b, prefix*"},
+		{"where", 0, CLI_LIST, &where, "EXPR",
+		 "filter, repeatable (all must hold): NAME=VALUE, NAME!=VALUE, NAME~TEXT,\n"
+		 "NAME<V, NAME<=V, NAME>V, NAME>=V, NAME? (has a value), NAME= (is empty);\n"
+		 "NAME is a task field (status, dueDate, tags, ...) or a Notion property"},
+		{"sort", 0, CLI_STRING, &q.sort, "KEY",
+		 "relevance (search default), updated (default), created, dueDate, a field\n"
+		 "or a Notion property; KEY:asc or KEY:desc"},
 		{"scope", 0, CLI_STRING, &q.scope, "ID", "only tasks of this project scope"},
 		{"include-deleted", 0, CLI_FLAG, &q.include_deleted, NULL,
 		 "also soft-deleted tasks"},
 		{"limit", 0, CLI_INT, &q.limit, "N", "page size (default 50, at most 1000)"},
+		{"cursor", 0, CLI_STRING, &q.cursor, "C",
+		 "continue after the page that gave this nextCursor (--json)"},
 		{"offset", 0, CLI_INT, &q.offset, "N", "skip the first N tasks"},
 		{NULL},
 	};
@@ -351,9 +362,15 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_parse(ctx, argc, argv, opts, "nvault task list [options]",
 		      "List tasks, most recently updated first, one page at a time. When more\n"
 		      "tasks match than the page holds, the output says so and gives the\n"
-		      "--offset of the next page (hasMore / nextOffset with --json).",
+		      "--cursor of the next page (hasMore / nextCursor with --json); a cursor\n"
+		      "is stable while a sync writes (--offset is not).\n"
+		      "With --search the best matches come first (title above description\n"
+		      "above other text: tags, Notion selects, people, rich text, urls, ...),\n"
+		      "each with a snippet where the match is marked **like this**.",
 		      0, 0))
 		return ctx->exit_code;
+	q.where = where.items;
+	q.n_where = where.n;
 	nv_err_clear(&err);
 	if (app_query_check(&q, &err))
 		return cli_usage_error(ctx, "%s", err.msg);
@@ -361,23 +378,40 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (app_task_list(s, &q, &l, &err)) {
 		rc = cli_error(ctx, &err);
+		if (err.code == NV_EINVAL) /* a bad query or filter is bad usage */
+			rc = ctx->exit_code = 2;
 		store_close(s);
 		return rc;
 	}
 	if (ctx->json) {
 		json_t *items = json_array();
-		for (size_t i = 0; i < l.n; i++)
-			json_array_append_new(items, task_to_json(&l.items[i]));
-		json_t *doc =
-			json_pack("{s:o s:I s:I s:I s:b s:o}", "tasks", items, "total",
-				  (json_int_t)l.total, "offset", (json_int_t)q.offset, "count",
-				  (json_int_t)l.n, "hasMore", l.has_more, "nextOffset",
-				  l.has_more ? json_integer(l.next_offset) : json_null());
+		for (size_t i = 0; i < l.n; i++) {
+			json_t *item = task_to_json(&l.items[i]);
+			if (l.hits) {
+				json_object_set_new(item, "score", json_real(l.hits[i].score));
+				json_object_set_new(item, "snippet",
+						    l.hits[i].snippet
+							    ? json_string(l.hits[i].snippet)
+							    : json_null());
+			}
+			json_array_append_new(items, item);
+		}
+		json_t *doc = json_pack(
+			"{s:o s:o s:I s:I s:b s:o s:o}", "tasks", items, "total",
+			l.total >= 0 ? json_integer(l.total) : json_null(), "offset",
+			(json_int_t)q.offset, "count", (json_int_t)l.n, "hasMore", l.has_more,
+			"nextOffset",
+			l.has_more && !q.cursor ? json_integer(l.next_offset) : json_null(),
+			"nextCursor", l.next_cursor ? json_string(l.next_cursor) : json_null());
 		cli_print_json(doc);
 		json_decref(doc);
 	} else if (!l.n) {
-		printf(l.total ? "No tasks past offset %lld (%lld match).\n" : "No tasks match.\n",
-		       (long long)q.offset, (long long)l.total);
+		if (q.cursor)
+			printf("No more tasks.\n");
+		else
+			printf(l.total ? "No tasks past offset %lld (%lld match).\n"
+				       : "No tasks match.\n",
+			       (long long)q.offset, (long long)l.total);
 	} else {
 		static const char *const headers[] = {"ID", "STATUS", "TITLE", "VER", "UPDATED"};
 		struct table tb;
@@ -396,10 +430,21 @@ static int task_list(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		table_print(&tb, stdout);
 		table_release(&tb);
-		if (l.has_more)
-			printf("\nShowing %lld-%lld of %lld tasks; more with --offset %lld.\n",
+		for (size_t i = 0; l.hits && i < l.n; i++) {
+			if (!i)
+				printf("\nMatches:\n");
+			printf("  %s  %s\n", l.items[i].id,
+			       l.hits[i].snippet ? l.hits[i].snippet : "");
+		}
+		if (q.cursor)
+			printf("\n%zu more task%s%s%s\n", l.n, l.n == 1 ? "" : "s",
+			       l.has_more ? "; more with --cursor " : ".",
+			       l.has_more ? l.next_cursor : "");
+		else if (l.has_more)
+			printf("\nShowing %lld-%lld of %lld tasks; more with --offset %lld"
+			       " (or --cursor %s).\n",
 			       (long long)q.offset + 1, (long long)q.offset + (long long)l.n,
-			       (long long)l.total, (long long)l.next_offset);
+			       (long long)l.total, (long long)l.next_offset, l.next_cursor);
 		else
 			printf("\n%lld task%s.\n", (long long)l.total, l.total == 1 ? "" : "s");
 	}

@@ -49,6 +49,17 @@ const struct mcp_param memory_task_params[] = {
 	{"includeInactive", P_BOOLEAN, "Include soft-deleted tasks (default false).", NULL, 0, 0},
 	{"limit", P_INTEGER, "Page size (default 50).", NULL, 1, 1000},
 	{"offset", P_INTEGER, "Rows to skip (default 0).", NULL, 0, INT64_MAX / 2},
+	{"where", P_TAGS,
+	 "Filters (list/search), all must hold: strings NAME=VALUE, NAME!=VALUE, NAME~TEXT "
+	 "(contains), NAME<VALUE, NAME<=VALUE, NAME>VALUE, NAME>=VALUE, NAME? (has a value), "
+	 "NAME= (is empty). NAME is a task field (status, dueDate, tags, assignee, ...) or a "
+	 "Notion property by name (Priority=High, Estimate>=3, Owner~ada). Text ignores case; "
+	 "numbers compare as numbers, dates as ISO text (dueDate<2026-12-31).",
+	 NULL, 0, 0},
+	{"sort", P_STRING,
+	 "Sort (list/search): relevance (search default), updated (list default, newest "
+	 "first), created, dueDate, or any task field or Notion property; add :asc or :desc.",
+	 NULL, 0, 0},
 	{"cursor", P_STRING,
 	 "Continue a list, search, as_of or diff where the previous reply stopped: pass its "
 	 "nextCursor unchanged (replaces offset).",
@@ -101,6 +112,25 @@ static void query_params(struct mcp_call *c, struct app_query *q)
 	q->limit = arg_int(c, "limit", 50);
 	q->offset = arg_int(c, "offset", 0);
 	q->cursor = arg_str(c, "cursor");
+	q->sort = arg_str(c, "sort");
+}
+
+/* The where parameter (an array of strings) into exprs (at most max); -1 when too many. */
+static int where_params(struct mcp_call *c, const char **exprs, size_t max, size_t *n)
+{
+	json_t *arr = arg_get(c, "where"), *v;
+	size_t i;
+
+	*n = 0;
+	if (!json_is_array(arr))
+		return 0;
+	json_array_foreach(arr, i, v)
+	{
+		if (*n == max)
+			return -1;
+		exprs[(*n)++] = json_string_value(v);
+	}
+	return 0;
 }
 
 /* Marks a page that stopped early (or ends normally) with its cursor. */
@@ -239,31 +269,58 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 	struct task_list l;
 	struct mcp_page page;
 	struct buf line = BUF_INIT;
+	const char *exprs[16];
 	json_t *tasks;
-	int rc;
+	int rc, more;
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
 	query_params(c, &q);
 	q.search = query;
+	if (where_params(c, exprs, sizeof(exprs) / sizeof(exprs[0]), &q.n_where))
+		return nv_err_set(err, NV_EINVAL, "parameter 'where': at most %zu filters",
+				  sizeof(exprs) / sizeof(exprs[0]));
+	q.where = exprs;
 	if ((rc = app_task_list(s, &q, &l, err)))
 		return rc;
 	tasks = json_array();
-	c->result = json_pack("{s:o, s:I, s:I}", "tasks", tasks, "total", (json_int_t)l.total,
-			      "offset", (json_int_t)q.offset);
-	buf_addf(&c->text, "%" PRId64 " matching tasks from offset %" PRId64 ":", l.total,
-		 q.offset);
+	/* a page reached by a keyset cursor is not counted: total null */
+	c->result = json_pack("{s:o, s:o, s:I}", "tasks", tasks, "total",
+			      l.total >= 0 ? json_integer(l.total) : json_null(), "offset",
+			      (json_int_t)q.offset);
+	if (l.total >= 0)
+		buf_addf(&c->text, "%" PRId64 " matching tasks from offset %" PRId64 ":", l.total,
+			 q.offset);
+	else
+		buf_addf(&c->text, "More matching tasks:");
 	mcp_page_init(&page, c, tasks);
 	for (size_t i = 0; i < l.n; i++) {
+		json_t *item = app_task_legacy_json(&l.items[i], &v);
+		if (l.hits) {
+			json_object_set_new(item, "score", json_real(l.hits[i].score));
+			json_object_set_new(item, "snippet",
+					    l.hits[i].snippet ? json_string(l.hits[i].snippet)
+							      : json_null());
+		}
 		buf_reset(&line);
 		mcp_task_line(&line, &l.items[i]);
-		if (mcp_page_add(&page, app_task_legacy_json(&l.items[i], &v), line.data))
+		if (l.hits && l.hits[i].snippet)
+			buf_addf(&line, " — %s", l.hits[i].snippet);
+		if (mcp_page_add(&page, item, line.data))
 			break;
 	}
 	buf_release(&line);
 	json_object_set_new(c->result, "count", json_integer((json_int_t)page.n));
-	page_end(c, &q, &page, l.total);
-	if (q.offset + (int64_t)page.n < l.total)
+	more = page.n < l.n || l.has_more;
+	if (!page.full && l.next_cursor) {
+		/* a whole page: its keyset cursor, stable while a sync writes */
+		json_object_set_new(c->result, "hasMore", json_boolean(more));
+		json_object_set_new(c->result, "truncated", json_false());
+		json_object_set_new(c->result, "nextCursor", json_string(l.next_cursor));
+	} else {
+		page_end(c, &q, &page, more ? INT64_MAX : q.offset + (int64_t)page.n);
+	}
+	if (more && !q.cursor)
 		json_object_set_new(c->result, "nextOffset",
 				    json_integer(q.offset + (int64_t)page.n));
 	task_list_release(&l);

@@ -138,7 +138,8 @@ json_t *memory_task_output_schema(void)
 	json_object_set_new(props, "outcome",
 			    json_pack("{s:s, s:[ssss]}", "type", "string", "enum", "created",
 				      "updated", "unchanged", "deleted"));
-	json_object_set_new(props, "total", json_pack("{s:s}", "type", "integer"));
+	/* null on a list page reached by a keyset cursor (not counted) */
+	json_object_set_new(props, "total", json_pack("{s:[ss]}", "type", "integer", "null"));
 	json_object_set_new(props, "hasMore", json_pack("{s:s}", "type", "boolean"));
 	json_object_set_new(props, "truncated", json_pack("{s:s}", "type", "boolean"));
 	json_object_set_new(props, "nextCursor", json_pack("{s:[ss]}", "type", "string", "null"));

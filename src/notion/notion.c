@@ -156,6 +156,51 @@ static int client_fail(struct notion_client *c, struct nv_err *err, enum nv_stat
 	return code;
 }
 
+/* ---- tracing -------------------------------------------------------------- */
+
+struct attempt_trace {
+	int status, attempt;
+	int64_t duration_ms, throttle_ms, retry_in_ms;
+	const char *error;
+};
+
+static notion_trace_fn trace_fn;
+static void *trace_ud;
+
+void notion_set_trace(notion_trace_fn fn, void *ud)
+{
+	trace_fn = fn;
+	trace_ud = ud;
+}
+
+/* Reports one attempt to the trace hook, if any. */
+static void trace_attempt(struct notion_client *c, const char *method, const char *path,
+			  const char *body, const struct attempt_trace *at)
+{
+	struct notion_trace t;
+	char error[512];
+
+	if (!trace_fn)
+		return;
+	memset(&t, 0, sizeof(t));
+	t.method = method;
+	t.path = path;
+	t.body = body;
+	t.status = at->status;
+	t.attempt = at->attempt;
+	t.duration_ms = at->duration_ms;
+	t.throttle_ms = at->throttle_ms;
+	t.retry_in_ms = at->retry_in_ms;
+	t.retry_after = c->retry_after[0] ? c->retry_after : NULL;
+	t.bytes = c->body.len;
+	if (at->error && *at->error) {
+		snprintf(error, sizeof(error), "%s", at->error);
+		redact_token(c, error, sizeof(error));
+		t.error = error;
+	}
+	trace_fn(trace_ud, &t);
+}
+
 /* ---- libcurl callbacks -------------------------------------------------- */
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
@@ -682,8 +727,9 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 	for (int attempt = 0;; attempt++) {
 		struct attempt a = {.msg = BUF_INIT};
 		struct retry_attempt ra;
-		int64_t now = time_mono_ms(), wait, delay;
+		int64_t now = time_mono_ms(), wait, delay, started;
 		int failed, rate_limited;
+		struct attempt_trace at = {.attempt = attempt, .retry_in_ms = -1};
 
 		if (stopped(c)) {
 			ret = nv_err_set(err, NV_EINTERRUPTED, "%s %s: interrupted", method, path);
@@ -701,6 +747,7 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 			break;
 		}
 		wait = ratelimit_reserve(&c->limiter, now);
+		at.throttle_ms = wait > 0 ? wait : 0;
 		if (wait > 0) {
 			c->stats.throttle_wait_ms += wait;
 			if (client_sleep(c, wait)) {
@@ -710,7 +757,13 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 			}
 		}
 
+		started = time_mono_ms();
 		perform(c, url.data, body, &a);
+		at.duration_ms = time_mono_ms() - started;
+		at.status = a.status;
+		at.error = a.json ? NULL : a.msg.data;
+		if (a.json || a.interrupted)
+			trace_attempt(c, method, path, body, &at);
 		if (a.json) {
 			breaker_success(&c->breaker);
 			*out = a.json;
@@ -741,6 +794,8 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 						    c->retry_after[0] ? c->retry_after : NULL,
 					    .now_ms = time_now_ms()};
 		if (retry_decide(&c->retry, &ra, client_rand, c, &delay)) {
+			at.retry_in_ms = delay;
+			trace_attempt(c, method, path, body, &at);
 			buf_release(&a.msg);
 			c->stats.retries++;
 			if (rate_limited)
@@ -758,6 +813,7 @@ static int client_call(struct notion_client *c, const char *path, const char *bo
 			continue;
 		}
 
+		trace_attempt(c, method, path, body, &at);
 		buf_reset(&msg);
 		buf_addf(&msg, "Notion %s %s failed: %s", method, path, a.msg.data);
 		if (attempt > 0)
@@ -1264,4 +1320,50 @@ out:
 	buf_release(&base);
 	buf_release(&path);
 	return ret;
+}
+
+/* ---- search ------------------------------------------------------------- */
+
+int notion_search(struct notion_client *c, notion_rows_cb cb, void *ud, struct nv_err *err)
+{
+	const char *kind = strcmp(c->version, NOTION_VERSION_LEGACY) ? "data_source" : "database";
+	char *cursor = NULL;
+	int rc = NV_OK;
+
+	for (;;) {
+		json_t *body = json_pack("{s:{s:s s:s} s:i}", "filter", "property", "object",
+					 "value", kind, "page_size", 100);
+		json_t *resp = NULL, *results;
+		const char *next;
+		char *text;
+		int more;
+
+		if (cursor)
+			json_object_set_new(body, "start_cursor", json_string(cursor));
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		rc = client_call(c, "/v1/search", text, &resp, err);
+		free(text);
+		if (rc)
+			break;
+		results = json_object_get(resp, "results");
+		if (!json_is_array(results)) {
+			json_decref(resp);
+			rc = nv_err_set(err, NV_ERR,
+					"Notion search: the answer has no results list");
+			break;
+		}
+		if ((rc = listing_paging(resp, cursor, &more, &next, "Notion search", err)) ||
+		    (rc = cb(ud, results, err))) {
+			json_decref(resp);
+			break;
+		}
+		free(cursor);
+		cursor = more ? xstrdup(next) : NULL;
+		json_decref(resp);
+		if (!more)
+			break;
+	}
+	free(cursor);
+	return rc;
 }

@@ -71,6 +71,27 @@ struct notion_stats {
 
 struct notion_client;
 
+/* One HTTP attempt, as reported to the trace hook. Never holds the token. */
+struct notion_trace {
+	const char *method;	 /* "GET" or "POST" */
+	const char *path;	 /* "/v1/data_sources/<id>/query": no host, no token */
+	const char *body;	 /* the request's JSON (POST), or NULL */
+	int status;		 /* HTTP status; 0 when no answer came */
+	int attempt;		 /* 0 for the first */
+	int64_t duration_ms;	 /* of this attempt */
+	int64_t throttle_ms;	 /* waited for the rate limiter before it */
+	int64_t retry_in_ms;	 /* the wait before the next attempt; -1 when none follows */
+	const char *retry_after; /* the answer's Retry-After header, or NULL */
+	size_t bytes;		 /* body bytes received */
+	const char *error;	 /* why it failed (token redacted), or NULL */
+};
+typedef void (*notion_trace_fn)(void *ud, const struct notion_trace *t);
+/*
+ * Process-wide hook called after every attempt of every client (for -v);
+ * NULL turns it off. Set it before clients are used; it is not locked.
+ */
+void notion_set_trace(notion_trace_fn fn, void *ud);
+
 int notion_client_new(const struct notion_client_opts *opts, struct notion_client **out,
 		      struct nv_err *err);
 void notion_client_free(struct notion_client *c);
@@ -119,6 +140,14 @@ typedef int (*notion_rows_cb)(void *ud, json_t *rows, struct nv_err *err);
  */
 int notion_query(struct notion_client *c, const struct notion_query *q, notion_rows_cb cb, void *ud,
 		 struct nv_err *err);
+
+/*
+ * POST /v1/search for everything of one kind shared with the integration:
+ * data sources (2025-09-03 and later) or databases (2022-06-28), following
+ * next_cursor to the end (paging checked as strictly as a query). cb gets
+ * each answer's results array (borrowed). Used by `nvault init`.
+ */
+int notion_search(struct notion_client *c, notion_rows_cb cb, void *ud, struct nv_err *err);
 
 /*
  * GET /v1/pages/{page_id}/properties/{property_id}, following its

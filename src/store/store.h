@@ -180,21 +180,62 @@ struct task_filter {
 	const char *data_source_id;
 	const char *status;
 	const char *source; /* "notion" / "local" */
-	const char *search; /* full-text query over title, description, tags */
+	/*
+	 * Search query (docs/cli-tasks.md "Search"): words ANDed, "phrases",
+	 * OR, NOT, prefix*, over every text of a task. With a search, a list
+	 * is ranked by relevance and each item has a hit (snippet, score).
+	 */
+	const char *search;
+	/*
+	 * Filter expressions, ANDed (docs/cli-tasks.md "Filters"): NAME=VALUE,
+	 * NAME!=VALUE, NAME~TEXT, NAME<V, NAME<=V, NAME>V, NAME>=V, NAME? (has
+	 * a value), NAME= (is empty). NAME is a task field as in a task's JSON
+	 * (status, dueDate, tags, ...) or else a Notion property by name.
+	 * NV_EINVAL naming the expression when one is wrong.
+	 */
+	const char *const *where;
+	size_t n_where;
+	/*
+	 * Sort key: KEY[:asc|:desc] with KEY relevance (a search's default),
+	 * updated (the default otherwise, newest first), created (newest
+	 * first), or a task field or Notion property as in where (ascending,
+	 * empty values last). NV_EINVAL naming it when it is none.
+	 */
+	const char *sort;
+	/*
+	 * A task_list.next_cursor: the page after it, in the same order (the
+	 * sort must be the same; offset is ignored). A list cursor is a key:
+	 * rows written meanwhile do not shift it, so paging a whole list while
+	 * a sync adds rows returns every earlier row exactly once. A cursor in
+	 * relevance order is a position (scores move as the index changes).
+	 */
+	const char *cursor;
 	int include_deleted;
 	int64_t limit; /* 0 → 50; capped at 1000 */
 	int64_t offset;
 };
 
-struct task_list {
-	struct task *items;
-	size_t n;
-	int has_more;	     /* more rows exist past offset + n */
-	int64_t next_offset; /* offset of the next page when has_more */
-	int64_t total;	     /* rows matching the filter */
+/* Why a task matched a search. */
+struct task_hit {
+	double score;  /* relevance (bm25, negated: higher is better) */
+	char *snippet; /* the best-matching stretch of text, matches in **...** */
 };
 
-/* One page of tasks matching f, most recently updated first. */
+struct task_list {
+	struct task *items;
+	struct task_hit *hits; /* with a search: one per item; else NULL */
+	size_t n;
+	int has_more;	     /* more rows exist after this page */
+	int64_t next_offset; /* offset of the next page when has_more (pages by offset) */
+	char *next_cursor;   /* the cursor of the next page when has_more (new), else NULL */
+	int64_t total;	     /* rows matching the filter; -1 (not counted) on a cursor's page */
+};
+
+/*
+ * One page of tasks matching f: by relevance with a search, else most
+ * recently updated first. NV_EINVAL naming the query for a search query
+ * that is wrong (a misplaced operator).
+ */
 int store_task_list(struct store *s, const struct task_filter *f, struct task_list *out,
 		    struct nv_err *err);
 void task_list_release(struct task_list *l);

@@ -17,7 +17,7 @@
  * property value ("Status":{"id":..,"type":"status","value":"Done"}) is one
  * row however many versions and tasks have it, and a one-field edit adds
  * the new member and a pack of ~20 varints. Short texts stay inline (TEXT),
- * as do rows written before schema 4 until the migration has packed them:
+ * as do rows written before schema 5 until the migration has packed them:
  * a column is packed exactly when it is a BLOB, so both forms read back.
  *
  * Reads go through the SQL function nv_content(x) (registered per
@@ -388,7 +388,7 @@ int content_register(struct store *s, struct nv_err *err)
 	return NV_OK;
 }
 
-/* ---- migration: packing versions written before schema 4 ------------------- */
+/* ---- migration: packing versions written before schema 5 ------------------- */
 
 /* Versions packed per transaction: each commit records where to go on. */
 #define PACK_BATCH 2000
@@ -511,7 +511,7 @@ int content_pack_old_versions(struct store *s, struct nv_err *err)
 		continue;
 	fail:
 		store_rollback(s);
-		nv_err_prefix(err, "packing the versions of the store (schema 4)");
+		nv_err_prefix(err, "packing the versions of the store (schema 5)");
 		return rc;
 	}
 	return NV_OK;

@@ -150,21 +150,49 @@ static const char schema_v3[] =
 	"DROP INDEX IF EXISTS tasks_page;\n";
 
 /*
- * v4: compact versions. Descriptions and metadata are stored once per
+ * v4: ranked search. The search index gets its own columns (title,
+ * description, and every other text of the task, Notion properties
+ * included; see store_search.c) and is kept in step by the store on each
+ * write rather than by triggers; it is rebuilt here from the current state
+ * with the same function the writes use (nv_search_other, registered on
+ * every connection).
+ */
+static const char schema_v4[] =
+	"DROP TRIGGER IF EXISTS tasks_fts_insert;\n"
+	"DROP TRIGGER IF EXISTS tasks_fts_delete;\n"
+	"DROP TRIGGER IF EXISTS tasks_fts_update;\n"
+	"DROP TABLE IF EXISTS tasks_fts;\n"
+	"DROP TABLE IF EXISTS task_search;\n"
+	"CREATE INDEX IF NOT EXISTS tasks_deleted ON tasks(active) WHERE active = 0;\n"
+	"CREATE VIRTUAL TABLE task_search USING fts5(title, description, other,"
+	" tokenize='unicode61 remove_diacritics 2');\n"
+	"INSERT INTO task_search (rowid, title, description, other)"
+	" SELECT seq, title, description,"
+	" nv_search_other(title, description, category, assignee, resolution, tags, metadata)"
+	" FROM tasks ORDER BY seq;\n";
+
+/*
+ * v5: compact versions. Descriptions and metadata are stored once per
  * distinct content (per property for Notion's properties) in the
  * append-only `contents`, and versions keep packs of references
  * (store_content.c). The versions written before are packed after the
  * step, in bounded transactions that record their progress in
  * pack_progress, so a killed migration goes on at the next open.
  */
-static const char schema_v4[] = "CREATE TABLE contents ("
-				" id INTEGER PRIMARY KEY,"
-				" hash BLOB NOT NULL UNIQUE," /* SHA-256 of data */
-				" data BLOB NOT NULL);\n" APPEND_ONLY(
-					"contents") "CREATE TABLE pack_progress ("
-						    " id INTEGER PRIMARY KEY CHECK (id = 1),"
-						    " next_seq INTEGER NOT NULL);\n"
-						    "INSERT INTO pack_progress VALUES (1, 0);\n";
+/* idempotent, like every step since: a step may meet what a test or an older build left */
+static const char schema_v5[] =
+	"CREATE TABLE IF NOT EXISTS contents ("
+	" id INTEGER PRIMARY KEY,"
+	" hash BLOB NOT NULL UNIQUE," /* SHA-256 of data */
+	" data BLOB NOT NULL);\n"
+	"CREATE TRIGGER IF NOT EXISTS contents_no_update BEFORE UPDATE ON contents BEGIN"
+	" SELECT RAISE(ABORT, 'contents is append-only: UPDATE refused'); END;\n"
+	"CREATE TRIGGER IF NOT EXISTS contents_no_delete BEFORE DELETE ON contents BEGIN"
+	" SELECT RAISE(ABORT, 'contents is append-only: DELETE refused'); END;\n"
+	"CREATE TABLE IF NOT EXISTS pack_progress ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" next_seq INTEGER NOT NULL);\n"
+	"INSERT OR IGNORE INTO pack_progress VALUES (1, 0);\n";
 
 /* Step i brings the schema from version i to i + 1. */
 static const struct migration {
@@ -175,7 +203,8 @@ static const struct migration {
 	{1, "initial schema", schema_v1},
 	{2, "indexes for as-of and status lists", schema_v2},
 	{3, "deletion-scan marks out of the task rows", schema_v3},
-	{4, "compact versions: shared contents", schema_v4},
+	{4, "ranked search over every text of a task", schema_v4},
+	{5, "compact versions: shared contents", schema_v5},
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -284,6 +313,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SCHED_GET] =
 		"SELECT enabled, running, pid, schedule, next_run, last_run,"
 		" last_run_success, last_run_error, updated_at FROM scheduler_state WHERE id = 1",
+	[ST_TASK_SEQ] = "SELECT seq FROM tasks WHERE id = ?",
+	[ST_SEARCH_GET] = "SELECT title, description, other FROM task_search WHERE rowid = ?",
+	[ST_TASK_BY_SEQ] = "SELECT " TASK_COLS " FROM tasks t WHERE t.seq = ?",
+	[ST_SEARCH_SNIPPET] =
+		"SELECT snippet(task_search, -1, '**', '**', '…', 16) FROM task_search"
+		" WHERE task_search MATCH ? AND rowid = ?",
+	[ST_ANY_DELETED] = "SELECT 1 FROM tasks WHERE active = 0 LIMIT 1",
+	[ST_SEARCH_DELETE] = "DELETE FROM task_search WHERE rowid = ?",
+	[ST_SEARCH_INSERT] = "INSERT INTO task_search (rowid, title, description, other)"
+			     " VALUES (?, ?, ?, ?)",
 	[ST_SCHED_PUT] =
 		"INSERT OR REPLACE INTO scheduler_state (id, enabled, running, pid, schedule,"
 		" next_run, last_run, last_run_success, last_run_error, updated_at)"
@@ -718,7 +757,7 @@ static int newer_schema_error(struct store *s, int found, struct nv_err *err)
 			  s->path, found, NVAULT_VERSION, store_schema_version());
 }
 
-/* True while versions written before schema 4 wait to be packed. */
+/* True while versions written before schema 5 wait to be packed. */
 static int pack_pending(struct store *s)
 {
 	sqlite3_stmt *st;
@@ -780,7 +819,7 @@ static int migrate(struct store *s, struct nv_err *err)
 		store_rollback(s);
 		return rc;
 	}
-	/* schema 4's data step: nothing to do once pack_progress is empty */
+	/* schema 5's data step: nothing to do once pack_progress is empty */
 	return content_pack_old_versions(s, err);
 }
 
@@ -923,6 +962,8 @@ int store_open(const char *path, unsigned flags, struct store **out, struct nv_e
 	}
 	if ((rc = store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", err)) ||
 	    (rc = content_register(s, err)))
+		goto fail;
+	if ((rc = store_search_register(s, err)))
 		goto fail;
 	if ((rc = migrate(s, err)))
 		goto fail;

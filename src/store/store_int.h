@@ -10,6 +10,8 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "util/buf.h"
+#include "util/id.h"
 
 /*
  * The fields that tasks and task_versions share, in column order. Column
@@ -101,6 +103,13 @@ enum stmt_id {
 	ST_CONFLICT_INSERT,
 	ST_SCHED_GET,
 	ST_SCHED_PUT,
+	ST_TASK_SEQ,
+	ST_SEARCH_GET,
+	ST_TASK_BY_SEQ,
+	ST_SEARCH_SNIPPET,
+	ST_ANY_DELETED,
+	ST_SEARCH_DELETE,
+	ST_SEARCH_INSERT,
 	ST_HEADS_BY_PAGES,
 	ST_COUNT
 };
@@ -182,7 +191,7 @@ int content_register(struct store *s, struct nv_err *err);
 int content_bind_packed(struct store *s, sqlite3_stmt *st, int desc_idx, int meta_idx,
 			const struct task *t, struct nv_err *err);
 /*
- * Packs the versions written before schema 4, in transactions of a few
+ * Packs the versions written before schema 5, in transactions of a few
  * thousand that record where they stopped (pack_progress), so a killed
  * migration goes on at the next open. NV_OK when none is left.
  */
@@ -198,5 +207,74 @@ void store_now(char out[32]);
  * correctly with stored times). NV_EINVAL naming what when it is no time.
  */
 int store_norm_time(const char *in, char out[32], const char *what, struct nv_err *err);
+
+/* ---- filtered reads (store_query.c) ---- */
+
+#define WHERE_MAX_PARAMS 128
+/* filter expressions of one query at most (task_filter.where) */
+#define WHERE_MAX_EXPRS 16
+
+/* A WHERE clause under construction with its text parameters. */
+struct where {
+	struct buf sql;
+	const char *params[WHERE_MAX_PARAMS];
+	int n;
+	char *owned[WHERE_MAX_PARAMS]; /* parameters built here (JSON paths, operands) */
+	int n_owned;
+	char ids[3][ID_DASHED_LEN + 1];
+	char *fts;	  /* owned: the FTS5 query built from user text */
+	const char *lead; /* " WHERE " or " AND " before the first condition */
+};
+
+enum where_flags {
+	WHERE_NO_SEARCH = 1 << 0, /* leave f->search out (the caller joins the index itself) */
+};
+
+/*
+ * Builds the conditions of f over alias a ("t" for tasks, "v" for
+ * versions), the first one preceded by lead; active: only active rows
+ * unless f->include_deleted. Text parameters point into f or w. NV_EINVAL
+ * (naming it) for a search query or filter expression that is wrong. w is
+ * released by the caller with where_release() in every case.
+ */
+int where_build(struct where *w, const struct task_filter *f, const char *a, int active,
+		const char *lead, unsigned flags, struct nv_err *err);
+void where_release(struct where *w);
+/* Binds the where parameters starting at index first; returns the next index. */
+int where_bind(sqlite3_stmt *st, const struct where *w, int first);
+/* Opens a read snapshot unless a transaction is open; *own says whether to end it. */
+int read_begin(struct store *s, int *own);
+void read_end(struct store *s, int own);
+
+/* ---- search (store_search.c) ---- */
+
+/* The "other" column of the search index for t: its texts, one per line. New string. */
+char *store_search_other_text(const struct task *t);
+/*
+ * Brings the search index row of task seq in step with t (the state just
+ * written), inside the caller's write transaction; no write when the
+ * indexed text is unchanged.
+ */
+int store_search_put(struct store *s, int64_t seq, const struct task *t, struct nv_err *err);
+/* The pointer type of nv_rank()'s row counter (sqlite3_bind_pointer of an int64_t). */
+#define RANK_COUNTER "nv_rank_counter"
+/*
+ * Appends to sql the SQL expression of a field named as in a filter or a
+ * sort key (a task field such as "dueDate", else a Notion property by
+ * name) over alias a; its parameters (a JSON path) are added to w. Sets
+ * *numeric for fields that are numbers. NV_EINVAL naming the field.
+ */
+int where_field_expr(struct where *w, struct buf *sql, const char *a, const char *name, size_t len,
+		     int *numeric, struct nv_err *err);
+/* Registers nv_prop_value() and nv_list_text() (filters and sorts) on the connection. */
+int store_query_register(struct store *s, struct nv_err *err);
+/* Registers nv_rank() and nv_search_other() (used by the schema migration) on the connection. */
+int store_search_register(struct store *s, struct nv_err *err);
+/*
+ * Parses a user search query (see store_search.c) into an FTS5 query.
+ * *out (new) is NULL when the text holds no searchable term. NV_EINVAL,
+ * naming the query and the problem, for a misplaced operator.
+ */
+int store_search_query(const char *text, char **out, struct nv_err *err);
 
 #endif

@@ -20,10 +20,6 @@
 #include "util/nv_assert.h"
 #include "util/xalloc.h"
 
-/* Reads in one snapshot when no transaction is open (defined below). */
-static int read_begin(struct store *s, int *own);
-static void read_end(struct store *s, int own);
-
 /* ---- lookups -------------------------------------------------------------- */
 
 /* Steps a one-row task query; NV_ENOTFOUND (no message) when it has no row. */
@@ -367,6 +363,26 @@ static int put_unchanged(struct store *s, struct task *t, const struct store_hea
 	return NV_OK;
 }
 
+/* The row number (tasks.seq, the search index's rowid) of task id. */
+static int task_seq(struct store *s, const char *id, int64_t *seq, struct nv_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TASK_SEQ, err);
+	int rc;
+
+	if (!st)
+		return err ? err->code : NV_EIO;
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*seq = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	if (rc == SQLITE_ROW)
+		return NV_OK;
+	if (rc == SQLITE_DONE)
+		return nv_err_set(err, NV_ESCHEMA, "task %s vanished while being written", id);
+	return store_sql_error(s, rc, err, "reading a task");
+}
+
 int store_task_touch(struct store *s, const struct store_head *head,
 		     const char *notion_last_edited_time, struct nv_err *err)
 {
@@ -397,6 +413,7 @@ static int write_version(struct store *s, const struct store_head *head, struct 
 	char now[32], vid[ID_DASHED_LEN + 1];
 	char *tags_text = NULL, *metadata_text = NULL;
 	sqlite3_stmt *st;
+	int64_t seq = 0;
 	int rc, i = 1;
 
 	*moved = 0;
@@ -452,6 +469,7 @@ static int write_version(struct store *s, const struct store_head *head, struct 
 		bind_text(st, i++, t->updated_at);
 		if ((rc = step_write(s, st, err, "creating a task")))
 			goto out;
+		seq = sqlite3_last_insert_rowid(s->db);
 	} else {
 		if (!(st = store_stmt(s, ST_TASK_UPDATE, err))) {
 			rc = err ? err->code : NV_EIO;
@@ -471,7 +489,11 @@ static int write_version(struct store *s, const struct store_head *head, struct 
 		*moved = 1;
 		goto out;
 	}
-	rc = insert_version(s, &v, tags_text, metadata_text, err);
+	if ((rc = insert_version(s, &v, tags_text, metadata_text, err)) ||
+	    (head && (rc = task_seq(s, t->id, &seq, err))))
+		goto out;
+	/* the search index, in the same transaction (store_search.c) */
+	rc = store_search_put(s, seq, t, err);
 out:
 	task_init(&v.snap); /* borrowed from t */
 	task_version_release(&v);
@@ -682,228 +704,6 @@ int store_task_last_version_by(struct store *s, const char *task_id, const char 
 	return rc;
 }
 
-/* ---- filters -------------------------------------------------------------- */
-
-#define MAX_PARAMS 16
-
-/* A WHERE clause under construction with its text parameters. */
-struct where {
-	struct buf sql;
-	const char *params[MAX_PARAMS];
-	int n;
-	char ids[3][ID_DASHED_LEN + 1];
-	char *fts;	  /* owned: the FTS5 query built from user text */
-	const char *lead; /* " WHERE " or " AND " before the first condition */
-};
-
-static void where_add(struct where *w, const char *cond, const char *param)
-{
-	buf_adds(&w->sql, w->sql.len ? " AND " : w->lead);
-	buf_adds(&w->sql, cond);
-	if (param)
-		w->params[w->n++] = param;
-}
-
-/*
- * Turns user text into an FTS5 query that cannot be a syntax error: every
- * whitespace-separated word becomes a quoted string (quotes doubled), and
- * the words are ANDed, each also matching as a prefix. NULL when the text
- * has no words.
- */
-static char *fts_query(const char *text)
-{
-	struct buf q = BUF_INIT;
-	const char *p = text;
-
-	while (*p) {
-		const char *start;
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (!*p)
-			break;
-		start = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			p++;
-		if (q.len)
-			buf_addch(&q, ' ');
-		buf_addch(&q, '"');
-		for (const char *c = start; c < p; c++) {
-			if (*c == '"')
-				buf_addch(&q, '"');
-			buf_addch(&q, *c);
-		}
-		buf_adds(&q, "\"*");
-	}
-	if (!q.len) {
-		buf_release(&q);
-		return NULL;
-	}
-	return buf_detach(&q);
-}
-
-/*
- * Builds the conditions of f over alias a ("t" for tasks, "v" for
- * versions), the first one preceded by lead; active: only active rows
- * unless f->include_deleted. Text parameters point into f or w; w is released by the caller.
- */
-static void where_build(struct where *w, const struct task_filter *f, const char *a, int active,
-			const char *lead)
-{
-	struct buf cond = BUF_INIT;
-
-	memset(w, 0, sizeof(*w));
-	w->lead = lead;
-#define COND(fmt, param)                                                                           \
-	do {                                                                                       \
-		buf_reset(&cond);                                                                  \
-		buf_addf(&cond, fmt, a);                                                           \
-		where_add(w, cond.data, param);                                                    \
-	} while (0)
-	if (!f) {
-		if (active)
-			COND("%s.active = 1", NULL);
-		buf_release(&cond);
-		return;
-	}
-	if (f->scope)
-		COND("%s.scope = ?", f->scope);
-	if (f->database_id)
-		COND("%s.notion_database_id = ?", norm_id(f->database_id, w->ids[0]));
-	if (f->data_source_id)
-		COND("%s.notion_data_source_id = ?", norm_id(f->data_source_id, w->ids[1]));
-	if (f->status)
-		COND("%s.status = ?", f->status);
-	if (f->source)
-		COND("%s.source = ?", f->source);
-	if (active && !f->include_deleted)
-		COND("%s.active = 1", NULL);
-	if (f->search && (w->fts = fts_query(f->search))) {
-		/* the index covers the current state; versions join back to their task */
-		if (!strcmp(a, "t"))
-			where_add(w,
-				  "t.seq IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)",
-				  w->fts);
-		else
-			where_add(w,
-				  "v.task_id IN (SELECT id FROM tasks WHERE seq IN"
-				  " (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?))",
-				  w->fts);
-	}
-#undef COND
-	buf_release(&cond);
-}
-
-static void where_release(struct where *w)
-{
-	buf_release(&w->sql);
-	free(w->fts);
-}
-
-/* Binds the where parameters starting at index first; returns the next index. */
-static int where_bind(sqlite3_stmt *st, const struct where *w, int first)
-{
-	for (int i = 0; i < w->n; i++)
-		bind_text(st, first++, w->params[i]);
-	return first;
-}
-
-/* ---- lists ---------------------------------------------------------------- */
-
-void task_list_release(struct task_list *l)
-{
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->n; i++)
-		task_release(&l->items[i]);
-	free(l->items);
-	memset(l, 0, sizeof(*l));
-}
-
-#define LIST_DEFAULT 50
-#define LIST_MAX 1000
-
-static int list_in_snapshot(struct store *s, const struct task_filter *f, struct task_list *out,
-			    struct nv_err *err)
-{
-	struct where w;
-	struct buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	int64_t limit = f && f->limit > 0 ? f->limit : LIST_DEFAULT;
-	int64_t offset = f && f->offset > 0 ? f->offset : 0;
-	size_t cap = 0;
-	int rc, i;
-
-	if (limit > LIST_MAX)
-		limit = LIST_MAX;
-	where_build(&w, f, "t", 1, " WHERE ");
-	buf_addf(&sql, "SELECT count(*) FROM tasks t%s", buf_str(&w.sql));
-	if ((rc = store_prepare(s, sql.data, &st, err)))
-		goto out;
-	where_bind(st, &w, 1);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		rc = store_sql_error(s, rc, err, "counting tasks");
-		goto out;
-	}
-	out->total = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
-
-	buf_reset(&sql);
-	buf_addf(&sql,
-		 "SELECT " TASK_COLS " FROM tasks t%s"
-		 " ORDER BY t.updated_at DESC, t.seq DESC LIMIT ? OFFSET ?",
-		 buf_str(&w.sql));
-	if ((rc = store_prepare(s, sql.data, &st, err)))
-		goto out;
-	i = where_bind(st, &w, 1);
-	sqlite3_bind_int64(st, i++, limit);
-	sqlite3_bind_int64(st, i++, offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		out->items = xgrow(out->items, &cap, out->n + 1, sizeof(*out->items));
-		row_to_task(st, 0, &out->items[out->n++]);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = store_sql_error(s, rc, err, "listing tasks");
-		goto out;
-	}
-	rc = NV_OK;
-	out->has_more = offset + (int64_t)out->n < out->total;
-	out->next_offset = out->has_more ? offset + (int64_t)out->n : 0;
-out:
-	sqlite3_finalize(st);
-	buf_release(&sql);
-	where_release(&w);
-	return rc;
-}
-
-/* Runs a read in one snapshot (outside a write transaction) so counts match rows. */
-static int read_begin(struct store *s, int *own)
-{
-	*own = !s->in_tx && sqlite3_get_autocommit(s->db) &&
-	       sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
-	return NV_OK;
-}
-
-static void read_end(struct store *s, int own)
-{
-	if (own)
-		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-}
-
-int store_task_list(struct store *s, const struct task_filter *f, struct task_list *out,
-		    struct nv_err *err)
-{
-	int own, rc;
-
-	memset(out, 0, sizeof(*out));
-	read_begin(s, &own);
-	rc = list_in_snapshot(s, f, out, err);
-	read_end(s, own);
-	if (rc)
-		task_list_release(out);
-	return rc;
-}
-
 /* Steps st (VERSION_COLS rows) calling cb for each; returns cb's nonzero or a status. */
 static int stream_versions(struct store *s, sqlite3_stmt *st, store_version_cb cb, void *ud,
 			   struct nv_err *err)
@@ -931,12 +731,13 @@ int store_task_as_of(struct store *s, const char *at, const struct task_filter *
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	char when[32];
-	int rc, own;
+	int rc, own = 0;
 
 	if ((rc = store_norm_time(at, when, "as-of time", err)))
 		return rc;
 	/* filters apply to each task as it was at that time */
-	where_build(&w, f, "v", 1, " WHERE ");
+	if ((rc = where_build(&w, f, "v", 1, " WHERE ", 0, err)))
+		goto out;
 	buf_addf(&sql,
 		 "SELECT " VERSION_COLS " FROM task_versions v JOIN"
 		 " (SELECT task_id, max(version) AS num FROM task_versions"
@@ -963,9 +764,10 @@ int store_task_each_current(struct store *s, const struct task_filter *f, store_
 	struct where w;
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st = NULL;
-	int rc, own;
+	int rc, own = 0;
 
-	where_build(&w, f, "t", 1, " WHERE ");
+	if ((rc = where_build(&w, f, "t", 1, " WHERE ", 0, err)))
+		goto out;
 	buf_addf(&sql,
 		 "SELECT " VERSION_COLS " FROM tasks t JOIN task_versions v"
 		 " ON v.task_id = t.id AND v.version = t.version%s ORDER BY t.seq",
@@ -1029,7 +831,8 @@ static int diff_in_snapshot(struct store *s, const char *since, const char *unti
 	int rc;
 
 	/* filters (include_deleted aside) select tasks by their current row */
-	where_build(&w, f, "t", 0, " AND ");
+	if ((rc = where_build(&w, f, "t", 0, " AND ", 0, err)))
+		goto out;
 	buf_addf(&sql,
 		 "SELECT v.task_id, count(*), min(v.version), max(v.version)"
 		 " FROM task_versions v JOIN tasks t ON t.id = v.task_id"
@@ -1119,7 +922,8 @@ int store_count_tasks(struct store *s, const char *database_id, const char *data
 	memset(&f, 0, sizeof(f));
 	f.database_id = database_id;
 	f.data_source_id = data_source_id;
-	where_build(&w, &f, "t", 0, " WHERE ");
+	if ((rc = where_build(&w, &f, "t", 0, " WHERE ", 0, err)))
+		goto out;
 	buf_addf(&sql,
 		 "SELECT coalesce(sum(t.active), 0), coalesce(sum(1 - t.active), 0)"
 		 " FROM tasks t%s",

@@ -1,6 +1,7 @@
 /*
  * store_verify.c: `nvault verify`. Checks what the store promises: the
- * SQLite file is intact, the append-only triggers exist, every version's
+ * SQLite file is intact, the append-only triggers exist, the search index
+ * holds every task's current text, every version's
  * content hash matches its fields and its chain hash links it to the
  * previous version, version numbers are 1..N without gaps, and each task
  * row equals its newest version. Every problem names the task and version.
@@ -35,9 +36,6 @@ static const struct {
 	{"evidence_no_delete", "refuses DELETE on evidence"},
 	{"contents_no_update", "refuses UPDATE on contents (shared by versions)"},
 	{"contents_no_delete", "refuses DELETE on contents (shared by versions)"},
-	{"tasks_fts_insert", "keeps full-text search in step"},
-	{"tasks_fts_update", "keeps full-text search in step"},
-	{"tasks_fts_delete", "keeps full-text search in step"},
 };
 
 struct verify {
@@ -118,6 +116,38 @@ static int check_triggers(struct store *s, struct verify *vf, struct nv_err *err
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	return NV_OK;
+}
+
+/*
+ * The search index is derived, but a task missing from it cannot be found:
+ * every task has exactly one index row holding its current text.
+ */
+static int check_search_index(struct store *s, struct verify *vf, struct nv_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_prepare(
+		     s,
+		     "SELECT t.id, CASE WHEN x.rowid IS NULL THEN 'missing from' ELSE"
+		     " 'out of step with' END FROM tasks t LEFT JOIN task_search x ON x.rowid = "
+		     "t.seq"
+		     " WHERE x.rowid IS NULL OR x.title IS NOT t.title"
+		     " OR x.description IS NOT t.description"
+		     " OR x.other IS NOT nv_search_other(t.title, t.description, t.category,"
+		     " t.assignee, t.resolution, t.tags, t.metadata)"
+		     " UNION ALL SELECT NULL, 'a row of a task that does not exist in' FROM "
+		     "task_search"
+		     " WHERE rowid NOT IN (SELECT seq FROM tasks)",
+		     &st, err)))
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		problem(vf, (const char *)sqlite3_column_text(st, 0), 0, "%s the search index",
+			(const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "checking the search index");
 	return NV_OK;
 }
 
@@ -385,7 +415,8 @@ int store_verify(struct store *s, json_t **report, struct nv_err *err)
 	vf.problems = json_array();
 	/* one snapshot, so a concurrent sync cannot make a clean store look broken */
 	own = !s->in_tx && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
-	if (!(rc = check_integrity(s, &vf, err)) && !(rc = check_triggers(s, &vf, err)))
+	if (!(rc = check_integrity(s, &vf, err)) && !(rc = check_triggers(s, &vf, err)) &&
+	    !(rc = check_search_index(s, &vf, err)))
 		rc = check_tasks(s, &vf, err);
 	if (!rc)
 		rc = check_store_chain(s, &vf, &chain, err);

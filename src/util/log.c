@@ -10,6 +10,7 @@
 
 static enum log_level current_level = LOG_WARN;
 static int with_timestamps;
+static int with_priority;
 
 void log_set_level(enum log_level level)
 {
@@ -26,6 +27,20 @@ void log_set_timestamps(int on)
 	with_timestamps = on;
 }
 
+void log_set_syslog_prefix(int on)
+{
+	with_priority = on;
+}
+
+const char *log_prefix(enum log_level level)
+{
+	static const char *const prefixes[] = {"<3>", "<4>", "<6>", "<7>"};
+
+	if (!with_priority || (unsigned)level > LOG_DEBUG)
+		return "";
+	return prefixes[level];
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = {"error", "warning", "info", "debug"};
@@ -34,6 +49,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 	if (level > current_level)
 		return;
+	fputs(log_prefix(level), stderr);
 	if (with_timestamps) {
 		time_format_iso(time_now_ms(), ts);
 		fprintf(stderr, "%s ", ts);

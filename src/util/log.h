@@ -12,6 +12,13 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Prefix each line with an ISO timestamp (the daemon turns this on). */
 void log_set_timestamps(int on);
+/*
+ * Start each line with its syslog priority, "<3>" error, "<4>" warning,
+ * "<6>" info, "<7>" debug, which journald reads (SyslogLevelPrefix=yes).
+ */
+void log_set_syslog_prefix(int on);
+/* The priority prefix for level when that is on, else "". */
+const char *log_prefix(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

@@ -184,6 +184,7 @@ struct fake_state {
 	int64_t clock_offset_ms; /* fake clock = real clock + offset */
 	const char *token;	 /* required bearer token, or NULL for any */
 	long cap;		 /* results per query */
+	long search_page;	 /* results per search page (0 = 100) */
 	double rate;		 /* requests per second, 0 = unlimited */
 	long latency_ms;	 /* added to every API answer, outside the lock */
 	double burst;		 /* bucket capacity, 0 = max(1, rate) */
@@ -390,6 +391,9 @@ void query_run(size_t s, json_t *body, enum api_version v, char *const *only, si
 void query_property(size_t s, size_t r, const struct fake_prop *p, const char *start_cursor,
 		    const char *page_size, const char *page_id_text, enum api_version v,
 		    struct http_reply *reply);
+
+/* POST /v1/search (fake_search.c): data sources (databases with 2022-06-28), paginated. */
+void search_run(json_t *body, enum api_version v, struct http_reply *reply);
 
 /* A Notion error body into reply. */
 void reply_error(struct http_reply *reply, int status, const char *code, const char *fmt, ...)

@@ -405,6 +405,11 @@ static void api_get_data_source(struct call *c, struct http_reply *reply)
 	reply_json(reply, 200, render_data_source(&fake.sources[s], c->version));
 }
 
+static void api_search(struct call *c, struct http_reply *reply)
+{
+	search_run(c->body, c->version, reply);
+}
+
 static void api_query_data_source(struct call *c, struct http_reply *reply)
 {
 	long s;
@@ -669,11 +674,17 @@ static void control_settings(struct call *c, struct http_reply *reply)
 {
 	json_t *cap = json_object_get(c->body, "cap"), *rate = json_object_get(c->body, "rate");
 	json_t *burst = json_object_get(c->body, "burst");
+	json_t *search_page = json_object_get(c->body, "searchPageSize");
 
 	if ((cap && (!json_is_integer(cap) || json_integer_value(cap) < 1)) ||
 	    (rate && (!json_is_number(rate) || json_number_value(rate) < 0)) ||
 	    (burst && (!json_is_number(burst) || json_number_value(burst) < 0)))
 		return control_error(reply, "settings: cap ≥ 1, rate ≥ 0, burst ≥ 0");
+	if (search_page && (!json_is_integer(search_page) || json_integer_value(search_page) < 1 ||
+			    json_integer_value(search_page) > 100))
+		return control_error(reply, "settings: searchPageSize 1..100");
+	if (search_page)
+		fake.search_page = (long)json_integer_value(search_page);
 	if (cap)
 		fake.cap = (long)json_integer_value(cap);
 	if (rate)
@@ -749,6 +760,7 @@ static const struct route api_routes[] = {
 	{"POST", "v1/data_sources/*/query", api_query_data_source},
 	{"GET", "v1/pages/*", api_get_page},
 	{"GET", "v1/pages/*/properties/*", api_get_property},
+	{"POST", "v1/search", api_search},
 };
 
 static const struct route control_routes[] = {

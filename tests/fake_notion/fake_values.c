@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/id.h"
 #include "util/timeutil.h"
@@ -973,6 +974,55 @@ int value_number(const struct value_ctx *ctx, const struct fake_prop *p, double 
 	return 0;
 }
 
+/* 1 when needle occurs in s, ignoring ASCII case. */
+static int contains_nocase(const char *s, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *s; s++)
+		if (!strncasecmp(s, needle, n))
+			return 1;
+	return 0;
+}
+
+/*
+ * Notion's three status groups. Which option sits in which is the user's
+ * choice in Notion; the fake decides by name: done/fixed/complete/closed/
+ * won't → Complete, progress/blocked/doing/review → In progress, else To-do.
+ */
+static json_t *status_groups(const struct fake_prop *p)
+{
+	static const char *const group_names[] = {"To-do", "In progress", "Complete"};
+	static const char *const group_colors[] = {"gray", "blue", "green"};
+	static const char *const complete[] = {"done", "fixed", "complete", "closed", "won't"};
+	static const char *const doing[] = {"progress", "blocked", "doing", "review"};
+	json_t *ids[3], *groups = json_array();
+
+	for (int g = 0; g < 3; g++)
+		ids[g] = json_array();
+	for (size_t i = 0; i < p->n_options; i++) {
+		char id[FAKE_ID_LEN + 1];
+		int g = 0;
+
+		for (size_t k = 0; k < sizeof(complete) / sizeof(complete[0]); k++)
+			if (contains_nocase(p->options[i], complete[k]))
+				g = 2;
+		for (size_t k = 0; !g && k < sizeof(doing) / sizeof(doing[0]); k++)
+			if (contains_nocase(p->options[i], doing[k]))
+				g = 1;
+		option_id(p->options[i], 1, id);
+		json_array_append_new(ids[g], json_string(id));
+	}
+	for (int g = 0; g < 3; g++) {
+		char id[FAKE_ID_LEN + 1];
+		option_id(group_names[g], 1, id);
+		json_array_append_new(groups, json_pack("{s:s,s:s,s:s,s:o}", "id", id, "name",
+							group_names[g], "color", group_colors[g],
+							"option_ids", ids[g]));
+	}
+	return groups;
+}
+
 json_t *value_schema_config(const struct fake_source *src, const struct fake_prop *p)
 {
 	json_t *opts;
@@ -992,7 +1042,7 @@ json_t *value_schema_config(const struct fake_source *src, const struct fake_pro
 							      "description"));
 		}
 		if (p->type == PT_STATUS)
-			return json_pack("{s:o,s:[]}", "options", opts, "groups");
+			return json_pack("{s:o,s:o}", "options", opts, "groups", status_groups(p));
 		return json_pack("{s:o}", "options", opts);
 	case PT_NUMBER:
 		return json_pack("{s:s}", "format", "number");

@@ -18,4 +18,12 @@ check "the trashed row is deleted" grep -q "deleted in the store: yes" <<<"$out"
 check "the second sync reports the change" grep -Eiq "updated|changed" <<<"$out"
 check "verify passes at the end" grep -q "OK: integrity" <<<"$out"
 check "the token never shows" bash -c '! grep -q ntn_demo_token <<<"$1"' _ "$out"
+check "no raw escape code in the output (not a terminal)" bash -c '! grep -q $'"'"'\033'"'"' <<<"$1"' _ "$out"
+if [ "${NV_SANITIZED:-0}" != 1 ]; then
+  # the build is one line; the demo's first heading follows within a few lines
+  before=$(sed -n '1,/^==> /p' <<<"$out" | wc -l)
+  check "the build is quiet: the demo starts by line 5 (line $before)" test "$before" -le 5
+  check "the build says where its log is" grep -q '^Building nvault (log: build-demo/build.log)... done' <<<"$out"
+  check "the demo built no test program" test ! -e "$T/clone/build-demo/test_config"
+fi
 finish

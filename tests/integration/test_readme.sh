@@ -34,6 +34,15 @@ check "README has nvault commands" test "${#commands[@]}" -ge 10
 fake_start --rows 20 --seed 7
 cd "$T"
 for cmd in "${commands[@]}"; do
+  if [ "$cmd" = "nvault init" ]; then
+    # init prompts on a terminal; here it picks --all and writes the per-user
+    # config of a scratch XDG_CONFIG_HOME (the next commands keep the README's)
+    out=$(env -u AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH XDG_CONFIG_HOME="$T/init-home" \
+      PATH="$(dirname "$NVAULT"):$PATH" bash -c "$cmd --all" 2>&1); rc=$?
+    check_eq "README: $cmd (--all)" 0 "$rc"
+    check "README: init wrote the per-user config" test -s "$T/init-home/nvault/notion-sync.config.json"
+    continue
+  fi
   out=$(PATH="$(dirname "$NVAULT"):$PATH" bash -c "$cmd" 2>&1); rc=$?
   check_eq "README: $cmd" 0 "$rc"
   [ "$rc" -eq 0 ] || echo "$out" | tail -n 5 >&2

@@ -21,7 +21,9 @@ check_eq "evidence counts" "1000 1000 0 0" \
 check "evidence has requests and watermarks" \
   test "$(last_evidence 'm["requests"] > 10 and m["watermarkAfter"] is not None and m["watermarkBefore"] is None')" = True
 check "summary table on stdout" grep -q "Engineering tasks *success *1000 *1000" "$T/sync.out"
-check "no progress output on a pipe" test ! -s "$T/sync.err"
+check "on a pipe: no progress, only the final line" \
+  test "$(grep -Evc '^nvault: sync finished in [0-9.]+s: 1 database, 1000 rows, [0-9]+ requests$' "$T/sync.err")" = 0
+check "on a pipe: no escape code" sh -c "! grep -q $'\033' '$T/sync.err'"
 check "scope and ids stored" test "$(sq "select count(*) from tasks where scope = 'proj-eng' and notion_database_id = '$DB_ID' and notion_data_source_id = '$DS_ID'")" = 1000
 
 # ---- no change -----------------------------------------------------------------

@@ -57,7 +57,7 @@ check_eq "a dry run may still read" 0 "$(sync_rc --dry-run)"
 # SIGTERM: the first sync stops, records itself as interrupted
 kill -TERM $BG
 wait $BG
-check_eq "the stopped sync exits 1" 1 "$?"
+check_eq "the stopped sync exits 143 (128 + SIGTERM)" 143 "$?"
 check_eq "its evidence says interrupted" interrupted "$(last_evidence 'e["status"]')"
 check_eq "no run left in progress" 0 "$(sq 'select count(*) from sync_state where run_id is not null')"
 ctl DELETE /_control/faults >/dev/null

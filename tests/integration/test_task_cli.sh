@@ -95,9 +95,19 @@ check_eq "an invalid --status filter is a usage error" 2 "$(rc nv task list --st
 check_eq "search finds by description" "Renovate the kitchen" \
   "$(jget "$(nv --json task list --search tiles)" 'd["tasks"][0]["title"]')"
 check_eq "search finds by tag" 1 "$(jget "$(nv --json task list --search backend)" 'd["total"]')"
-check_eq "search by word prefix" 4 "$(jget "$(nv --json task list --search backl)" 'd["total"]')"
-out=$(nv --json task list --search 'foo"bar OR')
-check_eq "hostile search text is not an error" 0 "$(jget "$out" 'd["total"]')"
+check_eq "search by word prefix" 4 "$(jget "$(nv --json task list --search 'backl*')" 'd["total"]')"
+check_eq "a word without * is a whole word" 0 "$(jget "$(nv --json task list --search backl)" 'd["total"]')"
+out=$(nv --json task list --search 'tiles OR "item 3"')
+check_eq "OR and a phrase" "['Backlog item 3', 'Renovate the kitchen']" "$(jget "$out" 'sorted(t["title"] for t in d["tasks"])')"
+check_eq "a search hit has a marked snippet" "buy **tiles**" \
+  "$(jget "$(nv --json task list --search tiles)" 'd["tasks"][0]["snippet"]')"
+check_eq "backlog NOT 3" 3 "$(jget "$(nv --json task list --search 'backlog NOT 3')" 'd["total"]')"
+check "human search shows the matches" grep -q '\*\*tiles\*\*' <<<"$(nv task list --search tiles)"
+out=$(nv --json task list --search 'foo"bar')
+check_eq "a stray quote is not an error" 0 "$(jget "$out" 'd["total"]')"
+err=$(nv task list --search 'tiles OR' 2>&1 >/dev/null); code=$?
+check_eq "a misplaced operator is a usage error" 2 "$code"
+check "its message names the query" grep -q "search query 'tiles OR': OR needs a search term after it" <<<"$err"
 check_eq "scope filter" 1 "$(jget "$(nv --json task list --scope proj-a)" 'd["total"]')"
 
 # ---- as-of and diff ----

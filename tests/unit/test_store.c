@@ -657,12 +657,25 @@ static void test_list_pagination_filters_search(void **state)
 	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
 	assert_int_equal(l.total, 24);
 	task_list_release(&l);
-	/* hostile text is searched for, never parsed as FTS syntax */
-	const char *hostile[] = {"foo\"bar OR", "\"", "AND", "NEAR(a b)", "*", "title:x", "("};
+	/*
+	 * hostile text is never FTS5 syntax: it is searched for literally, or
+	 * refused with a message that names the query (a misplaced operator)
+	 */
+	const char *hostile[] = {"foo\"bar OR", "\"",	   "AND",	  "NEAR(a b)", "*",
+				 "title:x",	"(",	   "OR OR",	  "x NOT",     "\"\"\"",
+				 "a\"b\"c",	"x* *y",   "NOT NOT x",	  "{a b}:c",   "^x",
+				 "a + b",	"col : x", "\"x\"*\"y\"", "ü*",	       "- -"};
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		f.search = hostile[i];
 		nv_err_clear(&err);
-		if (store_task_list(s, &f, &l, &err))
+		int rc = store_task_list(s, &f, &l, &err);
+		if (rc == NV_EINVAL) {
+			if (!strstr(err.msg, hostile[i]))
+				fail_msg("error for '%s' does not name it: %s", hostile[i],
+					 err.msg);
+			continue;
+		}
+		if (rc)
 			fail_msg("search '%s' failed: %s", hostile[i], err.msg);
 		assert_int_equal(l.total, 0);
 		task_list_release(&l);
@@ -679,6 +692,428 @@ static void test_list_pagination_filters_search(void **state)
 	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
 	assert_int_equal(l.total, 0);
 	task_list_release(&l);
+	store_close(s);
+}
+
+/* A local task with a title, description and Notion properties (may be NULL). */
+static void put_doc(struct store *s, const char *title, const char *description, json_t *props)
+{
+	struct task t;
+
+	task_init(&t);
+	t.title = xstrdup(title);
+	t.description = description ? xstrdup(description) : NULL;
+	t.status = xstrdup("open");
+	t.source = xstrdup("local");
+	t.active = 1;
+	if (props)
+		t.metadata = json_pack("{s:o}", "notionProperties", props);
+	put(s, &t, &sync_vi);
+	task_release(&t);
+}
+
+/* Runs a search; the titles of the hits in rank order, joined by "|". */
+static char *search_titles(struct store *s, const char *query, struct task_list *keep)
+{
+	struct task_filter f;
+	struct task_list l;
+	struct nv_err err;
+	char out[1024] = "";
+	size_t len = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.search = query;
+	nv_err_clear(&err);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("search '%s': %s", query, err.msg);
+	assert_int_equal(l.total, (int64_t)l.n);
+	for (size_t i = 0; i < l.n; i++) {
+		assert_non_null(l.hits);
+		assert_non_null(l.hits[i].snippet);
+		if (i)
+			assert_true(l.hits[i - 1].score >= l.hits[i].score);
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", i ? "|" : "",
+					l.items[i].title);
+	}
+	if (keep)
+		*keep = l;
+	else
+		task_list_release(&l);
+	return xstrdup(out);
+}
+
+#define ASSERT_SEARCH(s, query, want)                                                              \
+	do {                                                                                       \
+		char *got_ = search_titles(s, query, NULL);                                        \
+		if (strcmp(got_, want))                                                            \
+			fail_msg("search '%s': got '%s', want '%s'", query, got_, want);           \
+		free(got_);                                                                        \
+	} while (0)
+
+static void test_search_ranks(void **state)
+{
+	struct store *s = open_store();
+	struct task_list l;
+	struct task_filter f;
+	struct nv_err err;
+	json_t *report;
+	char *got;
+
+	put_doc(s, "Weekly report", "remember to run the backup before friday", NULL);
+	put_doc(s, "Backup the cache server", "nothing else", NULL);
+	put_doc(s, "Cache warming", "after a deploy", NULL);
+	put_doc(s, "Phrase one", "the quick brown fox", NULL);
+	put_doc(s, "Phrase two", "a brown quick fox", NULL);
+	put_doc(s, "Properties", "no words of interest",
+		json_pack("{s:{s:s,s:s}, s:{s:s,s:[{s:s,s:s}]}, s:{s:s,s:[ss]},"
+			  " s:{s:s,s:{s:s,s:s}}, s:{s:s,s:s}, s:{s:s,s:s}, s:{s:s,s:s}}",
+			  "Priority", "type", "select", "value", "Urgent", "Owner", "type",
+			  "people", "value", "name", "Ada Lovelace", "email", "ada@example.org",
+			  "Areas", "type", "multi_select", "value", "Infra", "Kitchen", "Score",
+			  "type", "formula", "value", "type", "string", "string", "Zeta grade",
+			  "Link", "type", "url", "value", "https://example.org/runbook", "Stage",
+			  "type", "status", "value", "Waiting on vendor", "Notes", "type",
+			  "rich_text", "value", "ask about the quarterly numbers"));
+
+	/* a title hit ranks above a description-only hit */
+	ASSERT_SEARCH(s, "backup", "Backup the cache server|Weekly report");
+	ASSERT_SEARCH(s, "BACKUP", "Backup the cache server|Weekly report");
+	/* OR, NOT, phrases, prefixes; lower-case "or" is a word */
+	ASSERT_SEARCH(s, "warming OR friday", "Cache warming|Weekly report");
+	ASSERT_SEARCH(s, "server OR deploy", "Backup the cache server|Cache warming");
+	ASSERT_SEARCH(s, "backup NOT cache", "Weekly report");
+	ASSERT_SEARCH(s, "backup or friday", "");
+	ASSERT_SEARCH(s, "\"quick brown\"", "Phrase one");
+	ASSERT_SEARCH(s, "quick brown fox", "Phrase one|Phrase two");
+	ASSERT_SEARCH(s, "\"quick bro\"*", "Phrase one");
+	ASSERT_SEARCH(s, "cach", "");
+	ASSERT_SEARCH(s, "warm*", "Cache warming");
+	ASSERT_SEARCH(s, "cach* NOT warming", "Backup the cache server");
+	ASSERT_SEARCH(s, "backup AND server", "Backup the cache server");
+	/* every text-bearing Notion property is searchable */
+	ASSERT_SEARCH(s, "Urgent", "Properties");
+	ASSERT_SEARCH(s, "Lovelace", "Properties");
+	ASSERT_SEARCH(s, "ada@example.org", "Properties");
+	ASSERT_SEARCH(s, "kitchen", "Properties");
+	ASSERT_SEARCH(s, "zeta", "Properties");
+	ASSERT_SEARCH(s, "runbook", "Properties");
+	ASSERT_SEARCH(s, "\"waiting on vendor\"", "Properties");
+	ASSERT_SEARCH(s, "quarterly", "Properties");
+	/* a stray quote is a phrase to the end */
+	ASSERT_SEARCH(s, "\"quick brown", "Phrase one");
+	/* the index text does not depend on the order the properties came in */
+	nv_err_clear(&err);
+	assert_int_equal(store_verify(s, &report, &err), NV_OK);
+	json_decref(report);
+
+	/* the snippet marks the match */
+	got = search_titles(s, "friday", &l);
+	assert_int_equal(l.n, 1);
+	assert_non_null(strstr(l.hits[0].snippet, "**friday**"));
+	task_list_release(&l);
+	free(got);
+	got = search_titles(s, "lovelace", &l);
+	assert_non_null(strstr(l.hits[0].snippet, "**Lovelace**"));
+	task_list_release(&l);
+	free(got);
+
+	/* a page of a search: the total counts every match, in rank order across pages */
+	memset(&f, 0, sizeof(f));
+	f.search = "backup OR cache OR fox";
+	f.limit = 2;
+	nv_err_clear(&err);
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.total, 5);
+	assert_true(l.has_more);
+	task_list_release(&l);
+	f.offset = 4;
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.total, 5);
+	assert_false(l.has_more);
+	task_list_release(&l);
+
+	/* misplaced operators are refused, naming the query */
+	const char *bad[] = {"NOT backup", "backup OR", "backup OR AND cache", "OR"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&f, 0, sizeof(f));
+		f.search = bad[i];
+		nv_err_clear(&err);
+		assert_int_equal(store_task_list(s, &f, &l, &err), NV_EINVAL);
+		if (!strstr(err.msg, bad[i]) || !strstr(err.msg, "search query"))
+			fail_msg("error for '%s': %s", bad[i], err.msg);
+	}
+
+	/* the index follows every write: old text gone, new text found */
+	got = search_titles(s, "urgent", &l);
+	assert_int_equal(l.n, 1);
+	json_object_set_new(
+		l.items[0].metadata, "notionProperties",
+		json_pack("{s:{s:s,s:s}}", "Priority", "type", "select", "value", "Someday"));
+	assert_int_equal(put(s, &l.items[0], &sync_vi), PUT_UPDATED);
+	task_list_release(&l);
+	free(got);
+	ASSERT_SEARCH(s, "Urgent", "");
+	ASSERT_SEARCH(s, "Someday", "Properties");
+	nv_err_clear(&err);
+	assert_int_equal(store_verify(s, &report, &err), NV_OK);
+	json_decref(report);
+	store_close(s);
+
+	/* an index out of step is found by verify */
+	assert_int_equal(raw_sql("DELETE FROM task_search WHERE rowid = 1", NULL), SQLITE_OK);
+	s = open_store();
+	nv_err_clear(&err);
+	assert_int_equal(store_verify(s, &report, &err), NV_ETAMPERED);
+	assert_non_null(strstr(err.msg, "search index"));
+	json_decref(report);
+	store_close(s);
+}
+
+/* A store of schema 3 (trigger-kept index over title, description, tags) is rebuilt. */
+static void test_search_index_migration(void **state)
+{
+	struct store *s = open_store();
+	struct task t;
+	json_t *report;
+	struct nv_err err;
+
+	notion_task(&t, 1, "an old task");
+	json_object_set_new(
+		t.metadata, "notionProperties",
+		json_pack("{s:{s:s,s:s}}", "Priority", "type", "select", "value", "Urgent"));
+	put(s, &t, &sync_vi);
+	task_release(&t);
+	store_close(s);
+	assert_int_equal(
+		raw_sql("DROP TABLE task_search;"
+			"CREATE VIRTUAL TABLE tasks_fts USING fts5(title, description, tags,"
+			" content='tasks', content_rowid='seq');"
+			"INSERT INTO tasks_fts(tasks_fts) VALUES ('rebuild');"
+			"CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks BEGIN"
+			" INSERT INTO tasks_fts(rowid, title, description, tags)"
+			" VALUES (new.seq, new.title, new.description, new.tags); END;"
+			"PRAGMA user_version = 3",
+			NULL),
+		SQLITE_OK);
+	s = open_store();
+	assert_int_equal(
+		raw_count("SELECT count(*) FROM sqlite_master WHERE name LIKE 'tasks_fts%'"), 0);
+	ASSERT_SEARCH(s, "urgent", "an old task");
+	ASSERT_SEARCH(s, "alpha", "an old task"); /* tags */
+	nv_err_clear(&err);
+	assert_int_equal(store_verify(s, &report, &err), NV_OK);
+	json_decref(report);
+	store_close(s);
+}
+
+/* A local task for the filter tests. */
+static void put_fields(struct store *s, const char *title, const char *status, const char *due,
+		       json_t *tags, json_t *props)
+{
+	struct task t;
+
+	task_init(&t);
+	t.title = xstrdup(title);
+	t.status = xstrdup(status);
+	t.due_date = due ? xstrdup(due) : NULL;
+	t.source = xstrdup("local");
+	t.active = 1;
+	t.tags = tags;
+	if (props)
+		t.metadata = json_pack("{s:o}", "notionProperties", props);
+	put(s, &t, &sync_vi);
+	task_release(&t);
+}
+
+/* Lists with filters (NULL-terminated) and a sort; titles joined by "|" (new). */
+static char *list_titles(struct store *s, const char *const *where, const char *sort,
+			 struct nv_err *err, int *rc)
+{
+	struct task_filter f;
+	struct task_list l;
+	char out[1024] = "";
+	size_t len = 0, n = 0;
+
+	memset(&f, 0, sizeof(f));
+	while (where && where[n])
+		n++;
+	f.where = where;
+	f.n_where = n;
+	f.sort = sort;
+	nv_err_clear(err);
+	if ((*rc = store_task_list(s, &f, &l, err)))
+		return NULL;
+	for (size_t i = 0; i < l.n; i++)
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", i ? "|" : "",
+					l.items[i].title);
+	assert_int_equal(l.total, (int64_t)l.n);
+	task_list_release(&l);
+	return xstrdup(out);
+}
+
+#define ASSERT_LIST(s, sort, want, ...)                                                            \
+	do {                                                                                       \
+		const char *w_[] = {__VA_ARGS__, NULL};                                            \
+		struct nv_err e_;                                                                  \
+		int rc_;                                                                           \
+		char *got_ = list_titles(s, w_[0] ? w_ : NULL, sort, &e_, &rc_);                   \
+		if (rc_)                                                                           \
+			fail_msg("list %s: %s", w_[0] ? w_[0] : "", e_.msg);                       \
+		if (strcmp(got_, want))                                                            \
+			fail_msg("list %s sorted %s: got '%s', want '%s'", w_[0] ? w_[0] : "",     \
+				 sort ? sort : "-", got_, want);                                   \
+		free(got_);                                                                        \
+	} while (0)
+
+static void test_list_filters_sorts(void **state)
+{
+	struct store *s = open_store();
+	struct nv_err err;
+	int rc;
+
+	put_fields(s, "Alpha", "open", "2026-03-01", json_pack("[ss]", "home", "urgent"),
+		   json_pack("{s:{s:s,s:s}, s:{s:s,s:i}, s:{s:s,s:[{s:s}]}, s:{s:s,s:b},"
+			     " s:{s:s,s:[ss]}, s:{s:s,s:{s:s}}}",
+			     "Priority", "type", "select", "value", "High", "Estimate", "type",
+			     "number", "value", 3, "Owner", "type", "people", "value", "name",
+			     "Ada Lovelace", "Done", "type", "checkbox", "value", 0, "Area", "type",
+			     "multi_select", "value", "Infra", "Ops", "Deadline", "type", "date",
+			     "value", "start", "2026-05-01"));
+	put_fields(s, "Beta", "done", "2026-12-31", json_pack("[s]", "work"),
+		   json_pack("{s:{s:s,s:s}, s:{s:s,s:f}, s:{s:s,s:[{s:s}]}, s:{s:s,s:b},"
+			     " s:{s:s,s:[s]}}",
+			     "Priority", "type", "select", "value", "Low", "Estimate", "type",
+			     "number", "value", 8.0, "Owner", "type", "people", "value", "name",
+			     "Grace Hopper", "Done", "type", "checkbox", "value", 1, "Area", "type",
+			     "multi_select", "value", "Ops"));
+	put_fields(s, "Gamma", "open", NULL, NULL,
+		   json_pack("{s:{s:s,s:s}, s:{s:s,s:i}}", "Priority", "type", "select", "value",
+			     "High", "Estimate", "type", "number", "value", 13));
+	put_fields(s, "Delta", "blocked", "2027-01-15", NULL, NULL);
+
+	ASSERT_LIST(s, "title", "Alpha|Gamma", "status=open");
+	ASSERT_LIST(s, "title", "Alpha|Gamma", "Priority=high");
+	ASSERT_LIST(s, "title", "Beta|Delta", "Priority!=High");
+	ASSERT_LIST(s, "title", "Beta|Gamma", "Estimate>=8");
+	ASSERT_LIST(s, "title", "Alpha", "Estimate<5");
+	ASSERT_LIST(s, "title", "Alpha", "Estimate=3");
+	ASSERT_LIST(s, "title", "Alpha", "dueDate<2026-12-31");
+	ASSERT_LIST(s, "title", "Beta|Delta", "dueDate>=2026-12-31");
+	ASSERT_LIST(s, "title", "Alpha", "Owner~ada");
+	ASSERT_LIST(s, "title", "Beta", "Owner=grace hopper");
+	ASSERT_LIST(s, "title", "Alpha", "tags=home");
+	ASSERT_LIST(s, "title", "Alpha|Beta", "tags?");
+	ASSERT_LIST(s, "title", "Delta|Gamma", "tags=");
+	ASSERT_LIST(s, "title", "Alpha|Beta", "Area=Ops");
+	ASSERT_LIST(s, "title", "Beta", "Done=true");
+	ASSERT_LIST(s, "title", "Alpha", "Deadline<2026-06-01");
+	ASSERT_LIST(s, "title", "Delta|Gamma", "Owner=");
+	ASSERT_LIST(s, "title", "Gamma", "status=open", " Priority = High ", "Estimate>5");
+	/* sorts: empty values last in either direction */
+	ASSERT_LIST(s, "dueDate", "Alpha|Beta|Delta|Gamma", NULL);
+	ASSERT_LIST(s, "dueDate:desc", "Delta|Beta|Alpha|Gamma", NULL);
+	ASSERT_LIST(s, "Estimate", "Alpha|Beta|Gamma|Delta", NULL);
+	ASSERT_LIST(s, "created", "Delta|Gamma|Beta|Alpha", NULL);
+	ASSERT_LIST(s, "created:asc", "Alpha|Beta|Gamma|Delta", NULL);
+
+	/* bad expressions name themselves and what is wrong */
+	const struct {
+		const char *expr, *want;
+	} bad[] = {
+		{"Priority", "filter 'Priority': no operator"},
+		{"=High", "filter '=High': no field name"},
+		{"Estimate>", "filter 'Estimate>': no value after '>'"},
+		{"Pri\"ority=x", "contains a quote"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *w[] = {bad[i].expr, NULL};
+		char *got = list_titles(s, w, NULL, &err, &rc);
+		assert_null(got);
+		assert_int_equal(rc, NV_EINVAL);
+		if (!strstr(err.msg, bad[i].want))
+			fail_msg("filter '%s': message '%s' lacks '%s'", bad[i].expr, err.msg,
+				 bad[i].want);
+	}
+	assert_null(list_titles(s, NULL, "relevance", &err, &rc));
+	assert_int_equal(rc, NV_EINVAL);
+	assert_non_null(strstr(err.msg, "needs a search"));
+	store_close(s);
+}
+
+/* Pages by cursor: every earlier task exactly once while others are written. */
+static void test_list_cursors(void **state)
+{
+	struct store *s = open_store();
+	struct task_filter f;
+	struct task_list l;
+	struct nv_err err;
+	char title[32], *cursor = NULL;
+	int seen[40] = {0}, pages = 0;
+	const char *sorts[] = {NULL, "Estimate", "created:asc", "title:desc"};
+
+	time_set_clock(fake_clock);
+	set_time("2026-01-01T00:00:00Z");
+	for (int i = 0; i < 20; i++) {
+		snprintf(title, sizeof(title), "task %02d", i);
+		fake_now += 1000;
+		put_fields(s, title, "open", NULL, NULL,
+			   i % 3 ? json_pack("{s:{s:s,s:i}}", "Estimate", "type", "number", "value",
+					     i % 4)
+				 : NULL);
+	}
+	for (size_t k = 0; k < sizeof(sorts) / sizeof(sorts[0]); k++) {
+		memset(seen, 0, sizeof(seen));
+		pages = 0;
+		do {
+			memset(&f, 0, sizeof(f));
+			f.sort = sorts[k];
+			f.limit = 3;
+			f.cursor = cursor;
+			nv_err_clear(&err);
+			if (store_task_list(s, &f, &l, &err))
+				fail_msg("page %d sorted %s: %s", pages, sorts[k], err.msg);
+			assert_int_equal(l.total, cursor ? -1 : 20 + (int)k * 2);
+			for (size_t i = 0; i < l.n; i++) {
+				int num = atoi(l.items[i].title + 5);
+				seen[num]++;
+			}
+			free(cursor);
+			cursor = l.next_cursor ? xstrdup(l.next_cursor) : NULL;
+			assert_int_equal(l.has_more, cursor != NULL);
+			task_list_release(&l);
+			/* writes between pages: two new tasks, one old one changed */
+			if (pages++ == 1) {
+				for (int j = 0; j < 2; j++) {
+					snprintf(title, sizeof(title), "task %02d",
+						 20 + (int)k * 2 + j);
+					fake_now += 1000;
+					put_fields(s, title, "open", NULL, NULL, NULL);
+				}
+			}
+		} while (cursor);
+		for (int i = 0; i < 20 + (int)k * 2; i++)
+			if (seen[i] != 1)
+				fail_msg("sorted %s: task %02d seen %d times", sorts[k], i,
+					 seen[i]);
+	}
+
+	/* a cursor is checked: made for another sort, or not made by nvault at all */
+	memset(&f, 0, sizeof(f));
+	f.sort = "Estimate";
+	f.limit = 2;
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	cursor = xstrdup(l.next_cursor);
+	task_list_release(&l);
+	f.sort = "title";
+	f.cursor = cursor;
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_EINVAL);
+	assert_non_null(strstr(err.msg, "sorted by 'Estimate:asc'"));
+	f.cursor = "c1zz";
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_EINVAL);
+	assert_non_null(strstr(err.msg, "is not one nvault gave"));
+	free(cursor);
 	store_close(s);
 }
 
@@ -705,7 +1140,7 @@ static void test_transaction_rollback(void **state)
 	assert_int_equal(raw_count("SELECT count(*) FROM task_versions"), 0);
 }
 
-/* ---- compact versions (schema 4) ----------------------------------------- */
+/* ---- compact versions (schema 5) ----------------------------------------- */
 
 /* Notion-like metadata: a dozen properties, one of them changing with v. */
 static json_t *notion_props(int i, int v)
@@ -793,7 +1228,7 @@ static void verify_ok(struct store *s)
 }
 
 /*
- * Turns versions from seq `from` on back into what schema 3 wrote: the
+ * Turns versions from seq `from` on back into what schema 4 wrote: the
  * description and the canonical metadata JSON as TEXT (read back through
  * the store, so it is exactly what the put serialised).
  */
@@ -893,7 +1328,7 @@ static void test_versions_share_contents(void **state)
 }
 
 /*
- * A store of schema 3 (full texts in every version) is packed in place:
+ * A store of schema 4 (full texts in every version) is packed in place:
  * verify passes before and after, and every version reads back the same,
  * hashes included; a migration stopped half way goes on at the next open.
  */
@@ -910,10 +1345,10 @@ static void test_old_versions_are_packed(void **state)
 	total = raw_count("SELECT count(*) FROM task_versions");
 	assert_true(total > 60);
 
-	/* what schema 3 had: TEXT everywhere, no contents table */
+	/* what schema 4 had: TEXT everywhere, no contents table */
 	unpack_versions(0);
 	assert_int_equal(raw_sql("DROP TABLE contents; DROP TABLE pack_progress;"
-				 "PRAGMA user_version = 3",
+				 "PRAGMA user_version = 4",
 				 NULL),
 			 SQLITE_OK);
 	assert_int_equal(raw_count("SELECT count(*) FROM task_versions WHERE typeof(metadata)"
@@ -1256,6 +1691,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_verify_detects_tampering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_as_of_and_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_ranks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters_sorts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_cursors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_index_migration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_pagination_filters_search, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
