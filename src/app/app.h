@@ -324,6 +324,12 @@ void app_syncer_cancel(struct app_syncer *y, const json_t *tag);
 int app_syncer_running(struct app_syncer *y);
 /* Waits for the run (asking it to stop first when stop is set). */
 void app_syncer_wait(struct app_syncer *y, int stop);
+/*
+ * The front end's client is gone: stops the run after its current
+ * transaction (the engine records it interrupted; its done hook still
+ * reports that to whoever may read), and waits for it.
+ */
+void app_syncer_abandon(struct app_syncer *y);
 /* Waits for the run, then frees; NULL is a no-op. */
 void app_syncer_free(struct app_syncer *y);
 

@@ -101,6 +101,17 @@ void app_syncer_wait(struct app_syncer *y, int stop)
 	job_free(job);
 }
 
+void app_syncer_abandon(struct app_syncer *y)
+{
+	pthread_mutex_lock(&y->lock);
+	if (y->job && !y->job->finished) {
+		y->job->stop = 1;
+		log_info("the client went away; stopping the sync after the current transaction");
+	}
+	pthread_mutex_unlock(&y->lock);
+	app_syncer_wait(y, 1);
+}
+
 void app_syncer_free(struct app_syncer *y)
 {
 	if (!y)

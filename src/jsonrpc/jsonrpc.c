@@ -197,7 +197,16 @@ void jsonrpc_handle_line(struct jsonrpc_server *srv, const char *line, size_t le
 	if (i == len)
 		return;
 
-	msg = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
+	/* \u0000 inside a string is valid JSON: accepted, and refused by a tool if it matters */
+	msg = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	if (!msg && strstr(jerr.text, "too big")) {
+		/* valid JSON with a number beyond 64 bits (an id, say): not a parse error */
+		jsonrpc_respond_error(srv, NULL, JSONRPC_INVALID_REQUEST,
+				      "Invalid Request: a number in the message does not fit in a "
+				      "64-bit integer (ids must be integers within 64 bits, or "
+				      "strings)");
+		return;
+	}
 	if (!msg) {
 		char text[400];
 		snprintf(text, sizeof(text), "Parse error: %s (line %d, column %d)", jerr.text,

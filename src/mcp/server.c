@@ -58,6 +58,11 @@ static int h_initialize(struct jsonrpc_server *srv, void *ud, const struct jsonr
 	const char *version = mcp_protocol_versions[0];
 	json_t *client = json_object_get(req->params, "clientInfo");
 
+	if (m->protocol_version[0])
+		return jsonrpc_reply_error(reply, JSONRPC_INVALID_REQUEST,
+					   "Invalid Request: this session is already initialized "
+					   "(protocol %s); initialize is sent once",
+					   m->protocol_version);
 	if (!json_is_object(req->params))
 		return jsonrpc_reply_error(reply, JSONRPC_INVALID_PARAMS,
 					   "Invalid params: initialize needs an object");
@@ -99,9 +104,22 @@ static int h_ping(struct jsonrpc_server *srv, void *ud, const struct jsonrpc_req
 	return JSONRPC_ANSWER;
 }
 
+/* Refuses a request that comes before initialize (ping excepted); 0 when initialized. */
+static int not_initialized(const struct mcp_server *m, struct jsonrpc_reply *reply)
+{
+	if (m->protocol_version[0])
+		return 0;
+	jsonrpc_reply_error(reply, JSONRPC_INVALID_REQUEST,
+			    "Invalid Request: the session is not initialized; send initialize "
+			    "first");
+	return 1;
+}
+
 static int h_tools_list(struct jsonrpc_server *srv, void *ud, const struct jsonrpc_request *req,
 			struct jsonrpc_reply *reply)
 {
+	if (not_initialized(ud, reply))
+		return JSONRPC_ANSWER;
 	reply->result = mcp_tools_list();
 	return JSONRPC_ANSWER;
 }
@@ -111,6 +129,8 @@ static int h_tools_call(struct jsonrpc_server *srv, void *ud, const struct jsonr
 {
 	struct mcp_server *m = ud;
 
+	if (not_initialized(m, reply))
+		return JSONRPC_ANSWER;
 	return mcp_tools_call(&m->env, req, reply);
 }
 
@@ -240,9 +260,11 @@ int mcp_serve(struct mcp_server *m, int in_fd, volatile sig_atomic_t *stop)
 			mcp_handle_line(m, r.line.data ? r.line.data : "", r.line.len);
 		else if (st == LINE_TOOLONG)
 			jsonrpc_reject_oversized(&m->rpc, r.max);
-		else if (st == LINE_EOF)
+		else if (st == LINE_EOF) {
+			/* nobody is left to answer: a running sync stops, recorded interrupted */
+			app_syncer_abandon(m->syncer);
 			break;
-		else if (st == LINE_IOERR) {
+		} else if (st == LINE_IOERR) {
 			log_error("mcp: reading the input failed: %s", strerror(errno));
 			rc = NV_EIO;
 			break;

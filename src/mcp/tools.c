@@ -262,6 +262,10 @@ static int check_param(const struct mcp_param *p, json_t *v, struct nv_err *err)
 	json_t *item;
 	int ok;
 
+	if (json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v))
+		return nv_err_set(err, NV_EINVAL,
+				  "parameter '%s' must not contain NUL characters (\\u0000)",
+				  p->name);
 	switch (p->type) {
 	case P_STRING:
 		ok = json_is_string(v);
@@ -291,6 +295,16 @@ static int check_param(const struct mcp_param *p, json_t *v, struct nv_err *err)
 			return nv_err_set(err, NV_EINVAL,
 					  "parameter '%s' must be an array of strings, not %s",
 					  p->name, json_type_name(v));
+		json_array_foreach(
+			v, i,
+			item) if (json_is_string(item) &&
+				  strlen(json_string_value(item)) !=
+					  json_string_length(
+						  item)) return nv_err_set(err, NV_EINVAL,
+									   "parameter '%s': item "
+									   "%zu contains a NUL "
+									   "character (\\u0000)",
+									   p->name, i);
 		json_array_foreach(v, i, item) if (!json_is_string(item)) return nv_err_set(
 			err, NV_EINVAL,
 			"parameter '%s' must be an array of strings: "

@@ -20,7 +20,8 @@ A scenario is JSON Lines; each line is one step:
   {"wait_note": EXPR}      read until a notification n satisfies EXPR
                            (replies read meanwhile are kept for "expect")
   {"peer": MSG, "expect": PARTIAL}  run a second `nvault mcp` process on
-                           the same store, send it MSG, match its reply
+                           the same store, send it initialize and MSG (MSG
+                           alone with "bare": true), match its reply
   {"poll": MSG, "until": EXPR}  send MSG (its id made unique) every 0.1 s
                            until EXPR holds for the reply r (TIMEOUT)
   {"env": {NAME: VALUE}}   set environment variables for the server (before "start")
@@ -206,10 +207,17 @@ def run():
             env = dict(os.environ)
             if fake_url:
                 env["NOTION_API_BASE_URL"] = fake_url
-            res = subprocess.run([NVAULT, "mcp"], input=json.dumps(subst(step["peer"])) + "\n",
+            msg = subst(step["peer"])
+            lines = json.dumps(msg) + "\n"
+            if not step.get("bare") and msg.get("method") != "initialize":
+                # a session starts with initialize; "bare" sends the message alone
+                lines = json.dumps({"jsonrpc": "2.0", "id": "peer-init", "method": "initialize",
+                                    "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                                               "clientInfo": {"name": "peer", "version": "1"}}}) + "\n" + lines
+            res = subprocess.run([NVAULT, "mcp"], input=lines,
                                  capture_output=True, text=True, timeout=TIMEOUT, env=env)
             replies = [json.loads(l) for l in res.stdout.splitlines() if l.strip()]
-            replies = [m for m in replies if "id" in m]
+            replies = [m for m in replies if "id" in m and m["id"] != "peer-init"]
             if res.returncode != 0 or len(replies) != 1 or not matches(subst(step["expect"]), replies[0]):
                 fail(lineno, "peer reply does not match (exit %d)\n  expected: %s\n  got: %s" %
                      (res.returncode, json.dumps(step["expect"]), res.stdout[:3000]))

@@ -27,7 +27,7 @@ check "diagnostics went to stderr" grep -q "mcp:" "$T/log/stderr"
 nv task add --title "make the store" >/dev/null
 sqlite3 "$NVAULT_DB" "INSERT OR REPLACE INTO scheduler_state (id, enabled, running, pid, schedule)
   VALUES (1, 1, 1, 2147483646, '0 5 * * *')"
-out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notion_sync","arguments":{"action":"status"}}}' | nv mcp 2>/dev/null)
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notion_sync","arguments":{"action":"status"}}}' | nv mcp 2>/dev/null | tail -1)
 check_eq "status: a dead daemon's pid is not running" "False" \
   "$(jget "$out" "d['result']['structuredContent']['scheduler']['daemonRunning']")"
 check_eq "status: the recorded schedule is shown" "0 5 * * *" \
@@ -45,6 +45,7 @@ mkfifo "$T/term/in"
 NVAULT_RATE_LIMIT=3 "$NVAULT" mcp <"$T/term/in" >"$T/term/out" 2>"$T/term/err" &
 mcp_pid=$!
 exec 7>"$T/term/in"
+echo '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' >&7
 echo '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notion_sync","arguments":{"action":"sync"}}}' >&7
 sleep 1
 kill -TERM "$mcp_pid"
@@ -56,6 +57,30 @@ check "the sync was answered as an error" grep -q '"isError":true' "$T/term/out"
 check "saying it was interrupted" grep -q 'sync interrupted' "$T/term/out"
 check "the interrupted sync is answered once" test "$(grep -c '"id":1' "$T/term/out")" = 1
 check "evidence records the run as interrupted" \
+  python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if [e["status"] for e in d["evidence"]] == ["interrupted"] else 1)' \
+  < <(nv --json evidence)
+
+# End of input during a sync: the client is gone, so the run stops after
+# its current transaction, is recorded as interrupted, and the server exits 0.
+mkdir -p "$T/eof"
+export NVAULT_DB="$T/eof/vault.db"
+mkfifo "$T/eof/in"
+NVAULT_RATE_LIMIT=1 "$NVAULT" -v mcp <"$T/eof/in" >"$T/eof/out" 2>"$T/eof/err" &
+mcp_pid=$!
+exec 7>"$T/eof/in"
+echo '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' >&7
+echo '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notion_sync","arguments":{"action":"sync"}}}' >&7
+for _ in $(seq 1 200); do
+  [ "$(sqlite3 "$NVAULT_DB" "SELECT count(*) FROM sync_state WHERE run_id IS NOT NULL" 2>/dev/null)" = 1 ] && break
+  sleep 0.05
+done
+exec 7>&-
+rc=0
+wait "$mcp_pid" || rc=$?
+check_eq "EOF during a sync: exit 0" 0 "$rc"
+check "EOF during a sync: the client went away is logged" grep -q "client went away" "$T/eof/err"
+check "EOF during a sync: answered (if anyone still reads) as interrupted" grep -q 'sync interrupted' "$T/eof/out"
+check "evidence records the EOF-stopped run as interrupted" \
   python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if [e["status"] for e in d["evidence"]] == ["interrupted"] else 1)' \
   < <(nv --json evidence)
 
