@@ -172,11 +172,34 @@ static const char schema_v4[] =
 	" FROM tasks ORDER BY seq;\n";
 
 /*
- * Version 5: the append-only schema history of each data source (SPEC §3;
- * src/store/store_schema.c).
+ * v5: compact versions. Descriptions and metadata are stored once per
+ * distinct content (per property for Notion's properties) in the
+ * append-only `contents`, and versions keep packs of references
+ * (store_content.c). The versions written before are packed after the
+ * step, in bounded transactions that record their progress in
+ * pack_progress, so a killed migration goes on at the next open.
  */
+/* idempotent, like every step since: a step may meet what a test or an older build left */
 static const char schema_v5[] =
-	"CREATE TABLE schema_events ("
+	"CREATE TABLE IF NOT EXISTS contents ("
+	" id INTEGER PRIMARY KEY,"
+	" hash BLOB NOT NULL UNIQUE," /* SHA-256 of data */
+	" data BLOB NOT NULL);\n"
+	"CREATE TRIGGER IF NOT EXISTS contents_no_update BEFORE UPDATE ON contents BEGIN"
+	" SELECT RAISE(ABORT, 'contents is append-only: UPDATE refused'); END;\n"
+	"CREATE TRIGGER IF NOT EXISTS contents_no_delete BEFORE DELETE ON contents BEGIN"
+	" SELECT RAISE(ABORT, 'contents is append-only: DELETE refused'); END;\n"
+	"CREATE TABLE IF NOT EXISTS pack_progress ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" next_seq INTEGER NOT NULL);\n"
+	"INSERT OR IGNORE INTO pack_progress VALUES (1, 0);\n";
+
+/*
+ * Version 6: the append-only schema history of each data source (SPEC §3;
+ * src/store/store_schema.c). Idempotent, like every step since 5.
+ */
+static const char schema_v6[] =
+	"CREATE TABLE IF NOT EXISTS schema_events ("
 	" seq INTEGER PRIMARY KEY,"
 	" data_source_id TEXT NOT NULL, database_id TEXT,"
 	" seen_at TEXT NOT NULL, run_id TEXT,"
@@ -184,8 +207,11 @@ static const char schema_v5[] =
 	" 'renamed', 'type_changed', 'options_changed')),"
 	" property_id TEXT NOT NULL, name TEXT, type TEXT, options TEXT,"
 	" old_name TEXT, old_type TEXT, old_options TEXT);\n"
-	"CREATE INDEX schema_events_source ON schema_events(data_source_id, seq);\n" APPEND_ONLY(
-		"schema_events");
+	"CREATE INDEX IF NOT EXISTS schema_events_source ON schema_events(data_source_id, seq);\n"
+	"CREATE TRIGGER IF NOT EXISTS schema_events_no_update BEFORE UPDATE ON schema_events BEGIN"
+	" SELECT RAISE(ABORT, 'schema_events is append-only: UPDATE refused'); END;\n"
+	"CREATE TRIGGER IF NOT EXISTS schema_events_no_delete BEFORE DELETE ON schema_events BEGIN"
+	" SELECT RAISE(ABORT, 'schema_events is append-only: DELETE refused'); END;\n";
 
 /* Step i brings the schema from version i to i + 1. */
 static const struct migration {
@@ -197,7 +223,8 @@ static const struct migration {
 	{2, "indexes for as-of and status lists", schema_v2},
 	{3, "deletion-scan marks out of the task rows", schema_v3},
 	{4, "ranked search over every text of a task", schema_v4},
-	{5, "schema history", schema_v5},
+	{5, "compact versions: shared contents", schema_v5},
+	{6, "schema history", schema_v6},
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -208,6 +235,15 @@ int store_schema_version(void)
 
 /* ---- statements ---------------------------------------------------------- */
 
+/*
+ * The data sources of the tasks, found by jumping through the (data source,
+ * page) unique index (a loose index scan: one seek per data source), as
+ * the CTE ds(x) for lookups by page id alone.
+ */
+#define DATA_SOURCES                                                                               \
+	"ds(x) AS (SELECT min(notion_data_source_id) FROM tasks"                                   \
+	" UNION ALL SELECT (SELECT min(notion_data_source_id) FROM tasks"                          \
+	" WHERE notion_data_source_id > ds.x) FROM ds WHERE ds.x IS NOT NULL)"
 #define Q10 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 #define Q100 Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10
 _Static_assert(STORE_HEADS_BATCH == 100, "Q100 has STORE_HEADS_BATCH placeholders");
@@ -219,13 +255,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * source, the data sources found by jumping through that index (a
 	 * loose index scan; there are a handful of them).
 	 */
-	[ST_TASK_BY_PAGE] =
-		"WITH RECURSIVE ds(x) AS ("
-		" SELECT min(notion_data_source_id) FROM tasks"
-		" UNION ALL SELECT (SELECT min(notion_data_source_id) FROM tasks"
-		" WHERE notion_data_source_id > ds.x) FROM ds WHERE ds.x IS NOT NULL)"
-		" SELECT " TASK_COLS " FROM ds JOIN tasks t ON t.notion_data_source_id = ds.x"
-		" AND t.notion_page_id = ? ORDER BY t.active DESC, t.updated_at DESC LIMIT 1",
+	[ST_TASK_BY_PAGE] = "WITH RECURSIVE " DATA_SOURCES " SELECT " TASK_COLS
+			    " FROM ds JOIN tasks t ON t.notion_data_source_id = ds.x"
+			    " AND t.notion_page_id = ? ORDER BY t.active DESC, t.updated_at DESC"
+			    " LIMIT 1",
+	[ST_TASK_ID_BY_ID] = "SELECT id FROM tasks WHERE id = ?",
+	[ST_TASK_ID_BY_PAGE] = "WITH RECURSIVE " DATA_SOURCES " SELECT t.id"
+			       " FROM ds JOIN tasks t ON t.notion_data_source_id = ds.x"
+			       " AND t.notion_page_id = ? ORDER BY t.active DESC, t.updated_at DESC"
+			       " LIMIT 1",
 	[ST_TASK_BY_SOURCE_PAGE] = "SELECT " TASK_COLS " FROM tasks t"
 				   " WHERE t.notion_data_source_id = ? AND t.notion_page_id = ?",
 	/* what a write needs of the current state: no content to parse */
@@ -262,6 +300,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 			       " ORDER BY v.version DESC LIMIT 1",
 	[ST_SCAN_MARK] = "INSERT INTO scan_seen (epoch, task_seq) SELECT ?, seq FROM tasks"
 			 " WHERE notion_data_source_id = ? AND notion_page_id = ?",
+	[ST_CONTENT_FIND] = "SELECT id FROM contents WHERE hash = ?",
+	[ST_CONTENT_INSERT] = "INSERT INTO contents (hash, data) VALUES (?, ?)",
+	[ST_CONTENT_GET] = "SELECT data FROM contents WHERE id = ?",
 	/* a data source's marks of earlier scans, dropped when a new one starts */
 	[ST_SCAN_FORGET] = "DELETE FROM scan_seen WHERE epoch < ?1 AND task_seq IN"
 			   " (SELECT seq FROM tasks WHERE notion_data_source_id = ?2)",
@@ -397,6 +438,7 @@ void store_tx_failed(struct store *s)
 {
 	s->scan_forgot_ds[0] = '\0';
 	s->scan_forgot_epoch = 0;
+	content_cache_clear(s);
 }
 
 int store_begin_immediate(struct store *s, struct nv_err *err)
@@ -735,6 +777,19 @@ static int newer_schema_error(struct store *s, int found, struct nv_err *err)
 			  s->path, found, NVAULT_VERSION, store_schema_version());
 }
 
+/* True while versions written before schema 5 wait to be packed. */
+static int pack_pending(struct store *s)
+{
+	sqlite3_stmt *st;
+	int pending = 0;
+
+	if (store_prepare(s, "SELECT 1 FROM pack_progress", &st, NULL))
+		return 0;
+	pending = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return pending;
+}
+
 /* Brings the schema up to date, one transaction per step. */
 static int migrate(struct store *s, struct nv_err *err)
 {
@@ -744,7 +799,8 @@ static int migrate(struct store *s, struct nv_err *err)
 		return rc;
 	if (current > store_schema_version())
 		return newer_schema_error(s, current, err);
-	if (current == store_schema_version())
+	/* a read-only open reads unpacked versions as they are */
+	if (current == store_schema_version() && ((s->flags & STORE_READONLY) || !pack_pending(s)))
 		return NV_OK;
 	if (s->flags & STORE_READONLY)
 		return nv_err_set(err, NV_ESCHEMA,
@@ -783,7 +839,8 @@ static int migrate(struct store *s, struct nv_err *err)
 		store_rollback(s);
 		return rc;
 	}
-	return NV_OK;
+	/* schema 5's data step: nothing to do once pack_progress is empty */
+	return content_pack_old_versions(s, err);
 }
 
 /* "file:" URI of path with the given query ("immutable=1"), escaped for SQLite. */
@@ -923,7 +980,8 @@ int store_open(const char *path, unsigned flags, struct store **out, struct nv_e
 					   : "opening the store");
 		goto fail;
 	}
-	if ((rc = store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", err)))
+	if ((rc = store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", err)) ||
+	    (rc = content_register(s, err)))
 		goto fail;
 	if ((rc = store_search_register(s, err)))
 		goto fail;
@@ -946,6 +1004,7 @@ void store_close(struct store *s)
 			sqlite3_finalize(s->stmts[i]);
 		sqlite3_close(s->db);
 	}
+	content_cache_free(s);
 	free(s->path);
 	free(s);
 }

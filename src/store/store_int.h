@@ -21,34 +21,43 @@
 /* One field per line reads better than clang-format's wrapping. */
 /* clang-format off */
 #define SHARED_FIELDS(X) \
-	X(scope) \
-	X(title) \
-	X(description) \
-	X(status) \
-	X(resolution) \
-	X(category) \
-	X(due_date) \
-	X(assignee) \
-	X(tags) \
-	X(metadata) \
-	X(notion_status) \
-	X(source) \
-	X(notion_database_id) \
-	X(notion_data_source_id) \
-	X(notion_page_id) \
-	X(notion_url) \
-	X(notion_created_time) \
-	X(notion_last_edited_time) \
-	X(active) \
-	X(deleted_at)
+	X(scope, plain) \
+	X(title, plain) \
+	X(description, packed) \
+	X(status, plain) \
+	X(resolution, plain) \
+	X(category, plain) \
+	X(due_date, plain) \
+	X(assignee, plain) \
+	X(tags, plain) \
+	X(metadata, packed) \
+	X(notion_status, plain) \
+	X(source, plain) \
+	X(notion_database_id, plain) \
+	X(notion_data_source_id, plain) \
+	X(notion_page_id, plain) \
+	X(notion_url, plain) \
+	X(notion_created_time, plain) \
+	X(notion_last_edited_time, plain) \
+	X(active, plain) \
+	X(deleted_at, plain)
 /* clang-format on */
 #define N_SHARED 20
+/* Offsets of the fields a version may store packed (store_content.c). */
+#define SHARED_DESCRIPTION 2
+#define SHARED_METADATA 9
 
-#define PLAIN_COL(f) #f ", "
-#define T_COL(f) "t." #f ", "
-#define V_COL(f) "v." #f ", "
-#define Q_COL(f) "?, "
-#define SET_COL(f) #f " = ?, "
+/*
+ * Column list helpers; k is the field's kind: "packed" fields of a version
+ * may be a BLOB standing for their text, which nv_content() resolves.
+ */
+#define PLAIN_COL(f, k) #f ", "
+#define T_COL(f, k) "t." #f ", "
+#define V_COL(f, k) V_COL_##k(f)
+#define V_COL_plain(f) "v." #f ", "
+#define V_COL_packed(f) "nv_content(v." #f "), "
+#define Q_COL(f, k) "?, "
+#define SET_COL(f, k) #f " = ?, "
 
 /* SELECT lists; read back with row_to_task() / row_to_version(). */
 #define TASK_COLS                                                                                  \
@@ -70,6 +79,8 @@
 enum stmt_id {
 	ST_TASK_BY_ID,
 	ST_TASK_BY_PAGE,
+	ST_TASK_ID_BY_ID,
+	ST_TASK_ID_BY_PAGE,
 	ST_TASK_BY_SOURCE_PAGE,
 	ST_TASK_INSERT,
 	ST_TASK_UPDATE,
@@ -82,6 +93,9 @@ enum stmt_id {
 	ST_VERSION_LAST_BY,
 	ST_SCAN_MARK,
 	ST_SCAN_FORGET,
+	ST_CONTENT_FIND,
+	ST_CONTENT_INSERT,
+	ST_CONTENT_GET,
 	ST_EVIDENCE_INSERT,
 	ST_SYNC_STATE_GET,
 	ST_SYNC_STATE_PUT,
@@ -109,6 +123,7 @@ struct store {
 	/* the deletion scan whose older marks this connection already dropped */
 	char scan_forgot_ds[40];
 	int64_t scan_forgot_epoch;
+	struct content_cache *cc; /* store_content.c; NULL until first used */
 };
 
 /* The cached statement id, reset and ready to bind; NULL (err set) on failure. */
@@ -158,6 +173,32 @@ int bind_shared(sqlite3_stmt *st, int idx, const struct task *t, const char *tag
 void row_to_task(sqlite3_stmt *st, int base, struct task *t);
 /* Fills v (initialised by the callee) from a VERSION_COLS row starting at column base. */
 void row_to_version(sqlite3_stmt *st, int base, struct task_version *v);
+
+/* The trigger that makes a table refuse UPDATE (same text as schema 1's). */
+#define TRIGGER_NO_UPDATE(table)                                                                   \
+	"CREATE TRIGGER " table "_no_update BEFORE UPDATE ON " table " BEGIN "                     \
+	"SELECT RAISE(ABORT, '" table " is append-only: UPDATE refused'); END;\n"
+
+/* ---- compact versions (store_content.c) ---- */
+
+/* Registers nv_content() on the connection. */
+int content_register(struct store *s, struct nv_err *err);
+/*
+ * Stores t's description and metadata as shared contents when that makes
+ * them smaller and binds their packs to parameters desc_idx and meta_idx
+ * of st (left as bound when they stay inline).
+ */
+int content_bind_packed(struct store *s, sqlite3_stmt *st, int desc_idx, int meta_idx,
+			const struct task *t, struct nv_err *err);
+/*
+ * Packs the versions written before schema 5, in transactions of a few
+ * thousand that record where they stopped (pack_progress), so a killed
+ * migration goes on at the next open. NV_OK when none is left.
+ */
+int content_pack_old_versions(struct store *s, struct nv_err *err);
+/* Forgets the cached content ids and texts (a rollback may have undone them). */
+void content_cache_clear(struct store *s);
+void content_cache_free(struct store *s);
 
 /* Now as a stored ISO timestamp. */
 void store_now(char out[32]);

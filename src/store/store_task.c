@@ -125,14 +125,24 @@ static int insert_version(struct store *s, const struct task_version *v, const c
 			  const char *metadata_text, struct nv_err *err)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_VERSION_INSERT, err);
-	int i = 1;
+	int i = 1, shared, rc;
 
 	if (!st)
 		return err ? err->code : NV_EIO;
+	/* a version is numbered, named and hashed before it is written */
+	NV_ASSERT(v->num >= 1 && v->id && v->snap.id);
+	NV_ASSERT(strlen(v->content_hash) == HASH_HEX_LEN && strlen(v->chain_hash) == HASH_HEX_LEN);
 	bind_text(st, i++, v->id);
 	bind_text(st, i++, v->snap.id);
 	sqlite3_bind_int64(st, i++, v->num);
+	shared = i;
 	i = bind_shared(st, i, &v->snap, tags_text, metadata_text);
+	/* the version keeps references to shared contents where that is smaller */
+	if ((rc = content_bind_packed(s, st, shared + SHARED_DESCRIPTION, shared + SHARED_METADATA,
+				      &v->snap, err))) {
+		stmt_done(st);
+		return rc;
+	}
 	bind_text(st, i++, v->created_at);
 	bind_text(st, i++, v->created_by);
 	bind_text(st, i++, v->change_reason);
@@ -576,17 +586,48 @@ static int fetch_version(struct store *s, sqlite3_stmt *st, struct task_version 
 	return rc;
 }
 
-/* Resolves any id form to the task's own id (new string in *task_id). */
+/* Steps an id-only lookup: the id (new string), or NULL when there is no row. */
+static int id_by(struct store *s, enum stmt_id which, const char *key, char **out,
+		 struct nv_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, which, err);
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return err ? err->code : NV_EIO;
+	bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = col_text(st, 0);
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "looking a task up");
+	return NV_OK;
+}
+
+/*
+ * Resolves any id form to the task's own id (new string in *task_id), as
+ * find_task() does, without reading the task's content.
+ */
 static int resolve_task_id(struct store *s, const char *id, char **task_id, struct nv_err *err)
 {
-	struct task t;
-	int rc = find_task(s, id, &t, err);
+	char norm[ID_DASHED_LEN + 1];
+	int rc;
 
 	*task_id = NULL;
-	if (!rc)
-		*task_id = xstrdup(t.id);
-	task_release(&t);
-	return rc;
+	if (!id || !*id)
+		return nv_err_set(err, NV_EINVAL, "no task id given");
+	if ((rc = id_by(s, ST_TASK_ID_BY_ID, id, task_id, err)) || *task_id)
+		return rc;
+	if (!id_normalize(id, norm)) {
+		if (strcmp(norm, id) &&
+		    ((rc = id_by(s, ST_TASK_ID_BY_ID, norm, task_id, err)) || *task_id))
+			return rc;
+		if ((rc = id_by(s, ST_TASK_ID_BY_PAGE, norm, task_id, err)) || *task_id)
+			return rc;
+	}
+	return nv_err_set(err, NV_ENOTFOUND, "no task with id or Notion page id '%s'", id);
 }
 
 int store_task_history(struct store *s, const char *id, struct task_version **out, size_t *n,

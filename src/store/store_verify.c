@@ -5,6 +5,9 @@
  * content hash matches its fields and its chain hash links it to the
  * previous version, version numbers are 1..N without gaps, and each task
  * row equals its newest version. Every problem names the task and version.
+ * Versions are read back through their packs (store_content.c), so a
+ * content that was altered or is missing shows as a content-hash mismatch
+ * of every version that uses it.
  *
  * The chain of each version is recomputed from the *stored* chain hash of
  * the version before it, so one rewritten version is reported once, where
@@ -33,6 +36,8 @@ static const struct {
 	{"evidence_no_delete", "refuses DELETE on evidence"},
 	{"schema_events_no_update", "refuses UPDATE on schema_events"},
 	{"schema_events_no_delete", "refuses DELETE on schema_events"},
+	{"contents_no_update", "refuses UPDATE on contents (shared by versions)"},
+	{"contents_no_delete", "refuses DELETE on contents (shared by versions)"},
 };
 
 struct verify {

@@ -36,6 +36,16 @@ static void sha256_parts(const void *a, size_t alen, const void *b, size_t blen,
 	to_hex(md, n, out);
 }
 
+void hash_sha256(const void *data, size_t len, unsigned char out[HASH_LEN])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != HASH_LEN) {
+		fprintf(stderr, "nvault: libcrypto SHA-256 failed\n");
+		abort();
+	}
+}
+
 void hash_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 {
 	sha256_parts(data, len, "", 0, out);

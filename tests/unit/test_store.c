@@ -195,15 +195,17 @@ static void test_older_schema_migrates_forward(void **state)
 	assert_int_equal(raw_sql("DROP INDEX task_versions_task_time; DROP INDEX tasks_status;"
 				 "DROP TABLE scan_seen; DROP TABLE schema_events;"
 				 "CREATE INDEX tasks_page ON tasks(notion_page_id);"
+				 "DROP TABLE contents; DROP TABLE pack_progress;"
 				 "PRAGMA user_version = 1",
 				 NULL),
 			 SQLITE_OK);
 	s = open_store();
 	assert_int_equal(raw_count("PRAGMA user_version"), store_schema_version());
-	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name IN"
-				   " ('task_versions_task_time', 'tasks_status', 'scan_seen',"
-				   " 'schema_events', 'schema_events_no_update')"),
-			 5);
+	assert_int_equal(
+		raw_count("SELECT count(*) FROM sqlite_master WHERE name IN"
+			  " ('task_versions_task_time', 'tasks_status', 'scan_seen', 'contents',"
+			  " 'schema_events', 'schema_events_no_update')"),
+		6);
 	assert_int_equal(raw_count("SELECT count(*) FROM sqlite_master WHERE name = 'tasks_page'"),
 			 0);
 	nv_err_clear(&err);
@@ -1139,6 +1141,293 @@ static void test_transaction_rollback(void **state)
 	assert_int_equal(raw_count("SELECT count(*) FROM task_versions"), 0);
 }
 
+/* ---- compact versions (schema 5) ----------------------------------------- */
+
+/* Notion-like metadata: a dozen properties, one of them changing with v. */
+static json_t *notion_props(int i, int v)
+{
+	return json_pack("{s:{s:{s:s,s:s,s:i},s:{s:s,s:s,s:s},s:{s:s,s:s,s:b},s:{s:s,s:s,s:[ss]},"
+			 "s:{s:s,s:s,s:s},s:{s:s,s:s,s:f},s:{s:s,s:s,s:n},s:{s:s,s:s,s:{}}},s:s}",
+			 "notionProperties", "Estimate", "id", "kjPO", "type", "number", "value", v,
+			 "Status", "id", "M%3BBw", "type", "status", "value",
+			 i % 2 ? "In progress" : "Done", "Done", "id", "BBla", "type", "checkbox",
+			 "value", i % 3 == 0, "Tags", "id", "t%5Bg", "type", "multi_select",
+			 "value", "ops", "bug", "Name", "id", "title", "type", "title", "value",
+			 i % 4 ? "Café ✨ \"quoted\"" : "plain", "Score", "id", "sc", "type",
+			 "formula", "value", 0.1 * i, "Due", "id", "dUe1", "type", "date", "value",
+			 "Empty", "id", "em", "type", "rich_text", "value", "local", "kept");
+}
+
+/* Writes tasks with several versions each (Notion and local, deleted, long texts). */
+static void write_history(struct store *s, int tasks)
+{
+	char desc[400];
+
+	for (int i = 1; i <= tasks; i++) {
+		for (int v = 1; v <= 3; v++) {
+			struct task t;
+			notion_task(&t, i, i % 5 ? "a task" : "another task");
+			json_decref(t.metadata);
+			t.metadata = i % 7 ? notion_props(i, v == 3 ? 2 : 1) : NULL;
+			snprintf(desc, sizeof(desc),
+				 "A description long enough to be stored once and shared by the "
+				 "versions that keep it, for task %d%s",
+				 i, v == 3 ? " (revised)" : "");
+			t.description = xstrdup(i % 3 ? desc : "short");
+			t.active = !(i % 6 == 0 && v == 3);
+			put(s, &t, &sync_vi);
+			task_release(&t);
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		struct task t;
+		task_init(&t);
+		t.title = xstrdup("local");
+		t.description = xstrdup(i ? "a local task with a description of some length, stored"
+					  : NULL);
+		t.metadata = i == 2 ? json_pack("{s:s}", "note", "x") : NULL;
+		put(s, &t, &(struct version_info){"cli", "created", 0});
+		task_release(&t);
+	}
+}
+
+/* Every version of every task as JSON (what history reads back, hashes included). */
+static json_t *all_versions(struct store *s)
+{
+	struct task_list l;
+	struct task_filter f = {.include_deleted = 1, .limit = 1000};
+	struct nv_err err;
+	json_t *out = json_object();
+
+	nv_err_clear(&err);
+	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	assert_false(l.has_more);
+	for (size_t i = 0; i < l.n; i++) {
+		struct task_version *v;
+		size_t n;
+		json_t *arr = json_array();
+		assert_int_equal(store_task_history(s, l.items[i].id, &v, &n, &err), NV_OK);
+		for (size_t j = 0; j < n; j++)
+			json_array_append_new(arr, task_version_to_json(&v[j]));
+		task_versions_free(v, n);
+		json_object_set_new(out, l.items[i].id, arr);
+	}
+	task_list_release(&l);
+	return out;
+}
+
+static void verify_ok(struct store *s)
+{
+	struct nv_err err;
+	json_t *report = NULL;
+
+	nv_err_clear(&err);
+	if (store_verify(s, &report, &err))
+		fail_msg("verify: %s", err.msg);
+	assert_true(json_is_true(json_object_get(report, "ok")));
+	json_decref(report);
+}
+
+/*
+ * Turns versions from seq `from` on back into what schema 4 wrote: the
+ * description and the canonical metadata JSON as TEXT (read back through
+ * the store, so it is exactly what the put serialised).
+ */
+static void unpack_versions(int64_t from)
+{
+	sqlite3 *db;
+	sqlite3_stmt *sel, *upd;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db, "BEGIN; DROP TRIGGER task_versions_no_update", NULL, NULL, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT seq, task_id, version FROM task_versions"
+					    " WHERE seq >= ? ORDER BY seq",
+					    -1, &sel, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "UPDATE task_versions SET description = ?,"
+					    " metadata = ? WHERE seq = ?",
+					    -1, &upd, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(sel, 1, from);
+	{
+		struct store *s = open_store();
+		while (sqlite3_step(sel) == SQLITE_ROW) {
+			struct task_version v;
+			struct nv_err err;
+			char *meta;
+			nv_err_clear(&err);
+			assert_int_equal(
+				store_task_version(s, (const char *)sqlite3_column_text(sel, 1),
+						   sqlite3_column_int64(sel, 2), &v, &err),
+				NV_OK);
+			meta = v.snap.metadata ? json_canonical(v.snap.metadata) : NULL;
+			if (v.snap.description)
+				sqlite3_bind_text(upd, 1, v.snap.description, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(upd, 1);
+			if (meta)
+				sqlite3_bind_text(upd, 2, meta, -1, free);
+			else
+				sqlite3_bind_null(upd, 2);
+			sqlite3_bind_int64(upd, 3, sqlite3_column_int64(sel, 0));
+			assert_int_equal(sqlite3_step(upd), SQLITE_DONE);
+			sqlite3_reset(upd);
+			task_version_release(&v);
+		}
+		store_close(s);
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TRIGGER task_versions_no_update BEFORE UPDATE ON"
+				      " task_versions BEGIN SELECT RAISE(ABORT, 'task_versions is"
+				      " append-only: UPDATE refused'); END; COMMIT",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* A one-field edit adds a small version and one new content: the rest is shared. */
+static void test_versions_share_contents(void **state)
+{
+	struct store *s = open_store();
+	struct task t;
+	int64_t contents, bytes;
+
+	write_history(s, 12);
+	verify_ok(s);
+	/* packed: every version with metadata or a long description */
+	assert_int_equal(raw_count("SELECT count(*) FROM task_versions WHERE metadata IS NOT NULL"
+				   " AND typeof(metadata) <> 'blob'"),
+			 0);
+	assert_int_equal(raw_count("SELECT count(*) FROM task_versions WHERE typeof(description)"
+				   " = 'text' AND length(description) >= 48"),
+			 0);
+	/* short texts stay inline */
+	assert_true(raw_count("SELECT count(*) FROM task_versions WHERE description = 'short'") >
+		    0);
+	contents = raw_count("SELECT count(*) FROM contents");
+	notion_task(&t, 1, "a task");
+	json_decref(t.metadata);
+	t.metadata = notion_props(1, 99);
+	t.description = xstrdup("A description long enough to be stored once and shared by the "
+				"versions that keep it, for task 1 (revised)");
+	assert_int_equal(put(s, &t, &sync_vi), PUT_UPDATED);
+	task_release(&t);
+	/* one new content: the changed property */
+	assert_int_equal(raw_count("SELECT count(*) FROM contents"), contents + 1);
+	bytes = raw_count("SELECT length(metadata) FROM task_versions ORDER BY seq DESC LIMIT 1");
+	assert_true(bytes < 40);
+	/* the contents table is append-only too */
+	assert_int_not_equal(raw_sql("UPDATE contents SET data = 'x'", NULL), SQLITE_OK);
+	assert_int_not_equal(raw_sql("DELETE FROM contents", NULL), SQLITE_OK);
+	store_close(s);
+}
+
+/*
+ * A store of schema 4 (full texts in every version) is packed in place:
+ * verify passes before and after, and every version reads back the same,
+ * hashes included; a migration stopped half way goes on at the next open.
+ */
+static void test_old_versions_are_packed(void **state)
+{
+	struct store *s = open_store();
+	json_t *before, *after;
+	int64_t total, half;
+
+	write_history(s, 40);
+	verify_ok(s);
+	before = all_versions(s);
+	store_close(s);
+	total = raw_count("SELECT count(*) FROM task_versions");
+	assert_true(total > 60);
+
+	/* what schema 4 had: TEXT everywhere, no contents table */
+	unpack_versions(0);
+	assert_int_equal(raw_sql("DROP TABLE contents; DROP TABLE pack_progress;"
+				 "PRAGMA user_version = 4",
+				 NULL),
+			 SQLITE_OK);
+	assert_int_equal(raw_count("SELECT count(*) FROM task_versions WHERE typeof(metadata)"
+				   " = 'blob' OR typeof(description) = 'blob'"),
+			 0);
+	s = open_store();
+	assert_int_equal(raw_count("PRAGMA user_version"), store_schema_version());
+	assert_int_equal(raw_count("SELECT count(*) FROM pack_progress"), 0);
+	assert_int_equal(raw_count("SELECT count(*) FROM task_versions WHERE metadata IS NOT NULL"
+				   " AND typeof(metadata) <> 'blob'"),
+			 0);
+	verify_ok(s);
+	after = all_versions(s);
+	assert_true(json_equal(before, after));
+	json_decref(after);
+	store_close(s);
+
+	/* stopped half way: the second half unpacked, the progress where it stopped */
+	half = raw_count("SELECT seq FROM task_versions ORDER BY seq LIMIT 1 OFFSET 40");
+	unpack_versions(half);
+	{
+		char sql[128];
+		snprintf(sql, sizeof(sql), "INSERT INTO pack_progress VALUES (1, %lld)",
+			 (long long)half);
+		assert_int_equal(raw_sql(sql, NULL), SQLITE_OK);
+	}
+	assert_true(
+		raw_count("SELECT count(*) FROM task_versions WHERE typeof(metadata) = 'text'") >
+		0);
+	/* a read-only open reads both forms as they are, and changes nothing */
+	{
+		struct nv_err err;
+		nv_err_clear(&err);
+		assert_int_equal(store_open(db_path, STORE_READONLY, &s, &err), NV_OK);
+		after = all_versions(s);
+		assert_true(json_equal(before, after));
+		json_decref(after);
+		store_close(s);
+		assert_int_equal(raw_count("SELECT count(*) FROM pack_progress"), 1);
+	}
+	s = open_store();
+	assert_int_equal(raw_count("SELECT count(*) FROM pack_progress"), 0);
+	assert_int_equal(raw_count("SELECT count(*) FROM task_versions WHERE typeof(metadata)"
+				   " = 'text'"),
+			 0);
+	verify_ok(s);
+	after = all_versions(s);
+	assert_true(json_equal(before, after));
+	json_decref(after);
+	json_decref(before);
+	store_close(s);
+}
+
+/* A pack that points at no content reads as absent, and verify says which version. */
+static void test_damaged_pack_is_reported(void **state)
+{
+	struct store *s = open_store();
+	struct nv_err err;
+	json_t *report = NULL;
+
+	write_history(s, 2);
+	store_close(s);
+	assert_int_equal(raw_sql("DROP TRIGGER task_versions_no_update;"
+				 "UPDATE task_versions SET metadata = x'0201009f7f'"
+				 " WHERE seq = (SELECT min(seq) FROM task_versions);"
+				 "CREATE TRIGGER task_versions_no_update BEFORE UPDATE ON"
+				 " task_versions BEGIN SELECT RAISE(ABORT, 'refused'); END",
+				 NULL),
+			 SQLITE_OK);
+	s = open_store();
+	nv_err_clear(&err);
+	assert_int_equal(store_verify(s, &report, &err), NV_ETAMPERED);
+	if (!strstr(err.msg, "version 1: content hash does not match"))
+		fail_msg("verify said: %s", err.msg);
+	json_decref(report);
+	store_close(s);
+}
+
 static int count_unseen(void *ud, const struct task *t)
 {
 	(*(int *)ud)++;
@@ -1411,6 +1700,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_versions_share_contents, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_versions_are_packed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_pack_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
