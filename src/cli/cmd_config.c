@@ -68,7 +68,7 @@ static void print_settings(const struct settings *st, const struct config *cfg)
 		table_add(&t, (const char *const[]){env,
 						    token ? "set (tokenEnv)"
 							  : "not set (its databases cannot sync)"});
-		free_secret(token);
+		xfree_secret(token);
 	}
 	table_add(&t, (const char *const[]){"schedule", st->schedule ? st->schedule : "none"});
 	table_add(&t,

@@ -12,31 +12,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "task/task.h"
 #include "util/err.h"
 
-enum task_field {
-	FIELD_TITLE = 0,
-	FIELD_DESCRIPTION,
-	FIELD_STATUS,
-	FIELD_RESOLUTION,
-	FIELD_CATEGORY,
-	FIELD_DUE_DATE,
-	FIELD_ASSIGNEE,
-	FIELD_TAGS,
-	FIELD_COUNT
-};
-
-/* "title", "description", ..., "dueDate", ..., "tags". */
-const char *task_field_name(enum task_field f);
-/* -1 when name is not a task field. */
-int task_field_parse(const char *name);
-
 /* The Notion property types that can be mapped (SPEC §2.2), NULL-terminated. */
-extern const char *const notion_mappable_types[];
-/* 1 when a property of this Notion type can be mapped onto field f, else 0. */
-int task_field_accepts(enum task_field f, const char *notion_type);
-/* The types field f accepts, as text for messages ("date, rich_text, title"). Static. */
-const char *task_field_accepted_types(enum task_field f);
+extern const char *const config_mappable_types[];
 
 struct field_mapping {
 	char *property; /* Notion property name */
@@ -149,7 +129,7 @@ int settings_require_token(const struct settings *st, const struct config *cfg, 
 char *settings_default_config_path(void);
 /*
  * The token held by the environment variable env (NULL or NOTION_API_KEY:
- * st->api_key): a new copy the caller frees with free_secret(), or NULL
+ * st->api_key): a new copy the caller frees with xfree_secret(), or NULL
  * when the variable is unset or empty.
  */
 char *settings_token(const struct settings *st, const char *env);
@@ -160,7 +140,7 @@ char *settings_token(const struct settings *st, const char *env);
  */
 char *settings_missing_tokens(const struct settings *st, const struct config *cfg, int *any_set);
 /* true/false, yes/no, on/off, 1/0 (any case) → 0/1; -1 for anything else. */
-int parse_bool(const char *s);
+int settings_parse_bool(const char *s);
 
 /* The resolved settings and config as JSON for `config check` (never the key). */
 json_t *config_to_json(const struct config *cfg, const struct settings *st);

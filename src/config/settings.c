@@ -21,7 +21,7 @@
 #define CWD_CONFIG_PATH "./" CONFIG_FILE_NAME
 #define DEFAULT_RATE 3.0
 
-int parse_bool(const char *s)
+int settings_parse_bool(const char *s)
 {
 	static const char *const truthy[] = {"true", "yes", "on", "1", "y", "t"};
 	static const char *const falsy[] = {"false", "no", "off", "0", "n", "f"};
@@ -139,7 +139,7 @@ int settings_resolve(struct settings *st, const char *flag_db, const char *flag_
 has_schedule:
 	st->sync_enabled = st->schedule != NULL;
 	if ((v = env_value("AGENT_MEMORY_NOTION_SYNC_ENABLED"))) {
-		int b = parse_bool(v);
+		int b = settings_parse_bool(v);
 		if (b < 0) {
 			settings_release(st);
 			return nv_err_set(err, NV_ECONFIG,
@@ -224,7 +224,7 @@ char *settings_missing_tokens(const struct settings *st, const struct config *cf
 			continue;
 		if ((token = settings_token(st, env))) {
 			*any_set = 1;
-			free_secret(token);
+			xfree_secret(token);
 		} else {
 			buf_addf(&names, "%s%s", names.len ? ", " : "", env);
 		}
@@ -240,7 +240,7 @@ void settings_release(struct settings *st)
 {
 	free(st->config_path);
 	free(st->db_path);
-	free_secret(st->api_key);
+	xfree_secret(st->api_key);
 	free(st->base_url);
 	free(st->schedule);
 	memset(st, 0, sizeof(*st));

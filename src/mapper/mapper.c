@@ -634,7 +634,7 @@ int mapper_map_page(const struct db_config *db, const char *data_source_id, cons
 
 static int is_mappable(const char *type)
 {
-	for (const char *const *t = notion_mappable_types; *t; t++)
+	for (const char *const *t = config_mappable_types; *t; t++)
 		if (!strcmp(*t, type))
 			return 1;
 	return 0;

@@ -117,11 +117,11 @@ int mcp_tools_call(const struct mcp_env *env, const struct jsonrpc_request *req,
 json_t *mcp_tool_result(json_t *structured, const char *text, int is_error);
 
 /* Argument accessors (arguments are validated before actions run). */
-json_t *arg_get(const struct mcp_call *c, const char *name);	 /* NULL when absent */
-int arg_has(const struct mcp_call *c, const char *name);	 /* present, even as null */
-const char *arg_str(const struct mcp_call *c, const char *name); /* NULL when absent/null */
-int64_t arg_int(const struct mcp_call *c, const char *name, int64_t dflt);
-int arg_bool(const struct mcp_call *c, const char *name, int dflt);
+json_t *mcp_arg_get(const struct mcp_call *c, const char *name);     /* NULL when absent */
+int mcp_arg_has(const struct mcp_call *c, const char *name);	     /* present, even as null */
+const char *mcp_arg_str(const struct mcp_call *c, const char *name); /* NULL when absent/null */
+int64_t mcp_arg_int(const struct mcp_call *c, const char *name, int64_t dflt);
+int mcp_arg_bool(const struct mcp_call *c, const char *name, int dflt);
 
 /* ---- reply budget (budget.c) ------------------------------------------------ */
 

@@ -88,7 +88,7 @@ static void edit_params(struct mcp_call *c, struct app_task_edit *e, int with_sc
 		json_t *v;
 		if (f == APP_F_SCOPE && !with_scope)
 			continue;
-		if (!(v = arg_get(c, app_field_names[f])))
+		if (!(v = mcp_arg_get(c, app_field_names[f])))
 			continue;
 		e->set[f] = 1;
 		if (f == APP_F_TAGS)
@@ -105,20 +105,20 @@ static void query_params(struct mcp_call *c, struct app_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->name = mcp_param_label;
-	q->scope = arg_str(c, "scopeId");
-	q->database_id = arg_str(c, "databaseId");
-	q->status = arg_str(c, "status");
-	q->include_deleted = arg_bool(c, "includeInactive", 0);
-	q->limit = arg_int(c, "limit", 50);
-	q->offset = arg_int(c, "offset", 0);
-	q->cursor = arg_str(c, "cursor");
-	q->sort = arg_str(c, "sort");
+	q->scope = mcp_arg_str(c, "scopeId");
+	q->database_id = mcp_arg_str(c, "databaseId");
+	q->status = mcp_arg_str(c, "status");
+	q->include_deleted = mcp_arg_bool(c, "includeInactive", 0);
+	q->limit = mcp_arg_int(c, "limit", 50);
+	q->offset = mcp_arg_int(c, "offset", 0);
+	q->cursor = mcp_arg_str(c, "cursor");
+	q->sort = mcp_arg_str(c, "sort");
 }
 
 /* The where parameter (an array of strings) into exprs (at most max); -1 when too many. */
 static int where_params(struct mcp_call *c, const char **exprs, size_t max, size_t *n)
 {
-	json_t *arr = arg_get(c, "where"), *v;
+	json_t *arr = mcp_arg_get(c, "where"), *v;
 	size_t i;
 
 	*n = 0;
@@ -158,7 +158,7 @@ static const char *or_empty(const char *s)
 static struct app_author author(struct mcp_call *c)
 {
 	return (struct app_author){.created_by = c->created_by,
-				   .reason = arg_str(c, "changeReason")};
+				   .reason = mcp_arg_str(c, "changeReason")};
 }
 
 /* The result of a write. */
@@ -216,7 +216,7 @@ static int act_update(struct mcp_call *c, struct nv_err *err)
 			"action 'update' needs at least one field to change (title, "
 			"description, status, resolution, category, dueDate, assignee, tags, "
 			"metadata)");
-	rc = id_error(app_task_update(s, arg_str(c, "id"), &e, &who, &t, &o, err), err);
+	rc = id_error(app_task_update(s, mcp_arg_str(c, "id"), &e, &who, &t, &o, err), err);
 	if (!rc)
 		write_result(c, &t, o);
 	task_release(&t);
@@ -233,7 +233,7 @@ static int act_delete(struct mcp_call *c, struct nv_err *err)
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	rc = id_error(app_task_delete(s, arg_str(c, "id"), &who, &t, &o, err), err);
+	rc = id_error(app_task_delete(s, mcp_arg_str(c, "id"), &who, &t, &o, err), err);
 	if (!rc)
 		write_result(c, &t, o);
 	task_release(&t);
@@ -248,7 +248,7 @@ static int act_get(struct mcp_call *c, struct nv_err *err)
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	if ((rc = id_error(app_task_get(s, arg_str(c, "id"), &t, err), err))) {
+	if ((rc = id_error(app_task_get(s, mcp_arg_str(c, "id"), &t, err), err))) {
 		task_release(&t);
 		return rc;
 	}
@@ -334,7 +334,7 @@ static int act_list(struct mcp_call *c, struct nv_err *err)
 
 static int act_search(struct mcp_call *c, struct nv_err *err)
 {
-	return list_tasks(c, arg_str(c, "query"), err);
+	return list_tasks(c, mcp_arg_str(c, "query"), err);
 }
 
 static int act_history(struct mcp_call *c, struct nv_err *err)
@@ -348,7 +348,7 @@ static int act_history(struct mcp_call *c, struct nv_err *err)
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	rc = id_error(app_task_history(s, arg_str(c, "id"), &t, &v, &n, err), err);
+	rc = id_error(app_task_history(s, mcp_arg_str(c, "id"), &t, &v, &n, err), err);
 	if (!rc) {
 		struct app_view view = mcp_view(c);
 		struct mcp_page page;
@@ -377,7 +377,8 @@ static int act_get_version(struct mcp_call *c, struct nv_err *err)
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	rc = app_task_version(s, arg_str(c, "id"), arg_int(c, "versionNum", 1), &t, &v, err);
+	rc = app_task_version(s, mcp_arg_str(c, "id"), mcp_arg_int(c, "versionNum", 1), &t, &v,
+			      err);
 	if (rc == NV_ENOTFOUND)
 		nv_err_prefix(err, "parameter '%s'", t.id ? "versionNum" : "id");
 	if (!rc) {
@@ -421,7 +422,7 @@ static int act_as_of(struct mcp_call *c, struct nv_err *err)
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
 	query_params(c, &q);
-	q.at = arg_str(c, "time");
+	q.at = mcp_arg_str(c, "time");
 	items = json_array();
 	c->result = json_pack("{s:o}", "tasks", items);
 	mcp_page_init(&col.page, c, items);
@@ -471,8 +472,8 @@ static int act_diff(struct mcp_call *c, struct nv_err *err)
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
 	query_params(c, &q);
-	q.since = arg_str(c, "since");
-	q.until = arg_str(c, "until");
+	q.since = mcp_arg_str(c, "since");
+	q.until = mcp_arg_str(c, "until");
 	items = json_array();
 	c->result = json_pack("{s:o}", "changes", items);
 	mcp_page_init(&col.page, c, items);

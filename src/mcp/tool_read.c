@@ -248,12 +248,12 @@ static void filter_params(struct mcp_call *c, struct app_query *q, int64_t dflt_
 {
 	memset(q, 0, sizeof(*q));
 	q->name = mcp_param_label;
-	q->scope = arg_str(c, "scopeId");
-	q->database_id = arg_str(c, "databaseId");
-	q->status = arg_str(c, "status");
-	q->include_deleted = arg_bool(c, "includeInactive", 0);
-	q->limit = arg_int(c, "limit", dflt_limit);
-	q->cursor = arg_str(c, "cursor");
+	q->scope = mcp_arg_str(c, "scopeId");
+	q->database_id = mcp_arg_str(c, "databaseId");
+	q->status = mcp_arg_str(c, "status");
+	q->include_deleted = mcp_arg_bool(c, "includeInactive", 0);
+	q->limit = mcp_arg_int(c, "limit", dflt_limit);
+	q->cursor = mcp_arg_str(c, "cursor");
 }
 
 /* The paging fields of a result whose page p started at q's position. */
@@ -303,7 +303,7 @@ static int run_search(struct mcp_call *c, struct nv_err *err)
 	struct task_list l;
 	struct mcp_page page;
 	struct buf line = BUF_INIT;
-	const char *query = arg_str(c, "query");
+	const char *query = mcp_arg_str(c, "query");
 	json_t *tasks;
 	int rc;
 
@@ -350,7 +350,7 @@ static int run_get(struct mcp_call *c, struct nv_err *err)
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
-	if (!(rc = id_error(app_task_get(s, arg_str(c, "id"), &t, err), err))) {
+	if (!(rc = id_error(app_task_get(s, mcp_arg_str(c, "id"), &t, err), err))) {
 		json_t *task = app_task_view_json(&t, &v);
 		/* one task may take the whole reply, less room for the envelope and text */
 		mcp_cut_strings(task, c->budget - c->budget / 8);
@@ -409,7 +409,7 @@ static int run_history(struct mcp_call *c, struct nv_err *err)
 	struct mcp_page page;
 	struct buf line = BUF_INIT;
 	size_t n = 0;
-	int64_t only = arg_int(c, "versionNum", 0), total;
+	int64_t only = mcp_arg_int(c, "versionNum", 0), total;
 	int with_task = view.full || json_array_size(view.fields) || only;
 	json_t *versions;
 	int rc;
@@ -418,11 +418,11 @@ static int run_history(struct mcp_call *c, struct nv_err *err)
 		return rc;
 	memset(&q, 0, sizeof(q));
 	q.name = mcp_param_label;
-	q.limit = arg_int(c, "limit", 50);
-	q.cursor = arg_str(c, "cursor");
+	q.limit = mcp_arg_int(c, "limit", 50);
+	q.cursor = mcp_arg_str(c, "cursor");
 	if ((rc = app_query_check(&q, err)))
 		return rc;
-	rc = id_error(app_task_history(s, arg_str(c, "id"), &t, &v, &n, err), err);
+	rc = id_error(app_task_history(s, mcp_arg_str(c, "id"), &t, &v, &n, err), err);
 	if (rc)
 		goto out;
 	if (only && (only > (int64_t)n || v[only - 1].num != only)) {
@@ -535,9 +535,9 @@ static int run_changes(struct mcp_call *c, struct nv_err *err)
 	int rc;
 
 	filter_params(c, &q, 50);
-	q.at = arg_str(c, "time");
-	q.since = arg_str(c, "since");
-	q.until = arg_str(c, "until");
+	q.at = mcp_arg_str(c, "time");
+	q.since = mcp_arg_str(c, "since");
+	q.until = mcp_arg_str(c, "until");
 	if (!q.at == !q.since)
 		rc = nv_err_set(
 			err, NV_EINVAL,

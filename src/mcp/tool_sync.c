@@ -176,9 +176,9 @@ static int act_sync(struct mcp_call *c, struct nv_err *err)
 {
 	json_t *meta = json_object_get(c->req->params, "_meta");
 	json_t *token = json_object_get(meta, "progressToken");
-	struct app_sync_req req = {.database_id = arg_str(c, "databaseId"),
-				   .full = arg_bool(c, "fullSync", 0),
-				   .dry_run = arg_bool(c, "dryRun", 0),
+	struct app_sync_req req = {.database_id = mcp_arg_str(c, "databaseId"),
+				   .full = mcp_arg_bool(c, "fullSync", 0),
+				   .dry_run = mcp_arg_bool(c, "dryRun", 0),
 				   .trigger = "mcp",
 				   .tag = c->req->id};
 	struct app_sync_hooks hooks = {on_progress, on_done, call_release, NULL};

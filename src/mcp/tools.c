@@ -207,30 +207,30 @@ json_t *mcp_tool_result(json_t *structured, const char *text, int is_error)
 
 /* ---- arguments ------------------------------------------------------------- */
 
-json_t *arg_get(const struct mcp_call *c, const char *name)
+json_t *mcp_arg_get(const struct mcp_call *c, const char *name)
 {
 	return c->args ? json_object_get(c->args, name) : NULL;
 }
 
-int arg_has(const struct mcp_call *c, const char *name)
+int mcp_arg_has(const struct mcp_call *c, const char *name)
 {
-	return arg_get(c, name) != NULL;
+	return mcp_arg_get(c, name) != NULL;
 }
 
-const char *arg_str(const struct mcp_call *c, const char *name)
+const char *mcp_arg_str(const struct mcp_call *c, const char *name)
 {
-	return json_string_value(arg_get(c, name));
+	return json_string_value(mcp_arg_get(c, name));
 }
 
-int64_t arg_int(const struct mcp_call *c, const char *name, int64_t dflt)
+int64_t mcp_arg_int(const struct mcp_call *c, const char *name, int64_t dflt)
 {
-	json_t *v = arg_get(c, name);
+	json_t *v = mcp_arg_get(c, name);
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
 }
 
-int arg_bool(const struct mcp_call *c, const char *name, int dflt)
+int mcp_arg_bool(const struct mcp_call *c, const char *name, int dflt)
 {
-	json_t *v = arg_get(c, name);
+	json_t *v = mcp_arg_get(c, name);
 	return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
@@ -378,14 +378,14 @@ static int validate_args(struct mcp_call *c, const struct mcp_action **action, s
 	if (!c->tool->actions) {
 		*action = NULL;
 		for (const char *const *r = c->tool->required; r && *r; r++) {
-			json_t *val = arg_get(c, *r);
+			json_t *val = mcp_arg_get(c, *r);
 			if (!val || json_is_null(val) ||
 			    (json_is_string(val) && !*json_string_value(val)))
 				return nv_err_set(err, NV_EINVAL, "parameter '%s' is required", *r);
 		}
 		return 0;
 	}
-	c->action = arg_str(c, "action");
+	c->action = mcp_arg_str(c, "action");
 	if (!c->action)
 		return nv_err_set(err, NV_EINVAL, "parameter 'action' is required");
 	for (*action = c->tool->actions; (*action)->name; (*action)++)
@@ -395,7 +395,7 @@ static int validate_args(struct mcp_call *c, const struct mcp_action **action, s
 		return nv_err_set(err, NV_EINVAL, "parameter 'action': unknown action '%s'",
 				  c->action);
 	for (const char *const *r = (*action)->required; r && *r; r++) {
-		json_t *val = arg_get(c, *r);
+		json_t *val = mcp_arg_get(c, *r);
 		if (!val || json_is_null(val) || (json_is_string(val) && !*json_string_value(val)))
 			return nv_err_set(err, NV_EINVAL, "action '%s' needs parameter '%s'",
 					  c->action, *r);
@@ -406,7 +406,7 @@ static int validate_args(struct mcp_call *c, const struct mcp_action **action, s
 /* The "mcp:<agent>" author of versions written by this call. */
 static int set_author(struct mcp_call *c, struct nv_err *err)
 {
-	const char *agent = arg_str(c, "agentId");
+	const char *agent = mcp_arg_str(c, "agentId");
 
 	if (!agent || !*agent)
 		agent = "agent";
@@ -458,10 +458,10 @@ void mcp_task_line(struct buf *out, const struct task *t)
 
 struct app_view mcp_view(const struct mcp_call *c)
 {
-	const char *detail = arg_str(c, "detail");
+	const char *detail = mcp_arg_str(c, "detail");
 
 	return (struct app_view){.full = detail && !strcmp(detail, "full"),
-				 .fields = arg_get(c, "fields")};
+				 .fields = mcp_arg_get(c, "fields")};
 }
 
 int mcp_call_store(struct mcp_call *c, struct store **out, struct nv_err *err)

@@ -505,7 +505,7 @@ void notion_client_free(struct notion_client *c)
 		curl_easy_cleanup(c->curl);
 	free_headers(c->headers);
 	free_headers(c->body_headers);
-	free_secret(c->token);
+	xfree_secret(c->token);
 	free(c->base_url);
 	free(c->version);
 	buf_release(&c->body);

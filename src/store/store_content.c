@@ -238,7 +238,7 @@ static int put_member(struct store *s, const char *key, json_t *value, struct bu
 	int rc;
 
 	json_object_set(one, key, value);
-	text = json_canonical(one);
+	text = task_json_canonical(one);
 	json_decref(one);
 	len = strlen(text);
 	NV_ASSERT(len >= 2 && text[0] == '{' && text[len - 1] == '}');
@@ -263,7 +263,7 @@ static int pack_object(struct store *s, const json_t *o, struct buf *pack, struc
 		if (json_is_object(v) && json_object_size(v) > 0) {
 			const char **sub = sorted_keys(v, &m);
 			json_t *k = json_string(keys[i]);
-			char *ktext = json_canonical(k);
+			char *ktext = task_json_canonical(k);
 			int64_t id;
 
 			json_decref(k);

@@ -564,7 +564,7 @@ void bind_json(sqlite3_stmt *st, int idx, const json_t *v)
 		sqlite3_bind_null(st, idx);
 		return;
 	}
-	text = json_canonical(v);
+	text = task_json_canonical(v);
 	sqlite3_bind_text(st, idx, text, -1, free);
 }
 

@@ -164,7 +164,7 @@ json_t *col_json(sqlite3_stmt *st, int idx);
 /*
  * Binds the 20 shared fields of t starting at parameter idx; returns the
  * next index. tags_text and metadata_text are t's tags and metadata already
- * serialised with json_canonical() (NULL when absent), so that one write
+ * serialised with task_json_canonical() (NULL when absent), so that one write
  * serialises them once for both the task row and its version.
  */
 int bind_shared(sqlite3_stmt *st, int idx, const struct task *t, const char *tags_text,

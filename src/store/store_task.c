@@ -452,8 +452,8 @@ static int write_version(struct store *s, const struct store_head *head, struct 
 	v.conflict = vi ? vi->conflict : 0;
 	task_version_chain_hash(head ? head->chain_hash : "", &v, v.chain_hash);
 	/* serialised once, bound to both the task row and its version */
-	tags_text = t->tags ? json_canonical(t->tags) : NULL;
-	metadata_text = t->metadata ? json_canonical(t->metadata) : NULL;
+	tags_text = t->tags ? task_json_canonical(t->tags) : NULL;
+	metadata_text = t->metadata ? task_json_canonical(t->metadata) : NULL;
 
 	if (!head) {
 		/* the task row first: the version's foreign key points at it */

@@ -587,7 +587,7 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 	json_decref(meta);
 	json_decref(sources);
 	for (size_t i = 0; i < nds; i++) {
-		source_run_release(&srcs[i]);
+		sync_source_run_release(&srcs[i]);
 		schema_resolved_release(&resolved[i]);
 	}
 	free(resolved);
@@ -852,7 +852,7 @@ int sync_execute(struct store *s, const struct config *cfg, const struct setting
 		co.max_retries = -1;
 		co.stop = opts->stop;
 		rc = notion_client_new(&co, &clients[n - 1].c, err);
-		free_secret(token);
+		xfree_secret(token);
 		if (!rc)
 			made++;
 	}

@@ -51,7 +51,7 @@ static struct notion_client *client_for(struct check_clients *cc, const struct c
 		c = NULL;
 		nv_err_set(err, NV_ERR, "too many token variables");
 	}
-	free_secret(token);
+	xfree_secret(token);
 	return c;
 }
 

@@ -7,7 +7,7 @@
  *
  * Ownership: a struct source_run borrows everything from its struct
  * sync_run_ctx and its struct sync_db_result, except the fields marked
- * "owned", which source_run_release() frees.
+ * "owned", which sync_source_run_release() frees.
  */
 #ifndef NV_SYNC_INTERNAL_H
 #define NV_SYNC_INTERNAL_H
@@ -113,7 +113,7 @@ struct source_run {
 	int unidentified; /* a row without a readable page id: the scan cannot complete */
 };
 
-void source_run_release(struct source_run *r);
+void sync_source_run_release(struct source_run *r);
 
 /*
  * Reads the schema history of data source ds_id, works out the changes
@@ -169,7 +169,7 @@ struct page_batch {
  * Step 1 of a result page, with no transaction open: completes each row's
  * truncated properties through Notion (the only network I/O of the page),
  * maps, normalises and hashes the rows, and reads their heads (one query).
- * *b is filled (release with page_batch_release()). Returns NV_OK,
+ * *b is filled (release with sync_page_batch_release()). Returns NV_OK,
  * NV_EINTERRUPTED, or a store error. Rows that cannot be mapped are noted in
  * r->res->errors and left unmapped.
  */
@@ -182,7 +182,7 @@ int sync_page_prepare(struct source_run *r, json_t *rows, struct page_batch *b, 
  * error (the caller rolls back).
  */
 int sync_page_write(struct source_run *r, struct page_batch *b, struct nv_err *err);
-void page_batch_release(struct page_batch *b);
+void sync_page_batch_release(struct page_batch *b);
 /*
  * Step 1 for pages a complete scan did not see, inside the caller's
  * transaction (their stored content is read to write the deletion): each

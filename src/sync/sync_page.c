@@ -135,7 +135,7 @@ int sync_row_in_trash(const json_t *row)
 	       json_is_true(json_object_get(row, "archived"));
 }
 
-void page_batch_release(struct page_batch *b)
+void sync_page_batch_release(struct page_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		task_release(&b->rows[i].t);

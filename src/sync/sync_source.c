@@ -28,7 +28,7 @@
 #include "util/nv_assert.h"
 #include "util/xalloc.h"
 
-void source_run_release(struct source_run *r)
+void sync_source_run_release(struct source_run *r)
 {
 	sync_state_release(&r->st);
 }
@@ -429,7 +429,7 @@ fail:
 	store_rollback(r->run->s);
 	page_undo_finish(&undo, r, 1);
 out:
-	page_batch_release(&pb);
+	sync_page_batch_release(&pb);
 	id_batch_release(&b);
 	return rc;
 }
@@ -565,7 +565,7 @@ static int delete_batch(struct source_run *r, const char *const *page_ids, size_
 	} else {
 		page_undo_finish(&undo, r, 0);
 	}
-	page_batch_release(&pb);
+	sync_page_batch_release(&pb);
 	return rc;
 }
 

@@ -190,7 +190,7 @@ json_t *task_content_json(const struct task *t)
 	return content_json(t, 0);
 }
 
-char *json_canonical(const json_t *value)
+char *task_json_canonical(const json_t *value)
 {
 	char *s = json_dumps(value, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
 
@@ -202,7 +202,7 @@ char *json_canonical(const json_t *value)
 void task_content_hash(const struct task *t, char out[HASH_HEX_LEN + 1])
 {
 	json_t *content = content_json(t, 1);
-	char *s = json_canonical(content);
+	char *s = task_json_canonical(content);
 
 	hash_sha256_hex(s, strlen(s), out);
 	free(s);
@@ -227,7 +227,7 @@ void task_version_chain_hash(const char *prev_chain, const struct task_version *
 	json_object_set_new(record, "changeReason", str_or_null(v->change_reason));
 	json_object_set_new(record, "conflict", json_boolean(v->conflict));
 	json_object_set_new(record, "contentHash", json_string(v->content_hash));
-	s = json_canonical(record);
+	s = task_json_canonical(record);
 	hash_sha256_hex2(prev_chain ? prev_chain : "", s, out);
 	free(s);
 	json_decref(record);

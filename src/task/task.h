@@ -105,6 +105,32 @@ json_t *task_to_json(const struct task *t);
 json_t *task_version_to_json(const struct task_version *v);
 
 /* Canonical serialisation used for hashing: sorted keys, compact. Caller frees. */
-char *json_canonical(const json_t *value);
+char *task_json_canonical(const json_t *value);
+
+/*
+ * The task fields a Notion property can be mapped onto (fieldMappings,
+ * SPEC §2.2), and the Notion types each one takes: task_field.c.
+ */
+enum task_field {
+	FIELD_TITLE = 0,
+	FIELD_DESCRIPTION,
+	FIELD_STATUS,
+	FIELD_RESOLUTION,
+	FIELD_CATEGORY,
+	FIELD_DUE_DATE,
+	FIELD_ASSIGNEE,
+	FIELD_TAGS,
+	FIELD_COUNT
+};
+
+/* "title", "description", ..., "dueDate", ..., "tags". */
+const char *task_field_name(enum task_field f);
+/* -1 when name is not a task field. */
+int task_field_parse(const char *name);
+
+/* 1 when a property of this Notion type can be mapped onto field f, else 0. */
+int task_field_accepts(enum task_field f, const char *notion_type);
+/* The types field f accepts, as text for messages ("date, rich_text, title"). Static. */
+const char *task_field_accepted_types(enum task_field f);
 
 #endif

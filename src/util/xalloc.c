@@ -65,7 +65,7 @@ void *xgrow(void *ptr, size_t *cap, size_t need, size_t elem)
 	return ptr;
 }
 
-void free_secret(char *s)
+void xfree_secret(char *s)
 {
 	if (!s)
 		return;

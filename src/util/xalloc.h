@@ -18,6 +18,6 @@ char *xstrndup(const char *s, size_t n);
 /* Grows an array so that it holds at least `need` elements of `elem` bytes. */
 void *xgrow(void *ptr, size_t *cap, size_t need, size_t elem);
 /* Overwrites a string with zeros before freeing it (for secrets). */
-void free_secret(char *s);
+void xfree_secret(char *s);
 
 #endif

@@ -340,10 +340,10 @@ static void test_token_env(void **state)
 	setenv("NOTION_TOKEN_B", "ntn_other_workspace_token_0123456789", 1);
 	tok = settings_token(&st, "NOTION_TOKEN_B");
 	assert_string_equal(tok, "ntn_other_workspace_token_0123456789");
-	free_secret(tok);
+	xfree_secret(tok);
 	tok = settings_token(&st, NULL);
 	assert_string_equal(tok, TOKEN);
-	free_secret(tok);
+	xfree_secret(tok);
 	assert_null(settings_missing_tokens(&st, cfg, &any));
 	settings_release(&st);
 	unsetenv("NOTION_API_KEY");
@@ -578,7 +578,7 @@ static void test_field_table(void **state)
 	assert_false(task_field_accepts(FIELD_COUNT, "title"));
 	/* the message text and the table agree */
 	for (int f = 0; f < FIELD_COUNT; f++)
-		for (const char *const *t = notion_mappable_types; *t; t++)
+		for (const char *const *t = config_mappable_types; *t; t++)
 			assert_int_equal(
 				task_field_accepts((enum task_field)f, *t),
 				strstr(task_field_accepted_types((enum task_field)f), *t) != NULL);

@@ -1264,7 +1264,7 @@ static void unpack_versions(int64_t from)
 				store_task_version(s, (const char *)sqlite3_column_text(sel, 1),
 						   sqlite3_column_int64(sel, 2), &v, &err),
 				NV_OK);
-			meta = v.snap.metadata ? json_canonical(v.snap.metadata) : NULL;
+			meta = v.snap.metadata ? task_json_canonical(v.snap.metadata) : NULL;
 			if (v.snap.description)
 				sqlite3_bind_text(upd, 1, v.snap.description, -1, SQLITE_TRANSIENT);
 			else

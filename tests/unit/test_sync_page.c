@@ -115,7 +115,7 @@ static void sync_rows(struct fixture *f, json_t *rows)
 	struct page_batch pb;
 
 	assert_int_equal(run_page(f, rows, &pb), NV_OK);
-	page_batch_release(&pb);
+	sync_page_batch_release(&pb);
 	json_decref(rows);
 }
 
@@ -197,7 +197,7 @@ static void test_head_moved_by_local_edit_is_decided_again(void **state)
 	assert_int_equal(sync_page_write(&f->r, &pb, &err), NV_OK);
 	assert_int_equal(store_commit(f->s, &err), NV_OK);
 	assert_int_equal(pb.heads[0].version, 2); /* read again */
-	page_batch_release(&pb);
+	sync_page_batch_release(&pb);
 	json_decref(rows);
 
 	get_task(f, PAGE1, &t);
@@ -229,7 +229,7 @@ static void test_head_moved_local_edit_kept(void **state)
 	/* unchanged since the head read: nothing to write, so nothing overwritten */
 	assert_int_equal(pb.rows[0].done, SYNC_UNCHANGED);
 	assert_int_equal(f->res.unchanged, 1);
-	page_batch_release(&pb);
+	sync_page_batch_release(&pb);
 	json_decref(rows);
 
 	get_task(f, PAGE1, &t);
@@ -252,12 +252,12 @@ static void test_task_created_meanwhile(void **state)
 	assert_null(pb.heads[0].id);
 	/* the other writer: the same pipeline, committed first */
 	assert_int_equal(run_page(f, rows, &other), NV_OK);
-	page_batch_release(&other);
+	sync_page_batch_release(&other);
 	assert_int_equal(store_begin(f->s, &err), NV_OK);
 	assert_int_equal(sync_page_write(&f->r, &pb, &err), NV_OK);
 	assert_int_equal(store_commit(f->s, &err), NV_OK);
 	assert_int_equal(pb.rows[0].done, SYNC_UNCHANGED);
-	page_batch_release(&pb);
+	sync_page_batch_release(&pb);
 	json_decref(rows);
 	get_task(f, PAGE1, &t);
 	assert_int_equal(t.version, 1);
@@ -280,7 +280,7 @@ static void test_missing_pages_deleted(void **state)
 	assert_int_equal(pb.n_ids, 1); /* PAGE2 was deleted already, the third has no task */
 	assert_int_equal(sync_page_write(&f->r, &pb, &err), NV_OK);
 	assert_int_equal(store_commit(f->s, &err), NV_OK);
-	page_batch_release(&pb);
+	sync_page_batch_release(&pb);
 	assert_int_equal(f->res.deleted, 1);
 	get_task(f, PAGE1, &t);
 	assert_false(t.active);

@@ -167,9 +167,9 @@ static void test_settings_env(void **state)
 	assert_string_equal(st.schedule, "0 5 * * *");
 	assert_int_equal(st.sync_enabled, 1);
 	settings_release(&st);
-	assert_int_equal(parse_bool("Yes"), 1);
-	assert_int_equal(parse_bool("0"), 0);
-	assert_int_equal(parse_bool("2"), -1);
+	assert_int_equal(settings_parse_bool("Yes"), 1);
+	assert_int_equal(settings_parse_bool("0"), 0);
+	assert_int_equal(settings_parse_bool("2"), -1);
 }
 
 /* issue 15 #9: strict UTF-8, with the offset of the first bad byte */
