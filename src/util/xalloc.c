@@ -1,8 +1,12 @@
 /*
- * xalloc.c: the xmalloc family; see xalloc.h.
+ * xalloc.c: the xmalloc family; see xalloc.h. jansson allocates through it
+ * too, so that a JSON value that cannot be allocated aborts with the same
+ * message instead of coming back NULL where jansson's callers assume it
+ * cannot (json_object_set_new(o, k, json_string(s)) drops a NULL silently).
  */
 #include "util/xalloc.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,17 @@ void *xmalloc(size_t size)
 	if (!p)
 		die_oom(size);
 	return p;
+}
+
+/*
+ * Runs before main() in every program linked with the library (nvault, the
+ * fake server, tests, fuzz targets), before anything can allocate a JSON
+ * value: jansson's values must be freed by the allocator that made them.
+ * What jansson returns to callers (json_dumps() text) stays free()-able.
+ */
+__attribute__((constructor)) static void route_jansson(void)
+{
+	json_set_alloc_funcs(xmalloc, free);
 }
 
 void *xcalloc(size_t nmemb, size_t size)

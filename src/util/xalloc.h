@@ -2,6 +2,8 @@
  * xalloc.h: allocation that never returns NULL. An allocation failure in a
  * backup tool has no sensible recovery, so it prints one line and aborts.
  * Everything returned is owned by the caller and released with free().
+ * jansson allocates through xmalloc() as well (json_set_alloc_funcs(),
+ * set before main() runs).
  */
 #ifndef NV_XALLOC_H
 #define NV_XALLOC_H

@@ -1,6 +1,7 @@
 /*
  * test_util.c: the utility layer: buffers (including the cap), ISO time
- * parsing and formatting, Notion id normalisation, hashing, settings.
+ * parsing and formatting, Notion id normalisation, hashing, settings,
+ * jansson's allocator.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "config/config.h"
@@ -18,6 +21,7 @@
 #include "util/id.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
+#include "util/xalloc.h"
 
 static void test_buf_grows_and_caps(void **state)
 {
@@ -197,6 +201,37 @@ static void test_utf8(void **state)
 		assert_int_equal(utf8_invalid_at(cases[i].s, strlen(cases[i].s)), cases[i].bad);
 }
 
+/* jansson allocates through xmalloc: set before main(), failure aborts. */
+static void test_jansson_uses_xmalloc(void **state)
+{
+	json_malloc_t m = NULL;
+	json_free_t f = NULL;
+	json_t *v;
+	char *text;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	json_get_alloc_funcs(&m, &f);
+	assert_ptr_equal(m, xmalloc);
+	assert_ptr_equal(f, free);
+	/* what jansson hands out is still released with free() */
+	v = json_pack("{s:[s,i]}", "k", "v", 1);
+	text = json_dumps(v, JSON_COMPACT);
+	assert_string_equal(text, "{\"k\":[\"v\",1]}");
+	free(text);
+	json_decref(v);
+	/* an allocation jansson cannot get does not come back NULL */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		void *p = m((size_t)-1 / 2);
+		_exit(p ? 4 : 3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_false(WIFEXITED(status) && (WEXITSTATUS(status) == 3 || WEXITSTATUS(status) == 4));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_content_hash_ignores_bookkeeping),
 		cmocka_unit_test(test_settings_env),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_jansson_uses_xmalloc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
