@@ -16,15 +16,10 @@
 #include "app/app.h"
 #include "task/task.h"
 
-static const char *const memory_actions[] = {
-	"add",	  "update", "get",   "list", "history", "get_version",
-	"delete", "search", "as_of", "diff", NULL,
-};
-
 static const char *const detail_choices[] = {"compact", "full", NULL};
 
 const struct mcp_param memory_task_params[] = {
-	{"action", P_STRING, "What to do.", memory_actions, 0, 0},
+	{"action", P_STRING, "What to do.", NULL, 0, 0},
 	{"id", P_STRING, "Task id, or the Notion page id (with or without dashes).", NULL, 0, 0},
 	{"title", P_STRING, "Task title (add, update).", NULL, 0, 0},
 	{"description", P_STRING_NULL, "Task description; null clears it.", NULL, 0, 0},

@@ -22,11 +22,8 @@
 #include "sync/sync.h"
 #include "util/xalloc.h"
 
-static const char *const sync_actions[] = {"sync", "status", "list_databases", "schema_history",
-					   NULL};
-
 const struct mcp_param notion_sync_params[] = {
-	{"action", P_STRING, "What to do.", sync_actions, 0, 0},
+	{"action", P_STRING, "What to do.", NULL, 0, 0},
 	{"databaseId", P_STRING,
 	 "Sync only this configured Notion database (32 hex digits, dashes optional); default: "
 	 "every enabled database.",

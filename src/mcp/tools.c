@@ -116,6 +116,12 @@ static json_t *input_schema(const struct mcp_tool *t)
 
 	for (const struct mcp_param *p = t->params; p->name; p++)
 		json_object_set_new(props, p->name, param_schema(p));
+	if (t->actions) { /* the action names come from the action table itself */
+		json_t *e = json_array();
+		for (const struct mcp_action *a = t->actions; a->name; a++)
+			json_array_append_new(e, json_string(a->name));
+		json_object_set_new(json_object_get(props, "action"), "enum", e);
+	}
 	if (t->actions)
 		json_array_append_new(required, json_string("action"));
 	for (const char *const *r = t->required; r && *r; r++)
@@ -391,9 +397,15 @@ static int validate_args(struct mcp_call *c, const struct mcp_action **action, s
 	for (*action = c->tool->actions; (*action)->name; (*action)++)
 		if (!strcmp((*action)->name, c->action))
 			break;
-	if (!(*action)->name) /* choices already checked, so this is a table bug */
-		return nv_err_set(err, NV_EINVAL, "parameter 'action': unknown action '%s'",
-				  c->action);
+	if (!(*action)->name) {
+		for (const struct mcp_action *a = c->tool->actions; a->name; a++)
+			buf_addf(&b, "%s%s", a == c->tool->actions ? "" : ", ", a->name);
+		nv_err_set(err, NV_EINVAL,
+			   "parameter 'action': unknown value '%.100s' (expected one of: %s)",
+			   c->action, b.data);
+		buf_release(&b);
+		return NV_EINVAL;
+	}
 	for (const char *const *r = (*action)->required; r && *r; r++) {
 		json_t *val = mcp_arg_get(c, *r);
 		if (!val || json_is_null(val) || (json_is_string(val) && !*json_string_value(val)))
