@@ -28,17 +28,6 @@ const char *const app_field_names[APP_F_COUNT] = {
 	[APP_F_TAGS] = "tags",	       [APP_F_METADATA] = "metadata",
 };
 
-/* Where each text field lives in struct task (0 for the JSON ones and status). */
-static const size_t text_offsets[APP_F_COUNT] = {
-	[APP_F_TITLE] = offsetof(struct task, title),
-	[APP_F_DESCRIPTION] = offsetof(struct task, description),
-	[APP_F_RESOLUTION] = offsetof(struct task, resolution),
-	[APP_F_CATEGORY] = offsetof(struct task, category),
-	[APP_F_DUE_DATE] = offsetof(struct task, due_date),
-	[APP_F_ASSIGNEE] = offsetof(struct task, assignee),
-	[APP_F_SCOPE] = offsetof(struct task, scope),
-};
-
 const char *app_field_label(app_namer nm, const char *field)
 {
 	static __thread char quoted[4][64]; /* a message may name several fields */
@@ -171,11 +160,13 @@ int app_task_apply(const struct app_task_edit *e, struct task *t, struct nv_err 
 	if (e->set[APP_F_METADATA] && e->metadata && !json_is_object(e->metadata))
 		return nv_err_set(err, NV_EINVAL, "%s must be a JSON object, like {\"key\": 1}",
 				  app_field_label(e->name, "metadata"));
+	/* the text fields but status (set canonical above), where task_members puts them */
 	for (int f = 0; f < APP_F_COUNT; f++) {
+		const struct task_member *m = task_member_find(app_field_names[f]);
 		char **field;
-		if (!e->set[f] || !text_offsets[f])
+		if (!e->set[f] || f == APP_F_STATUS || !m || m->kind != TASK_TEXT)
 			continue;
-		field = (char **)((char *)t + text_offsets[f]);
+		field = (char **)((char *)t + m->offset);
 		free(*field);
 		*field = e->text[f] ? xstrdup(e->text[f]) : NULL;
 	}

@@ -50,28 +50,23 @@ static json_t *own_metadata(const struct task *t)
 	return m;
 }
 
+/* The compact view's members, in order; NULL stands for metadata less its Notion properties. */
+static const char *const view_members[] = {
+	"id",	    "title",   "description", "status",	 "notionStatus", "resolution",
+	"category", "dueDate", "assignee",    "tags",	 NULL,		 "scopeId",
+	"source",   "active",  "deletedAt",   "version", "createdAt",	 "updatedAt",
+};
+
 json_t *app_task_view_json(const struct task *t, const struct app_view *v)
 {
 	json_t *o = json_object(), *props;
 
-	json_object_set_new(o, "id", str_or_null(t->id));
-	json_object_set_new(o, "title", str_or_null(t->title));
-	json_object_set_new(o, "description", str_or_null(t->description));
-	json_object_set_new(o, "status", str_or_null(t->status));
-	json_object_set_new(o, "notionStatus", str_or_null(t->notion_status));
-	json_object_set_new(o, "resolution", str_or_null(t->resolution));
-	json_object_set_new(o, "category", str_or_null(t->category));
-	json_object_set_new(o, "dueDate", str_or_null(t->due_date));
-	json_object_set_new(o, "assignee", str_or_null(t->assignee));
-	json_object_set_new(o, "tags", t->tags ? json_deep_copy(t->tags) : json_null());
-	json_object_set_new(o, "metadata", own_metadata(t));
-	json_object_set_new(o, "scopeId", str_or_null(t->scope));
-	json_object_set_new(o, "source", str_or_null(t->source));
-	json_object_set_new(o, "active", json_boolean(t->active));
-	json_object_set_new(o, "deletedAt", str_or_null(t->deleted_at));
-	json_object_set_new(o, "version", json_integer(t->version));
-	json_object_set_new(o, "createdAt", str_or_null(t->created_at));
-	json_object_set_new(o, "updatedAt", str_or_null(t->updated_at));
+	for (size_t i = 0; i < sizeof(view_members) / sizeof(view_members[0]); i++)
+		if (!view_members[i])
+			json_object_set_new(o, "metadata", own_metadata(t));
+		else
+			json_object_set_new(o, view_members[i],
+					    task_member_json(t, task_member_find(view_members[i])));
 	if (t->notion_page_id)
 		json_object_set_new(o, "notion",
 				    json_pack("{s:o s:o s:o s:o}", "url",
@@ -104,14 +99,5 @@ json_t *app_task_legacy_json(const struct task *t, const struct app_view *v)
 
 json_t *app_version_legacy_json(const struct task_version *ver, const struct app_view *v)
 {
-	json_t *o = task_version_to_json(ver), *snap = app_task_legacy_json(&ver->snap, v);
-
-	/* the snapshot's own bookkeeping belongs to the task, not the version */
-	json_object_del(snap, "currentVersionId");
-	json_object_del(snap, "version");
-	json_object_del(snap, "id");
-	json_object_del(snap, "createdAt");
-	json_object_del(snap, "updatedAt");
-	json_object_set_new(o, "task", snap);
-	return o;
+	return task_version_json(ver, app_task_legacy_json(&ver->snap, v));
 }

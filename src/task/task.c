@@ -7,6 +7,7 @@
 #include "task/task.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,59 +131,110 @@ static json_t *str_or_null(const char *s)
 	return j;
 }
 
-const char *task_invalid_text_field(const struct task *t)
-{
-	const struct {
-		const char *name;
-		const char *value;
-	} fields[] = {
-		{"scopeId", t->scope},
-		{"title", t->title},
-		{"description", t->description},
-		{"status", t->status},
-		{"resolution", t->resolution},
-		{"category", t->category},
-		{"dueDate", t->due_date},
-		{"assignee", t->assignee},
-		{"notionStatus", t->notion_status},
-		{"source", t->source},
-		{"notionUrl", t->notion_url},
-	};
+#define M(json, member, kind, flags)                                                               \
+	{                                                                                          \
+		json, #member, kind, offsetof(struct task, member), flags                          \
+	}
+#define C_ TASK_M_CONTENT
+#define P_ TASK_M_PUBLIC
+#define U_ TASK_M_UTF8
+/* Changing which members carry TASK_M_CONTENT changes every content hash. */
+const struct task_member task_members[] = {
+	M("scopeId", scope, TASK_TEXT, C_ | P_ | U_),
+	M("title", title, TASK_TEXT, C_ | P_ | U_),
+	M("description", description, TASK_TEXT, C_ | P_ | U_),
+	M("status", status, TASK_TEXT, C_ | P_ | U_),
+	M("resolution", resolution, TASK_TEXT, C_ | P_ | U_),
+	M("category", category, TASK_TEXT, C_ | P_ | U_),
+	M("dueDate", due_date, TASK_TEXT, C_ | P_ | U_),
+	M("assignee", assignee, TASK_TEXT, C_ | P_ | U_),
+	M("tags", tags, TASK_JSON, C_ | P_),
+	M("metadata", metadata, TASK_JSON, C_ | P_),
+	M("notionStatus", notion_status, TASK_TEXT, C_ | P_ | U_),
+	M("source", source, TASK_TEXT, C_ | P_ | U_),
+	M("notionDatabaseId", notion_database_id, TASK_TEXT, C_ | P_),
+	M("notionDataSourceId", notion_data_source_id, TASK_TEXT, C_ | P_),
+	M("notionPageId", notion_page_id, TASK_TEXT, C_ | P_),
+	M("notionUrl", notion_url, TASK_TEXT, C_ | P_ | U_),
+	M("notionCreatedTime", notion_created_time, TASK_TEXT, C_ | P_),
+	M("active", active, TASK_FLAG, C_ | P_),
+	M("deleted", deleted_at, TASK_DELETED, C_),
+	/* outside the content: bookkeeping, and what moves on edits nvault does not keep */
+	M("id", id, TASK_TEXT, P_),
+	M("notionLastEditedTime", notion_last_edited_time, TASK_TEXT, P_),
+	M("deletedAt", deleted_at, TASK_TEXT, P_),
+	M("version", version, TASK_NUM, P_),
+	M("currentVersionId", current_version_id, TASK_TEXT, P_),
+	M("createdAt", created_at, TASK_TEXT, P_),
+	M("updatedAt", updated_at, TASK_TEXT, P_),
+	{NULL, NULL, TASK_TEXT, 0, 0},
+};
+#undef M
+#undef C_
+#undef P_
+#undef U_
 
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (fields[i].value &&
-		    utf8_invalid_at(fields[i].value, strlen(fields[i].value)) != UTF8_VALID)
-			return fields[i].name;
+const struct task_member *task_member_find(const char *json)
+{
+	for (const struct task_member *m = task_members; json && m->json; m++)
+		if (!strcmp(m->json, json))
+			return m;
 	return NULL;
 }
 
-/*
- * v (or null) for a new document: a deep copy, or with share a new
- * reference, for documents that are dumped and released at once (hashing),
- * where copying the metadata would be most of the cost.
- */
-static json_t *value_or_null(const json_t *v, int share)
+/* share: tags and metadata as new references (for documents dumped at once) */
+static json_t *member_json(const struct task *t, const struct task_member *m, int share)
 {
-	if (!v)
-		return json_null();
-	return share ? json_incref((json_t *)v) : json_deep_copy(v);
+	const char *p = (const char *)t + m->offset;
+
+	switch (m->kind) {
+	case TASK_TEXT:
+		return str_or_null(*(char *const *)p);
+	case TASK_JSON: {
+		const json_t *v = *(json_t *const *)p;
+		if (!v)
+			return json_null();
+		return share ? json_incref((json_t *)v) : json_deep_copy(v);
+	}
+	case TASK_FLAG:
+		return json_boolean(*(const int *)p);
+	case TASK_NUM:
+		return json_integer(*(const int64_t *)p);
+	case TASK_DELETED:
+		return json_boolean(*(char *const *)p != NULL);
+	}
+	return json_null();
+}
+
+json_t *task_member_json(const struct task *t, const struct task_member *m)
+{
+	return member_json(t, m, 0);
+}
+
+const char *task_invalid_text_field(const struct task *t)
+{
+	for (const struct task_member *m = task_members; m->json; m++) {
+		const char *v = *(char *const *)((const char *)t + m->offset);
+		if ((m->flags & TASK_M_UTF8) && v && utf8_invalid_at(v, strlen(v)) != UTF8_VALID)
+			return m->json;
+	}
+	return NULL;
+}
+
+/* The members with any of flags, as a new object. */
+static json_t *members_json(const struct task *t, unsigned flags, int share)
+{
+	json_t *o = json_object();
+
+	for (const struct task_member *m = task_members; m->json; m++)
+		if (m->flags & flags)
+			json_object_set_new(o, m->json, member_json(t, m, share));
+	return o;
 }
 
 static json_t *content_json(const struct task *t, int share)
 {
-	return json_pack(
-		"{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:b s:b}",
-		"scopeId", str_or_null(t->scope), "title", str_or_null(t->title), "description",
-		str_or_null(t->description), "status", str_or_null(t->status), "resolution",
-		str_or_null(t->resolution), "category", str_or_null(t->category), "dueDate",
-		str_or_null(t->due_date), "assignee", str_or_null(t->assignee), "tags",
-		value_or_null(t->tags, share), "metadata", value_or_null(t->metadata, share),
-		"notionStatus", str_or_null(t->notion_status), "source", str_or_null(t->source),
-		"notionDatabaseId", str_or_null(t->notion_database_id), "notionDataSourceId",
-		str_or_null(t->notion_data_source_id), "notionPageId",
-		str_or_null(t->notion_page_id), "notionUrl", str_or_null(t->notion_url),
-		"notionCreatedTime", str_or_null(t->notion_created_time), "active", t->active,
-		"deleted", t->deleted_at != NULL);
+	return members_json(t, TASK_M_CONTENT, share);
 }
 
 json_t *task_content_json(const struct task *t)
@@ -235,20 +287,15 @@ void task_version_chain_hash(const char *prev_chain, const struct task_version *
 
 json_t *task_to_json(const struct task *t)
 {
-	json_t *o = task_content_json(t);
-
-	json_object_del(o, "deleted");
-	json_object_set_new(o, "id", str_or_null(t->id));
-	json_object_set_new(o, "notionLastEditedTime", str_or_null(t->notion_last_edited_time));
-	json_object_set_new(o, "deletedAt", str_or_null(t->deleted_at));
-	json_object_set_new(o, "version", json_integer(t->version));
-	json_object_set_new(o, "currentVersionId", str_or_null(t->current_version_id));
-	json_object_set_new(o, "createdAt", str_or_null(t->created_at));
-	json_object_set_new(o, "updatedAt", str_or_null(t->updated_at));
-	return o;
+	return members_json(t, TASK_M_PUBLIC, 0);
 }
 
 json_t *task_version_to_json(const struct task_version *v)
+{
+	return task_version_json(v, task_to_json(&v->snap));
+}
+
+json_t *task_version_json(const struct task_version *v, json_t *snap)
 {
 	json_t *o = json_pack("{s:o s:o s:I s:o s:o s:o s:b s:s s:s}", "versionId",
 			      str_or_null(v->id), "taskId", str_or_null(v->snap.id), "version",
@@ -256,7 +303,6 @@ json_t *task_version_to_json(const struct task_version *v)
 			      "createdBy", str_or_null(v->created_by), "changeReason",
 			      str_or_null(v->change_reason), "conflict", v->conflict, "contentHash",
 			      v->content_hash, "chainHash", v->chain_hash);
-	json_t *snap = task_to_json(&v->snap);
 
 	/* the snapshot's own bookkeeping belongs to the task, not the version */
 	json_object_del(snap, "currentVersionId");

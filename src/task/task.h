@@ -16,6 +16,7 @@
 #define NV_TASK_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/hash.h"
@@ -100,9 +101,49 @@ const char *task_invalid_text_field(const struct task *t);
 void task_version_chain_hash(const char *prev_chain, const struct task_version *v,
 			     char out[HASH_HEX_LEN + 1]);
 
+/*
+ * The members of struct task by name: one row per name a reader sees, so
+ * that the content hash, the public JSON, the compact view and UTF-8
+ * checks render a field the same way (task.c). The C member is also
+ * the store's column.
+ */
+enum task_kind {
+	TASK_TEXT,   /* char *: a string, or null */
+	TASK_JSON,   /* json_t *: tags or metadata, or null */
+	TASK_FLAG,   /* int: a boolean */
+	TASK_NUM,    /* int64_t: an integer */
+	TASK_DELETED /* char *deleted_at: true while set (the content's "deleted") */
+};
+#define TASK_M_CONTENT 1u /* in task_content_json(), hence in the content hash */
+#define TASK_M_PUBLIC 2u  /* in task_to_json() */
+#define TASK_M_UTF8 4u	  /* checked by task_invalid_text_field() */
+
+struct task_member {
+	const char *json;   /* "dueDate": the name in JSON, MCP parameters and filters */
+	const char *member; /* "due_date": the C member and the store's column */
+	enum task_kind kind;
+	size_t offset;
+	unsigned flags;
+};
+
+/* Every member, content ones first, in the order they are rendered; json NULL ends. */
+extern const struct task_member task_members[];
+/* The member named json ("dueDate", "deletedAt", ...), or NULL. */
+const struct task_member *task_member_find(const char *json);
+/*
+ * The member's value in t as a new JSON value (null when absent); tags and
+ * metadata are deep copies, invalid UTF-8 is shown repaired.
+ */
+json_t *task_member_json(const struct task *t, const struct task_member *m);
+
 /* New JSON object: the public (camelCase) representation used by --json and MCP. */
 json_t *task_to_json(const struct task *t);
 json_t *task_version_to_json(const struct task_version *v);
+/*
+ * The version record of v around snap, a rendering of v->snap (taken): the
+ * snapshot loses the task's bookkeeping (id, version, timestamps).
+ */
+json_t *task_version_json(const struct task_version *v, json_t *snap);
 
 /* Canonical serialisation used for hashing: sorted keys, compact. Caller frees. */
 char *task_json_canonical(const json_t *value);
