@@ -25,7 +25,7 @@ sched     cron_ daemon_
 store     store_ content_ db_ sql_ evidence_ sync_state_ sync_states_ sched_state_ schema_event_ schema_events_ task_list_ task_versions_ diff_kind_ bind_ col_ row_to_ stmt_ tx_ read_ where_
 sync      sync_
 task      task_
-util      buf_ hash_ id_ log_ nv_ term_ time_ utf8_ x
+util      buf_ hash_ id_ locator_ log_ nv_ secret_ term_ time_ utf8_ x
 '
 # store: bind_ col_ row_to_ stmt_ tx_ read_ where_ are the helpers of
 # store_int.h, seen by src/store alone; they are allowed as they are while
