@@ -26,9 +26,10 @@ TSAN_BUILD ?= build-tsan
 # the threaded parts: the MCP servers (stdio and HTTP) and the daemon
 TSAN_TESTS ?= integration/test_(mcp|mcp_http|mcp_sdk|daemon)$$
 
-# What building nvault needs (libmicrohttpd: nvault mcp --http, fake Notion).
+# What building nvault needs (libmicrohttpd: nvault mcp --http, fake Notion;
+# libpq: the PostgreSQL store).
 BUILD_PACKAGES = build-essential cmake pkg-config libcurl4-openssl-dev \
-	libjansson-dev libsqlite3-dev libssl-dev libmicrohttpd-dev
+	libjansson-dev libsqlite3-dev libssl-dev libmicrohttpd-dev libpq-dev
 # What the demo script uses besides the build.
 DEMO_PACKAGES = $(BUILD_PACKAGES) curl python3
 # What the tests need on top: cmocka, the integration scripts' tools, the
