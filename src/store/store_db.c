@@ -1644,7 +1644,7 @@ int store_lock(struct store *s, struct store_lock **out, struct nv_err *err)
 		return e == EWOULDBLOCK ? NV_ELOCKED : NV_EIO;
 	}
 	buf_release(&path);
-	*out = xmalloc(sizeof(**out));
+	*out = xcalloc(1, sizeof(**out));
 	(*out)->fd = fd;
 	return NV_OK;
 }

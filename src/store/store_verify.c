@@ -402,6 +402,8 @@ static int check_store_chain(struct store *s, struct verify *vf, struct store_ch
 		char k[24];
 		json_t *l;
 
+		if (db_column_int64(st, 2) <= 0)
+			continue; /* recorded on an empty store: nothing to lose */
 		snprintf(k, sizeof(k), "%lld", (long long)db_column_int64(st, 2));
 		if (!(l = json_object_get(x.by_count, k)))
 			json_object_set_new(x.by_count, k, l = json_array());
