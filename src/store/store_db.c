@@ -1460,6 +1460,27 @@ static int pg_open(const char *locator, unsigned flags, struct store **out, stru
 		}
 		buf_reset(&sql);
 	}
+	if (exists) {
+		/* a schema the role may not use reads as empty: say what is missing instead */
+		if ((rc = store_prepare(s, "SELECT has_schema_privilege(?, 'USAGE')::integer", &st,
+					err)))
+			goto fail;
+		bind_text(st, 1, schema);
+		rc = db_step(st);
+		exists = rc == DB_ROW && db_column_int(st, 0);
+		db_finalize(st);
+		if (!exists) {
+			char *who = pg_who(s);
+
+			rc = nv_err_set(err, NV_EIO,
+					"store %s: %s has no USAGE on schema %s (GRANT USAGE ON "
+					"SCHEMA %s, and SELECT, INSERT, UPDATE, DELETE on its "
+					"tables, to the role)",
+					s->path, who, schema, schema);
+			free(who);
+			goto fail;
+		}
+	}
 	buf_addf(&sql, "SET search_path TO \"%s\"", schema);
 	if ((rc = store_exec(s, sql.data, err)) || (rc = pg_migrate(s, schema, err)))
 		goto fail;
