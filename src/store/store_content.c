@@ -295,6 +295,8 @@ int content_bind_packed(struct store *s, struct db_stmt *st, int desc_idx, int m
 	int64_t id;
 	int rc;
 
+	if (STORE_PG(s))
+		return NV_OK; /* versions are stored inline on PostgreSQL (store_db.c) */
 	if (t->description && strlen(t->description) >= CONTENT_MIN) {
 		if ((rc = content_put(s, t->description, strlen(t->description), &id, err)))
 			goto out;

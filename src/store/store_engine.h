@@ -1,7 +1,8 @@
 /*
  * store_engine.h: the statement-level interface between the store's logic
  * (src/store/store_*.c: hashes, chain, decisions, packing, cursors) and
- * the SQL engine underneath (engine_sqlite.c). The store names no engine
+ * the SQL engine underneath (engine_sqlite.c, engine_pg.c; engine.c
+ * dispatches each call to the engine of the connection). The store names no engine
  * API: it prepares SQL with `?` / `?N` placeholders, binds, steps through
  * rows and reads columns through these functions. Nothing outside
  * src/store includes this header.
@@ -37,6 +38,24 @@ enum db_rc {
 
 enum db_type { DB_INTEGER = 1, DB_FLOAT = 2, DB_TEXT = 3, DB_BLOB = 4, DB_NULL = 5 };
 
+enum db_engine { DB_SQLITE, DB_POSTGRES };
+
+/* Transactions: a read snapshot, or a write transaction holding the store's write lock. */
+enum db_tx { DB_TX_READ, DB_TX_WRITE };
+
+/*
+ * PostgreSQL advisory locks (two int4 keys): the first key names the lock,
+ * the second the store (database and schema). A write transaction holds
+ * the write lock (engine_pg.c), a sync the sync lock (store_lock()).
+ */
+#define DB_PG_LOCK_STORE "hashtext(current_database() || '.' || current_schema())"
+#define DB_PG_WRITE_LOCK_KEY 28279
+#define DB_PG_SYNC_LOCK_KEY 28280
+#define DB_STR_(x) #x
+#define DB_STR(x) DB_STR_(x)
+#define DB_PG_WRITE_LOCK DB_STR(DB_PG_WRITE_LOCK_KEY) ", " DB_PG_LOCK_STORE
+#define DB_PG_SYNC_LOCK DB_STR(DB_PG_SYNC_LOCK_KEY) ", " DB_PG_LOCK_STORE
+
 /* Opening flags of db_open_sqlite(). */
 enum db_open_flags {
 	DB_OPEN_READONLY = 1 << 0,
@@ -49,7 +68,21 @@ enum db_open_flags {
  * that db_errmsg() can say why; close it with db_close().
  */
 int db_open_sqlite(const char *name, unsigned flags, int busy_timeout_ms, struct db **out);
+/*
+ * Connects to PostgreSQL (conninfo: a libpq URL or key=value string); *out
+ * is set even on failure, for db_errmsg().
+ */
+int db_open_pg(const char *conninfo, struct db **out);
+/*
+ * Splits a PostgreSQL locator into what libpq reads (new string) and
+ * nvault's own schema=NAME parameter (new string, NULL when absent).
+ * -1 when a conninfo string is not key=value pairs.
+ */
+int db_pg_locator_split(const char *locator, char **conninfo, char **schema);
 void db_close(struct db *db);
+enum db_engine db_engine(const struct db *db);
+/* "sqlite" or "postgresql". */
+const char *db_engine_name(const struct db *db);
 
 /* The last error of the connection, as text; a message for rc without one. */
 const char *db_errmsg(const struct db *db);
@@ -59,8 +92,10 @@ int db_errcode(const struct db *db);
 
 /* Runs SQL without results (several statements separated by ';'). */
 int db_exec(struct db *db, const char *sql);
+/* Begins a transaction of that kind. */
+int db_begin(struct db *db, enum db_tx kind);
 /* True when no transaction is open on the connection. */
-int db_autocommit(const struct db *db);
+int db_autocommit(struct db *db);
 /* Rows changed by the last INSERT/UPDATE/DELETE. */
 int64_t db_changes(const struct db *db);
 /* The integer key of the row the last INSERT added. */
@@ -86,8 +121,12 @@ int db_bind_null(struct db_stmt *st, int idx);
 /* Binds a pointer for an engine function (SQLite's sqlite3_bind_pointer). */
 int db_bind_pointer(struct db_stmt *st, int idx, void *p, const char *type);
 
-/* Columns count from 0; text and blobs stay valid until the next step. */
+/*
+ * Columns count from 0; text and blobs stay valid until the next step.
+ * Names and counts are known once a row was stepped to (PostgreSQL).
+ */
 int db_column_count(struct db_stmt *st);
+const char *db_column_name(struct db_stmt *st, int idx);
 int db_column_type(struct db_stmt *st, int idx);
 const unsigned char *db_column_text(struct db_stmt *st, int idx);
 const void *db_column_blob(struct db_stmt *st, int idx);
@@ -96,7 +135,7 @@ int db_column_int(struct db_stmt *st, int idx);
 int64_t db_column_int64(struct db_stmt *st, int idx);
 double db_column_double(struct db_stmt *st, int idx);
 
-/* The SQLite handle, for the SQL functions the store registers on SQLite. */
+/* The SQLite handle, for the SQL functions the store registers on SQLite; NULL on others. */
 struct sqlite3 *db_sqlite_handle(struct db *db);
 
 #endif

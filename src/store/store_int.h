@@ -114,6 +114,11 @@ enum stmt_id {
 	ST_COUNT
 };
 
+/* Is the store on PostgreSQL? (The few places whose SQL differs ask.) */
+#define STORE_PG(s) (db_engine((s)->db) == DB_POSTGRES)
+/* The where_build() flag of the store's engine. */
+#define WHERE_ENGINE(s) (STORE_PG(s) ? WHERE_PG : 0)
+
 struct store {
 	struct db *db;
 	char *path;
@@ -230,6 +235,7 @@ struct where {
 
 enum where_flags {
 	WHERE_NO_SEARCH = 1 << 0, /* leave f->search out (the caller joins the index itself) */
+	WHERE_PG = 1 << 1,	  /* the SQL of PostgreSQL (WHERE_ENGINE(s)) */
 };
 
 /*
@@ -278,5 +284,10 @@ int store_search_register(struct store *s, struct nv_err *err);
  * naming the query and the problem, for a misplaced operator.
  */
 int store_search_query(const char *text, char **out, struct nv_err *err);
+/* The same query as a PostgreSQL tsquery (to_tsquery('simple', ...)). */
+int store_search_tsquery(const char *text, char **out, struct nv_err *err);
+/* store_search_query() or store_search_tsquery(), for the engine of s. */
+#define STORE_SEARCH_QUERY(s, text, out, err)                                                      \
+	(STORE_PG(s) ? store_search_tsquery(text, out, err) : store_search_query(text, out, err))
 
 #endif

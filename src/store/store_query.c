@@ -21,6 +21,16 @@
 
 /* bm25 column weights: title, description, other text */
 #define SEARCH_RANK "nv_rank(task_search, 10.0, 4.0, 1.0, ?)"
+/*
+ * On PostgreSQL: ts_rank with the same weights scaled to 1 ({D, C, B, A}:
+ * other text is C, description B, title A), negated to sort as nv_rank;
+ * ?2 is the query, its terms ORed (ts_rank of an AND weighs how near the
+ * terms are; BM25 does not), ?1 (the row counter on SQLite) is not used: the total
+ * is a window count.
+ */
+#define SEARCH_RANK_PG                                                                             \
+	"-ts_rank('{0.1, 0.1, 0.4, 1.0}', task_search.tsv,"                                        \
+	" to_tsquery('simple', replace(nv_fold(?2), '&', '|')))"
 
 /* ---- filters -------------------------------------------------------------- */
 
@@ -444,7 +454,7 @@ static int where_expr(struct where *w, const char *a, const char *expr, struct n
 		goto out;
 	}
 	/* one call per row and filter: the value is computed once (nv_match) */
-	buf_addf(&cond, "nv_match(%s, '%s', ?)", x.data, op);
+	buf_addf(&cond, "nv_match(%s, '%s', ?) = 1", x.data, op);
 	w->params[w->n++] = operand;
 	(void)numeric;
 	where_add(w, cond.data, NULL);
@@ -495,10 +505,22 @@ int where_build(struct where *w, const struct task_filter *f, const char *a, int
 		if ((rc = where_expr(w, a, f->where[i], err)))
 			goto out;
 	if (!blank(f->search) && !(flags & WHERE_NO_SEARCH)) {
-		if ((rc = store_search_query(f->search, &w->fts, err)))
+		if ((rc = (flags & WHERE_PG) ? store_search_tsquery(f->search, &w->fts, err)
+					     : store_search_query(f->search, &w->fts, err)))
 			goto out;
 		if (!w->fts)
-			where_add(w, "0", NULL); /* nothing searchable: nothing matches */
+			where_add(w, "0 = 1", NULL); /* nothing searchable: nothing matches */
+		else if ((flags & WHERE_PG) && !strcmp(a, "t"))
+			where_add(w,
+				  "t.seq IN (SELECT rowid FROM task_search"
+				  " WHERE tsv @@ to_tsquery('simple', nv_fold(?)))",
+				  w->fts);
+		else if (flags & WHERE_PG)
+			where_add(
+				w,
+				"v.task_id IN (SELECT id FROM tasks WHERE seq IN (SELECT rowid FROM"
+				" task_search WHERE tsv @@ to_tsquery('simple', nv_fold(?))))",
+				w->fts);
 		else if (!strcmp(a, "t"))
 			where_add(w,
 				  "t.seq IN (SELECT rowid FROM task_search WHERE task_search MATCH "
@@ -536,7 +558,7 @@ int where_bind(struct db_stmt *st, const struct where *w, int first)
 
 int read_begin(struct store *s, int *own)
 {
-	*own = !s->in_tx && db_autocommit(s->db) && db_exec(s->db, "BEGIN") == DB_OK;
+	*own = !s->in_tx && db_autocommit(s->db) && db_begin(s->db, DB_TX_READ) == DB_OK;
 	return NV_OK;
 }
 
@@ -614,7 +636,8 @@ static void order_release(struct order *o)
  * relevance with a search, else updated. updated and created default to
  * newest first, everything else to ascending.
  */
-static int order_parse(const struct task_filter *f, int search, struct order *o, struct nv_err *err)
+static int order_parse(const struct task_filter *f, int search, int pg, struct order *o,
+		       struct nv_err *err)
 {
 	const char *key = f && f->sort && !blank(f->sort) ? f->sort
 			  : search			  ? "relevance"
@@ -657,10 +680,19 @@ static int order_parse(const struct task_filter *f, int search, struct order *o,
 		o->not_null = 1;
 	} else {
 		memset(&scratch, 0, sizeof(scratch));
+		/*
+		 * PostgreSQL's values are typed once per column: a key that
+		 * sorts numbers by value before texts by bytes, as SQLite's
+		 * values do (nv_sort_key, store_db.c)
+		 */
+		if (pg)
+			buf_adds(&o->expr, "nv_sort_key(");
 		if (where_field_expr(&scratch, &o->expr, "t", key, len, &numeric, err)) {
 			nv_err_prefix(err, "sort '%.200s'", f->sort);
 			return NV_EINVAL;
 		}
+		if (pg)
+			buf_adds(&o->expr, ") COLLATE \"C\"");
 		o->desc = dir == 2;
 	}
 	o->name = xstrndup(key, len);
@@ -857,7 +889,7 @@ static int list_plain(struct store *s, const struct task_filter *f, const struct
 	int rc, i;
 
 	memset(&last, 0, sizeof(last));
-	if ((rc = where_build(&w, f, "t", 1, " WHERE ", 0, err)))
+	if ((rc = where_build(&w, f, "t", 1, " WHERE ", WHERE_ENGINE(s), err)))
 		goto out;
 	if (!after) { /* the first page counts; the next ones need not */
 		buf_addf(&sql, "SELECT count(*) FROM tasks t%s", buf_str(&w.sql));
@@ -868,7 +900,7 @@ static int list_plain(struct store *s, const struct task_filter *f, const struct
 		out->total = -1;
 	}
 	buf_addf(&sql, "SELECT " TASK_COLS ", t.seq, (%s) FROM tasks t%s", o->expr.data,
-		 w.sql.len ? w.sql.data : " WHERE 1");
+		 w.sql.len ? w.sql.data : " WHERE 1 = 1");
 	if (after)
 		cursor_condition(&sql, o, after, "t.seq");
 	buf_adds(&sql, " ORDER BY ");
@@ -960,11 +992,11 @@ static int list_search(struct store *s, const struct task_filter *f, const struc
 	struct cursor last;
 	size_t cap = 0, n = 0;
 	char *fts = NULL;
-	int rc, i, deleted = 0;
+	int rc, i, deleted = 0, pg = STORE_PG(s);
 
 	memset(&w, 0, sizeof(w));
 	memset(&last, 0, sizeof(last));
-	if ((rc = store_search_query(f->search, &fts, err)))
+	if ((rc = STORE_SEARCH_QUERY(s, f->search, &fts, err)))
 		goto out;
 	if (!fts) /* nothing searchable in the text: nothing matches */
 		goto out;
@@ -973,20 +1005,21 @@ static int list_search(struct store *s, const struct task_filter *f, const struc
 	 * rows (large, with their descriptions), only the partial index of
 	 * deleted ones. Other filters and sorts join the task rows.
 	 */
-	if ((rc = where_build(&w, f, "t", 0, " AND ", WHERE_NO_SEARCH, err)))
+	if ((rc = where_build(&w, f, "t", 0, " AND ", WHERE_NO_SEARCH | WHERE_ENGINE(s), err)))
 		goto out;
 	if (w.sql.len || !o->relevance)
 		buf_adds(&from, " JOIN tasks t ON t.seq = task_search.rowid");
-	buf_adds(&from, " WHERE task_search MATCH ?");
+	buf_adds(&from, pg ? " WHERE task_search.tsv @@ to_tsquery('simple', nv_fold(?2))"
+			   : " WHERE task_search MATCH ?");
 	if (!f->include_deleted && (rc = any_deleted(s, &deleted, err)))
 		goto out;
 	if (deleted)
 		buf_adds(&from, " AND task_search.rowid NOT IN"
 				" (SELECT seq FROM tasks WHERE active = 0)");
 	/* every matching row is ranked once, and counted as it is: no second pass */
-	buf_addf(&sql,
-		 "SELECT task_search.rowid, " SEARCH_RANK " AS score, %s FROM task_search%s%s",
-		 o->relevance ? "NULL" : o->expr.data, from.data, buf_str(&w.sql));
+	buf_addf(&sql, "SELECT task_search.rowid, %s AS score, %s%s FROM task_search%s%s",
+		 pg ? SEARCH_RANK_PG : SEARCH_RANK, o->relevance ? "NULL" : o->expr.data,
+		 pg ? ", count(*) OVER ()" : "", from.data, buf_str(&w.sql));
 	if (after && !o->relevance)
 		cursor_condition(&sql, o, after, "task_search.rowid");
 	if (o->relevance) {
@@ -998,7 +1031,10 @@ static int list_search(struct store *s, const struct task_filter *f, const struc
 	buf_adds(&sql, " LIMIT ? OFFSET ?");
 	if ((rc = store_prepare(s, sql.data, &st, err)))
 		goto out;
-	db_bind_pointer(st, 1, &out->total, RANK_COUNTER);
+	if (pg)
+		db_bind_int64(st, 1, 0);
+	else
+		db_bind_pointer(st, 1, &out->total, RANK_COUNTER);
 	bind_text(st, 2, fts);
 	i = where_bind(st, &w, 3);
 	/* a relevance cursor is positional: scores move as the index changes */
@@ -1014,6 +1050,8 @@ static int list_search(struct store *s, const struct task_filter *f, const struc
 			continue;
 		}
 		rows = xgrow(rows, &cap, n + 1, sizeof(*rows));
+		if (pg)
+			out->total = db_column_int64(st, 3);
 		rows[n].seq = db_column_int64(st, 0);
 		rows[n++].score = db_column_double(st, 1);
 		json_decref(last.value);
@@ -1066,7 +1104,7 @@ int store_task_list(struct store *s, const struct task_filter *f, struct task_li
 	memset(&after, 0, sizeof(after));
 	if (limit > LIST_MAX)
 		limit = LIST_MAX;
-	if ((rc = order_parse(f, search, &o, err)))
+	if ((rc = order_parse(f, search, STORE_PG(s), &o, err)))
 		goto out;
 	if (f && f->cursor && *f->cursor && (rc = cursor_decode(f->cursor, &o, &after, err)))
 		goto out;

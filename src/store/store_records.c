@@ -110,11 +110,12 @@ int store_evidence_list(struct store *s, const char *source_id, int64_t limit,
 	*n = 0;
 	if (limit <= 0)
 		limit = 20;
-	rc = store_prepare(s,
-			   "SELECT id, type, source, source_id, scope, trigger, started_at,"
-			   " finished_at, status, metadata FROM evidence"
-			   " WHERE ?1 IS NULL OR source_id = ?1 ORDER BY seq DESC LIMIT ?2",
-			   &st, err);
+	rc = store_prepare(
+		s,
+		"SELECT id, type, source, source_id, scope, trigger, started_at,"
+		" finished_at, status, metadata FROM evidence"
+		" WHERE CAST(?1 AS TEXT) IS NULL OR source_id = ?1 ORDER BY seq DESC LIMIT ?2",
+		&st, err);
 	if (rc)
 		return rc;
 	bind_text(st, 1, source_id && !id_normalize(source_id, norm) ? norm : source_id);
@@ -315,10 +316,11 @@ int store_conflict_list(struct store *s, const char *task_id, json_t **out, stru
 	int rc;
 
 	*out = NULL;
-	rc = store_prepare(s,
-			   "SELECT id, task_id, local_version_id, notion_version_id, created_at"
-			   " FROM conflicts WHERE ?1 IS NULL OR task_id = ?1 ORDER BY seq",
-			   &q, err);
+	rc = store_prepare(
+		s,
+		"SELECT id, task_id, local_version_id, notion_version_id, created_at"
+		" FROM conflicts WHERE CAST(?1 AS TEXT) IS NULL OR task_id = ?1 ORDER BY seq",
+		&q, err);
 	if (rc)
 		return rc;
 	bind_text(q, 1, task_id);

@@ -147,7 +147,7 @@ int store_schema_events(struct store *s, const char *data_source_id, const char 
 	buf_adds(&sql, " ORDER BY seq DESC");
 	if (limit > 0)
 		buf_addf(&sql, " LIMIT %lld", (long long)limit);
-	buf_adds(&sql, ") ORDER BY seq");
+	buf_adds(&sql, ") AS e ORDER BY seq");
 	if ((rc = store_prepare(s, sql.data, &st, err)))
 		goto out;
 	if (data_source_id)

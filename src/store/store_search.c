@@ -410,6 +410,44 @@ static void add_quoted(struct buf *q, const char *text, size_t len, int prefix)
 }
 
 static const char *const qkind_names[] = {"", "AND", "OR", "NOT"};
+/* the same operators in a PostgreSQL tsquery (a NOT b: a and not b) */
+static const char *const qkind_pg[] = {"", "&", "|", "& !"};
+
+static int is_token_char(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/*
+ * Appends text[0..len) as a tsquery: its tokens as SQLite's unicode61
+ * tokenizer splits them (runs of letters and digits) in a phrase, the last
+ * one a prefix when asked.
+ */
+static void add_tsquery(struct buf *q, const char *text, size_t len, int prefix)
+{
+	int n = 0;
+
+	buf_addch(q, '(');
+	for (size_t i = 0; i < len;) {
+		size_t start;
+
+		while (i < len && !is_token_char((unsigned char)text[i]))
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && is_token_char((unsigned char)text[i]))
+			i++;
+		if (n++)
+			buf_adds(q, " <-> ");
+		buf_addch(q, '\'');
+		buf_add(q, text + start, i - start);
+		buf_addch(q, '\'');
+	}
+	if (prefix)
+		buf_adds(q, ":*");
+	buf_addch(q, ')');
+}
 
 static int query_error(struct nv_err *err, const char *text, enum qkind op, const char *what)
 {
@@ -419,7 +457,7 @@ static int query_error(struct nv_err *err, const char *text, enum qkind op, cons
 			  text, qkind_names[op], what);
 }
 
-int store_search_query(const char *text, char **out, struct nv_err *err)
+static int parse_query(const char *text, int pg, char **out, struct nv_err *err)
 {
 	struct buf q = BUF_INIT;
 	const char *p = text ? text : "";
@@ -472,7 +510,7 @@ int store_search_query(const char *text, char **out, struct nv_err *err)
 						       : "needs a search term before it");
 				goto out;
 			}
-			buf_addf(&q, " %s", qkind_names[kind]);
+			buf_addf(&q, " %s", pg ? qkind_pg[kind] : qkind_names[kind]);
 			prev = kind;
 			continue;
 		}
@@ -480,8 +518,11 @@ int store_search_query(const char *text, char **out, struct nv_err *err)
 		if (!has_token(start, len))
 			continue;
 		if (q.len)
-			buf_addch(&q, ' ');
-		add_quoted(&q, start, len, prefix);
+			buf_adds(&q, pg && prev == Q_TERM ? " & " : " ");
+		if (pg)
+			add_tsquery(&q, start, len, prefix);
+		else
+			add_quoted(&q, start, len, prefix);
 		terms++;
 		prev = Q_TERM;
 	}
@@ -494,4 +535,14 @@ int store_search_query(const char *text, char **out, struct nv_err *err)
 out:
 	buf_release(&q);
 	return rc;
+}
+
+int store_search_query(const char *text, char **out, struct nv_err *err)
+{
+	return parse_query(text, 0, out, err);
+}
+
+int store_search_tsquery(const char *text, char **out, struct nv_err *err)
+{
+	return parse_query(text, 1, out, err);
 }

@@ -736,7 +736,7 @@ int store_task_as_of(struct store *s, const char *at, const struct task_filter *
 	if ((rc = store_norm_time(at, when, "as-of time", err)))
 		return rc;
 	/* filters apply to each task as it was at that time */
-	if ((rc = where_build(&w, f, "v", 1, " WHERE ", 0, err)))
+	if ((rc = where_build(&w, f, "v", 1, " WHERE ", WHERE_ENGINE(s), err)))
 		goto out;
 	buf_addf(&sql,
 		 "SELECT " VERSION_COLS " FROM task_versions v JOIN"
@@ -766,7 +766,7 @@ int store_task_each_current(struct store *s, const struct task_filter *f, store_
 	struct db_stmt *st = NULL;
 	int rc, own = 0;
 
-	if ((rc = where_build(&w, f, "t", 1, " WHERE ", 0, err)))
+	if ((rc = where_build(&w, f, "t", 1, " WHERE ", WHERE_ENGINE(s), err)))
 		goto out;
 	buf_addf(&sql,
 		 "SELECT " VERSION_COLS " FROM tasks t JOIN task_versions v"
@@ -831,7 +831,7 @@ static int diff_in_snapshot(struct store *s, const char *since, const char *unti
 	int rc;
 
 	/* filters (include_deleted aside) select tasks by their current row */
-	if ((rc = where_build(&w, f, "t", 0, " AND ", 0, err)))
+	if ((rc = where_build(&w, f, "t", 0, " AND ", WHERE_ENGINE(s), err)))
 		goto out;
 	buf_addf(&sql,
 		 "SELECT v.task_id, count(*), min(v.version), max(v.version)"
@@ -922,7 +922,7 @@ int store_count_tasks(struct store *s, const char *database_id, const char *data
 	memset(&f, 0, sizeof(f));
 	f.database_id = database_id;
 	f.data_source_id = data_source_id;
-	if ((rc = where_build(&w, &f, "t", 0, " WHERE ", 0, err)))
+	if ((rc = where_build(&w, &f, "t", 0, " WHERE ", WHERE_ENGINE(s), err)))
 		goto out;
 	buf_addf(&sql,
 		 "SELECT coalesce(sum(t.active), 0), coalesce(sum(1 - t.active), 0)"

@@ -82,6 +82,9 @@ static int check_integrity(struct store *s, struct verify *vf, struct nv_err *er
 	struct db_stmt *st;
 	int rc;
 
+	if (STORE_PG(s))
+		return NV_OK; /* the server keeps its own files; amcheck is an administrator's tool
+			       */
 	if ((rc = store_prepare(s, "PRAGMA integrity_check", &st, err)))
 		return rc;
 	while ((rc = db_step(st)) == DB_ROW) {
@@ -100,10 +103,15 @@ static int check_triggers(struct store *s, struct verify *vf, struct nv_err *err
 	struct db_stmt *st;
 	int rc;
 
-	if ((rc = store_prepare(s,
-				"SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
-				" AND name = ?",
-				&st, err)))
+	if ((rc = store_prepare(
+		     s,
+		     STORE_PG(s) ? "SELECT count(*) FROM pg_trigger g JOIN pg_class c"
+				   " ON c.oid = g.tgrelid WHERE c.relnamespace ="
+				   " current_schema()::regnamespace AND g.tgname = ?"
+				   " AND g.tgenabled <> 'D'"
+				 : "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+				   " AND name = ?",
+		     &st, err)))
 		return rc;
 	for (size_t i = 0; i < sizeof(required_triggers) / sizeof(required_triggers[0]); i++) {
 		db_bind_text(st, 1, required_triggers[i].name, -1);
@@ -122,6 +130,59 @@ static int check_triggers(struct store *s, struct verify *vf, struct nv_err *err
 }
 
 /*
+ * The same on PostgreSQL, where the "other" text of a task (SQLite's
+ * nv_search_other()) is computed here from the task's columns.
+ */
+static int check_search_index_pg(struct store *s, struct verify *vf, struct nv_err *err)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if ((rc = store_prepare(
+		     s,
+		     "SELECT t.id, CASE WHEN x.rowid IS NULL THEN 'missing from'"
+		     " WHEN x.title IS DISTINCT FROM t.title"
+		     " OR x.description IS DISTINCT FROM t.description THEN 'out of step with' END,"
+		     " x.other, t.title, t.description, t.category, t.assignee, t.resolution,"
+		     " t.tags, t.metadata FROM tasks t LEFT JOIN task_search x ON x.rowid = t.seq"
+		     " UNION ALL SELECT NULL, 'a row of a task that does not exist in', NULL, NULL,"
+		     " NULL, NULL, NULL, NULL, NULL, NULL FROM task_search"
+		     " WHERE rowid NOT IN (SELECT seq FROM tasks)",
+		     &st, err)))
+		return rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *what = (const char *)db_column_text(st, 1);
+		char *other = NULL;
+		struct task t;
+
+		if (!what) {
+			const char *stored = (const char *)db_column_text(st, 2);
+
+			task_init(&t);
+			t.title = col_text(st, 3);
+			t.description = col_text(st, 4);
+			t.category = col_text(st, 5);
+			t.assignee = col_text(st, 6);
+			t.resolution = col_text(st, 7);
+			t.tags = col_json(st, 8);
+			t.metadata = col_json(st, 9);
+			other = store_search_other_text(&t);
+			task_release(&t);
+			if (strcmp(other ? other : "", stored ? stored : ""))
+				what = "out of step with";
+			free(other);
+		}
+		if (what)
+			problem(vf, (const char *)db_column_text(st, 0), 0, "%s the search index",
+				what);
+	}
+	db_finalize(st);
+	if (rc != DB_DONE)
+		return store_sql_error(s, rc, err, "checking the search index");
+	return NV_OK;
+}
+
+/*
  * The search index is derived, but a task missing from it cannot be found:
  * every task has exactly one index row holding its current text.
  */
@@ -130,6 +191,8 @@ static int check_search_index(struct store *s, struct verify *vf, struct nv_err 
 	struct db_stmt *st;
 	int rc;
 
+	if (STORE_PG(s))
+		return check_search_index_pg(s, vf, err);
 	if ((rc = store_prepare(
 		     s,
 		     "SELECT t.id, CASE WHEN x.rowid IS NULL THEN 'missing from' ELSE"
@@ -339,6 +402,8 @@ static int check_store_chain(struct store *s, struct verify *vf, struct store_ch
 		char k[24];
 		json_t *l;
 
+		if (db_column_int64(st, 2) <= 0)
+			continue; /* recorded on an empty store: nothing to lose */
 		snprintf(k, sizeof(k), "%lld", (long long)db_column_int64(st, 2));
 		if (!(l = json_object_get(x.by_count, k)))
 			json_object_set_new(x.by_count, k, l = json_array());
@@ -416,7 +481,7 @@ int store_verify(struct store *s, json_t **report, struct nv_err *err)
 	memset(&vf, 0, sizeof(vf));
 	vf.problems = json_array();
 	/* one snapshot, so a concurrent sync cannot make a clean store look broken */
-	own = !s->in_tx && db_exec(s->db, "BEGIN") == DB_OK;
+	own = !s->in_tx && db_begin(s->db, DB_TX_READ) == DB_OK;
 	if (!(rc = check_integrity(s, &vf, err)) && !(rc = check_triggers(s, &vf, err)) &&
 	    !(rc = check_search_index(s, &vf, err)))
 		rc = check_tasks(s, &vf, err);

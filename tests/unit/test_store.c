@@ -4,6 +4,10 @@
  * verify, migrations (empty file, newer schema refused), unchanged puts,
  * as-of and diff on a controlled clock, pagination, full-text search with
  * hostile text, the sync lock, and two processes appending to one task.
+ *
+ * With NV_TEST_ENGINE=postgresql (ctest's unit/test_store_pg) the same
+ * tests run on a real PostgreSQL server of its own (pg_harness.h), each in
+ * a new schema; the tests of SQLite's own migrations and packs are left out.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
+
+#include "pg_harness.h"
 
 #include "store/store.h"
 #include "util/timeutil.h"
@@ -25,7 +32,16 @@
 #define DS_ID "2b3c4d5e-6f70-48a9-b0c1-d2e3f4a5b6c7"
 
 static char dir[64];
-static char db_path[128];
+static char db_path[640];
+/* the store is on PostgreSQL (NV_TEST_ENGINE=postgresql), in schema pg_schema */
+static int pg_mode;
+static char pg_schema[64];
+
+/* SQL for the engine of the run. */
+static const char *SQL(const char *sqlite, const char *pg)
+{
+	return pg_mode ? pg : sqlite;
+}
 static int64_t fake_now;
 
 static int64_t fake_clock(void)
@@ -43,6 +59,13 @@ static int setup(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/nv-store-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(db_path, sizeof(db_path), "%s/sub/vault.db", dir);
+	if (pg_mode) {
+		static int n;
+
+		/* a new schema per test: a new store in the one server */
+		snprintf(pg_schema, sizeof(pg_schema), "t%ld_%d", (long)getpid(), ++n);
+		snprintf(db_path, sizeof(db_path), "%s&schema=%s", nv_pg_start(), pg_schema);
+	}
 	time_set_clock(NULL);
 	return 0;
 }
@@ -67,12 +90,40 @@ static struct store *open_store(void)
 	return s;
 }
 
+/* A connection to the test's PostgreSQL schema, behind the store's back. */
+static PGconn *raw_pg(void)
+{
+	PGconn *c = PQconnectdb(nv_pg_start());
+	char set[128];
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("connecting to the test server: %s", PQerrorMessage(c));
+	snprintf(set, sizeof(set), "SET search_path TO %s", pg_schema);
+	PQclear(PQexec(c, set));
+	return c;
+}
+
 /* Runs SQL on the file directly, behind the store's back; returns the SQLite code. */
 static int raw_sql(const char *sql, char **errmsg)
 {
 	sqlite3 *db;
 	int rc;
 
+	if (pg_mode) {
+		PGconn *c = raw_pg();
+		PGresult *r = PQexec(c, sql);
+		ExecStatusType st = PQresultStatus(r);
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+		rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? SQLITE_OK
+		     : state && !strncmp(state, "23", 2)	     ? SQLITE_CONSTRAINT
+								     : SQLITE_ERROR;
+		if (errmsg && rc != SQLITE_OK)
+			*errmsg = sqlite3_mprintf("%s", PQresultErrorMessage(r));
+		PQclear(r);
+		PQfinish(c);
+		return rc;
+	}
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	rc = sqlite3_exec(db, sql, NULL, NULL, errmsg);
@@ -86,6 +137,17 @@ static int64_t raw_count(const char *sql)
 	sqlite3_stmt *st;
 	int64_t n;
 
+	if (pg_mode) {
+		PGconn *c = raw_pg();
+		PGresult *r = PQexec(c, sql);
+
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1)
+			fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+		n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		PQfinish(c);
+		return n;
+	}
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -132,19 +194,32 @@ static void test_open_creates_and_migrates(void **state)
 	struct store *s2 = NULL;
 
 	store_close(s);
-	assert_int_equal(raw_count("PRAGMA user_version"), store_schema_version());
 	assert_int_equal(
-		raw_count("SELECT count(*) FROM sqlite_master WHERE name = 'task_versions'"), 1);
+		raw_count(SQL("PRAGMA user_version", "SELECT max(version) FROM schema_version")),
+		store_schema_version());
+	assert_int_equal(
+		raw_count(SQL("SELECT count(*) FROM sqlite_master WHERE name = 'task_versions'",
+			      "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+			      " AND tablename = 'task_versions'")),
+		1);
 	/* a second open of a current store changes nothing */
 	s = open_store();
 	store_close(s);
 	/* a missing store with STORE_NO_CREATE: not found, nothing created */
-	snprintf(db_path, sizeof(db_path), "%s/missing.db", dir);
+	if (pg_mode)
+		snprintf(db_path, sizeof(db_path), "%s&schema=missing_db", nv_pg_start());
+	else
+		snprintf(db_path, sizeof(db_path), "%s/missing.db", dir);
 	nv_err_clear(&err);
 	assert_int_equal(store_open(db_path, STORE_NO_CREATE, &s2, &err), NV_ENOTFOUND);
 	assert_null(s2);
-	assert_non_null(strstr(err.msg, "missing.db"));
-	assert_int_equal(access(db_path, F_OK), -1);
+	assert_non_null(strstr(err.msg, pg_mode ? "missing_db" : "missing.db"));
+	if (pg_mode)
+		assert_int_equal(
+			raw_count("SELECT count(*) FROM pg_namespace WHERE nspname = 'missing_db'"),
+			0);
+	else
+		assert_int_equal(access(db_path, F_OK), -1);
 }
 
 static void test_empty_file_migrates(void **state)
@@ -168,7 +243,10 @@ static void test_newer_schema_refused(void **state)
 	char want[64];
 
 	store_close(s);
-	assert_int_equal(raw_sql("PRAGMA user_version = 99", NULL), SQLITE_OK);
+	assert_int_equal(
+		raw_sql(SQL("PRAGMA user_version = 99", "UPDATE schema_version SET version = 99"),
+			NULL),
+		SQLITE_OK);
 	nv_err_clear(&err);
 	s = NULL;
 	assert_int_equal(store_open(db_path, 0, &s, &err), NV_ESCHEMA);
@@ -177,7 +255,9 @@ static void test_newer_schema_refused(void **state)
 	snprintf(want, sizeof(want), "up to %d", store_schema_version());
 	assert_non_null(strstr(err.msg, want));
 	/* and it was not touched */
-	assert_int_equal(raw_count("PRAGMA user_version"), 99);
+	assert_int_equal(
+		raw_count(SQL("PRAGMA user_version", "SELECT max(version) FROM schema_version")),
+		99);
 }
 
 static void test_older_schema_migrates_forward(void **state)
@@ -416,9 +496,9 @@ static void test_verify_detects_tampering(void **state)
 
 	/* behind nvault's back: drop the guard and rewrite version 2 */
 	snprintf(sql, sizeof(sql),
-		 "DROP TRIGGER task_versions_no_update;"
+		 "DROP TRIGGER task_versions_no_update%s;"
 		 "UPDATE task_versions SET title = 'forged' WHERE task_id = '%s' AND version = 2",
-		 tid);
+		 pg_mode ? " ON task_versions" : "", tid);
 	assert_int_equal(raw_sql(sql, NULL), SQLITE_OK);
 
 	s = open_store();
@@ -445,8 +525,10 @@ static void test_verify_detects_tampering(void **state)
 
 	/* the first problem message names task and version when triggers are intact */
 	snprintf(sql, sizeof(sql), "%s",
-		 "CREATE TRIGGER task_versions_no_update BEFORE UPDATE ON task_versions BEGIN"
-		 " SELECT RAISE(ABORT, 'task_versions is append-only: UPDATE refused'); END;");
+		 SQL("CREATE TRIGGER task_versions_no_update BEFORE UPDATE ON task_versions BEGIN"
+		     " SELECT RAISE(ABORT, 'task_versions is append-only: UPDATE refused'); END;",
+		     "CREATE TRIGGER task_versions_no_update BEFORE UPDATE ON task_versions"
+		     " FOR EACH ROW EXECUTE FUNCTION nv_append_only()"));
 	assert_int_equal(raw_sql(sql, NULL), SQLITE_OK);
 	s = open_store();
 	assert_int_equal(store_verify(s, &report, &err), NV_ETAMPERED);
@@ -616,21 +698,24 @@ static void test_list_pagination_filters_search(void **state)
 	memset(&f, 0, sizeof(f));
 	f.limit = 10;
 	nv_err_clear(&err);
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_int_equal(l.n, 10);
 	assert_int_equal(l.total, 24);
 	assert_true(l.has_more);
 	assert_int_equal(l.next_offset, 10);
 	task_list_release(&l);
 	f.offset = 20;
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_int_equal(l.n, 4);
 	assert_false(l.has_more);
 	task_list_release(&l);
 	f.offset = 0;
 	f.include_deleted = 1;
 	f.limit = 5000; /* capped, never silently: has_more stays honest */
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_int_equal(l.total, 25);
 	assert_int_equal(l.n, 25);
 	task_list_release(&l);
@@ -638,7 +723,8 @@ static void test_list_pagination_filters_search(void **state)
 	memset(&f, 0, sizeof(f));
 	f.status = "done";
 	f.database_id = "1A2B3C4D5E6F47A8B9C0D1E2F3A4B5C6";
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_int_equal(l.total, 12);
 	for (size_t i = 0; i < l.n; i++)
 		assert_string_equal(l.items[i].status, "done");
@@ -646,16 +732,19 @@ static void test_list_pagination_filters_search(void **state)
 
 	memset(&f, 0, sizeof(f));
 	f.search = "migrate";
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_int_equal(l.total, 5); /* tasks 0, 5, 10, 15, 20 */
 	task_list_release(&l);
 	f.search = "resume incident"; /* diacritics folded, words ANDed */
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_int_equal(l.total, 1);
 	assert_string_equal(l.items[0].title, "Task 3 plain");
 	task_list_release(&l);
 	f.search = "beta"; /* tags are indexed */
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_int_equal(l.total, 24);
 	task_list_release(&l);
 	/*
@@ -686,11 +775,13 @@ static void test_list_pagination_filters_search(void **state)
 	put(s, &t, &sync_vi);
 	task_release(&t);
 	f.search = "zebra";
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_int_equal(l.total, 1);
 	task_list_release(&l);
 	f.search = "Task 7";
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_int_equal(l.total, 0);
 	task_list_release(&l);
 	store_close(s);
@@ -823,13 +914,15 @@ static void test_search_ranks(void **state)
 	f.search = "backup OR cache OR fox";
 	f.limit = 2;
 	nv_err_clear(&err);
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_int_equal(l.n, 2);
 	assert_int_equal(l.total, 5);
 	assert_true(l.has_more);
 	task_list_release(&l);
 	f.offset = 4;
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_int_equal(l.n, 1);
 	assert_int_equal(l.total, 5);
 	assert_false(l.has_more);
@@ -1104,7 +1197,8 @@ static void test_list_cursors(void **state)
 	memset(&f, 0, sizeof(f));
 	f.sort = "Estimate";
 	f.limit = 2;
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	cursor = xstrdup(l.next_cursor);
 	task_list_release(&l);
 	f.sort = "title";
@@ -1200,7 +1294,8 @@ static json_t *all_versions(struct store *s)
 	json_t *out = json_object();
 
 	nv_err_clear(&err);
-	assert_int_equal(store_task_list(s, &f, &l, &err), NV_OK);
+	if (store_task_list(s, &f, &l, &err))
+		fail_msg("store_task_list: %s", err.msg);
 	assert_false(l.has_more);
 	for (size_t i = 0; i < l.n; i++) {
 		struct task_version *v;
@@ -1707,5 +1802,34 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 	};
+	/* the same on PostgreSQL, without SQLite's own migrations and packs */
+	const struct CMUnitTest pg_tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_creates_and_migrates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_get_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_soft_delete_restore_and_counts, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_triggers_refuse_update_delete, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_verify_detects_tampering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_as_of_and_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_ranks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters_sorts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_cursors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_pagination_filters_search, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+	};
+	const char *engine = getenv("NV_TEST_ENGINE");
+
+	if (engine && !strcmp(engine, "postgresql")) {
+		pg_mode = 1;
+		nv_pg_start(); /* fails the program, saying why, when there is no server */
+		return cmocka_run_group_tests(pg_tests, NULL, NULL);
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
