@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "util/buf.h"
+#include "util/secret.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_BASE_URL "https://api.notion.com"
@@ -127,6 +128,8 @@ int settings_resolve(struct settings *st, const char *flag_db, const char *flag_
 	st->db_path = flag_db ? xstrdup(flag_db) : default_db_path();
 	resolve_config_path(st, flag_config);
 	st->api_key = xstrdup(env_value("NOTION_API_KEY"));
+	if (st->api_key)
+		secret_guard_process();
 	st->base_url = xstrdup((v = env_value("NOTION_API_BASE_URL")) ? v : DEFAULT_BASE_URL);
 	st->allow_insecure_http = (v = env_value("NVAULT_ALLOW_INSECURE_HTTP")) && !strcmp(v, "1");
 	/* An empty schedule variable means "no schedule"; unset means the default. */
@@ -202,7 +205,11 @@ char *settings_token(const struct settings *st, const char *env)
 		v = st->api_key;
 	else
 		v = env_value(env);
-	return v && *v ? xstrdup(v) : NULL;
+	if (!v || !*v)
+		return NULL;
+	/* whoever holds a token (the key or a tokenEnv one) may not dump core */
+	secret_guard_process();
+	return xstrdup(v);
 }
 
 char *settings_missing_tokens(const struct settings *st, const struct config *cfg, int *any_set)
