@@ -8,7 +8,8 @@
 #                   the bundled fake Notion; installs no test-only package
 #   make bench      build optimised, run the benchmarks, write bench/RESULTS.md
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
-#   make torture    the kill -9 crash test with 100 iterations
+#   make torture    the kill -9 crash test with 100 iterations, the power-cut
+#                   test at every I/O of a sync, 100 crashes in a migration
 #   make install    PREFIX=/usr/local DESTDIR=  (stripped; build-release/)
 #   make deb        a Debian package in build-release/ (dpkg-deb)
 #   make check-fresh  README's two commands and the .deb on a fresh Debian 12
@@ -35,9 +36,10 @@ DEMO_PACKAGES = $(BUILD_PACKAGES) curl python3
 # What the tests need on top: cmocka, the integration scripts' tools, the
 # MCP SDK's node/npm, the style check, git (clones), script(1), systemd-analyze,
 # a PostgreSQL server the PostgreSQL store's tests start (tests/pg/pg_cluster.sh;
-# its psql too), util-linux's runuser/flock.
+# its psql too), util-linux's runuser/flock, libfaketime (test_clock_faketime).
 TEST_PACKAGES = $(DEMO_PACKAGES) libcmocka-dev python3-jsonschema sqlite3 \
-	procps time nodejs npm clang-format git bsdutils systemd postgresql util-linux
+	procps time nodejs npm clang-format git bsdutils systemd postgresql util-linux \
+	faketime
 DEB_PACKAGES = $(TEST_PACKAGES)
 FUZZ_PACKAGES = clang libclang-rt-14-dev
 # make check-fresh
@@ -111,6 +113,12 @@ fuzz:
 torture: build
 	NVAULT=$(CURDIR)/$(BUILD)/nvault FAKE_NOTION=$(CURDIR)/$(BUILD)/fake-notion \
 		NV_TORTURE_ITERATIONS=100 bash tests/integration/test_crash.sh
+	NVAULT=$(CURDIR)/$(BUILD)/nvault FAKE_NOTION=$(CURDIR)/$(BUILD)/fake-notion \
+		NV_BUILD_DIR=$(CURDIR)/$(BUILD) NV_CRASH_POINTS=all \
+		bash tests/integration/test_crash_unsynced.sh
+	NVAULT=$(CURDIR)/$(BUILD)/nvault FAKE_NOTION=$(CURDIR)/$(BUILD)/fake-notion \
+		NV_BUILD_DIR=$(CURDIR)/$(BUILD) NV_CRASH_POINTS=100 \
+		bash tests/integration/test_crash_migration.sh
 
 # nvault alone, optimised, without the tests: what install and deb ship.
 release: deps-build

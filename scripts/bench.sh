@@ -42,6 +42,7 @@ BENCHES=(
   "store|@B@/bench_store --tasks 100000 --versions 5 --nvault @B@/nvault"
   "mcp|@B@/bench_mcp @B@/nvault 10000"
   "mcp_http|bash @S@/bench/bench_mcp_http.sh @B@ 20000"
+  "daemon_soak|bash @S@/bench/bench_daemon_soak.sh @B@ 1000"
 )
 
 status=0

@@ -4,7 +4,8 @@
 # SECONDS, one after the other, at low priority (nice 10). Seeds come from
 # fuzz/corpus/<target>/ (read only); new inputs go to fuzz/corpus-<target>/
 # (not committed); crashes to BUILD_DIR/fuzz-artifacts/. Prints executions
-# and coverage per target. Exit 1 if any target crashed: turn the crash
+# and coverage per target; fuzz/<target>.options adds libFuzzer flags
+# (one per line). Exit 1 if any target crashed: turn the crash
 # input into a seed in fuzz/corpus/<target>/ once fixed, so ctest replays it.
 set -uo pipefail
 build=${1:?usage: fuzz.sh BUILD_DIR SECONDS [TARGET...]}
@@ -29,6 +30,8 @@ for t in "${targets[@]}"; do
   mkdir -p "$work"
   args=(-max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t-")
   [ -f "$src/fuzz/$t.dict" ] && args+=(-dict="$src/fuzz/$t.dict")
+  # fuzz/<target>.options: extra libFuzzer flags, one per line
+  [ -f "$src/fuzz/$t.options" ] && mapfile -t -O ${#args[@]} args < <(grep -v '^#' "$src/fuzz/$t.options")
   log="$build/fuzz-artifacts/$t.log"
   echo "fuzz: $t for ${seconds}s (log: $log)" >&2
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \

@@ -293,11 +293,30 @@ int app_task_version(struct store *s, const char *id, int64_t num, struct task *
 
 /* ---- queries ----------------------------------------------------------- */
 
+/* NV_EINVAL naming the query field when text is not valid UTF-8 (fuzz_cli found --sort). */
+static int check_query_utf8(app_namer nm, const char *field, const char *text, struct nv_err *err)
+{
+	size_t at = text ? utf8_invalid_at(text, strlen(text)) : UTF8_VALID;
+
+	if (at == UTF8_VALID)
+		return 0;
+	return nv_err_set(err, NV_EINVAL, "%s is not valid UTF-8 (byte 0x%02x at offset %zu)",
+			  app_field_label(nm, field), (unsigned char)text[at], at);
+}
+
 int app_query_check(struct app_query *q, struct nv_err *err)
 {
 	struct task_filter *f = &q->filter;
 
 	memset(f, 0, sizeof(*f));
+	if (check_query_utf8(q->name, "scope", q->scope, err) ||
+	    check_query_utf8(q->name, "search", q->search, err) ||
+	    check_query_utf8(q->name, "sort", q->sort, err) ||
+	    check_query_utf8(q->name, "cursor", q->cursor, err))
+		return NV_EINVAL;
+	for (size_t i = 0; i < q->n_where; i++)
+		if (check_query_utf8(q->name, "where", q->where[i], err))
+			return NV_EINVAL;
 	f->scope = q->scope;
 	f->search = q->search;
 	f->where = q->where;

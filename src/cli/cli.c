@@ -9,11 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/secret.h"
 #include "util/xalloc.h"
 
 static const char *const global_help =
@@ -383,19 +382,17 @@ void table_release(struct table *t)
 }
 
 /*
- * A process that holds the Notion token writes no core dump (the token would
- * be in it, in several buffers) and cannot be ptrace-attached by other
- * processes of the user: RLIMIT_CORE 0 and PR_SET_DUMPABLE 0 (issue 15 #11).
+ * A process started with the Notion token in its environment writes no core
+ * dump (the environment would be in it) and cannot be ptrace-attached by
+ * other processes of the user (issue 15 #11). Tokens named by a database's
+ * tokenEnv are guarded when settings_token() loads them.
  */
 static void protect_token(void)
 {
 	const char *token = getenv("NOTION_API_KEY");
-	struct rlimit none = {0, 0};
 
-	if (!token || !*token)
-		return;
-	setrlimit(RLIMIT_CORE, &none);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (token && *token)
+		secret_guard_process();
 }
 
 int cli_main(int argc, char **argv)

@@ -14,6 +14,7 @@
 
 #include "util/buf.h"
 #include "util/locator.h"
+#include "util/secret.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_BASE_URL "https://api.notion.com"
@@ -141,6 +142,8 @@ int settings_resolve(struct settings *st, const char *flag_db, const char *flag_
 	st->db_shown = locator_redact(st->db_path);
 	resolve_config_path(st, flag_config);
 	st->api_key = xstrdup(env_value("NOTION_API_KEY"));
+	if (st->api_key)
+		secret_guard_process();
 	st->base_url = xstrdup((v = env_value("NOTION_API_BASE_URL")) ? v : DEFAULT_BASE_URL);
 	st->allow_insecure_http = (v = env_value("NVAULT_ALLOW_INSECURE_HTTP")) && !strcmp(v, "1");
 	/* An empty schedule variable means "no schedule"; unset means the default. */
@@ -216,7 +219,11 @@ char *settings_token(const struct settings *st, const char *env)
 		v = st->api_key;
 	else
 		v = env_value(env);
-	return v && *v ? xstrdup(v) : NULL;
+	if (!v || !*v)
+		return NULL;
+	/* whoever holds a token (the key or a tokenEnv one) may not dump core */
+	secret_guard_process();
+	return xstrdup(v);
 }
 
 char *settings_missing_tokens(const struct settings *st, const struct config *cfg, int *any_set)

@@ -285,6 +285,40 @@ static json_t *read_by_row(const char *s, size_t len, struct notion_json_repairs
 	return doc;
 }
 
+/*
+ * Replaces each NUL inside the strings of v (JSON_ALLOW_NUL reads "\u0000")
+ * with U+FFFD, counting one repair per string changed: everything after the
+ * mapper reads C strings, where a NUL would silently cut the value short.
+ */
+static void replace_nuls(json_t *v, struct notion_json_repairs *rep)
+{
+	const char *key;
+	json_t *item;
+	size_t i, n;
+
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		struct buf b = BUF_INIT;
+
+		n = json_string_length(v);
+		if (!memchr(s, '\0', n))
+			return;
+		for (i = 0; i < n; i++) {
+			if (s[i])
+				buf_add(&b, s + i, 1);
+			else
+				buf_adds(&b, "\xef\xbf\xbd");
+		}
+		json_string_setn(v, b.data, b.len);
+		buf_release(&b);
+		rep->text++;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, item) replace_nuls(item, rep);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, item) replace_nuls(item, rep);
+	}
+}
+
 json_t *notion_json_read(const char *text, size_t len, struct notion_json_repairs *rep,
 			 json_error_t *jerr)
 {
@@ -292,8 +326,10 @@ json_t *notion_json_read(const char *text, size_t len, struct notion_json_repair
 	json_t *doc = json_loadb(text, len, JSON_ALLOW_NUL, jerr);
 	char *fixed;
 
-	if (json_is_object(doc))
-		return doc;
+	if (json_is_object(doc)) {
+		replace_nuls(doc, &r);
+		goto out;
+	}
 	json_decref(doc);
 	fixed = repair(text, len, &r);
 	doc = json_loadb(fixed, strlen(fixed), JSON_ALLOW_NUL, jerr);
@@ -304,6 +340,9 @@ json_t *notion_json_read(const char *text, size_t len, struct notion_json_repair
 		doc = read_by_row(fixed, strlen(fixed), &r, &again);
 	}
 	free(fixed);
+	if (doc)
+		replace_nuls(doc, &r);
+out:
 	if (doc && rep) {
 		rep->text += r.text;
 		rep->numbers += r.numbers;

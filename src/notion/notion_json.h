@@ -5,7 +5,9 @@
  * UTF-8 and numbers beyond 1e308 or 2^63; one such value must not make a
  * whole page, and so a whole data source, unreadable on every run.
  *
- * notion_json_read() parses with JSON_ALLOW_NUL; failing that, it repairs
+ * notion_json_read() parses with JSON_ALLOW_NUL (a NUL inside a string then
+ * becomes U+FFFD, counted as a text repair: C strings downstream would cut
+ * the value at it); failing that, it repairs
  * the text (invalid UTF-8 and lone surrogates become U+FFFD, control bytes
  * inside strings are escaped, out-of-range numbers are kept as strings)
  * and parses again; failing that, it reads the members of the "results"
@@ -24,7 +26,7 @@
 #define NOTION_UNREADABLE_KEY "nvault_unreadable"
 
 struct notion_json_repairs {
-	int64_t text;	 /* invalid UTF-8 sequences, lone surrogates, raw control bytes */
+	int64_t text;	 /* invalid UTF-8, lone surrogates, raw control bytes, strings with NUL */
 	int64_t numbers; /* numbers out of range, kept as strings */
 	int64_t rows;	 /* rows replaced by an unreadable stub */
 };

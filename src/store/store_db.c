@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1569,6 +1570,7 @@ void store_close(struct store *s)
 
 struct store_lock {
 	int fd;		  /* SQLite: the lock file */
+	int inode_fd;	  /* SQLite: the store file's own descriptor in inode_fds, flocked too */
 	struct store *pg; /* PostgreSQL: the store whose session holds the advisory lock */
 };
 
@@ -1614,10 +1616,59 @@ static int pg_lock(struct store *s, struct store_lock **out, struct nv_err *err)
 }
 
 /*
+ * The store file's own inode is locked as well (flock on a descriptor of the
+ * file): a hard link or a bind mount of the file itself has another real
+ * path, so another lock file, but the same inode. The descriptor is opened
+ * once per inode and never closed: closing any descriptor of a file drops
+ * every POSIX lock the process holds on it, SQLite's included, while other
+ * connections of this process may still be open. One descriptor per
+ * distinct store file the process ever syncs.
+ */
+static struct inode_fd {
+	dev_t dev;
+	ino_t ino;
+	int fd;
+} * inode_fds;
+static size_t n_inode_fds, cap_inode_fds;
+static pthread_mutex_t inode_fds_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The process's descriptor of the file at path (opened on first use), or -1 with errno. */
+static int store_inode_fd(const char *path)
+{
+	struct stat sb;
+	int fd = -1;
+
+	if (stat(path, &sb))
+		return -1;
+	pthread_mutex_lock(&inode_fds_mu);
+	for (size_t i = 0; i < n_inode_fds && fd < 0; i++)
+		if (inode_fds[i].dev == sb.st_dev && inode_fds[i].ino == sb.st_ino)
+			fd = inode_fds[i].fd;
+	if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) >= 0) {
+		struct stat fb;
+
+		/* the file opened must be the one looked at */
+		if (fstat(fd, &fb) || fb.st_dev != sb.st_dev || fb.st_ino != sb.st_ino) {
+			close(fd);
+			fd = -1;
+			errno = ESTALE;
+		} else {
+			inode_fds = xgrow(inode_fds, &cap_inode_fds, n_inode_fds + 1,
+					  sizeof(*inode_fds));
+			inode_fds[n_inode_fds++] = (struct inode_fd){sb.st_dev, sb.st_ino, fd};
+		}
+	}
+	pthread_mutex_unlock(&inode_fds_mu);
+	return fd;
+}
+
+/*
  * The lock belongs to the store, not to the path string used to reach it
  * (SPEC §4.14): the lock file is named after the store's real path, with
  * symlinks and ".." resolved, so a store reached through a symlink, a bind
- * mount of its directory or a detour takes the same lock. The lock file is
+ * mount of its directory or a detour takes the same lock; and the store
+ * file's inode is flocked too (store_inode_fd()), for a hard link or a bind
+ * mount of the file itself. The lock file is
  * opened without following a symlink planted in its place, and must be a
  * regular file.
  */
@@ -1626,7 +1677,7 @@ int store_lock(struct store *s, struct store_lock **out, struct nv_err *err)
 	struct buf path = BUF_INIT;
 	struct stat sb;
 	char *real;
-	int fd;
+	int fd, ifd;
 
 	*out = NULL;
 	if (STORE_PG(s))
@@ -1664,9 +1715,26 @@ int store_lock(struct store *s, struct store_lock **out, struct nv_err *err)
 		buf_release(&path);
 		return e == EWOULDBLOCK ? NV_ELOCKED : NV_EIO;
 	}
+	/* the same store through another name of its inode (hard link, file bind mount) */
+	ifd = store_inode_fd(s->path);
+	if (ifd < 0 || flock(ifd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+
+		flock(fd, LOCK_UN);
+		close(fd);
+		buf_release(&path);
+		if (ifd >= 0 && e == EWOULDBLOCK)
+			return nv_err_set(err, NV_ELOCKED,
+					  "a sync is already running on store %s (through another "
+					  "name of the same file: a hard link or a bind mount)",
+					  s->path);
+		return nv_err_set(err, NV_EIO, "cannot lock the store file %s: %s", s->path,
+				  strerror(e));
+	}
 	buf_release(&path);
 	*out = xcalloc(1, sizeof(**out));
 	(*out)->fd = fd;
+	(*out)->inode_fd = ifd;
 	return NV_OK;
 }
 
@@ -1806,6 +1874,7 @@ void store_unlock(struct store_lock *lock)
 		free(lock);
 		return;
 	}
+	flock(lock->inode_fd, LOCK_UN); /* the descriptor stays open: see store_inode_fd() */
 	flock(lock->fd, LOCK_UN);
 	close(lock->fd);
 	free(lock);

@@ -157,16 +157,128 @@ static int same_id(const char *a, const char *b)
 }
 
 /*
- * Records, for each run of db that a dead process left behind in the sync
- * state, an "interrupted" evidence record, and clears it. One transaction.
+ * The lock-file note (ctx->failed_runs) keeps, for a run that failed and
+ * could not write its evidence (a full disk), why, per database:
+ * {"<run id>": {"startedAt": ..., "trigger": ..., "databases": {"<database
+ * id>": "<why>"}}}. (An older note held the reason string alone, for every
+ * database of the run.) Returns db's reason for run, or NULL.
+ */
+static const char *failed_run_reason(struct sync_run_ctx *ctx, const char *run,
+				     const struct db_config *db)
+{
+	json_t *v = json_object_get(ctx->failed_runs, run);
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	return json_string_value(json_object_get(json_object_get(v, "databases"), db->database_id));
+}
+
+/* Keeps in the note that db's part of this run failed, and why. */
+static void failed_run_keep(struct sync_run_ctx *ctx, const struct db_config *db, const char *why)
+{
+	json_t *run = json_object_get(ctx->failed_runs, ctx->run_id);
+
+	if (!ctx->failed_runs)
+		return;
+	if (!json_is_object(run)) {
+		run = json_pack("{s:s s:s s:{}}", "startedAt", ctx->started_at, "trigger",
+				ctx->trigger, "databases");
+		json_object_set_new(ctx->failed_runs, ctx->run_id, run);
+	}
+	json_object_set_new(json_object_get(run, "databases"), db->database_id, json_string(why));
+	ctx->failed_runs_changed = 1;
+}
+
+/* Drops db's part of run from the note once it is recorded (the whole run with its last). */
+static void failed_run_forget(struct sync_run_ctx *ctx, const char *run, const struct db_config *db)
+{
+	json_t *v = json_object_get(ctx->failed_runs, run), *dbs;
+
+	if (!json_is_object(v))
+		return; /* an older note's string: prune_failed_runs() drops it */
+	dbs = json_object_get(v, "databases");
+	if (json_object_get(dbs, db->database_id)) {
+		json_object_del(dbs, db->database_id);
+		ctx->failed_runs_changed = 1;
+	}
+	if (!json_object_size(dbs)) {
+		json_object_del(ctx->failed_runs, run);
+		ctx->failed_runs_changed = 1;
+	}
+}
+
+/*
+ * Adds the evidence record of db's part of an earlier run that never wrote
+ * its own: "failed" with why when the note has a reason, else
+ * "interrupted" (the process died). Inside the caller's transaction.
+ */
+static int record_dead_run(struct sync_run_ctx *ctx, const struct db_config *db, const char *run,
+			   const char *started_at, const char *trigger, const char *watermark,
+			   const char *why, const char *now, struct sync_db_result *res,
+			   struct nv_err *err)
+{
+	struct evidence e;
+	struct buf msg = BUF_INIT;
+	int rc;
+
+	if (why)
+		buf_addf(&msg,
+			 "the run %s started %s failed and could not record its evidence then "
+			 "(%s); the next run recorded it and carried on from its last committed "
+			 "page",
+			 run, started_at ? started_at : "at an unknown time", why);
+	else
+		buf_addf(&msg,
+			 "the run %s started %s ended without finishing (the process was killed "
+			 "or the machine stopped); the next run found it and carried on from "
+			 "its last committed page",
+			 run, started_at ? started_at : "at an unknown time");
+	evidence_init(&e);
+	e.type = xstrdup("import");
+	e.source = xstrdup("notion");
+	e.source_id = xstrdup(db->database_id);
+	e.scope = xstrdup(db->scope);
+	e.trigger = xstrdup(trigger ? trigger : "manual");
+	e.started_at = xstrdup(started_at ? started_at : now);
+	e.finished_at = xstrdup(now);
+	e.status = xstrdup(why ? "failed" : "interrupted");
+	e.metadata =
+		json_pack("{s:s s:[s] s:[] s:s s:o s:b}", "runId", run, "errors", msg.data,
+			  "warnings", "detectedByRun", ctx->run_id, "watermarkAfter",
+			  watermark ? json_string(watermark) : json_null(), "detectedLater", 1);
+	rc = store_evidence_add(ctx->s, &e, err);
+	evidence_release(&e);
+	sync_note(res->warnings, "%s", msg.data);
+	buf_release(&msg);
+	return rc;
+}
+
+/* Whether done (an array of run ids) holds run. */
+static int run_listed(const json_t *done, const char *run)
+{
+	size_t j;
+	json_t *v;
+
+	json_array_foreach(done, j, v) if (!strcmp(json_string_value(v), run)) return 1;
+	return 0;
+}
+
+/*
+ * Records each run of db that ended without its evidence: those a dead
+ * process left behind in the sync state ("interrupted", or "failed" with
+ * the note's reason), and those the lock-file note names for db without a
+ * mark in the state (the disk filled before the run could mark it). Clears
+ * the marks, and db's part of the note once committed. One transaction.
  */
 static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 			   struct sync_db_result *res, struct nv_err *err)
 {
 	struct sync_state *states = NULL;
 	size_t n = 0;
-	json_t *done = json_array();
+	json_t *done = json_array(), *v;
 	char now[TIME_ISO_MAX];
+	const char *run;
+	size_t j;
 	int rc, began = 0;
 
 	if ((rc = store_sync_state_list(ctx->s, &states, &n, err)))
@@ -174,9 +286,6 @@ static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 	time_format_iso(time_now_ms(), now);
 	for (size_t i = 0; i < n; i++) {
 		struct sync_state *st = &states[i];
-		int seen = 0;
-		json_t *v;
-		size_t j;
 
 		if (!st->run_id || !same_id(st->database_id, db->database_id) ||
 		    !strcmp(st->run_id, ctx->run_id))
@@ -186,52 +295,11 @@ static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 				goto out;
 			began = 1;
 		}
-		json_array_foreach(done, j, v) seen |= !strcmp(json_string_value(v), st->run_id);
-		if (!seen) {
-			struct evidence e;
-			struct buf msg = BUF_INIT;
-			const char *why =
-				json_string_value(json_object_get(ctx->failed_runs, st->run_id));
-
-			if (why)
-				buf_addf(&msg,
-					 "the run %s started %s failed and could not record its "
-					 "evidence then (%s); the next run recorded it and carried "
-					 "on from its last committed page",
-					 st->run_id,
-					 st->run_started_at ? st->run_started_at
-							    : "at an unknown time",
-					 why);
-			else
-				buf_addf(
-					&msg,
-					"the run %s started %s ended without finishing (the "
-					"process "
-					"was killed or the machine stopped); the next run found it "
-					"and carried on from its last committed page",
-					st->run_id,
-					st->run_started_at ? st->run_started_at
-							   : "at an unknown time");
-			evidence_init(&e);
-			e.type = xstrdup("import");
-			e.source = xstrdup("notion");
-			e.source_id = xstrdup(db->database_id);
-			e.scope = xstrdup(db->scope);
-			e.trigger = xstrdup(st->run_trigger ? st->run_trigger : "manual");
-			e.started_at = xstrdup(st->run_started_at ? st->run_started_at : now);
-			e.finished_at = xstrdup(now);
-			e.status = xstrdup(why ? "failed" : "interrupted");
-			e.metadata =
-				json_pack("{s:s s:[s] s:[] s:s s:o s:b}", "runId", st->run_id,
-					  "errors", msg.data, "warnings", "detectedByRun",
-					  ctx->run_id, "watermarkAfter",
-					  st->watermark ? json_string(st->watermark) : json_null(),
-					  "detectedLater", 1);
-			rc = store_evidence_add(ctx->s, &e, err);
-			evidence_release(&e);
-			sync_note(res->warnings, "%s", msg.data);
-			buf_release(&msg);
-			if (rc)
+		if (!run_listed(done, st->run_id)) {
+			if ((rc = record_dead_run(ctx, db, st->run_id, st->run_started_at,
+						  st->run_trigger, st->watermark,
+						  failed_run_reason(ctx, st->run_id, db), now, res,
+						  err)))
 				goto out;
 			json_array_append_new(done, json_string(st->run_id));
 		}
@@ -240,21 +308,30 @@ static int close_dead_runs(struct sync_run_ctx *ctx, const struct db_config *db,
 		if ((rc = store_sync_state_put(ctx->s, st, err)))
 			goto out;
 	}
+	json_object_foreach(ctx->failed_runs, run, v)
+	{
+		const char *why = json_is_object(v) ? failed_run_reason(ctx, run, db) : NULL;
+
+		if (!why || !strcmp(run, ctx->run_id) || run_listed(done, run))
+			continue;
+		if (!began) {
+			if ((rc = store_begin(ctx->s, err)))
+				goto out;
+			began = 1;
+		}
+		if ((rc = record_dead_run(ctx, db, run,
+					  json_string_value(json_object_get(v, "startedAt")),
+					  json_string_value(json_object_get(v, "trigger")), NULL,
+					  why, now, res, err)))
+			goto out;
+		json_array_append_new(done, json_string(run));
+	}
 	if (began) {
 		rc = store_commit(ctx->s, err);
 		began = 0;
-		if (!rc) {
-			size_t k;
-			json_t *v;
-
-			json_array_foreach(done, k, v)
-			{
-				if (json_object_get(ctx->failed_runs, json_string_value(v))) {
-					json_object_del(ctx->failed_runs, json_string_value(v));
-					ctx->failed_runs_changed = 1;
-				}
-			}
-		}
+		if (!rc)
+			json_array_foreach(done, j, v)
+				failed_run_forget(ctx, json_string_value(v), db);
 	}
 out:
 	if (began)
@@ -262,6 +339,39 @@ out:
 	sync_states_free(states, n);
 	json_decref(done);
 	return rc;
+}
+
+/*
+ * Drops from the lock-file note each older-format run (a reason string for
+ * all its databases) that no data source's state names any more; kept as
+ * it is when the states cannot be read.
+ */
+static void prune_failed_runs(struct sync_run_ctx *ctx)
+{
+	struct sync_state *states = NULL;
+	size_t n = 0;
+	struct nv_err err;
+	const char *run;
+	json_t *v;
+	void *tmp;
+
+	nv_err_clear(&err);
+	if (!json_object_size(ctx->failed_runs) || store_sync_state_list(ctx->s, &states, &n, &err))
+		return;
+	json_object_foreach_safe(ctx->failed_runs, tmp, run, v)
+	{
+		int named = 0;
+
+		if (!json_is_string(v))
+			continue;
+		for (size_t i = 0; i < n && !named; i++)
+			named = states[i].run_id && !strcmp(states[i].run_id, run);
+		if (!named) {
+			json_object_del(ctx->failed_runs, run);
+			ctx->failed_runs_changed = 1;
+		}
+	}
+	sync_states_free(states, n);
 }
 
 /* Loads (or starts) the state of a data source and marks this run in it. */
@@ -576,10 +686,7 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		buf_addf(&why, "%s%s%s", json_is_string(first) ? json_string_value(first) : "",
 			 json_is_string(first) ? "; then writing the evidence failed: " : "",
 			 err.msg);
-		if (ctx->failed_runs) {
-			json_object_set_new(ctx->failed_runs, ctx->run_id, json_string(why.data));
-			ctx->failed_runs_changed = 1;
-		}
+		failed_run_keep(ctx, db, why.data);
 		buf_release(&why);
 		sync_note(res->errors, "writing the evidence record failed: %s", err.msg);
 		db_result_set_status(res, "failed");
@@ -668,6 +775,8 @@ static int run_real(struct store *s, const struct config *cfg, struct notion_cli
 		if (interrupted)
 			break;
 	}
+	if (lock)
+		prune_failed_runs(&ctx);
 	if (lock && ctx.failed_runs_changed) {
 		char *note = json_object_size(ctx.failed_runs)
 				     ? json_dumps(ctx.failed_runs, JSON_COMPACT)

@@ -83,8 +83,9 @@ const char *task_field_accepted_types(enum task_field f)
 		[FIELD_CATEGORY] =
 			"title, rich_text, number, select, multi_select, status, date, checkbox",
 		[FIELD_DUE_DATE] = "date, title, rich_text",
-		[FIELD_ASSIGNEE] = "title, rich_text, number, select, multi_select, status, date, "
-				   "checkbox, people",
+		/* parenthesised: one literal in two pieces, not two table entries (clang) */
+		[FIELD_ASSIGNEE] = ("title, rich_text, number, select, multi_select, status, date, "
+				    "checkbox, people"),
 		[FIELD_TAGS] = "multi_select, select, status, title, rich_text, checkbox",
 	};
 	if ((unsigned)f >= FIELD_COUNT)

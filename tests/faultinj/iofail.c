@@ -3,7 +3,11 @@
  * store's files (issue 15: I/O fault injection). Every write(), pwrite(),
  * pwrite64(), fsync() and fdatasync() on a file whose path contains
  * $NV_IOFAIL_MATCH is counted; the $NV_IOFAIL_AT-th one fails with EIO
- * (0 or unset: none fails). At exit the count is written to
+ * (0 or unset: none fails), and with $NV_IOFAIL_FROM=N every one from the
+ * N-th on fails with ENOSPC (a disk that filled up); with
+ * $NV_IOFAIL_MAX_BYTES=B a write reaching past byte B of its file fails with
+ * ENOSPC (a disk with B bytes for that file: a rolled-back transaction frees
+ * its WAL tail again, as on a real full disk). At exit the count is written to
  * $NV_IOFAIL_COUNT_FILE, so a test first counts the I/O of a sync, then
  * fails each of them in turn.
  */
@@ -18,6 +22,8 @@
 
 static long io_count;
 static long fail_at = -1;
+static long fail_from;
+static long long max_bytes;
 static const char *match;
 
 static void init(void)
@@ -28,11 +34,18 @@ static void init(void)
 		return;
 	at = getenv("NV_IOFAIL_AT");
 	fail_at = at ? atol(at) : 0;
+	at = getenv("NV_IOFAIL_FROM");
+	fail_from = at ? atol(at) : 0;
+	at = getenv("NV_IOFAIL_MAX_BYTES");
+	max_bytes = at ? atoll(at) : 0;
 	match = getenv("NV_IOFAIL_MATCH");
 }
 
-/* Whether this I/O on fd is the one to fail (and counts it when it is the store's). */
-static int fail_now(int fd)
+/*
+ * Whether this I/O on fd is the one to fail (and counts it when it is the
+ * store's). end: the file offset the write reaches (-1: not a write, or unknown).
+ */
+static int fail_io(int fd, long long end)
 {
 	char link[64], path[4096];
 	ssize_t n;
@@ -53,7 +66,16 @@ static int fail_now(int fd)
 		errno = EIO;
 		return 1;
 	}
+	if ((fail_from > 0 && k >= fail_from) || (max_bytes > 0 && end > max_bytes)) {
+		errno = ENOSPC;
+		return 1;
+	}
 	return 0;
+}
+
+static int fail_now(int fd)
+{
+	return fail_io(fd, -1);
 }
 
 typedef ssize_t (*write_fn)(int, const void *, size_t);
@@ -67,7 +89,8 @@ ssize_t write(int fd, const void *buf, size_t n)
 
 	if (!real)
 		real = (write_fn)dlsym(RTLD_NEXT, "write");
-	return fail_now(fd) ? -1 : real(fd, buf, n);
+	return fail_io(fd, (long long)lseek(fd, 0, SEEK_CUR) + (long long)n) ? -1
+									     : real(fd, buf, n);
 }
 
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
@@ -76,7 +99,7 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 
 	if (!real)
 		real = (pwrite_fn)dlsym(RTLD_NEXT, "pwrite");
-	return fail_now(fd) ? -1 : real(fd, buf, n, off);
+	return fail_io(fd, (long long)off + (long long)n) ? -1 : real(fd, buf, n, off);
 }
 
 ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
@@ -85,7 +108,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 
 	if (!real)
 		real = (pwrite64_fn)dlsym(RTLD_NEXT, "pwrite64");
-	return fail_now(fd) ? -1 : real(fd, buf, n, off);
+	return fail_io(fd, (long long)off + (long long)n) ? -1 : real(fd, buf, n, off);
 }
 
 int fsync(int fd)

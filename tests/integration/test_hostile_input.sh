@@ -27,6 +27,15 @@ check_eq "task update --title <invalid UTF-8>: exit 2" 2 "$rc"
 check_eq "no version written" "$V" "$(sq 'select count(*) from task_versions')"
 check_eq "the title is unchanged" good "$(sq "select title from tasks where id = '$ID'")"
 
+# ---- query arguments that are not UTF-8 (fuzz_cli found --sort: a crash writing the cursor) ----
+nv task add --title "second" >/dev/null
+for opt in --sort --where --search --scope; do
+  val=$'bad\xab-updated'; [ "$opt" = --where ] && val=$'status=op\xffen'
+  rc=0; nv task list "$opt" "$val" --limit 1 >/dev/null 2>"$T/err" || rc=$?
+  check_eq "task list $opt non-UTF-8: exit 2, not a crash" 2 "$rc"
+  check "task list $opt non-UTF-8: names it" grep -q "'${opt#--}' is not valid UTF-8" "$T/err"
+done
+
 # ---- a stored row that is not UTF-8 (written behind nvault's back) ---------------------
 sq "update tasks set title = cast(x'62616420ff' as text) where id = '$ID'"
 rc=0; nv verify >"$T/out" 2>"$T/err" || rc=$?

@@ -3,7 +3,8 @@
 # own non-loopback address sees no connection), with a clear message and no
 # token in any output; NVAULT_ALLOW_INSECURE_HTTP=1 allows it (and then the
 # listener does see the connection, so the check above can fail). A process
-# holding the token writes no core dump (RLIMIT_CORE 0).
+# holding the token writes no core dump (RLIMIT_CORE 0), whether it came
+# from NOTION_API_KEY or a database's tokenEnv variable.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sync_lib.sh"
 
@@ -53,6 +54,25 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 check_eq "a syncing process may not dump core" "0 0" \
+  "$(awk '/Max core file size/ {print $5, $6}' "/proc/$BG/limits")"
+kill -TERM $BG; wait $BG
+
+# the same with the token in a database's tokenEnv variable and NOTION_API_KEY unset
+python3 - "$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["databases"][0]["tokenEnv"] = "NV_TEST_OTHER_TOKEN"
+json.dump(c, open(sys.argv[1], "w"))
+PY
+ctl POST /_control/faults "{\"count\": 1, \"kind\": \"stall\", \"stall_ms\": 20000, \"match\": \"/v1/data_sources\"}" >/dev/null
+LOGGED=$(ctl GET /_control/log | grep -o "/v1/data_sources" | wc -l)
+(unset NOTION_API_KEY; export NV_TEST_OTHER_TOKEN=ntn_other_token_0123456789; ulimit -c unlimited
+ exec "$NVAULT" sync) >/dev/null 2>"$T/tokenenv.err" &
+BG=$!
+for _ in $(seq 1 200); do
+  [ "$(ctl GET /_control/log | grep -o "/v1/data_sources" | wc -l)" -gt "$LOGGED" ] && break
+  sleep 0.05
+done
+check_eq "a process holding only a tokenEnv token may not dump core either" "0 0" \
   "$(awk '/Max core file size/ {print $5, $6}' "/proc/$BG/limits")"
 kill -TERM $BG; wait $BG
 finish
