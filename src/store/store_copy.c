@@ -54,19 +54,32 @@ static int is_sqlite(struct store *s)
 
 /*
  * Rebuilds the search index from the tasks table, in the caller's
- * transaction: the statement of schema 4's migration.
+ * transaction, through the function every write uses (whatever the engine
+ * keeps as its index).
  */
 static int search_rebuild(struct store *s, struct nv_err *err)
 {
-	int rc = store_exec(s, "DELETE FROM task_search", err);
-	if (!rc)
-		rc = store_exec(
-			s,
-			"INSERT INTO task_search (rowid, title, description, other)"
-			" SELECT seq, title, description, nv_search_other(title, description,"
-			" category, assignee, resolution, tags, metadata) FROM tasks ORDER BY seq",
-			err);
-	return rc;
+	struct db_stmt *st;
+	int rc;
+
+	if ((rc = store_prepare(s, "SELECT t.seq, " TASK_COLS " FROM tasks t ORDER BY t.seq", &st,
+				err)))
+		return rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct task t;
+
+		row_to_task(st, 1, &t);
+		rc = store_search_put(s, db_column_int64(st, 0), &t, err);
+		task_release(&t);
+		if (rc) {
+			db_finalize(st);
+			return rc;
+		}
+	}
+	db_finalize(st);
+	if (rc != DB_DONE)
+		return store_sql_error(s, rc, err, "reading the tasks to index");
+	return NV_OK;
 }
 
 /* Tables that hold no data of their own: rebuilt, or the engine's bookkeeping. */
