@@ -630,6 +630,7 @@ static struct msg *next_msg(struct session *s, struct waiter *w, int64_t wait_ms
 	for (;;) {
 		if ((m = w->head)) {
 			w->head = m->next;
+			m->next = NULL; /* the caller frees m alone, not the queue behind it */
 			if (!w->head)
 				w->tail = &w->head;
 			if (!m->is_response)
