@@ -26,7 +26,8 @@ A scenario is JSON Lines; each line is one step:
                            until EXPR holds for the reply r (TIMEOUT)
   {"env": {NAME: VALUE}}   set environment variables for the server (before "start")
   {"sleep": SECONDS}
-Strings in sent messages may contain ${NAME} for saved values. At the end
+Strings in sent messages may contain ${NAME} for saved values; a string
+that is just "${NAME}" of a saved number or list becomes that value. At the end
 stdin is closed; the server must exit 0 without writing anything more, and
 the token must appear in no output. Exit status 0 = every step passed.
 """
@@ -71,6 +72,8 @@ def fail(lineno, msg):
 
 
 def subst(x):
+    if isinstance(x, str) and re.fullmatch(r"\$\{(\w+)\}", x) and not isinstance(saved[x[2:-1]], str):
+        return saved[x[2:-1]]  # "${n}" alone keeps the saved value's type (a number)
     if isinstance(x, str):
         return re.sub(r"\$\{(\w+)\}", lambda m: str(saved[m.group(1)]), x)
     if isinstance(x, list):

@@ -33,8 +33,8 @@ check("initialize: tools capability", !!client.getServerCapabilities()?.tools);
 const { tools } = await client.listTools();
 const names = tools.map((t) => t.name).sort();
 check("listTools: memory_task, notion_sync and the read tools",
-  JSON.stringify(names) === '["memory_task","notion_sync","sync_status","task_changes","task_get","task_history","task_search"]', names);
-const readTools = ["task_search", "task_get", "task_history", "task_changes", "sync_status"];
+  JSON.stringify(names) === '["memory_task","notion_sync","schema_history","sync_status","task_changes","task_get","task_history","task_search"]', names);
+const readTools = ["task_search", "task_get", "task_history", "task_changes", "sync_status", "schema_history"];
 for (const name of readTools) {
   const t = tools.find((x) => x.name === name);
   check(`listTools: ${name} is annotated read-only and closed-world`,
