@@ -11,12 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 mcp_e2e_setup
 
-ROWS=600
-fake_start --rows "$ROWS" --seed 11
-cat >"$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH" <<JSON
-{"databases": [{"notionDatabaseId": "1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6",
-  "name": "Engineering tasks", "projectScopeId": "proj-eng", "syncEnabled": true}]}
-JSON
+mcp_fake_start 600 11
 TOKEN="mcp-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 unset NVAULT_MCP_TOKEN
 

@@ -5,17 +5,10 @@
 // "ok - ..." line per check and exits 1 on the first failure.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { check } from "./check.mjs";
 
 const nvault = process.env.NVAULT;
 const rows = Number(process.env.FAKE_ROWS || "0");
-
-function check(what, cond, detail) {
-  if (!cond) {
-    console.error(`FAIL - ${what}${detail === undefined ? "" : ": " + JSON.stringify(detail).slice(0, 2000)}`);
-    process.exit(1);
-  }
-  console.log(`ok - ${what}`);
-}
 
 const transport = new StdioClientTransport({
   command: nvault,

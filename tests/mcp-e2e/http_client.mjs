@@ -8,18 +8,11 @@
 // on the first failure.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { check } from "./check.mjs";
 
 const url = new URL(process.env.MCP_URL);
 const token = process.env.NVAULT_MCP_TOKEN;
 const rows = Number(process.env.FAKE_ROWS || "0");
-
-function check(what, cond, detail) {
-  if (!cond) {
-    console.error(`FAIL - ${what}${detail === undefined ? "" : ": " + JSON.stringify(detail).slice(0, 2000)}`);
-    process.exit(1);
-  }
-  console.log(`ok - ${what}`);
-}
 
 async function connect(name, withToken = true) {
   const headers = withToken && token ? { Authorization: `Bearer ${token}` } : {};
