@@ -151,6 +151,7 @@ struct app_query {
 	 */
 	const char *cursor;
 	int include_deleted;
+	int row_cursors;   /* list/search: keep the cursor after every row (app_list_cursor()) */
 	int64_t limit;	   /* 0 → 50 for list/search; 0 → all for as_of/diff */
 	int64_t offset;	   /* rows to skip */
 	const char *at;	   /* as_of: ISO time */
@@ -183,9 +184,11 @@ int app_task_list(struct store *s, struct app_query *q, struct task_list *out, s
  */
 int app_history_page(struct app_query *q, int64_t n_versions, struct nv_err *err);
 /*
- * The cursor after the first `consumed` items of page l of q (a front end
- * may stop a page early, e.g. at its reply size), or NULL when nothing
- * follows them. New string.
+ * The cursor after the first `consumed` items of page l of q, or NULL when
+ * nothing follows them. New string. A front end that may stop a page early
+ * (at its reply size) sets q->row_cursors before app_task_list(): the cursor
+ * after any row is then the store's key of that row, as stable as the one
+ * after the whole page.
  */
 char *app_list_cursor(const struct app_query *q, const struct task_list *l, size_t consumed);
 

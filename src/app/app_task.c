@@ -330,6 +330,7 @@ int app_query_check(struct app_query *q, struct nv_err *err)
 	f->where = q->where;
 	f->n_where = q->n_where;
 	f->sort = q->sort;
+	f->row_cursors = q->row_cursors;
 	f->include_deleted = q->include_deleted;
 	if (q->status && check_status(q->name, q->status, &f->status, err))
 		return NV_EINVAL;
@@ -395,6 +396,11 @@ char *app_list_cursor(const struct app_query *q, const struct task_list *l, size
 
 	if (consumed >= l->n)
 		return l->has_more && l->next_cursor ? xstrdup(l->next_cursor) : NULL;
+	if (consumed && l->cursors)
+		return xstrdup(l->cursors[consumed - 1]); /* the key of the last row taken */
+	if (!consumed && q->cursor)
+		return xstrdup(q->cursor); /* nothing taken: where this page began */
+	/* a page by offset whose rows' keys were not kept */
 	app_cursor(q, (int64_t)consumed, pos);
 	return xstrdup(pos);
 }

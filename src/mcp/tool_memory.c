@@ -245,6 +245,7 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 		return rc;
 	query_params(c, &q);
 	q.search = query;
+	q.row_cursors = 1; /* the budget may stop the page at any row */
 	if ((rc = arg_where(c, &q, exprs, MCP_WHERE_MAX, err)) ||
 	    (rc = app_task_list(s, &q, &l, err)))
 		return rc;

@@ -348,6 +348,7 @@ static int run_search(struct mcp_call *c, struct nv_err *err)
 		return rc;
 	filter_params(c, &q, 20);
 	q.search = query && *query ? query : NULL;
+	q.row_cursors = 1; /* the budget may stop the page at any row */
 	q.sort = arg_str(c, "sort");
 	if ((rc = arg_where(c, &q, exprs, MCP_WHERE_MAX, err)) ||
 	    (rc = app_task_list(s, &q, &l, err)))
