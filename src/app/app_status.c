@@ -132,7 +132,7 @@ int app_status_json(struct store *s, const struct settings *set, const struct co
 		return rc;
 	}
 	*out = scheduler_json(&st, set);
-	json_object_set_new(*out, "store", json_string(set->db_path));
+	json_object_set_new(*out, "store", json_string(set->db_shown));
 	json_object_set_new(*out, "storeExists", json_boolean(s != NULL));
 	json_object_set_new(*out, "dataSources", sources);
 	sched_state_release(&st);

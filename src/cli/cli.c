@@ -18,8 +18,9 @@
 
 static const char *const global_help =
 	"Global options:\n"
-	"  --db PATH          store file (default $NVAULT_DB, else "
-	"$XDG_DATA_HOME/nvault/vault.db)\n"
+	"  --db PATH          store: a file (SQLite) or a postgresql:// URL (default\n"
+	"                     $NVAULT_DB, else $XDG_DATA_HOME/nvault/vault.db); a\n"
+	"                     password comes from PGPASSWORD or ~/.pgpass, never here\n"
 	"  --config PATH      sync config (default $AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH,\n"
 	"                     else $XDG_CONFIG_HOME/nvault/notion-sync.config.json\n"
 	"                     (~/.config/nvault/...), else ./notion-sync.config.json;\n"

@@ -47,7 +47,7 @@ static void print_settings(const struct settings *st, const struct config *cfg)
 	table_init(&t, 2, headers);
 	buf_addf(&b, "%s (valid; from %s)", cfg->path, st->config_source ? st->config_source : "?");
 	table_add(&t, (const char *const[]){"config", b.data});
-	table_add(&t, (const char *const[]){"store", st->db_path});
+	table_add(&t, (const char *const[]){"store", st->db_shown});
 	table_add(&t, (const char *const[]){"Notion API", st->base_url});
 	table_add(&t, (const char *const[]){"Notion version", cfg->notion_version});
 	table_add(&t, (const char *const[]){"NOTION_API_KEY",

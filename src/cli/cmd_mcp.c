@@ -88,7 +88,8 @@ static int serve_http(struct cli_ctx *ctx, const struct settings *st, const char
 	}
 	/* printed whatever the verbosity: it says where to connect */
 	fprintf(stderr, "nvault mcp: listening on %s (store %s, %s)\n", mcp_http_url(h),
-		st->db_path, o.token ? "bearer token required" : "no token: loopback clients only");
+		st->db_shown,
+		o.token ? "bearer token required" : "no token: loopback clients only");
 	while (sigwait(&set, &sig) == EINTR)
 		;
 	log_info("mcp http: %s received; stopping (a running sync stops after its current "
@@ -147,7 +148,7 @@ int cmd_mcp(struct cli_ctx *ctx, int argc, char **argv)
 	nv_err_clear(&err);
 	if (mcp_server_new(st, jsonrpc_fd_writer, &out_fd, &m, &err))
 		return cli_error(ctx, &err);
-	log_info("mcp: serving on stdin/stdout (store %s)", st->db_path);
+	log_info("mcp: serving on stdin/stdout (store %s)", st->db_shown);
 	rc = mcp_serve(m, STDIN_FILENO, &stop_requested);
 	mcp_server_free(m);
 	return rc ? 1 : 0;

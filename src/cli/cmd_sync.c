@@ -98,7 +98,7 @@ static int open_dry_run_store(struct cli_ctx *ctx, struct store **s)
 	if (ctx->verbosity >= 0)
 		fprintf(stderr,
 			"nvault: no store at %s yet: the dry run starts from an empty one\n",
-			st->db_path);
+			st->db_shown);
 	return 0;
 }
 

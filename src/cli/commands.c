@@ -37,6 +37,9 @@ const struct cli_command cli_commands[] = {
 	 .run = cmd_config,
 	 .summary = "validate the sync config and show the settings"},
 	{.name = "export", .run = cmd_export, .summary = "dump tasks as JSON Lines or CSV"},
+	{.name = "store",
+	 .run = cmd_store,
+	 .summary = "what the store holds; copy it between SQLite and PostgreSQL"},
 	{.name = "version", .run = cmd_version, .summary = "print nvault's version"},
 	{.name = NULL},
 };

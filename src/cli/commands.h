@@ -22,5 +22,6 @@ int cmd_schema(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_init(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_store(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

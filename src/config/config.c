@@ -1212,7 +1212,7 @@ json_t *config_to_json(const struct config *cfg, const struct settings *st)
 		json_object_set_new(doc, "settings",
 				    json_pack("{s:o s:o s:o s:o s:b s:f s:b}", "configPath",
 					      str_or_null(st->config_path), "dbPath",
-					      str_or_null(st->db_path), "baseUrl",
+					      str_or_null(st->db_shown), "baseUrl",
 					      str_or_null(st->base_url), "schedule",
 					      str_or_null(st->schedule), "syncEnabled",
 					      st->sync_enabled, "rateLimit", st->rate_limit,

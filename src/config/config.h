@@ -113,9 +113,10 @@ struct settings {
 	 * the per-user default, where `nvault init` writes).
 	 */
 	const char *config_source;
-	char *db_path;
-	char *api_key;		 /* secret: never printed; wiped by settings_release() */
-	char *base_url;		 /* NOTION_API_BASE_URL or https://api.notion.com */
+	char *db_path;	/* the store locator (--db, NVAULT_DB, default); never a password */
+	char *db_shown; /* db_path as messages show it (util/locator.h: locator_redact()) */
+	char *api_key;	/* secret: never printed; wiped by settings_release() */
+	char *base_url; /* NOTION_API_BASE_URL or https://api.notion.com */
 	int allow_insecure_http; /* NVAULT_ALLOW_INSECURE_HTTP=1: http:// beyond loopback */
 	char *schedule;		 /* AGENT_MEMORY_NOTION_SYNC_SCHEDULE or "0 5 * * *" */
 	int sync_enabled;  /* AGENT_MEMORY_NOTION_SYNC_ENABLED (default: schedule set → true) */
@@ -125,7 +126,8 @@ struct settings {
 /*
  * Resolves settings. flag_db / flag_config are the --db / --config values
  * (NULL when not given). Returns NV_ECONFIG for malformed environment values
- * (e.g. AGENT_MEMORY_NOTION_SYNC_ENABLED=maybe), naming the variable.
+ * (e.g. AGENT_MEMORY_NOTION_SYNC_ENABLED=maybe), naming the variable,
+ * and NV_EUSAGE for a store locator that holds a password.
  */
 int settings_resolve(struct settings *st, const char *flag_db, const char *flag_config,
 		     struct nv_err *err);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "util/buf.h"
+#include "util/locator.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_BASE_URL "https://api.notion.com"
@@ -125,6 +126,19 @@ int settings_resolve(struct settings *st, const char *flag_db, const char *flag_
 
 	memset(st, 0, sizeof(*st));
 	st->db_path = flag_db ? xstrdup(flag_db) : default_db_path();
+	if (locator_has_password(st->db_path)) {
+		char *shown = locator_redact(st->db_path);
+		int rc = nv_err_set(
+			err, NV_EUSAGE,
+			"the store locator given as %s (%s) holds a password; a password "
+			"is never put there: set PGPASSWORD, or put it in ~/.pgpass or "
+			"the file PGPASSFILE names",
+			flag_db ? "--db" : "NVAULT_DB", shown);
+		free(shown);
+		settings_release(st);
+		return rc;
+	}
+	st->db_shown = locator_redact(st->db_path);
 	resolve_config_path(st, flag_config);
 	st->api_key = xstrdup(env_value("NOTION_API_KEY"));
 	st->base_url = xstrdup((v = env_value("NOTION_API_BASE_URL")) ? v : DEFAULT_BASE_URL);
@@ -240,6 +254,7 @@ void settings_release(struct settings *st)
 {
 	free(st->config_path);
 	free(st->db_path);
+	free(st->db_shown);
 	free_secret(st->api_key);
 	free(st->base_url);
 	free(st->schedule);

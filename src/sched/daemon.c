@@ -143,7 +143,7 @@ static int open_store(struct daemon *d, struct nv_err *err)
 				  "the store %s is gone (removed or moved away while the daemon "
 				  "runs); not creating an empty one: restore it (see "
 				  "docs/daemon.md, \"Restoring a backup\") or restart the daemon",
-				  d->settings.db_path);
+				  d->settings.db_shown);
 	if (store_open(d->settings.db_path, STORE_NO_CREATE, &d->store, err))
 		return err->code;
 	d->store_dev = dev;
@@ -154,7 +154,7 @@ static int open_store(struct daemon *d, struct nv_err *err)
 		store_close(d->store);
 		d->store = NULL;
 		return nv_err_set(err, NV_EIO, "the store %s was replaced while being opened",
-				  d->settings.db_path);
+				  d->settings.db_shown);
 	}
 	return NV_OK;
 }
@@ -177,14 +177,14 @@ static void watch_store(struct daemon *d)
 		log_error("the store %s is gone (removed or moved away under the daemon); "
 			  "nothing more is written to it, and scheduled runs are skipped until "
 			  "it is back",
-			  d->settings.db_path);
+			  d->settings.db_shown);
 		d->store_noted = 1;
 		close_store(d);
 	} else if (dev != d->store_dev || ino != d->store_ino) {
 		log_warn("the store %s was replaced under the daemon (a restored backup?); "
 			 "nothing more is written to the old file, the next run opens the new "
 			 "one",
-			 d->settings.db_path);
+			 d->settings.db_shown);
 		d->store_noted = 1;
 		close_store(d);
 	}
@@ -316,7 +316,7 @@ static void run_scheduled_sync(struct daemon *d, int64_t scheduled_ms, int catch
 		rc = nv_err_set(&err, NV_EIO,
 				"the store %s was removed or replaced during the run; what the run "
 				"wrote went to the old file",
-				d->settings.db_path);
+				d->settings.db_shown);
 		close_store(d);
 	}
 	switch (rc) {
@@ -459,7 +459,7 @@ static int daemon_start(struct daemon *d, const struct daemon_opts *opts, struct
 			return nv_err_set(
 				err, NV_ELOCKED,
 				"another nvault daemon (pid %lld) is already running for %s",
-				(long long)d->state.pid, d->settings.db_path);
+				(long long)d->state.pid, d->settings.db_shown);
 		log_warn("the previous daemon (pid %lld) did not stop cleanly; taking over",
 			 (long long)d->state.pid);
 	}
@@ -491,7 +491,7 @@ int daemon_run(const struct daemon_opts *opts, struct daemon_result *result, str
 	set_string_field(&d.state.schedule, d.settings.schedule);
 	log_info("daemon started (pid %lld), store %s, schedule '%s' in local time (%s), "
 		 "%zu database(s) configured",
-		 (long long)d.state.pid, d.settings.db_path, d.settings.schedule,
+		 (long long)d.state.pid, d.settings.db_shown, d.settings.schedule,
 		 getenv("TZ") && *getenv("TZ") ? getenv("TZ") : "system zone", d.cfg->n_dbs);
 	if (missed) {
 		log_info("the run scheduled for %s was missed while no daemon was running; "

@@ -212,6 +212,7 @@ static void test_status_document(void **state)
 
 	memset(&set, 0, sizeof(set));
 	set.db_path = (char *)tmp_store(dir, sizeof(dir), path, sizeof(path));
+	set.db_shown = set.db_path;
 	set.schedule = (char *)"*/5 * * * *";
 	set.sync_enabled = 1;
 
