@@ -43,13 +43,16 @@ for line in sys.stdin:
         print(len(line.encode()), n, "error" if r.get("isError") else "ok")'
 }
 
+INIT='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}'
+
 emit() { # FIGURE ARGS TOOL
   read -r bytes n status < <(reply_bytes "$2" "$3")
   echo "BENCH $1|$bytes|bytes|$ROWS|tasks=$n $status"
 }
 emit "memory_task list default" '{"action":"list"}' memory_task
 emit "memory_task search 10 hits" '{"action":"search","query":"review","limit":10}' memory_task
-if "$NVAULT" -q mcp <<<'{"jsonrpc":"2.0","id":1,"method":"tools/list"}' | grep -q '"task_search"'; then
+# (a session starts with initialize: requests before it are refused)
+if printf '%s\n%s\n' "$INIT" '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' | "$NVAULT" -q mcp | grep -q '"task_search"'; then
   emit "task_search 10 hits" '{"query":"review","limit":10}' task_search
   emit "task_search default list" '{}' task_search
 fi
@@ -57,9 +60,10 @@ fi
 # Four tasks with 1.5 MB descriptions in a fresh store.
 export NVAULT_DB=$T/big.db
 python3 -c '
-import json
+import json, sys
+print(sys.argv[1])
 for i in range(1, 5):
     print(json.dumps({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {"name": "memory_task",
-          "arguments": {"action": "add", "title": "big %d" % i, "description": "x" * 1500000}}}))' |
+          "arguments": {"action": "add", "title": "big %d" % i, "description": "x" * 1500000}}}))' "$INIT" |
   "$NVAULT" -q mcp >/dev/null
 emit "memory_task list 4 x 1.5 MB" '{"action":"list"}' memory_task

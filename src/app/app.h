@@ -151,6 +151,7 @@ struct app_query {
 	 */
 	const char *cursor;
 	int include_deleted;
+	int row_cursors;   /* list/search: keep the cursor after every row (app_list_cursor()) */
 	int64_t limit;	   /* 0 → 50 for list/search; 0 → all for as_of/diff */
 	int64_t offset;	   /* rows to skip */
 	const char *at;	   /* as_of: ISO time */
@@ -173,6 +174,23 @@ int app_query_check(struct app_query *q, struct nv_err *err);
 
 /* One page of tasks matching q (list; search when q->search is set), newest update first. */
 int app_task_list(struct store *s, struct app_query *q, struct task_list *out, struct nv_err *err);
+/*
+ * Where a page of n_versions versions (oldest first) starts: q->cursor (an
+ * app_page_cursor() of kind "history", or "o<offset>") or q->offset, into
+ * q->offset. A history cursor is the number of versions already returned:
+ * versions are append-only and numbered 1, 2, ..., so it is a key (the
+ * last version returned), never shifted by versions written meanwhile.
+ * NV_EINVAL naming the cursor or offset when it is not one.
+ */
+int app_history_page(struct app_query *q, int64_t n_versions, struct nv_err *err);
+/*
+ * The cursor after the first `consumed` items of page l of q, or NULL when
+ * nothing follows them. New string. A front end that may stop a page early
+ * (at its reply size) sets q->row_cursors before app_task_list(): the cursor
+ * after any row is then the store's key of that row, as stable as the one
+ * after the whole page.
+ */
+char *app_list_cursor(const struct app_query *q, const struct task_list *l, size_t consumed);
 
 /*
  * Calls cb for the tasks as they were at q->at whose position is in
@@ -192,8 +210,9 @@ int app_task_diff(struct store *s, struct app_query *q, store_diff_cb cb, void *
 		  struct nv_err *err);
 
 /*
- * The cursor of the page after one of n rows of q (as_of or diff, named by
- * kind "as_of" / "diff"), to pass back as q->cursor. New string.
+ * The cursor of the page after one of n rows of q (as_of, diff or history,
+ * named by kind "as_of" / "diff" / "history"), to pass back as q->cursor.
+ * New string.
  */
 char *app_page_cursor(const struct app_query *q, const char *kind, int64_t n);
 
@@ -206,6 +225,21 @@ char *app_page_cursor(const struct app_query *q, const char *kind, int64_t n);
 #define APP_CURSOR_MAX 64
 /* The cursor of the row after the first `consumed` rows from q's start. */
 void app_cursor(const struct app_query *q, int64_t consumed, char out[APP_CURSOR_MAX]);
+
+/* ---- schema history ------------------------------------------------------ */
+
+/*
+ * One page of the schema history (SPEC §3 "schema history"), oldest first:
+ * q->database_id (NULL = every database), q->limit (0 → 200), q->cursor
+ * (app_schema_cursor() of the page before: the last event's seq, a key of
+ * the append-only history). *events (schema_events_free()) gets at most
+ * q->limit events after the cursor, *total every event of the filter, *more
+ * whether events follow the page.
+ */
+int app_schema_history(struct store *s, struct app_query *q, struct schema_event **events,
+		       size_t *n, int64_t *total, int *more, struct nv_err *err);
+/* The cursor after schema event seq (new string). */
+char *app_schema_cursor(int64_t seq);
 
 /* ---- views ------------------------------------------------------------- */
 
@@ -287,7 +321,11 @@ struct app_sync_result {
 
 /* Hooks a front end gives a sync run; all called on the worker thread. */
 struct app_sync_hooks {
-	/* progress: value strictly increasing; total -1 when unknown */
+	/*
+	 * progress: value (rows read from Notion so far, scan and query pass)
+	 * strictly increasing; total -1 while unknown. A run that finishes
+	 * sends one last step, value + 1, with total equal to it.
+	 */
 	void (*progress)(void *ud, int64_t value, int64_t total, const char *message);
 	/* the run finished; not called when the run was cancelled with app_syncer_cancel() */
 	void (*done)(void *ud, const struct app_sync_result *r);

@@ -183,6 +183,14 @@ static void *sync_worker(void *arg)
 	cancelled = job->cancelled;
 	job->finished = 1;
 	pthread_mutex_unlock(&y->lock);
+	if (!cancelled && job->hooks.progress) {
+		/* the end of the run is its last step: now the total is known */
+		int64_t last = job->last_sent + 1;
+		char msg[128];
+		snprintf(msg, sizeof(msg), "sync finished: %" PRId64 " rows processed",
+			 job->rows_before + job->rows_current);
+		job->hooks.progress(job->hooks.ud, last, last, msg);
+	}
 	if (!cancelled && job->hooks.done)
 		job->hooks.done(job->hooks.ud, &res);
 	sync_report_release(&report);

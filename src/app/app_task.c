@@ -275,6 +275,24 @@ int app_task_history(struct store *s, const char *id, struct task *task,
 	return store_task_history(s, task->id, versions, n, err);
 }
 
+static int page_cursor_read(struct app_query *q, const char *kind, struct nv_err *err);
+
+int app_history_page(struct app_query *q, int64_t n_versions, struct nv_err *err)
+{
+	int rc;
+
+	if (q->cursor && !strncmp(q->cursor, "c1", 2)) {
+		if ((rc = page_cursor_read(q, "history", err)))
+			return rc;
+		q->cursor = NULL;
+	}
+	if ((rc = app_query_check(q, err)))
+		return rc;
+	if (q->offset > n_versions)
+		q->offset = n_versions; /* past the end: an empty page */
+	return NV_OK;
+}
+
 int app_task_version(struct store *s, const char *id, int64_t num, struct task *task,
 		     struct task_version *out, struct nv_err *err)
 {
@@ -322,6 +340,7 @@ int app_query_check(struct app_query *q, struct nv_err *err)
 	f->where = q->where;
 	f->n_where = q->n_where;
 	f->sort = q->sort;
+	f->row_cursors = q->row_cursors;
 	f->include_deleted = q->include_deleted;
 	if (q->status && check_status(q->name, q->status, &f->status, err))
 		return NV_EINVAL;
@@ -381,6 +400,21 @@ int app_task_list(struct store *s, struct app_query *q, struct task_list *out, s
 	return store_task_list(s, &q->filter, out, err);
 }
 
+char *app_list_cursor(const struct app_query *q, const struct task_list *l, size_t consumed)
+{
+	char pos[APP_CURSOR_MAX];
+
+	if (consumed >= l->n)
+		return l->has_more && l->next_cursor ? xstrdup(l->next_cursor) : NULL;
+	if (consumed && l->cursors)
+		return xstrdup(l->cursors[consumed - 1]); /* the key of the last row taken */
+	if (!consumed && q->cursor)
+		return xstrdup(q->cursor); /* nothing taken: where this page began */
+	/* a page by offset whose rows' keys were not kept */
+	app_cursor(q, (int64_t)consumed, pos);
+	return xstrdup(pos);
+}
+
 /* A page window over a streamed result. */
 struct pager {
 	int64_t seen, offset, limit;
@@ -409,21 +443,32 @@ static int page_diff(void *ud, const struct diff_entry *e)
 
 /* ---- position cursors (as_of, diff) ---- */
 
-char *app_page_cursor(const struct app_query *q, const char *kind, int64_t n)
+/* "c1" and the hex of doc's compact JSON (the store's cursor shape). New string. */
+static char *cursor_text(json_t *doc)
 {
-	json_t *doc = json_pack("{s:s s:I}", "sort", kind, "o", (json_int_t)(q->offset + n));
 	struct buf out = BUF_INIT;
-	char *text;
+	char *text = json_dumps(doc, JSON_COMPACT);
 
-	if (!strcmp(kind, "diff"))
-		json_object_set_new(doc, "u", json_string(q->until ? q->until_iso : q->until_pin));
-	text = json_dumps(doc, JSON_COMPACT);
 	buf_adds(&out, "c1");
 	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
 		buf_addf(&out, "%02x", *p);
 	free(text);
 	json_decref(doc);
 	return buf_detach(&out);
+}
+
+char *app_page_cursor(const struct app_query *q, const char *kind, int64_t n)
+{
+	json_t *doc = json_pack("{s:s s:I}", "sort", kind, "o", (json_int_t)(q->offset + n));
+
+	if (!strcmp(kind, "diff"))
+		json_object_set_new(doc, "u", json_string(q->until ? q->until_iso : q->until_pin));
+	return cursor_text(doc);
+}
+
+char *app_schema_cursor(int64_t seq)
+{
+	return cursor_text(json_pack("{s:s s:I}", "sort", "schema", "o", (json_int_t)seq));
 }
 
 static int hex_digit(char c)
@@ -531,4 +576,49 @@ json_t *app_changed_fields(const struct task_version *a, const struct task_versi
 	json_decref(ca);
 	json_decref(cb);
 	return out;
+}
+
+/* ---- schema history ------------------------------------------------------ */
+
+int app_schema_history(struct store *s, struct app_query *q, struct schema_event **events,
+		       size_t *n, int64_t *total, int *more, struct nv_err *err)
+{
+	struct schema_event *all = NULL;
+	size_t count = 0, first = 0, take;
+	int64_t limit, after = 0;
+	int rc;
+
+	*events = NULL;
+	*n = 0;
+	*total = 0;
+	*more = 0;
+	if (q->cursor) {
+		if ((rc = page_cursor_read(q, "schema", err)))
+			return rc;
+		after = q->offset; /* the seq of the last event returned */
+		q->offset = 0;
+		q->cursor = NULL;
+	}
+	if ((rc = app_query_check(q, err)))
+		return rc;
+	limit = q->limit ? q->limit : 200;
+	if ((rc = store_schema_events(s, NULL, q->database_id ? q->db : NULL, 0, &all, &count,
+				      err)))
+		return rc;
+	/* the page after the cursor's event, or after q->offset events */
+	while (first < count && (after ? all[first].seq <= after : (int64_t)first < q->offset))
+		first++;
+	take = count - first < (size_t)limit ? count - first : (size_t)limit;
+	*total = (int64_t)count;
+	*more = first + take < count;
+	if (take) {
+		*events = xcalloc(take, sizeof(**events));
+		memcpy(*events, all + first, take * sizeof(**events));
+		/* the events moved out are owned by *events now */
+		for (size_t i = first; i < first + take; i++)
+			schema_event_init(&all[i]);
+	}
+	*n = take;
+	schema_events_free(all, count);
+	return NV_OK;
 }

@@ -49,22 +49,35 @@ size_t mcp_json_size(const json_t *v)
 	return json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+/* Bytes one byte of a string takes inside a JSON document. */
+static size_t encoded_byte(unsigned char ch)
+{
+	if (ch == '"' || ch == '\\' || ch == '\n' || ch == '\r' || ch == '\t' || ch == '\b' ||
+	    ch == '\f')
+		return 2;
+	return ch < 0x20 ? 6 : 1;
+}
+
 /* Bytes a string takes inside a JSON document (quotes and escapes). */
 static size_t encoded_size(const char *s, size_t len)
 {
 	size_t n = 2;
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '"' || ch == '\\' || ch == '\n' || ch == '\r' || ch == '\t' ||
-		    ch == '\b' || ch == '\f')
-			n += 2;
-		else if (ch < 0x20)
-			n += 6;
-		else
-			n++;
-	}
+	for (size_t i = 0; i < len; i++)
+		n += encoded_byte((unsigned char)s[i]);
 	return n;
+}
+
+size_t mcp_fitting_prefix(const char *s, size_t len, size_t room)
+{
+	size_t used = 2, i = 0;
+
+	while (i < len && used + encoded_byte((unsigned char)s[i]) <= room)
+		used += encoded_byte((unsigned char)s[i++]);
+	/* end on a character boundary: not before a continuation byte */
+	while (i > 0 && i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i--;
+	return i;
 }
 
 /* Cuts string s to at most cap bytes (at a UTF-8 boundary) plus a marker. */
@@ -77,8 +90,10 @@ static void cut_string(json_t *s, size_t cap)
 	while (keep > 0 && ((unsigned char)v[keep] & 0xC0) == 0x80)
 		keep--;
 	buf_add(&b, v, keep);
-	buf_addf(&b, " [... cut by nvault: %zu of %zu bytes left out to fit the reply]", len - keep,
-		 len);
+	buf_addf(&b,
+		 " [... cut by nvault: %zu of %zu bytes left out to fit the reply; task_get with "
+		 "field and offset %zu reads on]",
+		 len - keep, len, keep);
 	json_string_setn(s, b.data, b.len);
 	buf_release(&b);
 }
@@ -173,6 +188,18 @@ int mcp_page_add(struct mcp_page *p, json_t *item, const char *line)
 		buf_addf(p->text, "\n%s", line);
 	p->n++;
 	return 0;
+}
+
+void mcp_page_end(struct mcp_call *c, const struct mcp_page *p, int more, const char *cursor)
+{
+	more = more && cursor;
+	json_object_set_new(c->result, "count", json_integer((json_int_t)p->n));
+	json_object_set_new(c->result, "hasMore", json_boolean(more));
+	json_object_set_new(c->result, "truncated", json_boolean(p->full));
+	json_object_set_new(c->result, "nextCursor", more ? json_string(cursor) : json_null());
+	if (more)
+		buf_addf(&c->text, "\n%s; more with cursor \"%s\".",
+			 p->full ? "Reply size limit reached" : "Page full", cursor);
 }
 
 void mcp_fit_result(json_t *structured, struct buf *text, size_t budget)

@@ -11,9 +11,16 @@
  * with the final message alone.
  *
  * Locks, always taken in this order: session.call (one message at a time
- * per session) → the mcp server's own locks → session.out (routing state,
- * waiters, their queues) → the server's job lock; http.lock (the session
- * table, reference counts, stopping) is never held while taking another.
+ * per session) → http.gate (admission) → the mcp server's own locks →
+ * session.out (routing state, waiters, their queues) → the server's job
+ * lock; http.lock (the session table, reference counts, stopping) is never
+ * held while taking another.
+ *
+ * Admission: at most as many messages are handled at once as there are
+ * CPUs (at least 2), the others wait their turn first come, first served.
+ * Twenty clients reading flat out on two cores otherwise run twenty
+ * threads at once: each call takes as long as all of them together, and
+ * the scheduler's unfairness makes the slowest ones many times slower.
  */
 #include "mcp/mcp_http.h"
 
@@ -30,6 +37,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/sysinfo.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -111,7 +119,32 @@ struct mcp_http {
 	unsigned n_sessions;
 	unsigned streams; /* SSE responses not yet finished */
 	int stopping;
+	/* admission (see the top): tickets in arrival order, handled in that order */
+	pthread_mutex_t gate;
+	pthread_cond_t turn;
+	uint64_t next_ticket, finished;
+	unsigned slots;
 };
+
+/* Waits until a message may be handled: its ticket is among the first h->slots unfinished. */
+static void gate_enter(struct mcp_http *h)
+{
+	uint64_t ticket;
+
+	pthread_mutex_lock(&h->gate);
+	ticket = h->next_ticket++;
+	while (ticket >= h->finished + h->slots)
+		pthread_cond_wait(&h->turn, &h->gate);
+	pthread_mutex_unlock(&h->gate);
+}
+
+static void gate_leave(struct mcp_http *h)
+{
+	pthread_mutex_lock(&h->gate);
+	h->finished++;
+	pthread_cond_broadcast(&h->turn);
+	pthread_mutex_unlock(&h->gate);
+}
 
 /* Per-request state of one HTTP request (MHD's con_cls). */
 struct req {
@@ -630,6 +663,7 @@ static struct msg *next_msg(struct session *s, struct waiter *w, int64_t wait_ms
 	for (;;) {
 		if ((m = w->head)) {
 			w->head = m->next;
+			m->next = NULL; /* the caller frees m alone, not the queue behind it */
 			if (!w->head)
 				w->tail = &w->head;
 			if (!m->is_response)
@@ -867,7 +901,9 @@ static enum MHD_Result post_to_session(struct MHD_Connection *c, struct session 
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->out);
 
+	gate_enter(s->h);
 	mcp_handle_line(s->m, body->data, body->len);
+	gate_leave(s->h);
 
 	pthread_mutex_lock(&s->out);
 	s->handling = 0;
@@ -1234,6 +1270,9 @@ int mcp_http_start(const struct settings *st, const struct mcp_http_opts *o, str
 	}
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->drained, NULL);
+	pthread_mutex_init(&h->gate, NULL);
+	pthread_cond_init(&h->turn, NULL);
+	h->slots = get_nprocs() > 2 ? (unsigned)get_nprocs() : 2;
 	if (!getsockname(fd, (struct sockaddr *)&bound, &blen))
 		h->port = ntohs(bound.ss_family == AF_INET6
 					? ((struct sockaddr_in6 *)(void *)&bound)->sin6_port
@@ -1255,6 +1294,8 @@ int mcp_http_start(const struct settings *st, const struct mcp_http_opts *o, str
 		close(fd);
 		pthread_mutex_destroy(&h->lock);
 		pthread_cond_destroy(&h->drained);
+		pthread_mutex_destroy(&h->gate);
+		pthread_cond_destroy(&h->turn);
 		free(h);
 		return nv_err_set(err, NV_EIO, "--http %s: the HTTP server did not start",
 				  o->listen);
@@ -1322,5 +1363,7 @@ void mcp_http_stop(struct mcp_http *h)
 	free(all);
 	pthread_mutex_destroy(&h->lock);
 	pthread_cond_destroy(&h->drained);
+	pthread_mutex_destroy(&h->gate);
+	pthread_cond_destroy(&h->turn);
 	free(h);
 }

@@ -117,11 +117,15 @@ int mcp_tools_call(const struct mcp_env *env, const struct jsonrpc_request *req,
 json_t *mcp_tool_result(json_t *structured, const char *text, int is_error);
 
 /* Argument accessors (arguments are validated before actions run). */
-json_t *mcp_arg_get(const struct mcp_call *c, const char *name);     /* NULL when absent */
-int mcp_arg_has(const struct mcp_call *c, const char *name);	     /* present, even as null */
+json_t *mcp_arg_get(const struct mcp_call *c, const char *name);	 /* NULL when absent */
+int mcp_arg_has(const struct mcp_call *c, const char *name);	 /* present, even as null */
 const char *mcp_arg_str(const struct mcp_call *c, const char *name); /* NULL when absent/null */
 int64_t mcp_arg_int(const struct mcp_call *c, const char *name, int64_t dflt);
 int mcp_arg_bool(const struct mcp_call *c, const char *name, int dflt);
+/* The where parameter's expressions (borrowed) into exprs[max] and q; NV_EINVAL when too many. */
+#define MCP_WHERE_MAX 16
+int mcp_arg_where(const struct mcp_call *c, struct app_query *q, const char **exprs, size_t max,
+	      struct nv_err *err);
 
 /* ---- reply budget (budget.c) ------------------------------------------------ */
 
@@ -150,6 +154,17 @@ void mcp_page_init(struct mcp_page *p, struct mcp_call *c, json_t *items);
  * sixteenth of the budget are cut first; the first item always fits.
  */
 int mcp_page_add(struct mcp_page *p, json_t *item, const char *line);
+/*
+ * Ends the call's page p: count, hasMore (more), truncated (the budget
+ * stopped the page) and nextCursor (cursor when more, else null) in
+ * c->result, and a text line saying how to go on.
+ */
+void mcp_page_end(struct mcp_call *c, const struct mcp_page *p, int more, const char *cursor);
+/*
+ * How many bytes of s (len bytes), from its start and ending on a UTF-8
+ * character boundary, take at most room bytes inside a JSON document.
+ */
+size_t mcp_fitting_prefix(const char *s, size_t len, size_t room);
 /* Cuts text and the longest strings of structured until both fit budget. */
 void mcp_fit_result(json_t *structured, struct buf *text, size_t budget);
 

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
@@ -42,7 +43,7 @@ const struct mcp_param memory_task_params[] = {
 	{"agentId", P_STRING, "Who is writing; versions are authored 'mcp:<agentId>'.", NULL, 0, 0},
 	{"changeReason", P_STRING, "Why (recorded with the new version).", NULL, 0, 0},
 	{"includeInactive", P_BOOLEAN, "Include soft-deleted tasks (default false).", NULL, 0, 0},
-	{"limit", P_INTEGER, "Page size (default 50).", NULL, 1, 1000},
+	{"limit", P_INTEGER, "Page size (default 50; history: every version).", NULL, 1, 1000},
 	{"offset", P_INTEGER, "Rows to skip (default 0).", NULL, 0, INT64_MAX / 2},
 	{"where", P_TAGS,
 	 "Filters (list/search), all must hold: strings NAME=VALUE, NAME!=VALUE, NAME~TEXT "
@@ -56,8 +57,8 @@ const struct mcp_param memory_task_params[] = {
 	 "first), created, dueDate, or any task field or Notion property; add :asc or :desc.",
 	 NULL, 0, 0},
 	{"cursor", P_STRING,
-	 "Continue a list, search, as_of or diff where the previous reply stopped: pass its "
-	 "nextCursor unchanged (replaces offset).",
+	 "Continue a list, search, history, as_of or diff where the previous reply stopped: "
+	 "pass its nextCursor unchanged (replaces offset).",
 	 NULL, 0, 0},
 	{"fields", P_STRINGS,
 	 "Notion property names to include (in metadata.notionProperties); by default tasks "
@@ -108,40 +109,6 @@ static void query_params(struct mcp_call *c, struct app_query *q)
 	q->offset = mcp_arg_int(c, "offset", 0);
 	q->cursor = mcp_arg_str(c, "cursor");
 	q->sort = mcp_arg_str(c, "sort");
-}
-
-/* The where parameter (an array of strings) into exprs (at most max); -1 when too many. */
-static int where_params(struct mcp_call *c, const char **exprs, size_t max, size_t *n)
-{
-	json_t *arr = mcp_arg_get(c, "where"), *v;
-	size_t i;
-
-	*n = 0;
-	if (!json_is_array(arr))
-		return 0;
-	json_array_foreach(arr, i, v)
-	{
-		if (*n == max)
-			return -1;
-		exprs[(*n)++] = json_string_value(v);
-	}
-	return 0;
-}
-
-/* Marks a page that stopped early (or ends normally) with its cursor. */
-static void page_end(struct mcp_call *c, const struct app_query *q, const struct mcp_page *p,
-		     int64_t total)
-{
-	char cursor[APP_CURSOR_MAX];
-	int more = q->offset + (int64_t)p->n < total;
-
-	app_cursor(q, (int64_t)p->n, cursor);
-	json_object_set_new(c->result, "hasMore", json_boolean(more));
-	json_object_set_new(c->result, "truncated", json_boolean(p->full));
-	json_object_set_new(c->result, "nextCursor", more ? json_string(cursor) : json_null());
-	if (p->full)
-		buf_addf(&c->text, "\n(Reply size limit reached: continue with cursor %s.)",
-			 cursor);
 }
 
 static const char *or_empty(const char *s)
@@ -264,7 +231,8 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 	struct task_list l;
 	struct mcp_page page;
 	struct buf line = BUF_INIT;
-	const char *exprs[16];
+	const char *exprs[MCP_WHERE_MAX];
+	char *cursor;
 	json_t *tasks;
 	int rc, more;
 
@@ -272,11 +240,9 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 		return rc;
 	query_params(c, &q);
 	q.search = query;
-	if (where_params(c, exprs, sizeof(exprs) / sizeof(exprs[0]), &q.n_where))
-		return nv_err_set(err, NV_EINVAL, "parameter 'where': at most %zu filters",
-				  sizeof(exprs) / sizeof(exprs[0]));
-	q.where = exprs;
-	if ((rc = app_task_list(s, &q, &l, err)))
+	q.row_cursors = 1; /* the budget may stop the page at any row */
+	if ((rc = mcp_arg_where(c, &q, exprs, MCP_WHERE_MAX, err)) ||
+	    (rc = app_task_list(s, &q, &l, err)))
 		return rc;
 	tasks = json_array();
 	/* a page reached by a keyset cursor is not counted: total null */
@@ -305,16 +271,10 @@ static int list_tasks(struct mcp_call *c, const char *query, struct nv_err *err)
 			break;
 	}
 	buf_release(&line);
-	json_object_set_new(c->result, "count", json_integer((json_int_t)page.n));
 	more = page.n < l.n || l.has_more;
-	if (!page.full && l.next_cursor) {
-		/* a whole page: its keyset cursor, stable while a sync writes */
-		json_object_set_new(c->result, "hasMore", json_boolean(more));
-		json_object_set_new(c->result, "truncated", json_false());
-		json_object_set_new(c->result, "nextCursor", json_string(l.next_cursor));
-	} else {
-		page_end(c, &q, &page, more ? INT64_MAX : q.offset + (int64_t)page.n);
-	}
+	cursor = app_list_cursor(&q, &l, page.n);
+	mcp_page_end(c, &page, more, cursor);
+	free(cursor);
 	if (more && !q.cursor)
 		json_object_set_new(c->result, "nextOffset",
 				    json_integer(q.offset + (int64_t)page.n));
@@ -337,26 +297,38 @@ static int act_history(struct mcp_call *c, struct nv_err *err)
 	struct store *s;
 	struct task t;
 	struct task_version *v = NULL;
+	struct app_query q;
 	size_t n = 0;
 	json_t *versions;
 	int rc;
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
+	/* every version unless limit asks for fewer; a cursor continues a cut page */
+	memset(&q, 0, sizeof(q));
+	q.name = mcp_param_label;
+	q.limit = mcp_arg_int(c, "limit", 0);
+	q.offset = mcp_arg_int(c, "offset", 0);
+	q.cursor = mcp_arg_str(c, "cursor");
 	rc = id_error(app_task_history(s, mcp_arg_str(c, "id"), &t, &v, &n, err), err);
-	if (!rc) {
+	if (!rc && !(rc = app_history_page(&q, (int64_t)n, err))) {
 		struct app_view view = mcp_view(c);
 		struct mcp_page page;
+		char *cursor;
+		size_t i = (size_t)q.offset;
+
 		versions = json_array();
-		c->result = json_pack("{s:s, s:o}", "taskId", t.id, "versions", versions);
+		c->result = json_pack("{s:s, s:o, s:I}", "taskId", t.id, "versions", versions,
+				      "total", (json_int_t)n);
 		buf_addf(&c->text, "Task '%s' (%s) has %zu version%s, oldest first.",
 			 or_empty(t.title), t.id, n, n == 1 ? "" : "s");
 		mcp_page_init(&page, c, versions);
-		for (size_t i = 0; i < n; i++)
+		for (; i < n && (!q.limit || (int64_t)page.n < q.limit); i++)
 			if (mcp_page_add(&page, app_version_legacy_json(&v[i], &view), NULL))
 				break;
-		json_object_set_new(c->result, "count", json_integer((json_int_t)page.n));
-		json_object_set_new(c->result, "truncated", json_boolean(page.full));
+		cursor = app_page_cursor(&q, "history", (int64_t)page.n);
+		mcp_page_end(c, &page, q.offset + (int64_t)page.n < (int64_t)n, cursor);
+		free(cursor);
 	}
 	task_versions_free(v, n);
 	task_release(&t);
@@ -405,34 +377,6 @@ static int collect_version(void *ud, const struct task_version *v)
 	return 0; /* go on counting the total */
 }
 
-static int act_as_of(struct mcp_call *c, struct nv_err *err)
-{
-	struct store *s;
-	struct app_query q;
-	struct collector col = {.view = mcp_view(c), .line = BUF_INIT};
-	json_t *items;
-	int64_t total;
-	int rc;
-
-	if ((rc = mcp_call_store(c, &s, err)))
-		return rc;
-	query_params(c, &q);
-	q.at = mcp_arg_str(c, "time");
-	items = json_array();
-	c->result = json_pack("{s:o}", "tasks", items);
-	mcp_page_init(&col.page, c, items);
-	rc = app_task_as_of(s, &q, collect_version, &col, &total, err);
-	buf_release(&col.line);
-	if (rc)
-		return rc;
-	json_object_set_new(c->result, "time", json_string(q.at_iso));
-	json_object_set_new(c->result, "total", json_integer(total));
-	mcp_text_head(c, "%" PRId64 " tasks existed at %s (showing %zu):", total, q.at_iso,
-		      col.page.n);
-	page_end(c, &q, &col.page, total);
-	return 0;
-}
-
 static int collect_diff(void *ud, const struct diff_entry *e)
 {
 	struct collector *col = ud;
@@ -455,35 +399,58 @@ static int collect_diff(void *ud, const struct diff_entry *e)
 	return 0;
 }
 
-static int act_diff(struct mcp_call *c, struct nv_err *err)
+/* as_of and diff: the page of a streamed result of q, with its total and cursor. */
+static int stream_page(struct mcp_call *c, int as_of, struct nv_err *err)
 {
 	struct store *s;
 	struct app_query q;
 	struct collector col = {.view = mcp_view(c), .line = BUF_INIT};
 	json_t *items;
 	int64_t total;
+	char *cursor;
 	int rc;
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
 	query_params(c, &q);
-	q.since = mcp_arg_str(c, "since");
-	q.until = mcp_arg_str(c, "until");
+	q.at = as_of ? mcp_arg_str(c, "time") : NULL;
+	q.since = as_of ? NULL : mcp_arg_str(c, "since");
+	q.until = as_of ? NULL : mcp_arg_str(c, "until");
 	items = json_array();
-	c->result = json_pack("{s:o}", "changes", items);
+	c->result = json_pack("{s:o}", as_of ? "tasks" : "changes", items);
 	mcp_page_init(&col.page, c, items);
-	rc = app_task_diff(s, &q, collect_diff, &col, &total, err);
+	rc = as_of ? app_task_as_of(s, &q, collect_version, &col, &total, err)
+		   : app_task_diff(s, &q, collect_diff, &col, &total, err);
 	buf_release(&col.line);
 	if (rc)
 		return rc;
-	json_object_set_new(c->result, "since", json_string(q.since_iso));
-	json_object_set_new(c->result, "until", q.until ? json_string(q.until_iso) : json_null());
 	json_object_set_new(c->result, "total", json_integer(total));
-	mcp_text_head(c, "%" PRId64 " tasks changed since %s%s%s (showing %zu):", total,
-		      q.since_iso, q.until ? " until " : "", q.until ? q.until_iso : "",
-		      col.page.n);
-	page_end(c, &q, &col.page, total);
+	if (as_of) {
+		json_object_set_new(c->result, "time", json_string(q.at_iso));
+		mcp_text_head(c, "%" PRId64 " tasks existed at %s (showing %zu):", total, q.at_iso,
+			      col.page.n);
+	} else {
+		json_object_set_new(c->result, "since", json_string(q.since_iso));
+		json_object_set_new(c->result, "until",
+				    q.until ? json_string(q.until_iso) : json_null());
+		mcp_text_head(c, "%" PRId64 " tasks changed since %s%s%s (showing %zu):", total,
+			      q.since_iso, q.until ? " until " : "", q.until ? q.until_iso : "",
+			      col.page.n);
+	}
+	cursor = app_page_cursor(&q, as_of ? "as_of" : "diff", (int64_t)col.page.n);
+	mcp_page_end(c, &col.page, q.offset + (int64_t)col.page.n < total, cursor);
+	free(cursor);
 	return 0;
+}
+
+static int act_as_of(struct mcp_call *c, struct nv_err *err)
+{
+	return stream_page(c, 1, err);
+}
+
+static int act_diff(struct mcp_call *c, struct nv_err *err)
+{
+	return stream_page(c, 0, err);
 }
 
 static const char *const need_id[] = {"id", NULL};

@@ -13,6 +13,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
@@ -54,7 +55,7 @@ static const char task_schema_text[] =
 
 /* The paging fields every list result has. */
 #define PAGE_PROPS                                                                                 \
-	"\"total\":{\"type\":\"integer\"},\"count\":{\"type\":\"integer\"},"                       \
+	"\"total\":{\"type\":[\"integer\",\"null\"]},\"count\":{\"type\":\"integer\"},"            \
 	"\"hasMore\":{\"type\":\"boolean\"},\"truncated\":{\"type\":\"boolean\"},"                 \
 	"\"nextCursor\":{\"type\":[\"string\",\"null\"]}"
 #define PAGE_REQUIRED "\"total\",\"count\",\"hasMore\",\"truncated\",\"nextCursor\""
@@ -65,9 +66,16 @@ static const char search_schema_text[] =
 	"\"properties\":{\"tasks\":{\"type\":\"array\",\"items\":\"$task\"},"
 	"\"query\":{\"type\":[\"string\",\"null\"]}," PAGE_PROPS "}}";
 
-static const char get_schema_text[] = "{\"type\":\"object\",\"additionalProperties\":false,"
-				      "\"required\":[\"task\"],"
-				      "\"properties\":{\"task\":\"$task\"}}";
+static const char get_schema_text[] =
+	"{\"type\":\"object\",\"additionalProperties\":false,"
+	"\"required\":[\"task\"],"
+	"\"properties\":{\"task\":\"$task\","
+	"\"range\":{\"type\":\"object\",\"additionalProperties\":false,"
+	"\"required\":[\"field\",\"offset\",\"length\",\"totalLength\",\"text\",\"nextOffset\"],"
+	"\"properties\":{\"field\":{\"type\":\"string\"},"
+	"\"offset\":{\"type\":\"integer\"},\"length\":{\"type\":\"integer\"},"
+	"\"totalLength\":{\"type\":\"integer\"},\"text\":{\"type\":\"string\"},"
+	"\"nextOffset\":{\"type\":[\"integer\",\"null\"]}}}}}";
 
 static const char history_schema_text[] =
 	"{\"type\":\"object\",\"additionalProperties\":false,"
@@ -107,6 +115,27 @@ static const char changes_schema_text[] =
 	"\"versionsInRange\":{\"type\":\"integer\"},"
 	"\"changedFields\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
 	"\"task\":\"$task\"}}}," PAGE_PROPS "}}";
+
+static const char schema_history_schema_text[] =
+	"{\"type\":\"object\",\"additionalProperties\":false,"
+	"\"required\":[\"changes\"," PAGE_REQUIRED "],"
+	"\"properties\":{\"changes\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+	"\"additionalProperties\":false,"
+	"\"required\":[\"seq\",\"dataSourceId\",\"databaseId\",\"seenAt\",\"kind\",\"propertyId\","
+	"\"name\",\"type\"],"
+	"\"properties\":{\"seq\":{\"type\":\"integer\"},"
+	"\"dataSourceId\":{\"type\":[\"string\",\"null\"]},"
+	"\"databaseId\":{\"type\":[\"string\",\"null\"]},"
+	"\"seenAt\":{\"type\":[\"string\",\"null\"]},"
+	"\"kind\":{\"type\":\"string\",\"enum\":[\"initial\",\"added\",\"removed\",\"renamed\","
+	"\"type_changed\",\"options_changed\"]},"
+	"\"propertyId\":{\"type\":[\"string\",\"null\"]},"
+	"\"name\":{\"type\":[\"string\",\"null\"]},"
+	"\"type\":{\"type\":[\"string\",\"null\"]},"
+	"\"options\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+	"\"oldName\":{\"type\":\"string\"},\"oldType\":{\"type\":\"string\"},"
+	"\"oldOptions\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+	"\"runId\":{\"type\":\"string\"}}}}," PAGE_PROPS "}}";
 
 static const char status_schema_text[] =
 	"{\"type\":\"object\",\"additionalProperties\":false,"
@@ -188,6 +217,10 @@ static json_t *status_schema(void)
 {
 	return schema(status_schema_text);
 }
+static json_t *schema_history_schema(void)
+{
+	return schema(schema_history_schema_text);
+}
 
 /* ---- shared -------------------------------------------------------------- */
 
@@ -256,24 +289,6 @@ static void filter_params(struct mcp_call *c, struct app_query *q, int64_t dflt_
 	q->cursor = mcp_arg_str(c, "cursor");
 }
 
-/* The paging fields of a result whose page p started at q's position. */
-static void page_end(struct mcp_call *c, const struct app_query *q, const struct mcp_page *p,
-		     int64_t total)
-{
-	char cursor[APP_CURSOR_MAX];
-	int more = q->offset + (int64_t)p->n < total;
-
-	app_cursor(q, (int64_t)p->n, cursor);
-	json_object_set_new(c->result, "total", json_integer(total));
-	json_object_set_new(c->result, "count", json_integer((json_int_t)p->n));
-	json_object_set_new(c->result, "hasMore", json_boolean(more));
-	json_object_set_new(c->result, "truncated", json_boolean(p->full));
-	json_object_set_new(c->result, "nextCursor", more ? json_string(cursor) : json_null());
-	if (more)
-		buf_addf(&c->text, "\n%s; more with cursor \"%s\".",
-			 p->full ? "Reply size limit reached" : "Page full", cursor);
-}
-
 static int id_error(int rc, struct nv_err *err)
 {
 	if (rc == NV_ENOTFOUND)
@@ -285,11 +300,32 @@ static int id_error(int rc, struct nv_err *err)
 
 static const struct mcp_param search_params[] = {
 	{"query", P_STRING,
-	 "Full-text query over the tasks; omit it to list tasks, most recently updated first.",
+	 "Full-text query over every text of the tasks (title, description, tags, Notion "
+	 "select/status/people/rich text/url/email/formula values): words must all match, "
+	 "\"a phrase\", OR, NOT, prefix*. Omit it to list tasks, most recently updated "
+	 "first.",
 	 NULL, 0, 0},
 	P_FILTERS,
+	{"where", P_STRINGS,
+	 "Filters, all must hold: NAME=VALUE, NAME!=VALUE, NAME~TEXT (contains), NAME<V, "
+	 "NAME<=V, NAME>V, NAME>=V, NAME? (has a value), NAME= (is empty). NAME is a task "
+	 "field (status, dueDate, tags, assignee, ...) or a Notion property by name "
+	 "(Priority=High, Estimate>=3, Owner~ada). Text ignores case; numbers compare as "
+	 "numbers, dates as ISO text (dueDate<2026-12-31).",
+	 NULL, 0, 0},
+	{"sort", P_STRING,
+	 "Order: relevance (default with a query; best match first), updated (default "
+	 "without one; newest first), created, dueDate, or any task field or Notion "
+	 "property; add :asc or :desc.",
+	 NULL, 0, 0},
 	P_LIMIT(20),
-	P_CURSOR,
+	{"cursor", P_STRING,
+	 "Where the previous reply stopped: pass its nextCursor unchanged (with the same "
+	 "query, filters and sort) to get the next page. Pages in any order but relevance "
+	 "continue after the last task returned, so tasks written meanwhile never make "
+	 "one repeat or go missing; relevance pages continue at a position in the "
+	 "ranking, which a sync changing matching tasks between two pages can shift.",
+	 NULL, 0, 0},
 	P_FIELDS,
 	P_DETAIL,
 	{NULL},
@@ -303,7 +339,8 @@ static int run_search(struct mcp_call *c, struct nv_err *err)
 	struct task_list l;
 	struct mcp_page page;
 	struct buf line = BUF_INIT;
-	const char *query = mcp_arg_str(c, "query");
+	const char *query = mcp_arg_str(c, "query"), *exprs[MCP_WHERE_MAX];
+	char *cursor;
 	json_t *tasks;
 	int rc;
 
@@ -311,23 +348,39 @@ static int run_search(struct mcp_call *c, struct nv_err *err)
 		return rc;
 	filter_params(c, &q, 20);
 	q.search = query && *query ? query : NULL;
-	if ((rc = app_task_list(s, &q, &l, err)))
+	q.row_cursors = 1; /* the budget may stop the page at any row */
+	q.sort = mcp_arg_str(c, "sort");
+	if ((rc = mcp_arg_where(c, &q, exprs, MCP_WHERE_MAX, err)) ||
+	    (rc = app_task_list(s, &q, &l, err)))
 		return rc;
 	tasks = json_array();
-	c->result = json_pack("{s:o, s:o}", "tasks", tasks, "query",
-			      q.search ? json_string(q.search) : json_null());
+	c->result = json_pack("{s:o, s:o, s:o}", "tasks", tasks, "query",
+			      q.search ? json_string(q.search) : json_null(), "total",
+			      l.total >= 0 ? json_integer(l.total) : json_null());
 	mcp_page_init(&page, c, tasks);
 	for (size_t i = 0; i < l.n; i++) {
+		json_t *item = app_task_view_json(&l.items[i], &v);
+		const char *snippet = l.hits ? l.hits[i].snippet : NULL;
+		if (l.hits)
+			json_object_set_new(item, "score", json_real(l.hits[i].score));
+		if (snippet)
+			json_object_set_new(item, "snippet", json_string(snippet));
 		buf_reset(&line);
 		mcp_task_line(&line, &l.items[i]);
-		if (mcp_page_add(&page, app_task_view_json(&l.items[i], &v), line.data))
+		if (snippet)
+			buf_addf(&line, " — %s", snippet);
+		if (mcp_page_add(&page, item, line.data))
 			break;
 	}
 	buf_release(&line);
-	mcp_text_head(c, "%" PRId64 " task%s match%s; showing %zu from position %" PRId64 ":",
-		      l.total, l.total == 1 ? "" : "s", l.total == 1 ? "es" : "", page.n,
-		      q.offset + 1);
-	page_end(c, &q, &page, l.total);
+	if (l.total >= 0)
+		mcp_text_head(c, "%" PRId64 " task%s match%s; showing %zu:", l.total,
+			      l.total == 1 ? "" : "s", l.total == 1 ? "es" : "", page.n);
+	else
+		mcp_text_head(c, "More matching tasks; showing %zu:", page.n);
+	cursor = app_list_cursor(&q, &l, page.n);
+	mcp_page_end(c, &page, page.n < l.n || l.has_more, cursor);
+	free(cursor);
 	task_list_release(&l);
 	return 0;
 }
@@ -338,20 +391,115 @@ static const struct mcp_param get_params[] = {
 	{"id", P_STRING, "Task id, or the Notion page id (with or without dashes).", NULL, 0, 0},
 	P_FIELDS,
 	P_DETAIL,
+	{"field", P_STRING,
+	 "Read one text field in full, a range at a time: a task field (description, "
+	 "title, ...) or notionProperties.NAME (a Notion text property). The reply's "
+	 "range holds the text from offset on, as much as fits; pass range.nextOffset as "
+	 "offset for the rest. Use it when a field came cut (\"[... cut by nvault ...]\").",
+	 NULL, 0, 0},
+	{"offset", P_INTEGER, "With field: the byte to start at (default 0).", NULL, 0,
+	 INT64_MAX / 2},
+	{"length", P_INTEGER, "With field: at most this many bytes (default: as many as fit).",
+	 NULL, 1, INT64_MAX / 2},
 	{NULL},
 };
+
+/* The text of field (a top-level string of the full view, or notionProperties.NAME). */
+static json_t *field_value(json_t *full, const char *field)
+{
+	static const char props[] = "notionProperties.";
+
+	static const char *const not_text[] = {"tags",	 "metadata", "notion", "notionProperties",
+					       "active", "version",  NULL};
+
+	for (const char *const *n = not_text; *n; n++)
+		if (!strcmp(field, *n))
+			return NULL;
+	if (!strncmp(field, props, sizeof(props) - 1))
+		return json_object_get(json_object_get(json_object_get(full, "notionProperties"),
+						       field + sizeof(props) - 1),
+				       "value");
+	return json_object_get(full, field);
+}
+
+/* task_get with field: a range of one field's text, as much as fits the reply. */
+static int get_range(struct mcp_call *c, const struct task *t, json_t *task, const char *field,
+		     struct nv_err *err)
+{
+	struct app_view all = {.full = 1};
+	json_t *full = app_task_view_json(t, &all), *val = field_value(full, field);
+	const char *text = json_string_value(val) ? json_string_value(val) : "";
+	size_t total = json_string_length(val), off = (size_t)mcp_arg_int(c, "offset", 0), len, room;
+	int64_t want = mcp_arg_int(c, "length", 0);
+	int rc = 0;
+
+	if (!json_is_string(val) && !json_is_null(val)) {
+		rc = nv_err_set(err, NV_EINVAL,
+				"parameter 'field': task %s has no text field '%.100s' (a task "
+				"field such as description, or notionProperties.NAME of a Notion "
+				"text property)",
+				t->id, field);
+		goto out;
+	}
+	if (off > total) {
+		rc = nv_err_set(err, NV_EINVAL,
+				"parameter 'offset': %zu is past the end of field '%.100s' (%zu "
+				"bytes)",
+				off, field, total);
+		goto out;
+	}
+	while (off > 0 && off < total && ((unsigned char)text[off] & 0xC0) == 0x80)
+		off--; /* start on a character */
+	/* the task comes small beside the range; the range gets the rest */
+	mcp_cut_strings(task, c->budget / 64);
+	room = c->budget / 8 * 7 > mcp_json_size(task) + 2048
+		       ? c->budget / 8 * 7 - mcp_json_size(task) - 2048
+		       : c->budget / 4;
+	len = mcp_fitting_prefix(text + off, total - off, room);
+	if (want > 0 && (size_t)want < len) {
+		len = (size_t)want;
+		while (len > 0 && off + len < total &&
+		       ((unsigned char)text[off + len] & 0xC0) == 0x80)
+			len--;
+	}
+	c->result =
+		json_pack("{s:O, s:{s:s, s:I, s:I, s:I, s:s%, s:o}}", "task", task, "range",
+			  "field", field, "offset", (json_int_t)off, "length", (json_int_t)len,
+			  "totalLength", (json_int_t)total, "text", text + off, len, "nextOffset",
+			  off + len < total ? json_integer((json_int_t)(off + len)) : json_null());
+	mcp_task_line(&c->text, t);
+	buf_addf(&c->text, "\n%s: bytes %zu to %zu of %zu", field, off, off + len, total);
+	if (off + len < total)
+		buf_addf(&c->text, "; more with offset %zu.", off + len);
+	else
+		buf_adds(&c->text, " (the end).");
+out:
+	json_decref(full);
+	return rc;
+}
 
 static int run_get(struct mcp_call *c, struct nv_err *err)
 {
 	struct app_view v = mcp_view(c);
 	struct store *s;
 	struct task t;
+	const char *field = mcp_arg_str(c, "field");
 	int rc;
 
 	if ((rc = mcp_call_store(c, &s, err)))
 		return rc;
+	if (!field && (mcp_arg_has(c, "offset") || mcp_arg_has(c, "length")))
+		return nv_err_set(err, NV_EINVAL,
+				  "parameters 'offset' and 'length' go with 'field' (the field "
+				  "to read a range of)");
 	if (!(rc = id_error(app_task_get(s, mcp_arg_str(c, "id"), &t, err), err))) {
 		json_t *task = app_task_view_json(&t, &v);
+		if (field) {
+			rc = get_range(c, &t, task, field, err);
+			json_decref(task);
+			task_release(&t);
+			return rc;
+		}
 		/* one task may take the whole reply, less room for the envelope and text */
 		mcp_cut_strings(task, c->budget - c->budget / 8);
 		c->result = json_pack("{s:o}", "task", task);
@@ -411,6 +559,7 @@ static int run_history(struct mcp_call *c, struct nv_err *err)
 	size_t n = 0;
 	int64_t only = mcp_arg_int(c, "versionNum", 0), total;
 	int with_task = view.full || json_array_size(view.fields) || only;
+	char *cursor;
 	json_t *versions;
 	int rc;
 
@@ -420,10 +569,8 @@ static int run_history(struct mcp_call *c, struct nv_err *err)
 	q.name = mcp_param_label;
 	q.limit = mcp_arg_int(c, "limit", 50);
 	q.cursor = mcp_arg_str(c, "cursor");
-	if ((rc = app_query_check(&q, err)))
-		return rc;
 	rc = id_error(app_task_history(s, mcp_arg_str(c, "id"), &t, &v, &n, err), err);
-	if (rc)
+	if (rc || (rc = app_history_page(&q, (int64_t)n, err)))
 		goto out;
 	if (only && (only > (int64_t)n || v[only - 1].num != only)) {
 		rc = nv_err_set(err, NV_ENOTFOUND,
@@ -458,7 +605,10 @@ static int run_history(struct mcp_call *c, struct nv_err *err)
 	}
 	mcp_text_head(c, "Task '%s' (%s): %zu version%s, oldest first; showing %zu:",
 		      or_empty(t.title), t.id, n, n == 1 ? "" : "s", page.n);
-	page_end(c, &q, &page, total);
+	json_object_set_new(c->result, "total", json_integer(total));
+	cursor = app_page_cursor(&q, "history", (int64_t)page.n);
+	mcp_page_end(c, &page, q.offset + (int64_t)page.n < total, cursor);
+	free(cursor);
 out:
 	buf_release(&line);
 	task_versions_free(v, n);
@@ -532,6 +682,7 @@ static int run_changes(struct mcp_call *c, struct nv_err *err)
 	struct app_query q;
 	json_t *items = json_array();
 	int64_t total = 0;
+	char *cursor;
 	int rc;
 
 	filter_params(c, &q, 50);
@@ -573,7 +724,10 @@ static int run_changes(struct mcp_call *c, struct nv_err *err)
 			      q.since_iso, q.until ? " up to " : "", q.until ? q.until_iso : "",
 			      cp.page.n);
 	}
-	page_end(c, &q, &cp.page, total);
+	json_object_set_new(c->result, "total", json_integer(total));
+	cursor = app_page_cursor(&q, q.at ? "as_of" : "diff", (int64_t)cp.page.n);
+	mcp_page_end(c, &cp.page, q.offset + (int64_t)cp.page.n < total, cursor);
+	free(cursor);
 	return 0;
 }
 
@@ -634,6 +788,63 @@ static int run_status(struct mcp_call *c, struct nv_err *err)
 			 or_empty(json_string_value(json_object_get(last, "finishedAt"))));
 	}
 	json_decref(doc);
+	return 0;
+}
+
+/* ---- schema_history ------------------------------------------------------- */
+
+static const struct mcp_param schema_params[] = {
+	{"databaseId", P_STRING, "Only this Notion database's data sources (32 hex digits).", NULL,
+	 0, 0},
+	P_LIMIT(200),
+	P_CURSOR,
+	{NULL},
+};
+
+static int run_schema_history(struct mcp_call *c, struct nv_err *err)
+{
+	struct store *s;
+	struct app_query q;
+	struct schema_event *ev = NULL;
+	struct mcp_page page;
+	struct buf line = BUF_INIT;
+	size_t n = 0;
+	int64_t total;
+	int more, rc;
+	char *cursor = NULL;
+	json_t *items;
+
+	if ((rc = mcp_call_store(c, &s, err)))
+		return rc;
+	memset(&q, 0, sizeof(q));
+	q.name = mcp_param_label;
+	q.database_id = mcp_arg_str(c, "databaseId");
+	q.limit = mcp_arg_int(c, "limit", 200);
+	q.cursor = mcp_arg_str(c, "cursor");
+	if ((rc = app_schema_history(s, &q, &ev, &n, &total, &more, err)))
+		return rc;
+	items = json_array();
+	c->result = json_pack("{s:o, s:I}", "changes", items, "total", (json_int_t)total);
+	mcp_page_init(&page, c, items);
+	for (size_t i = 0; i < n; i++) {
+		buf_reset(&line);
+		buf_addf(&line, "- %s %s '%s' (%s)", or_empty(ev[i].seen_at), ev[i].kind,
+			 or_empty(ev[i].name), or_empty(ev[i].type));
+		if (ev[i].old_name)
+			buf_addf(&line, ", was '%s'", ev[i].old_name);
+		if (ev[i].old_type)
+			buf_addf(&line, ", was %s", ev[i].old_type);
+		if (mcp_page_add(&page, schema_event_to_json(&ev[i]), line.data))
+			break;
+	}
+	buf_release(&line);
+	mcp_text_head(c, "%" PRId64 " schema change%s recorded, oldest first; showing %zu:", total,
+		      total == 1 ? "" : "s", page.n);
+	if (page.n)
+		cursor = app_schema_cursor(ev[page.n - 1].seq);
+	mcp_page_end(c, &page, page.n < n || more, cursor);
+	free(cursor);
+	schema_events_free(ev, n);
 	return 0;
 }
 
@@ -706,6 +917,21 @@ const struct mcp_tool mcp_read_tools[] = {
 		.params = changes_params,
 		.run = run_changes,
 		.output_schema = changes_schema,
+		.hints = READ_HINTS,
+	},
+	{
+		.name = "schema_history",
+		.title = "Notion schema history",
+		.description =
+			"How the property schemas of the synced Notion data sources changed, "
+			"oldest first: each property when nvault first recorded it (initial), "
+			"then every property added, removed, renamed, retyped (type_changed) or "
+			"whose options changed (options_changed), with the time a sync saw "
+			"it. Append-only; a cursor is the last change returned." PAGING_NOTE
+				LOCAL_NOTE,
+		.params = schema_params,
+		.run = run_schema_history,
+		.output_schema = schema_history_schema,
 		.hints = READ_HINTS,
 	},
 	{

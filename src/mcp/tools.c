@@ -240,6 +240,22 @@ int mcp_arg_bool(const struct mcp_call *c, const char *name, int dflt)
 	return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
+int mcp_arg_where(const struct mcp_call *c, struct app_query *q, const char **exprs, size_t max,
+	      struct nv_err *err)
+{
+	json_t *arr = mcp_arg_get(c, "where"), *v;
+	size_t i;
+
+	q->n_where = 0;
+	q->where = exprs;
+	if (!json_is_array(arr))
+		return 0;
+	if (json_array_size(arr) > max)
+		return nv_err_set(err, NV_EINVAL, "parameter 'where': at most %zu filters", max);
+	json_array_foreach(arr, i, v) exprs[q->n_where++] = json_string_value(v);
+	return 0;
+}
+
 static const char *json_type_name(const json_t *v)
 {
 	static const char *const names[] = {

@@ -210,6 +210,11 @@ struct task_filter {
 	 * relevance order is a position (scores move as the index changes).
 	 */
 	const char *cursor;
+	/*
+	 * Keep the cursor after every row in task_list.cursors (for a reader
+	 * that may stop a page early, e.g. at its reply size budget).
+	 */
+	int row_cursors;
 	int include_deleted;
 	int64_t limit; /* 0 → 50; capped at 1000 */
 	int64_t offset;
@@ -228,6 +233,7 @@ struct task_list {
 	int has_more;	     /* more rows exist after this page */
 	int64_t next_offset; /* offset of the next page when has_more (pages by offset) */
 	char *next_cursor;   /* the cursor of the next page when has_more (new), else NULL */
+	char **cursors;	     /* with f->row_cursors: cursors[i] continues after items[i] */
 	int64_t total;	     /* rows matching the filter; -1 (not counted) on a cursor's page */
 };
 

@@ -579,6 +579,9 @@ void task_list_release(struct task_list *l)
 		if (l->hits)
 			free(l->hits[i].snippet);
 	}
+	for (size_t i = 0; l->cursors && i < l->n; i++)
+		free(l->cursors[i]);
+	free(l->cursors);
 	free(l->items);
 	free(l->hits);
 	free(l->next_cursor);
@@ -885,7 +888,7 @@ static int list_plain(struct store *s, const struct task_filter *f, const struct
 	struct buf sql = BUF_INIT;
 	struct db_stmt *st = NULL;
 	struct cursor last;
-	size_t cap = 0;
+	size_t cap = 0, ccap = 0;
 	int rc, i;
 
 	memset(&last, 0, sizeof(last));
@@ -920,6 +923,10 @@ static int list_plain(struct store *s, const struct task_filter *f, const struct
 		row_to_task(st, 0, &out->items[out->n++]);
 		json_decref(last.value);
 		cursor_from_row(st, 6 + N_SHARED, db_column_int64(st, 5 + N_SHARED), &last);
+		if (f && f->row_cursors) {
+			out->cursors = xgrow(out->cursors, &ccap, out->n, sizeof(*out->cursors));
+			out->cursors[out->n - 1] = cursor_encode(o, &last);
+		}
 	}
 	rc = rc == DB_DONE ? NV_OK : store_sql_error(s, rc, err, "listing tasks");
 	if (!rc && out->has_more)
@@ -990,7 +997,8 @@ static int list_search(struct store *s, const struct task_filter *f, const struc
 		double score;
 	} *rows = NULL;
 	struct cursor last;
-	size_t cap = 0, n = 0;
+	size_t cap = 0, ccap = 0, n = 0;
+	char **cursors = NULL;
 	char *fts = NULL;
 	int rc, i, deleted = 0, pg = STORE_PG(s);
 
@@ -1056,6 +1064,12 @@ static int list_search(struct store *s, const struct task_filter *f, const struc
 		rows[n++].score = db_column_double(st, 1);
 		json_decref(last.value);
 		cursor_from_row(st, 2, rows[n - 1].seq, &last);
+		if (f->row_cursors) {
+			/* relevance: the position after this row; else its key */
+			last.offset = offset + (int64_t)n;
+			cursors = xgrow(cursors, &ccap, n, sizeof(*cursors));
+			cursors[n - 1] = cursor_encode(o, &last);
+		}
 	}
 	db_finalize(st);
 	st = NULL;
@@ -1079,12 +1093,17 @@ static int list_search(struct store *s, const struct task_filter *f, const struc
 		out->hits[k].score = -rows[k].score; /* nv_rank is lower for better matches */
 		out->n++;
 	}
+	out->cursors = cursors; /* every row loaded: the list owns them now */
+	cursors = NULL;
 out:
 	json_decref(last.value);
 	db_finalize(st);
 	buf_release(&sql);
 	buf_release(&from);
 	where_release(&w);
+	for (size_t k = 0; cursors && k < n; k++)
+		free(cursors[k]);
+	free(cursors);
 	free(fts);
 	free(rows);
 	return rc;

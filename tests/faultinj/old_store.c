@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "nv-old-store: %s\n", err.msg);
 			return 1;
 		}
-		meta = v.snap.metadata ? json_canonical(v.snap.metadata) : NULL;
+		meta = v.snap.metadata ? task_json_canonical(v.snap.metadata) : NULL;
 		if (v.snap.description)
 			sqlite3_bind_text(upd, 1, v.snap.description, -1, SQLITE_TRANSIENT);
 		else

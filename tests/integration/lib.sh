@@ -125,3 +125,15 @@ finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
 }
+
+# mcp_fake_start ROWS SEED: the fake Notion server with ROWS rows (sets ROWS,
+# FAKE_URL) and a sync config of its one database ("Engineering tasks",
+# scope proj-eng), as the MCP end-to-end tests use them.
+mcp_fake_start() {
+  ROWS=$1
+  fake_start --rows "$ROWS" --seed "$2"
+  cat >"$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH" <<JSON
+{"databases": [{"notionDatabaseId": "1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6",
+  "name": "Engineering tasks", "projectScopeId": "proj-eng", "syncEnabled": true}]}
+JSON
+}

@@ -24,9 +24,15 @@ A scenario is JSON Lines; each line is one step:
                            alone with "bare": true), match its reply
   {"poll": MSG, "until": EXPR}  send MSG (its id made unique) every 0.1 s
                            until EXPR holds for the reply r (TIMEOUT)
+  {"pages": MSG, "each": [EXPR...], "assert": [EXPR...], "save": {...}}
+                           a tools/call sent again with arguments.cursor =
+                           the reply's nextCursor until it is null; "each"
+                           holds for every reply r (rs: the pages before),
+                           "assert" and "save" over all of them (rs)
   {"env": {NAME: VALUE}}   set environment variables for the server (before "start")
   {"sleep": SECONDS}
-Strings in sent messages may contain ${NAME} for saved values. At the end
+Strings in sent messages may contain ${NAME} for saved values; a string
+that is just "${NAME}" of a saved number or list becomes that value. At the end
 stdin is closed; the server must exit 0 without writing anything more, and
 the token must appear in no output. Exit status 0 = every step passed.
 """
@@ -71,6 +77,8 @@ def fail(lineno, msg):
 
 
 def subst(x):
+    if isinstance(x, str) and re.fullmatch(r"\$\{(\w+)\}", x) and not isinstance(saved[x[2:-1]], str):
+        return saved[x[2:-1]]  # "${n}" alone keeps the saved value's type (a number)
     if isinstance(x, str):
         return re.sub(r"\$\{(\w+)\}", lambda m: str(saved[m.group(1)]), x)
     if isinstance(x, list):
@@ -261,6 +269,36 @@ def run():
                 if time.time() > deadline:
                     fail(lineno, "condition never held: %s\n  last reply: %s" % (step["until"], json.dumps(r)[:2000]))
                 time.sleep(0.1)
+        elif "pages" in step:
+            # a paged call: sends it again with cursor = the last nextCursor until that is null
+            replies, cursor = [], None
+            while True:
+                msg = subst(step["pages"])
+                msg["id"] = "pages-%d-%d" % (lineno, len(replies))
+                if cursor:
+                    msg["params"]["arguments"]["cursor"] = cursor
+                proc.stdin.write(json.dumps(msg) + "\n")
+                proc.stdin.flush()
+                r = next_message(lineno)
+                if r.get("id") != msg["id"] or r.get("result", {}).get("isError"):
+                    fail(lineno, "page %d failed: %s" % (len(replies) + 1, json.dumps(r)[:3000]))
+                env = {"r": r, "rs": replies, "v": saved, "json": json}
+                for expr in step.get("each", []):
+                    if not eval(expr, env):
+                        fail(lineno, "page %d: assertion failed: %s\n  reply: %s" %
+                             (len(replies) + 1, expr, json.dumps(r)[:3000]))
+                replies.append(r)
+                cursor = r["result"]["structuredContent"].get("nextCursor")
+                if not cursor:
+                    break
+                if len(replies) >= 100:
+                    fail(lineno, "more than 100 pages")
+            env = {"rs": replies, "v": saved, "json": json}
+            for expr in step.get("assert", []):
+                if not eval(expr, env):
+                    fail(lineno, "assertion failed over %d pages: %s" % (len(replies), expr))
+            for name, expr in step.get("save", {}).items():
+                saved[name] = eval(expr, env)
         elif "wait_note" in step:
             expr = step["wait_note"]
             next_message(lineno, lambda n: eval(expr, {"n": n, "v": saved, "json": json}))

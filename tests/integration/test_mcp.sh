@@ -47,7 +47,11 @@ mcp_pid=$!
 exec 7>"$T/term/in"
 echo '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' >&7
 echo '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notion_sync","arguments":{"action":"sync"}}}' >&7
-sleep 1
+# until the run has begun (its run id recorded): a count, not a time, so a loaded machine waits longer
+for _ in $(seq 1 600); do
+  [ "$(sqlite3 "$NVAULT_DB" "SELECT count(*) FROM sync_state WHERE run_id IS NOT NULL" 2>/dev/null)" = 1 ] && break
+  sleep 0.05
+done
 kill -TERM "$mcp_pid"
 rc=0
 wait "$mcp_pid" || rc=$?

@@ -11,12 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 mcp_e2e_setup
 
-ROWS=600
-fake_start --rows "$ROWS" --seed 11
-cat >"$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH" <<JSON
-{"databases": [{"notionDatabaseId": "1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6",
-  "name": "Engineering tasks", "projectScopeId": "proj-eng", "syncEnabled": true}]}
-JSON
+mcp_fake_start 600 11
 TOKEN="mcp-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 unset NVAULT_MCP_TOKEN
 
@@ -97,7 +92,7 @@ check_eq "the ended session is unknown: 404" 404 \
 kill -TERM "$PID"; wait "$PID"
 check "the token never reaches the log" bash -c "! grep -qF '$TOKEN' '$T/tok.err'"
 # slow enough (6 requests/s against the fake) that other clients read while it runs
-http_start sdk NVAULT_MCP_TOKEN="$TOKEN" NVAULT_RATE_LIMIT=6
+http_start sdk NVAULT_MCP_TOKEN="$TOKEN" NVAULT_RATE_LIMIT=2
 check "MCP SDK client over Streamable HTTP" env MCP_URL="$URL" NVAULT_MCP_TOKEN="$TOKEN" \
   FAKE_URL="$FAKE_URL" FAKE_ROWS="$ROWS" node "$E2E/http_client.mjs"
 kill -TERM "$PID"; rc=0; wait "$PID" || rc=$?

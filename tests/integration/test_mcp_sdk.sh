@@ -13,12 +13,7 @@ source "$(dirname "$0")/lib.sh"
 
 mcp_e2e_setup
 
-ROWS=120
-fake_start --rows "$ROWS" --seed 7
-cat >"$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH" <<JSON
-{"databases": [{"notionDatabaseId": "1a2b3c4d-5e6f-47a8-b9c0-d1e2f3a4b5c6",
-  "name": "Engineering tasks", "projectScopeId": "proj-eng", "syncEnabled": true}]}
-JSON
+mcp_fake_start 120 7
 export NVAULT_RATE_LIMIT=0
 
 check "MCP SDK client end to end" env NVAULT="$NVAULT" FAKE_URL="$FAKE_URL" FAKE_ROWS="$ROWS" BIG_DB="$T/big.db" \

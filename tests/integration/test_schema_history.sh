@@ -131,6 +131,36 @@ out=$(printf '%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"pr
 check_eq "MCP schema_history: the newest 3 changes of A, the rename among them" "3 True" \
   "$(jget "$out" "'%d %s' % (d['result']['structuredContent']['count'], any(e['kind'] == 'renamed' for e in d['result']['structuredContent']['changes']) or any(e['kind'] == 'removed' for e in d['result']['structuredContent']['changes']))")"
 
+# the read-only schema_history tool pages the same history with its cursor
+check "MCP tool schema_history: pages of 2 with the cursor give the whole history, schema-valid" \
+  python3 - "$NVAULT" "$A" "$(nv --json schema history --database "$A")" <<'PY'
+import json, subprocess, sys, jsonschema
+nvault, db, want = sys.argv[1], sys.argv[2], [e["seq"] for e in json.loads(sys.argv[3])["changes"]]
+p = subprocess.Popen([nvault, "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+def call(i, method, params):
+    p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": i, "method": method, "params": params}) + "\n")
+    p.stdin.flush()
+    return json.loads(p.stdout.readline())["result"]
+call(0, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
+tool = [t for t in call(1, "tools/list", {})["tools"] if t["name"] == "schema_history"][0]
+assert tool["annotations"]["readOnlyHint"] is True, tool
+seen, cursor, i = [], None, 2
+while True:
+    args = {"databaseId": db, "limit": 2}
+    if cursor:
+        args["cursor"] = cursor
+    r = call(i, "tools/call", {"name": "schema_history", "arguments": args})
+    assert not r["isError"], r
+    jsonschema.validate(r["structuredContent"], tool["outputSchema"])
+    seen += [e["seq"] for e in r["structuredContent"]["changes"]]
+    cursor, i = r["structuredContent"]["nextCursor"], i + 1
+    if not cursor:
+        break
+p.stdin.close()
+p.wait()
+sys.exit(0 if seen == want and len(want) > 2 and i > 3 else "seen %s, want %s" % (seen, want))
+PY
+
 # ---- a dry run records nothing; the history is append-only ---------------------------------------
 N=$(hist 'len(c)')
 prop PATCH "$A_DS" 'kjPO' '{"name": "Estimate (h)"}'

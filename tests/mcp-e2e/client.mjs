@@ -5,17 +5,10 @@
 // "ok - ..." line per check and exits 1 on the first failure.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { check } from "./check.mjs";
 
 const nvault = process.env.NVAULT;
 const rows = Number(process.env.FAKE_ROWS || "0");
-
-function check(what, cond, detail) {
-  if (!cond) {
-    console.error(`FAIL - ${what}${detail === undefined ? "" : ": " + JSON.stringify(detail).slice(0, 2000)}`);
-    process.exit(1);
-  }
-  console.log(`ok - ${what}`);
-}
 
 const transport = new StdioClientTransport({
   command: nvault,
@@ -33,8 +26,8 @@ check("initialize: tools capability", !!client.getServerCapabilities()?.tools);
 const { tools } = await client.listTools();
 const names = tools.map((t) => t.name).sort();
 check("listTools: memory_task, notion_sync and the read tools",
-  JSON.stringify(names) === '["memory_task","notion_sync","sync_status","task_changes","task_get","task_history","task_search"]', names);
-const readTools = ["task_search", "task_get", "task_history", "task_changes", "sync_status"];
+  JSON.stringify(names) === '["memory_task","notion_sync","schema_history","sync_status","task_changes","task_get","task_history","task_search"]', names);
+const readTools = ["task_search", "task_get", "task_history", "task_changes", "sync_status", "schema_history"];
 for (const name of readTools) {
   const t = tools.find((x) => x.name === name);
   check(`listTools: ${name} is annotated read-only and closed-world`,

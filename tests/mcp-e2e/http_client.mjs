@@ -8,18 +8,11 @@
 // on the first failure.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { check } from "./check.mjs";
 
 const url = new URL(process.env.MCP_URL);
 const token = process.env.NVAULT_MCP_TOKEN;
 const rows = Number(process.env.FAKE_ROWS || "0");
-
-function check(what, cond, detail) {
-  if (!cond) {
-    console.error(`FAIL - ${what}${detail === undefined ? "" : ": " + JSON.stringify(detail).slice(0, 2000)}`);
-    process.exit(1);
-  }
-  console.log(`ok - ${what}`);
-}
 
 async function connect(name, withToken = true) {
   const headers = withToken && token ? { Authorization: `Bearer ${token}` } : {};
@@ -77,18 +70,20 @@ if (process.env.FAKE_URL) {
   check("a second sync from another session is refused: a sync is running",
     second.isError === true && /already running/.test(second.content?.[0]?.text || ""), second);
 
-  let reads = 0, readErrors = 0;
+  let reads = 0, readErrors = 0, duringSync = 0;
   const readLoop = async (r) => {
     for (let i = 0; i < 10; i++) {
       const g = await r.call("memory_task", { action: "get", id });
       const s = await r.call("memory_task", { action: "search", query: "HTTP" });
       reads += 2;
+      if (!syncDone) duringSync += 2;
       if (g.isError || s.isError) readErrors++;
     }
   };
   await Promise.all(readers.map(readLoop));
   check(`reads on three other sessions during the sync: ${reads} answered, none failed`, reads === 60 && readErrors === 0, { reads, readErrors });
-  check("the sync was still running while they read", !syncDone);
+  // counted, not timed: how many answers came while the sync had not answered yet
+  check(`the sync was still running while they read (${duringSync} of ${reads} answered before it)`, duringSync >= 6, { duringSync, syncDone });
 
   const synced = await syncing;
   check("sync: success", !synced.isError && synced.structuredContent?.success === true, synced);
