@@ -26,15 +26,18 @@ TSAN_BUILD ?= build-tsan
 # the threaded parts: the MCP servers (stdio and HTTP) and the daemon
 TSAN_TESTS ?= integration/test_(mcp|mcp_http|mcp_sdk|daemon)$$
 
-# What building nvault needs (libmicrohttpd: nvault mcp --http, fake Notion).
+# What building nvault needs (libmicrohttpd: nvault mcp --http, fake Notion;
+# libpq: the PostgreSQL store).
 BUILD_PACKAGES = build-essential cmake pkg-config libcurl4-openssl-dev \
-	libjansson-dev libsqlite3-dev libssl-dev libmicrohttpd-dev
+	libjansson-dev libsqlite3-dev libssl-dev libmicrohttpd-dev libpq-dev
 # What the demo script uses besides the build.
 DEMO_PACKAGES = $(BUILD_PACKAGES) curl python3
 # What the tests need on top: cmocka, the integration scripts' tools, the
-# MCP SDK's node/npm, the style check, git (clones), script(1), systemd-analyze.
+# MCP SDK's node/npm, the style check, git (clones), script(1), systemd-analyze,
+# a PostgreSQL server the PostgreSQL store's tests start (tests/pg/pg_cluster.sh;
+# its psql too), util-linux's runuser/flock.
 TEST_PACKAGES = $(DEMO_PACKAGES) libcmocka-dev python3-jsonschema sqlite3 \
-	procps time nodejs npm clang-format git bsdutils systemd
+	procps time nodejs npm clang-format git bsdutils systemd postgresql util-linux
 DEB_PACKAGES = $(TEST_PACKAGES)
 FUZZ_PACKAGES = clang libclang-rt-14-dev
 # make check-fresh

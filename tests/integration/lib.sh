@@ -26,10 +26,13 @@ PASSED=0
 FAILED=0
 FAKE_PID=""
 FAKE_URL=""
+PG_DIR=""
+PG_URL=""
 
 cleanup() {
   [ -n "${DPID:-}" ] && kill -KILL "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
   [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
+  [ -n "$PG_DIR" ] && bash "$NV_SRC_DIR/tests/pg/pg_cluster.sh" stop "$PG_DIR"
   if [ "$FAILED" -eq 0 ]; then rm -rf "$T"; else echo "kept $T for inspection" >&2; fi
 }
 trap cleanup EXIT
@@ -140,6 +143,35 @@ daemon_stop() {
   STOP_MS=$(( $(now_ms) - t0 ))
   DPID=""
 }
+
+# pg_start: a private PostgreSQL server for this test (tests/pg/pg_cluster.sh:
+# Unix socket only, trusted role nvault owning database nvault), stopped by
+# the cleanup whatever happens. Sets PG_DIR and PG_URL (the store locator of
+# database nvault). A server that cannot start fails the test, naming why.
+pg_start() {
+  local out
+  unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGSERVICEFILE PGPASSWORD \
+    PGPASSFILE PGOPTIONS PGSSLMODE PGCONNECT_TIMEOUT PGAPPNAME
+  out=$(bash "$NV_SRC_DIR/tests/pg/pg_cluster.sh" start --owner $$) ||
+    { echo "FAIL - PostgreSQL did not start (see above); this test needs it" >&2; exit 1; }
+  eval "$out"
+  # a test stopped by a signal still runs cleanup (SIGKILL: the next pg_start reaps)
+  trap 'exit 129' HUP
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  PG_DIR=$NV_PG_DIR
+  PG_URL=$NV_PG_URL
+}
+
+# pg_newdb NAME: prints the locator of a new empty database NAME in the cluster.
+pg_newdb() { bash "$NV_SRC_DIR/tests/pg/pg_cluster.sh" newdb "$PG_DIR" "$1"; }
+
+# pg_restart [fast|immediate]: stops the server and starts it again.
+pg_restart() { bash "$NV_SRC_DIR/tests/pg/pg_cluster.sh" restart "$PG_DIR" "${1:-fast}"; }
+
+# pgq SQL [LOCATOR]: one query as role nvault (database nvault by default),
+# unaligned output without headers.
+pgq() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d "${2:-$PG_URL}" -c "$1"; }
 
 finish() {
   echo "$PASSED passed, $FAILED failed"
