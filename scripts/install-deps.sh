@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages named on the command line that are missing,
 # with apt-get (through sudo when not root). Quiet when nothing is missing.
+# Waits (up to 15 minutes) for another apt or dpkg to finish rather than
+# failing on its lock.
 #
 # Node.js is special: many machines have it from another source (e.g. the
 # NodeSource package, which bundles npm and conflicts with Debian's npm), so
@@ -31,7 +33,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # quiet: apt's and debconf's chatter goes to a log, shown only on failure
 log=$(mktemp "${TMPDIR:-/tmp}/nvault-apt.XXXXXX")
-if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+if ! { $sudo apt-get -o DPkg::Lock::Timeout=900 update -qq && $sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
   cat "$log" >&2
   rm -f "$log"
   echo "error: apt-get could not install: ${missing[*]}" >&2

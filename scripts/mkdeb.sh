@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # mkdeb.sh BUILD_DIR OUT_DIR: a Debian package of nvault from a configured
 # build directory: `cmake --install --strip` into a staging root with prefix
-# /usr, a DEBIAN/control whose Depends are the Debian packages that hold
-# the shared libraries the binary links (dpkg -S on this machine), a
-# postinst that creates the nvault system user and /etc/nvault, then
-# dpkg-deb --build. Prints the .deb's path.
+# /usr, a DEBIAN/control whose Depends dpkg-shlibdeps computes from the
+# libraries the binary links (with the versions this build host's packages
+# say the symbols it uses need), a postinst that creates the nvault system
+# user and /etc/nvault, then dpkg-deb --build. Prints the .deb's path.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 out=$(mkdir -p "$2" && cd "$2" && pwd)
@@ -18,18 +18,20 @@ version=$("$bin" --version | awk '{print $2}')
 debver=$(sed 's/-/+/g' <<<"$version")
 arch=$(dpkg --print-architecture)
 
-# Depends: the package of every shared library nvault itself links (DT_NEEDED)
-deps=()
-libs=$(ldd "$bin")
-for name in $(readelf -d "$bin" | awk '/\(NEEDED\)/ {gsub(/[][]/, "", $5); print $5}'); do
-  lib=$(awk -v n="$name" '$1 == n && $3 ~ /^\// {print $3}' <<<"$libs")
-  [ -n "$lib" ] || { echo "mkdeb: $name is not found (ldd)" >&2; exit 1; }
-  pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | head -1 | cut -d: -f1 || true)
-  [ -n "$pkg" ] || pkg=$(dpkg -S "$lib" 2>/dev/null | head -1 | cut -d: -f1 || true)
-  [ -n "$pkg" ] || { echo "mkdeb: no Debian package owns $lib" >&2; exit 1; }
-  deps+=("$pkg")
-done
-depends=$(printf '%s\n' "${deps[@]}" | sort -u | paste -sd, - | sed 's/,/, /g')
+# Depends: dpkg-shlibdeps (dpkg-dev, part of build-essential) reads the
+# libraries the binary links and the symbols it uses from them, and names
+# each library's package with the lowest version that has those symbols, as
+# this build host's packages' symbols/shlibs files say (e.g. "libc6 (>=
+# 2.34), libcurl4 (>= 7.56.1)"): the package installs where they are met.
+command -v dpkg-shlibdeps >/dev/null || { echo "mkdeb: dpkg-shlibdeps needed (Debian package dpkg-dev)" >&2; exit 1; }
+shl="$stage.shlibs"
+mkdir -p "$shl/debian"
+trap 'rm -rf "$stage" "$shl"' EXIT
+printf 'Source: nvault\n\nPackage: nvault\nArchitecture: any\n' >"$shl/debian/control"
+depends=$(cd "$shl" && dpkg-shlibdeps -O -e"$bin" 2>"$shl/err" | sed -n 's/^shlibs:Depends=//p' || true)
+# its warning that the binary is not under debian/ is expected; anything else is shown
+grep -v "binaries to analyze should already be installed" "$shl/err" >&2 || true
+[ -n "$depends" ] || { echo "mkdeb: dpkg-shlibdeps found no dependencies for $bin" >&2; exit 1; }
 
 chmod 0755 "$stage"
 mkdir -p "$stage/DEBIAN"

@@ -171,7 +171,20 @@ static void *sync_worker(void *arg)
 
 	if (job->hooks.progress)
 		job->hooks.progress(job->hooks.ud, 0, -1, "sync started");
-	res.rc = store_open(y->set->db_path, 0, &s, &err);
+	/*
+	 * a dry run only reads the store (the engine works on a scratch copy)
+	 * and creates none: with no store yet it starts from an empty one
+	 */
+	if (job->dry_run) {
+		res.rc = store_open(y->set->db_path, STORE_READONLY | STORE_NO_CREATE, &s, &err);
+		if (res.rc == NV_ENOTFOUND) {
+			nv_err_clear(&err);
+			res.rc = 0;
+			s = NULL;
+		}
+	} else {
+		res.rc = store_open(y->set->db_path, 0, &s, &err);
+	}
 	if (!res.rc)
 		res.rc = sync_execute(s, job->cfg, y->set, &opts, &report, &err);
 	store_close(s);

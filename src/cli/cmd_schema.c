@@ -60,7 +60,7 @@ static int cmd_schema_history(struct cli_ctx *ctx, int argc, char **argv)
 		return ctx->exit_code;
 	if (limit < 0)
 		return cli_usage_error(ctx, "--limit must be a positive number");
-	if ((rc = cli_open_store(ctx, STORE_NO_CREATE, &s)))
+	if ((rc = cli_open_store(ctx, STORE_READONLY | STORE_NO_CREATE, &s)))
 		return rc;
 	nv_err_clear(&err);
 	if (store_schema_events(s, NULL, database, limit, &ev, &n, &err)) {

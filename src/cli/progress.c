@@ -40,6 +40,7 @@ void progress_init(struct progress *p, const struct config *cfg, struct store *s
 	p->escapes = term_escapes_ok(STDERR_FILENO);
 	p->draw = term_is_tty(STDERR_FILENO) && verbosity >= 0 && !json;
 	p->started_ms = time_mono_ms();
+	p->last_update_ms = p->started_ms;
 	/* the store as it was before the run: what each database should hold */
 	if (cfg && store && cfg->n_dbs) {
 		p->known = xcalloc(cfg->n_dbs, sizeof(*p->known));
@@ -106,11 +107,40 @@ static int64_t expected_rows(struct progress *p, const char *database_id, int fi
 	return 0;
 }
 
+int64_t progress_eta_ms(const struct progress *p, int64_t now, int *estimated)
+{
+	int64_t rows = p->last_rows - p->phase_base, spent = now - p->phase_started_ms;
+	int64_t done, span;
+
+	*estimated = 0;
+	if (spent <= 0 || rows <= 0)
+		return -1;
+	if (p->expected > 0) {
+		int64_t left = p->expected > rows ? p->expected - rows : 0;
+		return left * spent / rows;
+	}
+	/*
+	 * No total: the pass reads rows in last_edited_time order, so the
+	 * share of the time from its first row to the server's now that it
+	 * has passed is the share done, if edits were spread evenly in time.
+	 */
+	done = p->edited_at_ms - p->edited_from_ms;
+	span = p->edited_until_ms - p->edited_from_ms;
+	if (strcmp(p->phase, "query") || p->edited_from_ms <= 0 || done <= 0 || span <= 0)
+		return -1;
+	if (done >= span)
+		return 0;
+	*estimated = 1;
+	return (int64_t)((double)spent * (double)(span - done) / (double)done);
+}
+
 static void draw(struct progress *p, const char *label)
 {
 	int width = term_width(STDERR_FILENO);
 	int64_t now = time_mono_ms(), rows = p->last_rows - p->phase_base;
 	char elapsed[32], eta[32];
+	int64_t left_ms;
+	int estimated;
 	struct buf stats = BUF_INIT, line = BUF_INIT;
 	size_t max, name_max;
 
@@ -121,11 +151,10 @@ static void draw(struct progress *p, const char *label)
 	else
 		buf_addf(&stats, ": %s %lld rows, %lld requests, %s", p->phase, (long long)rows,
 			 (long long)p->requests, elapsed);
-	if (p->expected > 0 && rows > 0 && now > p->phase_started_ms) {
-		int64_t left = p->expected > rows ? p->expected - rows : 0;
-		progress_format_duration(left * (now - p->phase_started_ms) / rows, eta,
-					 sizeof(eta));
-		buf_addf(&stats, ", ETA %s", eta);
+	left_ms = progress_eta_ms(p, now, &estimated);
+	if (left_ms >= 0) {
+		progress_format_duration(left_ms, eta, sizeof(eta));
+		buf_addf(&stats, ", ETA %s%s", estimated ? "~" : "", eta);
 	}
 	/* never the last column: a full line wraps on some terminals */
 	max = width > 10 ? (size_t)width - 1 : 9;
@@ -158,14 +187,21 @@ void progress_update(void *ud, const struct sync_progress *sp)
 	if (new_db || strcmp(p->phase, sp->phase ? sp->phase : "")) {
 		snprintf(p->db_id, sizeof(p->db_id), "%s", sp->database_id ? sp->database_id : "");
 		snprintf(p->phase, sizeof(p->phase), "%s", sp->phase ? sp->phase : "");
-		/* the callback comes after a page: that page's rows belong to the new phase */
+		/*
+		 * the callback comes after a page: that page's rows belong to the
+		 * new phase, which began when the previous callback returned
+		 */
 		p->phase_base = new_db ? 0 : p->last_rows;
-		p->phase_started_ms = time_mono_ms();
+		p->phase_started_ms = p->last_update_ms;
 		p->expected = expected_rows(p, p->db_id, new_db);
 	}
 	p->last_rows = sp->rows;
+	p->edited_from_ms = sp->edited_from_ms;
+	p->edited_at_ms = sp->edited_at_ms;
+	p->edited_until_ms = sp->edited_until_ms;
 	if (p->draw)
 		draw(p, db_label(p, sp->database_id));
+	p->last_update_ms = time_mono_ms();
 }
 
 void progress_clear(struct progress *p)

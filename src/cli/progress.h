@@ -2,7 +2,9 @@
  * progress.h: what `nvault sync` shows on stderr while it works. On a
  * terminal one line, redrawn in place and never wider than the terminal:
  * the database's name, the phase and its rows (of the expected total when
- * one is known), requests, elapsed time and, with a total, an ETA. Off a
+ * one is known), requests, elapsed time and an ETA: from the rows with a
+ * total, else ("ETA ~") from how far the pass has come through the rows'
+ * last edit times (a first sync, whose total Notion does not tell). Off a
  * terminal nothing is drawn and no escape code is written. -v adds one line
  * per Notion request (trace), -vv also the request body and more.
  */
@@ -32,6 +34,9 @@ struct progress {
 	int64_t last_rows;
 	int64_t expected; /* rows the phase should see; 0 = unknown */
 	int64_t requests;
+	int64_t last_update_ms; /* the previous callback (the run's start before one) */
+	/* the pass's position in last_edited_time order (struct sync_progress) */
+	int64_t edited_from_ms, edited_at_ms, edited_until_ms;
 	int64_t *known; /* tasks per configured database before the run (cfg order) */
 };
 
@@ -52,5 +57,10 @@ struct notion_trace;
 void progress_format_trace(const struct notion_trace *t, int verbosity, struct buf *b);
 /* Elapsed time as "4.2s", "3m07s", "1h02m" into out. */
 void progress_format_duration(int64_t ms, char *out, size_t size);
+/*
+ * The time left of the current phase at now (ms), or -1 when it cannot be
+ * told; *estimated = 1 when it comes from edit times, not a row total.
+ */
+int64_t progress_eta_ms(const struct progress *p, int64_t now, int *estimated);
 
 #endif

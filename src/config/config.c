@@ -45,6 +45,7 @@ struct vctx {
 	struct buf out; /* "FILE: PATH: message\n" lines */
 	int count;
 	struct buf path; /* "databases[1].fieldMappings.Due" */
+	json_t *lines;	 /* JSON path -> line of its key (or array element) in the file */
 };
 
 static void problem(struct vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -128,6 +129,140 @@ static void path_pop(struct vctx *v, size_t saved)
 	v->path.len = saved;
 	if (v->path.data)
 		v->path.data[saved] = '\0';
+}
+
+/* "FILE:LINE: PATH" for the current path (a new string). */
+static char *where_here(const struct vctx *v)
+{
+	json_int_t line = json_integer_value(json_object_get(v->lines, buf_str(&v->path)));
+	struct buf b = BUF_INIT;
+
+	if (line > 0)
+		buf_addf(&b, "%s:%lld: %s", v->file, (long long)line, buf_str(&v->path));
+	else
+		buf_addf(&b, "%s: %s", v->file, buf_str(&v->path));
+	return buf_detach(&b);
+}
+
+/*
+ * ---- line numbers: jansson keeps none, so the text (already parsed) is
+ * scanned once more and every key's and array element's JSON path (as the
+ * walk spells it) is mapped to its line.
+ */
+struct line_scan {
+	const char *p, *end;
+	int line;
+	struct vctx *v; /* its path buffer is used, and left as found */
+	int depth;
+};
+
+static void ls_space(struct line_scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) {
+		if (*s->p == '\n')
+			s->line++;
+		s->p++;
+	}
+}
+
+/* Skips a string at s->p; returns it decoded (a new json string) when want. */
+static json_t *ls_string(struct line_scan *s, int want)
+{
+	const char *start = s->p;
+
+	if (s->p >= s->end || *s->p != '"')
+		return NULL;
+	for (s->p++; s->p < s->end && *s->p != '"'; s->p++)
+		if (*s->p == '\\' && s->p + 1 < s->end)
+			s->p++;
+	if (s->p < s->end)
+		s->p++;
+	return want ? json_loadb(start, (size_t)(s->p - start), JSON_DECODE_ANY, NULL) : NULL;
+}
+
+static void ls_value(struct line_scan *s);
+
+static void ls_record(struct line_scan *s, int line)
+{
+	json_object_set_new(s->v->lines, buf_str(&s->v->path), json_integer(line));
+}
+
+static void ls_value(struct line_scan *s)
+{
+	ls_space(s);
+	if (s->p >= s->end)
+		return;
+	if (++s->depth > 64) { /* deeper than any config: no lines there */
+		s->p = s->end;
+		return;
+	}
+	if (*s->p == '{') {
+		for (s->p++;;) {
+			json_t *key;
+			size_t saved;
+			int line;
+			ls_space(s);
+			if (s->p >= s->end || *s->p == '}')
+				break;
+			line = s->line;
+			key = ls_string(s, 1);
+			if (!json_is_string(key)) {
+				json_decref(key);
+				s->p = s->end;
+				break;
+			}
+			saved = path_push_key(s->v, json_string_value(key));
+			json_decref(key);
+			ls_record(s, line);
+			ls_space(s);
+			if (s->p < s->end && *s->p == ':')
+				s->p++;
+			ls_value(s);
+			path_pop(s->v, saved);
+			ls_space(s);
+			if (s->p < s->end && *s->p == ',')
+				s->p++;
+			else
+				break;
+		}
+		if (s->p < s->end)
+			s->p++;
+	} else if (*s->p == '[') {
+		size_t i = 0;
+		for (s->p++;; i++) {
+			size_t saved;
+			ls_space(s);
+			if (s->p >= s->end || *s->p == ']')
+				break;
+			saved = path_push_index(s->v, i);
+			ls_record(s, s->line);
+			ls_value(s);
+			path_pop(s->v, saved);
+			ls_space(s);
+			if (s->p < s->end && *s->p == ',')
+				s->p++;
+			else
+				break;
+		}
+		if (s->p < s->end)
+			s->p++;
+	} else if (*s->p == '"') {
+		ls_string(s, 0);
+	} else {
+		while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
+			s->p++;
+	}
+	s->depth--;
+}
+
+/* Fills v->lines from the text of the file. */
+static void scan_lines(struct vctx *v, const char *text, size_t len)
+{
+	struct line_scan s = {text, text + len, 1, v, 0};
+
+	v->lines = json_object();
+	ls_value(&s);
+	path_pop(v, 0);
 }
 
 /* "a string", "a number", ... for type errors (never the value itself). */
@@ -553,6 +688,7 @@ static void add_mapping(struct vctx *v, struct db_config *db, const char *proper
 	db->mappings[db->n_mappings].property = xstrdup(property);
 	db->mappings[db->n_mappings].field = (enum task_field)field;
 	db->mappings[db->n_mappings].notion_type = xstrdup(notion_type);
+	db->mappings[db->n_mappings].where = where_here(v);
 	db->n_mappings++;
 }
 
@@ -710,6 +846,7 @@ static void walk_status_map(struct vctx *v, struct db_config *db, const json_t *
 		if (st) {
 			db->status_map[db->n_status_map].notion_name = xstrdup(key);
 			db->status_map[db->n_status_map].status = st;
+			db->status_map[db->n_status_map].where = where_here(v);
 			db->n_status_map++;
 		}
 		path_pop(v, saved);
@@ -766,6 +903,7 @@ static void walk_database(struct vctx *v, struct config *cfg, struct db_config *
 	struct buf s = BUF_INIT;
 
 	db->sync_enabled = 1;
+	db->where = where_here(v);
 	if (!json_is_object(j)) {
 		problem(v, "each database must be an object, not %s", json_kind(j));
 		return;
@@ -776,6 +914,8 @@ static void walk_database(struct vctx *v, struct config *cfg, struct db_config *
 
 		if (!strcmp(key, "notionDatabaseId")) {
 			want_id(v, val, 0, &db->database_id);
+			free(db->where_id);
+			db->where_id = where_here(v);
 		} else if (!strcmp(key, "dataSourceId")) {
 			want_id(v, val, 1, &db->data_source_id);
 		} else if (!strcmp(key, "name")) {
@@ -793,6 +933,8 @@ static void walk_database(struct vctx *v, struct config *cfg, struct db_config *
 			walk_status_map(v, db, val);
 		} else if (!strcmp(key, "tokenEnv")) {
 			walk_token_env(v, db, val);
+			free(db->where_token_env);
+			db->where_token_env = where_here(v);
 		} else if (!strcmp(key, "lastSyncTimestamp")) {
 			int64_t ms;
 			char iso[TIME_ISO_MAX];
@@ -925,13 +1067,19 @@ static void db_config_release(struct db_config *db)
 	for (size_t i = 0; i < db->n_mappings; i++) {
 		free(db->mappings[i].property);
 		free(db->mappings[i].notion_type);
+		free(db->mappings[i].where);
 	}
 	free(db->mappings);
-	for (size_t i = 0; i < db->n_status_map; i++)
+	for (size_t i = 0; i < db->n_status_map; i++) {
 		free(db->status_map[i].notion_name);
+		free(db->status_map[i].where);
+	}
 	free(db->status_map);
 	free(db->last_sync_timestamp);
 	free(db->token_env);
+	free(db->where);
+	free(db->where_id);
+	free(db->where_token_env);
 }
 
 void config_free(struct config *cfg)
@@ -966,9 +1114,11 @@ static int config_load_bytes(const char *text, size_t len, const char *path, str
 	v.file = file;
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->path = xstrdup(file);
+	scan_lines(&v, text, len);
 	scan_secrets(&v, root, 0);
 	walk_top(&v, cfg, root);
 	json_decref(root);
+	json_decref(v.lines);
 	buf_release(&v.path);
 
 	if (v.count) {

@@ -18,15 +18,22 @@
 /* The Notion property types that can be mapped (SPEC §2.2), NULL-terminated. */
 extern const char *const config_mappable_types[];
 
+/*
+ * Where a setting is in the config file, for messages that come later (at
+ * sync time): "FILE:LINE: JSON.PATH" ("notion-sync.config.json:9:
+ * databases[0].fieldMappings.Due"), the line left out when not known.
+ */
 struct field_mapping {
 	char *property; /* Notion property name */
 	enum task_field field;
 	char *notion_type; /* declared type (array form), or NULL */
+	char *where;	   /* its place in the file */
 };
 
 struct status_mapping {
 	char *notion_name;  /* Notion option name */
 	const char *status; /* canonical task status (static string) */
+	char *where;	    /* its place in the file */
 };
 
 struct db_config {
@@ -41,6 +48,9 @@ struct db_config {
 	size_t n_status_map;
 	char *last_sync_timestamp; /* ISO, or NULL */
 	char *token_env;	   /* tokenEnv, or NULL = CONFIG_DEFAULT_TOKEN_ENV */
+	char *where;		   /* the entry's place in the file (databases[I]) */
+	char *where_id;		   /* notionDatabaseId's */
+	char *where_token_env;	   /* tokenEnv's, or NULL when the entry has none */
 	/*
 	 * Set by the sync, never from the file (schema_resolve_mappings()):
 	 * live property name → the key metadata.notionProperties keeps it

@@ -192,6 +192,7 @@ int settings_require_token(const struct settings *st, const struct config *cfg, 
 			   struct nv_err *err)
 {
 	char *missing;
+	const char *named = NULL;
 	int any_set, rc;
 
 	if (!cfg)
@@ -202,11 +203,22 @@ int settings_require_token(const struct settings *st, const struct config *cfg, 
 		free(missing);
 		return 0;
 	}
+	/* a variable the config file names (tokenEnv): say where */
+	for (size_t i = 0; cfg && i < cfg->n_dbs && !named; i++) {
+		char *token;
+		if (!cfg->dbs[i].sync_enabled || !cfg->dbs[i].where_token_env)
+			continue;
+		token = settings_token(st, config_token_env(&cfg->dbs[i]));
+		if (!token)
+			named = cfg->dbs[i].where_token_env;
+		free_secret(token);
+	}
 	rc = nv_err_set(err, NV_ECONFIG,
 			"%s %s not set%s%s: export the integration token as %s (it is never "
-			"read from the config file)",
+			"read from the config file)%s%s",
 			missing, strchr(missing, ',') ? "are" : "is", where ? " " : "",
-			where ? where : "", missing);
+			where ? where : "", missing, named ? "; named by tokenEnv at " : "",
+			named ? named : "");
 	free(missing);
 	return rc;
 }

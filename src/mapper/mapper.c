@@ -681,32 +681,39 @@ int mapper_check_schema(const struct db_config *db, const json_t *properties, st
 		const char *field = task_field_name(m->field);
 		const json_t *prop = json_object_get(properties, m->property);
 		const char *type = str_at(prop, "type");
+		size_t mark = msg.len;
 
+		/* where the mapping is in the config file, else which database */
+		if (problems++)
+			buf_addch(&msg, '\n');
+		if (m->where)
+			buf_addf(&msg, "%s: ", m->where);
+		else
+			buf_addf(&msg, "%s: fieldMappings: ", prefix.data);
 		if (!prop) {
 			buf_addf(&msg,
-				 "%s%s: fieldMappings: property \"%s\" (mapped to %s) does not "
-				 "exist; "
-				 "the data source's properties are: %s",
-				 problems++ ? "\n" : "", prefix.data, m->property, field,
-				 names.data);
+				 "property \"%s\" (mapped to %s) does not exist; the "
+				 "data source's properties are: %s",
+				 m->property, field, names.data);
 		} else if (!type || !is_mappable(type)) {
-			buf_addf(
-				&msg,
-				"%s%s: fieldMappings: property \"%s\" (mapped to %s) is of type "
-				"%s, "
-				"which cannot be mapped (mappable types: title, rich_text, number, "
-				"select, multi_select, status, date, checkbox, people); the data "
-				"source's "
-				"properties are: %s",
-				problems++ ? "\n" : "", prefix.data, m->property, field,
-				type ? type : "(unknown)", names.data);
+			buf_addf(&msg,
+				 "property \"%s\" (mapped to %s) is of type %s, which cannot be "
+				 "mapped (mappable types: title, rich_text, number, select, "
+				 "multi_select, status, date, checkbox, people); the data "
+				 "source's properties are: %s",
+				 m->property, field, type ? type : "(unknown)", names.data);
 		} else if (!task_field_accepts(m->field, type)) {
 			buf_addf(&msg,
-				 "%s%s: fieldMappings: property \"%s\" is of type %s, which cannot "
-				 "map "
-				 "to %s (%s takes %s); the data source's properties are: %s",
-				 problems++ ? "\n" : "", prefix.data, m->property, type, field,
-				 field, task_field_accepted_types(m->field), names.data);
+				 "property \"%s\" is of type %s, which cannot map to %s (%s "
+				 "takes %s); the data source's properties are: %s",
+				 m->property, type, field, field,
+				 task_field_accepted_types(m->field), names.data);
+		} else {
+			/* this one is fine: take back its prefix */
+			problems--;
+			msg.len = mark;
+			if (msg.data)
+				msg.data[mark] = '\0';
 		}
 	}
 	if (problems)
@@ -715,6 +722,39 @@ int mapper_check_schema(const struct db_config *db, const json_t *properties, st
 	buf_release(&names);
 	buf_release(&prefix);
 	return problems ? NV_ECONFIG : NV_OK;
+}
+
+void mapper_check_status_map(const struct db_config *db, const json_t *properties, json_t *warnings)
+{
+	const struct field_mapping *m = db ? config_mapping_for(db, FIELD_STATUS) : NULL;
+	const json_t *prop = m ? json_object_get(properties, m->property) : NULL;
+	const char *type = str_at(prop, "type");
+	const json_t *opts, *o;
+	struct buf names = BUF_INIT;
+	size_t k;
+
+	if (!type || (strcmp(type, "status") && strcmp(type, "select")))
+		return; /* checkbox, text: any name may come */
+	opts = json_object_get(json_object_get(prop, type), "options");
+	if (!json_is_array(opts))
+		return;
+	json_array_foreach(opts, k, o) buf_addf(&names, "%s\"%s\"", k ? ", " : "",
+						str_at(o, "name") ? str_at(o, "name") : "?");
+	for (size_t i = 0; i < db->n_status_map; i++) {
+		const struct status_mapping *sm = &db->status_map[i];
+		int found = 0;
+		json_array_foreach(opts, k, o) if (str_at(o, "name") &&
+						   !strcmp(str_at(o, "name"), sm->notion_name))
+			found = 1;
+		if (!found)
+			json_array_append_new(
+				warnings,
+				json_sprintf("%s: \"%s\" is not an option of %s property \"%s\" in "
+					     "Notion, so it maps no row (its options: %s)",
+					     sm->where ? sm->where : "statusMap", sm->notion_name,
+					     type, m->property, names.len ? names.data : "none"));
+	}
+	buf_release(&names);
 }
 
 const char *mapper_title_property_id(const json_t *properties)

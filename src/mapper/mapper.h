@@ -34,6 +34,14 @@ int mapper_map_page(const struct db_config *db, const char *data_source_id, cons
  * and lists the schema's property names.
  */
 int mapper_check_schema(const struct db_config *db, const json_t *properties, struct nv_err *err);
+/*
+ * statusMap names that are not options of the mapped status (or select)
+ * property: one message each, naming where the entry is in the config file
+ * and the property's options, appended to warnings (a JSON array of
+ * strings). Such an entry matches no row; the sync goes on.
+ */
+void mapper_check_status_map(const struct db_config *db, const json_t *properties,
+			     json_t *warnings);
 
 /* Property ids of the title property in a schema (for filter_properties), or NULL. */
 const char *mapper_title_property_id(const json_t *properties);

@@ -242,8 +242,10 @@ void schema_resolve_mappings(const struct db_config *db, const json_t *propertie
 					warnings,
 					json_sprintf(
 						"property \"%s\" (mapped to %s, id %s) was removed "
-						"from the data source in Notion",
-						m->property, task_field_name(m->field), id));
+						"from the data source in Notion%s%s",
+						m->property, task_field_name(m->field), id,
+						m->where ? "; its mapping: " : "",
+						m->where ? m->where : ""));
 			continue;
 		}
 		r->property = xstrdup(live_name);
@@ -253,8 +255,9 @@ void schema_resolve_mappings(const struct db_config *db, const json_t *propertie
 				json_sprintf(
 					"property \"%s\" (mapped to %s) was renamed in Notion to "
 					"\"%s\"; nvault follows it by its id (%s): rename it in "
-					"fieldMappings",
-					m->property, task_field_name(m->field), live_name, id));
+					"fieldMappings%s%s",
+					m->property, task_field_name(m->field), live_name, id,
+					m->where ? " at " : "", m->where ? m->where : ""));
 	}
 }
 

@@ -27,8 +27,12 @@
 struct mcp_env {
 	const struct settings *st; /* borrowed */
 	struct app_syncer *syncer; /* one sync at a time (borrowed) */
-	/* the reading thread's store connection, opened on first use (borrowed) */
-	int (*store)(void *ud, struct store **out, struct nv_err *err);
+	/*
+	 * the reading thread's store connection, opened on first use
+	 * (borrowed); a store that does not exist is created only when create
+	 * is set (an edit), else NV_ENOTFOUND (SPEC §1: reads never create one)
+	 */
+	int (*store)(void *ud, int create, struct store **out, struct nv_err *err);
 	/* sends a notification; takes params; any thread */
 	void (*notify)(void *ud, const char *method, json_t *params);
 	/* answers request id later with result (taken); any thread */
@@ -175,8 +179,12 @@ void mcp_task_line(struct buf *out, const struct task *t);
 /* The view the call asks for with its fields / detail parameters. */
 struct app_view mcp_view(const struct mcp_call *c);
 
-/* The call's store connection (borrowed). */
+/* The call's store connection (borrowed); NV_ENOTFOUND when there is no store yet. */
 int mcp_call_store(struct mcp_call *c, struct store **out, struct nv_err *err);
+/* The same for a call that writes (memory_task add): creates the store if needed. */
+int mcp_call_store_create(struct mcp_call *c, struct store **out, struct nv_err *err);
+/* The same for a status view: 0 with *out NULL when there is no store yet. */
+int mcp_call_store_if_any(struct mcp_call *c, struct store **out, struct nv_err *err);
 /* How memory_task and notion_sync name a parameter in messages: "parameter 'x'". */
 const char *mcp_param_label(const char *field);
 

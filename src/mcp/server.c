@@ -40,12 +40,32 @@ static int in_list(const char *const *list, const char *s)
 	return 0;
 }
 
-static int server_store(void *ud, struct store **out, struct nv_err *err)
+static int server_store(void *ud, int create, struct store **out, struct nv_err *err)
 {
 	struct mcp_server *m = ud;
+	struct nv_err rerr;
+	int rc;
 
-	if (!m->store && store_open(m->st->db_path, 0, &m->store, err))
-		return err && err->code ? (int)err->code : NV_ERR;
+	if (m->store) {
+		*out = m->store;
+		return 0;
+	}
+	rc = store_open(m->st->db_path, create ? 0 : STORE_NO_CREATE, &m->store, err);
+	/* reads never create a store (SPEC §1): say how one comes to be */
+	if (rc == NV_ENOTFOUND)
+		return nv_err_set(err, NV_ENOTFOUND,
+				  "no store at %s yet: nothing has been synced or added there "
+				  "(run notion_sync with action 'sync', or memory_task 'add'; or "
+				  "point NVAULT_DB at the store the sync writes)",
+				  m->st->db_path);
+	/* a store this user cannot write is still read: edits then fail naming it */
+	if (rc) {
+		nv_err_clear(&rerr);
+		if (store_open(m->st->db_path, STORE_READONLY | STORE_NO_CREATE, &m->store, &rerr))
+			return rc;
+		log_info("mcp: store %s opened read-only (%s)", m->st->db_path, err->msg);
+		nv_err_clear(err);
+	}
 	*out = m->store;
 	return 0;
 }

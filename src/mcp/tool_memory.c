@@ -151,7 +151,7 @@ static int act_add(struct mcp_call *c, struct nv_err *err)
 	enum app_outcome o;
 	int rc;
 
-	if ((rc = mcp_call_store(c, &s, err)))
+	if ((rc = mcp_call_store_create(c, &s, err)))
 		return rc;
 	edit_params(c, &e, 1);
 	if (!(rc = app_task_add(s, &e, &who, &t, &o, err)))

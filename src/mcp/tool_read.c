@@ -744,7 +744,7 @@ static int run_status(struct mcp_call *c, struct nv_err *err)
 	size_t i;
 	int rc, running = app_syncer_running(c->env->syncer);
 
-	if ((rc = mcp_call_store(c, &s, err)))
+	if ((rc = mcp_call_store_if_any(c, &s, err)))
 		return rc;
 	nv_err_clear(&cerr);
 	/* names only: a missing or broken config must not hide the status */
@@ -772,6 +772,8 @@ static int run_status(struct mcp_call *c, struct nv_err *err)
 		 json_is_string(json_object_get(doc, "lastRun"))
 			 ? json_string_value(json_object_get(doc, "lastRun"))
 			 : "never");
+	if (!s)
+		buf_addf(&c->text, " No store at %s yet: nothing synced.", c->env->st->db_path);
 	json_array_foreach(sources, i, src)
 	{
 		json_t *last = json_object_get(src, "lastSync");

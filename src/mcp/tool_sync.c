@@ -208,14 +208,15 @@ static int act_status(struct mcp_call *c, struct nv_err *err)
 	json_t *sched = NULL, *jstates, *jev, *last_run;
 	int rc, running = app_syncer_running(c->env->syncer);
 
-	if ((rc = mcp_call_store(c, &s, err)))
+	if ((rc = mcp_call_store_if_any(c, &s, err)))
 		return rc;
 	/* the same scheduler view as `nvault status`: a dead daemon's pid is not "running" */
 	if ((rc = app_status_json(s, c->env->st, NULL, &sched, err)))
 		return rc;
-	if ((rc = store_sync_state_list(s, &states, &n_states, err)))
+	/* no store yet: nothing synced, no runs */
+	if (s && (rc = store_sync_state_list(s, &states, &n_states, err)))
 		goto out;
-	if ((rc = store_evidence_list(s, NULL, 10, &ev, &n_ev, err)))
+	if (s && (rc = store_evidence_list(s, NULL, 10, &ev, &n_ev, err)))
 		goto out;
 	jstates = json_array();
 	for (size_t i = 0; i < n_states; i++)
@@ -252,7 +253,7 @@ static int act_list_databases(struct mcp_call *c, struct nv_err *err)
 	size_t i;
 	int rc;
 
-	if ((rc = mcp_call_store(c, &s, err)) || (rc = load_config(c, &cfg, err)))
+	if ((rc = mcp_call_store_if_any(c, &s, err)) || (rc = load_config(c, &cfg, err)))
 		return rc;
 	if ((rc = app_databases_json(s, cfg, &dbs, err)))
 		goto out;

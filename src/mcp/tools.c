@@ -494,7 +494,24 @@ struct app_view mcp_view(const struct mcp_call *c)
 
 int mcp_call_store(struct mcp_call *c, struct store **out, struct nv_err *err)
 {
-	return c->env->store(c->env->ud, out, err);
+	return c->env->store(c->env->ud, 0, out, err);
+}
+
+int mcp_call_store_create(struct mcp_call *c, struct store **out, struct nv_err *err)
+{
+	return c->env->store(c->env->ud, 1, out, err);
+}
+
+int mcp_call_store_if_any(struct mcp_call *c, struct store **out, struct nv_err *err)
+{
+	int rc = c->env->store(c->env->ud, 0, out, err);
+
+	if (rc == NV_ENOTFOUND) {
+		*out = NULL;
+		nv_err_clear(err);
+		return 0;
+	}
+	return rc;
 }
 
 const char *mcp_param_label(const char *field)

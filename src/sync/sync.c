@@ -586,12 +586,17 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 	nv_err_clear(&err);
 	if (!ctx->c) {
 		sync_note(res->errors,
-			  "the environment variable %s (tokenEnv) is not set: export this "
+			  "the environment variable %s (tokenEnv%s%s) is not set: export this "
 			  "database's integration token as %s",
-			  config_token_env(db), config_token_env(db));
+			  config_token_env(db), db->where_token_env ? ", " : "",
+			  db->where_token_env ? db->where_token_env : "", config_token_env(db));
 	} else if (resolve_sources(ctx, db, legacy, &ds, &nds, &err)) {
 		if (err.code == NV_EINTERRUPTED)
 			interrupted = 1;
+		else if (err.http_status == 404 && (db->where_id || db->where))
+			/* the id in the config file is wrong, or not shared: say where it is */
+			sync_note(res->errors, "%s; the id is at %s", err.msg,
+				  db->data_source_id ? db->where : db->where_id);
 		else
 			sync_note(res->errors, "%s", err.msg);
 	}
@@ -629,6 +634,7 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 			failed++;
 			continue;
 		}
+		mapper_check_status_map(r->db, ds[i].properties, res->warnings);
 		if (start_source(r, r->db, &err)) {
 			sync_note(res->errors, "data source %s: %s", ds[i].id, err.msg);
 			json_object_set_new(ds_meta, "status", json_string("failed"));
@@ -965,12 +971,10 @@ int sync_execute(struct store *s, const struct config *cfg, const struct setting
 		if (!rc)
 			made++;
 	}
-	if (!rc && !made && n)
-		rc = nv_err_set(err, NV_ECONFIG,
-				"%s %s not set: export the integration token as %s (it is never "
-				"read from the config file)",
-				missing.data, strchr(missing.data, ',') ? "are" : "is",
-				missing.data);
+	/* no token at all: the one message, naming the file's tokenEnv if any */
+	if (!rc && !made && n && !(rc = settings_require_token(st, cfg, NULL, err)))
+		rc = nv_err_set(err, NV_ECONFIG, "%s %s not set", missing.data,
+				strchr(missing.data, ',') ? "are" : "is");
 	if (!rc) {
 		o.clients = clients;
 		o.n_clients = n;

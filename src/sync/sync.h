@@ -22,6 +22,14 @@ struct sync_progress {
 	int64_t rows;	   /* rows processed in this database so far */
 	int64_t requests;  /* client requests so far (whole run) */
 	int64_t rate_limit_waits;
+	/*
+	 * Where the pass ("query") is in its last_edited_time order (ms since
+	 * the epoch, 0 = unknown): its first row's time, its latest row's, and
+	 * the server's time it reads up to. With no row count to go by (a first
+	 * sync), how far edited_at is from edited_from towards edited_until
+	 * estimates the share of the pass done.
+	 */
+	int64_t edited_from_ms, edited_at_ms, edited_until_ms;
 };
 
 typedef void (*sync_progress_cb)(void *ud, const struct sync_progress *p);

@@ -97,12 +97,13 @@ struct source_run {
 	int64_t unknown_seen;	   /* of which pages with no task */
 
 	/* counters of this data source */
-	int64_t scan_seen;	/* rows returned by the (complete) id scan */
-	int64_t pass_rows;	/* rows read by the incremental pass */
-	int64_t pass_active;	/* of which active (not in trash) */
-	int64_t pass_skipped;	/* of which could not be mapped */
-	int64_t truncated_kept; /* properties kept with truncated: true */
-	int64_t progress_rows;	/* rows received so far (scan and pass), for progress */
+	int64_t scan_seen;		   /* rows returned by the (complete) id scan */
+	int64_t pass_rows;		   /* rows read by the incremental pass */
+	int64_t pass_active;		   /* of which active (not in trash) */
+	int64_t pass_skipped;		   /* of which could not be mapped */
+	int64_t truncated_kept;		   /* properties kept with truncated: true */
+	int64_t progress_rows;		   /* rows received so far (scan and pass), for progress */
+	int64_t pass_first_ms, pass_at_ms; /* the pass's first and latest last_edited_time */
 	int pass_complete;
 	int store_failed;  /* a scan callback failed on the store */
 	int guard_tripped; /* the mass-delete guard kept deletions back */

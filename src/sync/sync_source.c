@@ -43,11 +43,17 @@ static void report_progress(struct source_run *r, const char *phase)
 {
 	const struct sync_opts *o = r->run->opts;
 	struct notion_stats ns;
-	struct sync_progress p;
+	struct sync_progress p = {0};
 
 	if (!o->progress)
 		return;
 	notion_client_stats(r->run->c, &ns);
+	if (!strcmp(phase, "query") && r->pass_first_ms > 0) {
+		int64_t server = notion_client_server_time(r->run->c);
+		p.edited_from_ms = r->pass_first_ms;
+		p.edited_at_ms = r->pass_at_ms;
+		p.edited_until_ms = server > 0 ? server : time_now_ms();
+	}
 	p.database_id = r->db->database_id;
 	p.phase = phase;
 	p.rows = r->progress_rows;
@@ -405,7 +411,12 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 		}
 		if (pr->last_edited > page_max)
 			page_max = capped_edit_time(r, pr->json, pr->last_edited);
+		if (pr->last_edited > 0 &&
+		    (!r->pass_first_ms || pr->last_edited < r->pass_first_ms))
+			r->pass_first_ms = pr->last_edited;
 	}
+	if (page_max > r->pass_at_ms)
+		r->pass_at_ms = page_max;
 	if ((rc = mark_seen(r, &b, err)))
 		goto fail;
 	if (r->hold_ms && page_max >= r->hold_ms)

@@ -30,6 +30,7 @@ PG_DIR=""
 PG_URL=""
 
 cleanup() {
+  [ -n "${DPID:-}" ] && kill -KILL "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
   [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
   [ -n "$PG_DIR" ] && bash "$NV_SRC_DIR/tests/pg/pg_cluster.sh" stop "$PG_DIR"
   if [ "$FAILED" -eq 0 ]; then rm -rf "$T"; else echo "kept $T for inspection" >&2; fi
@@ -90,6 +91,57 @@ mcp_e2e_setup() {
     fi
     cp "$src"/*.mjs "$E2E/"
   ) 9>"$E2E.lock" || exit 1
+}
+
+# ---- `nvault daemon` in the background (test_daemon*.sh) ----------------------------------------
+# One daemon at a time: DPID; cleanup() kills one still running.
+DPID=""
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# daemon_start NAME [VAR=VALUE...]: `nvault daemon` in the background with
+# these variables; stdout in $T/NAME.out, the log (stderr) in $T/NAME.log.
+daemon_start() {
+  local name=$1; shift
+  env "$@" "$NVAULT" daemon >"$T/$name.out" 2>"$T/$name.log" &
+  DPID=$!
+}
+
+# log_count NAME PATTERN: how many lines of $T/NAME.log match PATTERN.
+log_count() {
+  local n
+  n=$(grep -c -- "$2" "$T/$1.log" 2>/dev/null)
+  echo "${n:-0}"
+}
+
+# wait_log NAME PATTERN [COUNT]: waits until PATTERN is on COUNT (default 1)
+# lines of the daemon's log. No time limit (the machine may be loaded; ctest's
+# TIMEOUT ends a hang): fails, showing the log's end, when the daemon exits
+# before that.
+wait_log() {
+  local want=${3:-1}
+  until [ "$(log_count "$1" "$2")" -ge "$want" ]; do
+    if [ -n "$DPID" ] && ! kill -0 "$DPID" 2>/dev/null; then
+      [ "$(log_count "$1" "$2")" -ge "$want" ] && return 0
+      echo "the daemon exited before '$2' was in $1.log $want time(s):" >&2
+      tail -n 20 "$T/$1.log" >&2
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
+# daemon_stop [SIGNAL]: sends SIGNAL (default TERM) to the daemon and waits
+# for it; sets DRC (its exit code) and STOP_MS (how long it took, printed by
+# the tests, never asserted).
+daemon_stop() {
+  local t0
+  t0=$(now_ms)
+  kill -"${1:-TERM}" "$DPID"
+  wait "$DPID" 2>/dev/null
+  DRC=$?
+  STOP_MS=$(( $(now_ms) - t0 ))
+  DPID=""
 }
 
 # pg_start: a private PostgreSQL server for this test (tests/pg/pg_cluster.sh:

@@ -8,30 +8,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sync_lib.sh"
 
 export TZ=UTC
-DPID=""
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-daemon_start() {
-  local name=$1; shift
-  env "$@" "$NVAULT" daemon >"$T/$name.out" 2>"$T/$name.log" &
-  DPID=$!
-}
-# wait_count NAME PATTERN N [SECONDS]: waits until PATTERN occurs N times in the log.
-wait_count() {
-  local deadline=$(( $(now_ms) + ${4:-20} * 1000 ))
-  until [ "$(grep -c -- "$2" "$T/$1.log" 2>/dev/null)" -ge "$3" ]; do
-    if [ "$(now_ms)" -gt "$deadline" ]; then
-      echo "timed out waiting for $3 x '$2' in $1.log:" >&2; tail -20 "$T/$1.log" >&2
-      return 1
-    fi
-    sleep 0.05
-  done
-}
-daemon_stop() { kill -TERM "$DPID"; wait "$DPID" 2>/dev/null; DRC=$?; DPID=""; }
-on_exit() {
-  [ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-  cleanup
-}
-trap on_exit EXIT
+# the daemon helpers (daemon_start, wait_log, daemon_stop) are in lib.sh
 
 fake_start --rows 40 --seed 7
 default_config
@@ -42,22 +19,22 @@ check_eq "a first manual sync" 0 "$(sync_rc)"
 export AGENT_MEMORY_NOTION_SYNC_SCHEDULE="* * * * *"
 sqlite3 "$NVAULT_DB" ".backup '$T/backup.db'"
 daemon_start store NVAULT_TEST_NOW=2026-03-12T04:59:58Z NVAULT_TEST_TIME_SCALE=30
-check "a scheduled run succeeds" wait_count store "scheduled sync succeeded" 1
+check "a scheduled run succeeds" wait_log store "scheduled sync succeeded"
 mv "$NVAULT_DB" "$T/moved-away.db"
 rm -f "$NVAULT_DB-wal" "$NVAULT_DB-shm"
-check "the tick notices the store is gone" wait_count store "is gone (removed or moved away under the daemon)" 1
-check "the next run is skipped, naming the store" wait_count store "scheduled sync skipped: the store $NVAULT_DB is gone" 1
+check "the tick notices the store is gone" wait_log store "is gone (removed or moved away under the daemon)"
+check "the next run is skipped, naming the store" wait_log store "scheduled sync skipped: the store $NVAULT_DB is gone"
 check "no store was created at the path" test ! -e "$NVAULT_DB"
 check "the daemon keeps running" kill -0 "$DPID"
-S=$(grep -c "scheduled sync succeeded" "$T/store.log")
+S=$(log_count store "scheduled sync succeeded")
 cp "$T/backup.db" "$T/restore.tmp" && mv "$T/restore.tmp" "$NVAULT_DB"
-check "a run on the restored backup succeeds" wait_count store "scheduled sync succeeded" $((S + 1))
+check "a run on the restored backup succeeds" wait_log store "scheduled sync succeeded" $((S + 1))
 # the reported case: a backup moved straight over the live store, -wal and all
 sqlite3 "$NVAULT_DB" ".backup '$T/backup2.db'"
-S=$(grep -c "scheduled sync succeeded" "$T/store.log")
+S=$(log_count store "scheduled sync succeeded")
 mv "$T/backup2.db" "$NVAULT_DB"
-check "the replacement is noticed" wait_count store "was replaced under the daemon" 1
-check "the next run on the replaced file succeeds" wait_count store "scheduled sync succeeded" $((S + 1))
+check "the replacement is noticed" wait_log store "was replaced under the daemon"
+check "the next run on the replaced file succeeds" wait_log store "scheduled sync succeeded" $((S + 1))
 check_eq "no run failed on a malformed store" 0 "$(grep -c "malformed" "$T/store.log")"
 daemon_stop
 check_eq "the daemon exits 0" 0 "$DRC"
@@ -75,9 +52,9 @@ check "the run on the restored file is in its evidence" \
 export AGENT_MEMORY_NOTION_SYNC_SCHEDULE="0 5 * * *"
 daemon_start step NVAULT_TEST_NOW=2026-03-12T04:56:00Z NVAULT_TEST_TIME_SCALE=120 \
   NVAULT_TEST_CLOCK_STEP=500:-172800000
-check "planned for 03-12 05:00 first" wait_count step "next run at 2026-03-12T05:00:00+0000" 1
-check "the step back is noticed" wait_count step "the clock went back by 172" 1
-check "re-planned for 03-10 05:00" wait_count step "next run at 2026-03-10T05:00:00+0000" 1
-check "the 03-10 05:00 run happens" wait_count step "starting the sync scheduled for 2026-03-10T05:00:00+0000" 1
+check "planned for 03-12 05:00 first" wait_log step "next run at 2026-03-12T05:00:00+0000"
+check "the step back is noticed" wait_log step "the clock went back by 172"
+check "re-planned for 03-10 05:00" wait_log step "next run at 2026-03-10T05:00:00+0000"
+check "the 03-10 05:00 run happens" wait_log step "starting the sync scheduled for 2026-03-10T05:00:00+0000"
 daemon_stop
 finish

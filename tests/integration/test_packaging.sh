@@ -5,11 +5,12 @@
 # and pointing at the installed binary), the JSON Schema, an example
 # config, bash/zsh/fish completions, the MIT LICENSE; the version from git
 # tags with the CMake project version as fallback; a .deb with the right
-# files, Depends and postinst (scripts/mkdeb.sh, as `make deb` runs it).
+# files, postinst and Depends (dpkg-shlibdeps: each library's package with
+# a version, met on the build host) (scripts/mkdeb.sh, as `make deb` runs it).
 source "$(dirname "$0")/lib.sh"
 : "${NV_BUILD_DIR:?NV_BUILD_DIR must point to the build directory}"
-for tool in systemd-analyze readelf dpkg-deb git; do
-  command -v "$tool" >/dev/null || { echo "$tool needed (Debian packages systemd, binutils, dpkg, git)" >&2; exit 1; }
+for tool in systemd-analyze readelf dpkg-deb dpkg-shlibdeps git; do
+  command -v "$tool" >/dev/null || { echo "$tool needed (Debian packages systemd, binutils, dpkg, dpkg-dev, git)" >&2; exit 1; }
 done
 
 # ---- make install's step, into a prefix of its own --------------------------------------------
@@ -84,6 +85,21 @@ depends=$(grep '^ Depends:' "$T/info")
 check "deb: depends on the libraries nvault links" \
   test -n "$(grep libcurl4 <<<"$depends")" -a -n "$(grep libjansson4 <<<"$depends")" -a -n "$(grep libsqlite3-0 <<<"$depends")"
 check "deb: no test library in Depends" test -z "$(grep -E 'cmocka|-dev|nodejs' <<<"$depends")"
+# from dpkg-shlibdeps: every library with the least version its symbols need,
+# which the build host's own packages meet (the .deb installs where it was built)
+check "deb: libc6 is a dependency too (dpkg-shlibdeps)" grep -q 'libc6 (>= ' <<<"$depends"
+n_deps=0
+while read -r dep; do
+  pkg=${dep%% *}
+  n_deps=$((n_deps + 1))
+  if [[ $dep =~ ^([a-z0-9.+-]+)\ \(\>=\ ([^\)]+)\)$ ]]; then
+    have=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null)
+    check "deb: $dep is met on the build host ($pkg $have)" dpkg --compare-versions "$have" ge "${BASH_REMATCH[2]}"
+  else
+    check "deb: '$dep' has a version from the host (pkg (>= version))" false
+  fi
+done < <(sed 's/^ Depends: //; s/, /\n/g' <<<"$depends")
+check "deb: at least six library dependencies ($n_deps)" test "$n_deps" -ge 6
 dpkg-deb --contents "$deb" >"$T/contents"
 for f in ./usr/bin/nvault ./usr/share/man/man1/nvault.1 ./usr/lib/systemd/system/nvault.service \
   ./usr/lib/systemd/user/nvault-sync.timer ./usr/share/nvault/notion-sync.schema.json; do

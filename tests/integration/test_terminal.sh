@@ -2,8 +2,9 @@
 # test_terminal.sh: what `nvault sync` shows (SPEC §1, issue 16). Under a
 # real pseudo-terminal (util-linux `script`) set to 80 columns the progress
 # line never reaches the last column (so it stays one line), carries the
-# database's name, the phase's rows (of the total once known, with an ETA),
-# requests and elapsed time, and a final line gives the duration. Off a
+# database's name, the phase's rows (of the total once known, with an ETA;
+# a first sync's ETA, "~", is estimated from the rows' edit times), requests
+# and elapsed time, and a final line gives the duration. Off a
 # terminal no escape code is written; NO_COLOR drops colour. -v traces
 # every Notion request and never the token; -vv is accepted. SIGINT exits
 # 130 and the run is recorded interrupted. The daemon's log lines carry
@@ -47,7 +48,8 @@ check "progress shows elapsed time" grep -Eq 'requests, [0-9]+\.[0-9]s' "$T/seg1
 check "the final line gives the duration" grep -Eq '^nvault: sync finished in [0-9.]+s: 1 database, 1500 rows' "$T/seg1"
 most=$(grep -Eo '(query|scan) [0-9]+' "$T/seg1" | awk '{ if ($2 > m) m = $2 } END { print m + 0 }')
 check "rows count the phase, not all phases (at most 1500: $most)" test "$most" -le 1500 -a "$most" -gt 0
-check "a first sync knows no total: no ETA" sh -c "! grep -q 'ETA' '$T/seg1'"
+check "a first sync knows no total: no row total shown" sh -c "! grep -Eq 'query [0-9]+/' '$T/seg1'"
+check "a first sync shows an estimated ETA" grep -Eq 'query [0-9]+ rows, [0-9]+ requests, [0-9.ms]+, ETA ~[0-9]' "$T/seg1"
 check "the progress line is cleared with an escape code on a terminal" grep -q $'\r\033\\[K' "$T/tty1"
 
 # ---- second sync: the scan's total is known, so an ETA --------------------------------------------

@@ -167,7 +167,9 @@ cmd_start() {
 	chmod 0755 "$dir"
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
 	local template=""
-	if [ -n "${NV_BUILD_DIR:-}" ] && [ -d "$NV_BUILD_DIR" ]; then
+	# the template only where the server's user can reach it (a build under
+	# root's 0700 home is not: then each cluster gets its own initdb)
+	if [ -n "${NV_BUILD_DIR:-}" ] && [ -d "$NV_BUILD_DIR" ] && as_pg test -x "$NV_BUILD_DIR"; then
 		template="$NV_BUILD_DIR/pg-template-$(basename "$(dirname "$BIN")")"
 		(
 			flock 9

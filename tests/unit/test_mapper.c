@@ -699,8 +699,9 @@ static void test_schema_check(void **state)
 	struct nv_err err;
 
 	assert_int_equal(mapper_check_schema(&cfg->dbs[0], schema, &err), NV_ECONFIG);
+	/* a mapping loaded from a file is named by its place there */
 	assert_non_null(strstr(err.msg,
-			       "database " DB " (Eng): fieldMappings: property \"Owner\" is of "
+			       ":1: databases[0].fieldMappings.Owner: property \"Owner\" is of "
 			       "type people, which cannot map to description (description takes"));
 	assert_non_null(strstr(err.msg,
 			       "property \"Due\" (mapped to dueDate) does not exist; the data "

@@ -154,10 +154,10 @@ static void test_mappings_follow_renames(void **state)
 	size_t n = 0;
 	char name[] = "Name", status[] = "Status", due[] = "Due", nope[] = "Nope", dbid[] = DB;
 	struct field_mapping maps[] = {
-		{name, FIELD_TITLE, NULL},
-		{status, FIELD_STATUS, NULL},
-		{due, FIELD_DUE_DATE, NULL},
-		{nope, FIELD_CATEGORY, NULL},
+		{name, FIELD_TITLE, NULL, NULL},
+		{status, FIELD_STATUS, NULL, NULL},
+		{due, FIELD_DUE_DATE, NULL, NULL},
+		{nope, FIELD_CATEGORY, NULL, NULL},
 	};
 	struct db_config db = {.database_id = dbid, .mappings = maps, .n_mappings = 4};
 	struct db_config r;
