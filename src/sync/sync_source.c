@@ -529,6 +529,19 @@ static int run_pass(struct source_run *r, struct nv_err *err)
 		nv_err_set(err, rc, "%s", qerr.msg);
 		return rc;
 	}
+	/*
+	 * Every page is committed: the watermark may go to the newest row now,
+	 * even when the last page committed was not the newest window's.
+	 */
+	if (r->pass_max_let >= 0) {
+		int64_t upto = r->pass_max_let;
+		char iso[TIME_ISO_MAX];
+
+		if (r->hold_ms && upto >= r->hold_ms)
+			upto = r->hold_ms - 1;
+		if (upto > sync_parse_time(r->st.watermark))
+			set_str(&r->st.watermark, time_format_iso(upto, iso));
+	}
 	if (r->full_pass) {
 		r->scan_complete = 1;
 		r->scan_seen = r->pass_active;
