@@ -537,10 +537,10 @@ static void run_capped(struct fake_proc *f, enum notion_sort sort, const char *t
 	json_decref(log);
 	rows_seen_release(&s);
 
-	/* the same through notion_query_streams(): one chain (no latency to
-	 * hide), fetched ahead, windows at the cap as before */
+	/* the same through notion_query_streams() with one stream: one chain,
+	 * fetched ahead, in order, windows at the cap as before */
 	{
-		struct notion_streams st = {.max_streams = 4, .page = capped_page, .ud = &s};
+		struct notion_streams st = {.max_streams = 1, .page = capped_page, .ud = &s};
 
 		rows_seen_init(&s, ts_key);
 		assert_int_equal(notion_query_streams(c, &q, &st, &err), NV_OK);
