@@ -1507,6 +1507,21 @@ static int64_t upper_estimate(struct notion_client *c)
 }
 
 /*
+ * Whether windows may be split before their first page: only for a query
+ * over the whole range (no on_or_after: a full pass, an id scan) whose rows
+ * are expected from a known time and are not known to be few. An
+ * incremental pass waits for its first page, whose times say how dense
+ * the range is, so a small one stays one request.
+ */
+static int presplit(const struct qengine *e)
+{
+	const struct notion_query *q = e->q;
+
+	return !(q->on_or_after && *q->on_or_after) && q->expect_from_ms > 0 &&
+	       (q->expect_rows <= 0 || q->expect_rows >= 4 * (int64_t)page_size(q));
+}
+
+/*
  * Under e->mu: a window for an idle thread. An untaken one, or one split off
  * the running window with the widest range left, or NULL.
  */
@@ -1528,12 +1543,12 @@ static struct qwin *take_window(struct qengine *e)
 		/* where its chain is: the newest row fetched, else where it starts */
 		if (w->have_fetched)
 			at = w->fetched_ms;
+		else if (!presplit(e))
+			continue;
 		else if (w->start_ms != INT64_MIN)
 			at = w->start_ms;
-		else if (e->q->expect_from_ms > 0)
-			at = e->q->expect_from_ms;
 		else
-			continue;
+			at = e->q->expect_from_ms;
 		if (w->end_ms == INT64_MAX && !upper)
 			upper = upper_estimate(e->c);
 		hi = w->end_ms == INT64_MAX ? upper : w->end_ms;

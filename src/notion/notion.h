@@ -128,9 +128,12 @@ struct notion_query {
 	 * notion_query_streams(): rows are expected at or after this time (ms,
 	 * say the data source's created_time; 0 unknown), so the range can be
 	 * cut into windows before the first page arrives. Only a hint: rows
-	 * before it are read all the same.
+	 * before it are read all the same. expect_rows: how many rows the
+	 * query is expected to return (say the tasks stored), 0 unknown; a
+	 * query expected to be small is not split before its first page.
 	 */
 	int64_t expect_from_ms;
+	int64_t expect_rows;
 };
 
 /*

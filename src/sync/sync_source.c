@@ -74,6 +74,18 @@ static void set_str(char **slot, const char *value)
 	*slot = copy;
 }
 
+/* The active tasks stored for the data source (rows a full query should return), 0 unknown. */
+static int64_t stored_tasks(struct source_run *r)
+{
+	int64_t active = 0, deleted = 0;
+	struct nv_err err;
+
+	nv_err_clear(&err);
+	if (store_count_tasks(r->run->s, r->db->database_id, r->ds_id, &active, &deleted, &err))
+		return 0;
+	return active;
+}
+
 /* ---- step 1: the id scan ------------------------------------------------ */
 
 /* Remembers a row the pass must read even if the watermark is past it. */
@@ -219,6 +231,7 @@ static int run_id_scan(struct source_run *r, struct nv_err *err)
 		.id = r->ds_id,
 		.sort = NOTION_SORT_CREATED,
 		.expect_from_ms = r->created_ms,
+		.expect_rows = stored_tasks(r),
 	};
 	struct notion_streams streams = {
 		.max_streams = SYNC_MAX_STREAMS, .page = scan_page, .ud = r};
@@ -495,6 +508,7 @@ static int run_pass(struct source_run *r, struct nv_err *err)
 		.id = r->ds_id,
 		.sort = NOTION_SORT_LAST_EDITED,
 		.expect_from_ms = r->created_ms,
+		.expect_rows = stored_tasks(r),
 	};
 	struct notion_streams streams = {
 		.max_streams = SYNC_MAX_STREAMS,
