@@ -29,6 +29,7 @@
  */
 #include "store/store_int.h"
 
+#include <sqlite3.h> /* the SQL functions registered on SQLite */
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,7 +132,7 @@ static int content_put(struct store *s, const char *bytes, size_t len, int64_t *
 	struct content_cache *cc = cache_of(s);
 	unsigned char hash[HASH_LEN];
 	struct write_slot *slot;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	uint32_t h;
 	int rc;
 
@@ -144,22 +145,22 @@ static int content_put(struct store *s, const char *bytes, size_t len, int64_t *
 	}
 	if (!(st = store_stmt(s, ST_CONTENT_FIND, err)))
 		return err ? err->code : NV_EIO;
-	sqlite3_bind_blob(st, 1, hash, HASH_LEN, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_bind_blob(st, 1, hash, HASH_LEN);
+	rc = db_step(st);
+	*id = rc == DB_ROW ? db_column_int64(st, 0) : 0;
 	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sql_error(s, rc, err, "looking up a stored content");
-	if (rc == SQLITE_DONE) {
+	if (rc == DB_DONE) {
 		if (!(st = store_stmt(s, ST_CONTENT_INSERT, err)))
 			return err ? err->code : NV_EIO;
-		sqlite3_bind_blob(st, 1, hash, HASH_LEN, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, bytes, (int)len, SQLITE_TRANSIENT);
-		rc = sqlite3_step(st);
+		db_bind_blob(st, 1, hash, HASH_LEN);
+		db_bind_text(st, 2, bytes, (int)len);
+		rc = db_step(st);
 		stmt_done(st);
-		if (rc != SQLITE_DONE)
+		if (rc != DB_DONE)
 			return store_sql_error(s, rc, err, "storing a content");
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = db_last_insert_id(s->db);
 	}
 	NV_ASSERT(*id > 0);
 	memcpy(slot->hash, hash, HASH_LEN);
@@ -176,7 +177,7 @@ static int content_get(struct store *s, int64_t id, struct buf *out)
 {
 	struct content_cache *cc = cache_of(s);
 	struct read_slot *slot = &cc->r[(uint64_t)id & (CACHE_SLOTS - 1)];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const void *text;
 	int n, rc;
 
@@ -186,14 +187,14 @@ static int content_get(struct store *s, int64_t id, struct buf *out)
 	}
 	if (!(st = store_stmt(s, ST_CONTENT_GET, NULL)))
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	if (rc != DB_ROW) {
 		stmt_done(st);
 		return -1;
 	}
-	text = sqlite3_column_blob(st, 0);
-	n = sqlite3_column_bytes(st, 0);
+	text = db_column_blob(st, 0);
+	n = db_column_bytes(st, 0);
 	buf_add(out, text ? text : "", (size_t)n);
 	if ((size_t)n <= CACHE_MAX_TEXT) {
 		free(slot->text);
@@ -287,7 +288,7 @@ static int pack_object(struct store *s, const json_t *o, struct buf *pack, struc
 }
 
 /* Binds description and metadata, packed when that is smaller. */
-int content_bind_packed(struct store *s, sqlite3_stmt *st, int desc_idx, int meta_idx,
+int content_bind_packed(struct store *s, struct db_stmt *st, int desc_idx, int meta_idx,
 			const struct task *t, struct nv_err *err)
 {
 	struct buf pack = BUF_INIT;
@@ -299,13 +300,13 @@ int content_bind_packed(struct store *s, sqlite3_stmt *st, int desc_idx, int met
 			goto out;
 		buf_addch(&pack, PACK_TEXT);
 		put_varint(&pack, (uint64_t)id);
-		sqlite3_bind_blob(st, desc_idx, pack.data, (int)pack.len, SQLITE_TRANSIENT);
+		db_bind_blob(st, desc_idx, pack.data, (int)pack.len);
 		buf_reset(&pack);
 	}
 	if (json_is_object(t->metadata) && json_object_size(t->metadata) > 0) {
 		if ((rc = pack_object(s, t->metadata, &pack, err)))
 			goto out;
-		sqlite3_bind_blob(st, meta_idx, pack.data, (int)pack.len, SQLITE_TRANSIENT);
+		db_bind_blob(st, meta_idx, pack.data, (int)pack.len);
 	}
 	rc = NV_OK;
 out:
@@ -380,8 +381,9 @@ static void sql_nv_content(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 int content_register(struct store *s, struct nv_err *err)
 {
-	int rc = sqlite3_create_function(s->db, "nv_content", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-					 s, sql_nv_content, NULL, NULL);
+	int rc = sqlite3_create_function(db_sqlite_handle(s->db), "nv_content", 1,
+					 SQLITE_UTF8 | SQLITE_DETERMINISTIC, s, sql_nv_content,
+					 NULL, NULL);
 
 	if (rc != SQLITE_OK)
 		return store_sql_error(s, rc, err, "registering nv_content()");
@@ -395,7 +397,7 @@ int content_register(struct store *s, struct nv_err *err)
 
 static int pack_batch(struct store *s, int64_t *next, int *done, struct nv_err *err)
 {
-	sqlite3_stmt *sel = NULL, *upd = NULL;
+	struct db_stmt *sel = NULL, *upd = NULL;
 	int64_t last = *next - 1;
 	int rc, n = 0;
 
@@ -410,17 +412,16 @@ static int pack_batch(struct store *s, int64_t *next, int *done, struct nv_err *
 				   &upd, err);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(sel, 1, *next);
-	sqlite3_bind_int(sel, 2, PACK_BATCH);
-	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+	db_bind_int64(sel, 1, *next);
+	db_bind_int(sel, 2, PACK_BATCH);
+	while ((rc = db_step(sel)) == DB_ROW) {
 		struct task t;
-		const char *meta = (const char *)sqlite3_column_text(sel, 2);
+		const char *meta = (const char *)db_column_text(sel, 2);
 		int packable;
 
-		last = sqlite3_column_int64(sel, 0);
+		last = db_column_int64(sel, 0);
 		n++;
-		if (sqlite3_column_type(sel, 1) == SQLITE_BLOB ||
-		    sqlite3_column_type(sel, 2) == SQLITE_BLOB)
+		if (db_column_type(sel, 1) == DB_BLOB || db_column_type(sel, 2) == DB_BLOB)
 			continue; /* packed already (written by this schema) */
 		task_init(&t);
 		t.description = col_text(sel, 1);
@@ -432,24 +433,25 @@ static int pack_batch(struct store *s, int64_t *next, int *done, struct nv_err *
 			packable = 0;
 		rc = NV_OK;
 		if (packable) {
-			sqlite3_bind_value(upd, 1, sqlite3_column_value(sel, 1));
-			sqlite3_bind_value(upd, 2, sqlite3_column_value(sel, 2));
+			/* neither is a pack here: text or NULL */
+			bind_text(upd, 1, (const char *)db_column_text(sel, 1));
+			bind_text(upd, 2, meta);
 			rc = content_bind_packed(s, upd, 1, 2, &t, err);
 		}
 		task_release(&t);
 		if (rc)
 			goto out;
 		if (packable) {
-			sqlite3_bind_int64(upd, 3, last);
-			rc = sqlite3_step(upd);
-			sqlite3_reset(upd);
-			if (rc != SQLITE_DONE) {
+			db_bind_int64(upd, 3, last);
+			rc = db_step(upd);
+			db_reset(upd);
+			if (rc != DB_DONE) {
 				rc = store_sql_error(s, rc, err, "packing a version");
 				goto out;
 			}
 		}
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		rc = store_sql_error(s, rc, err, "reading versions to pack");
 		goto out;
 	}
@@ -457,8 +459,8 @@ static int pack_batch(struct store *s, int64_t *next, int *done, struct nv_err *
 	*next = last + 1;
 	*done = n < PACK_BATCH;
 out:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	db_finalize(sel);
+	db_finalize(upd);
 	return rc;
 }
 
@@ -467,7 +469,7 @@ int content_pack_old_versions(struct store *s, struct nv_err *err)
 	int done = 0, rc;
 
 	while (!done) {
-		sqlite3_stmt *st = NULL;
+		struct db_stmt *st = NULL;
 		int64_t next = 0;
 		int pending;
 
@@ -477,12 +479,12 @@ int content_pack_old_versions(struct store *s, struct nv_err *err)
 		if ((rc = store_prepare(s, "SELECT next_seq FROM pack_progress WHERE id = 1", &st,
 					err)))
 			goto fail;
-		rc = sqlite3_step(st);
-		pending = rc == SQLITE_ROW;
+		rc = db_step(st);
+		pending = rc == DB_ROW;
 		if (pending)
-			next = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			next = db_column_int64(st, 0);
+		db_finalize(st);
+		if (rc != DB_ROW && rc != DB_DONE) {
 			rc = store_sql_error(s, rc, err, "reading the packing progress");
 			goto fail;
 		}

@@ -1,7 +1,7 @@
 /*
- * store_db.c: the SQLite side of the store: opening (WAL, foreign keys,
+ * store_db.c: the database side of the store: opening (WAL, foreign keys,
  * busy timeout), the versioned schema migrations, the cache of prepared
- * statements, write transactions that never surface SQLITE_BUSY to callers,
+ * statements, write transactions that never surface DB_BUSY to callers,
  * the row <-> struct task mapping, and the cross-process sync lock.
  *
  * Migrations are a table of steps; step N brings a store from schema N-1 to
@@ -370,15 +370,15 @@ int store_sql_error(struct store *s, int rc, struct nv_err *err, const char *wha
 	enum nv_status code;
 
 	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
+	case DB_BUSY:
+	case DB_LOCKED:
 		code = NV_EBUSY;
 		break;
-	case SQLITE_CONSTRAINT:
+	case DB_CONSTRAINT:
 		code = NV_EINVAL;
 		break;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
+	case DB_CORRUPT:
+	case DB_NOTADB:
 		code = NV_ESCHEMA;
 		break;
 	default:
@@ -386,43 +386,52 @@ int store_sql_error(struct store *s, int rc, struct nv_err *err, const char *wha
 		break;
 	}
 	return nv_err_set(err, code, "%s: %s (store %s)", what,
-			  s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc),
+			  s && s->db ? db_errmsg(s->db) : db_errstr(rc),
 			  s && s->path ? s->path : "?");
 }
 
-int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out, struct nv_err *err)
+int store_prepare(struct store *s, const char *sql, struct db_stmt **out, struct nv_err *err)
 {
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, out, NULL);
+	int rc = db_prepare(s->db, sql, out);
 
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return store_sql_error(s, rc, err, "preparing a query");
 	return NV_OK;
 }
 
-sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id, struct nv_err *err)
+void sql_quote(struct buf *b, const char *s)
+{
+	buf_addch(b, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'')
+			buf_addch(b, '\'');
+		buf_addch(b, *p);
+	}
+	buf_addch(b, '\'');
+}
+
+struct db_stmt *store_stmt(struct store *s, enum stmt_id id, struct nv_err *err)
 {
 	if (!s->stmts[id] && store_prepare(s, stmt_sql[id], &s->stmts[id], err))
 		return NULL;
 	return s->stmts[id];
 }
 
-void stmt_done(sqlite3_stmt *st)
+void stmt_done(struct db_stmt *st)
 {
 	if (!st)
 		return;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
+	db_clear_bindings(st);
 }
 
 int store_exec(struct store *s, const char *sql, struct nv_err *err)
 {
-	char *msg = NULL;
-	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	int rc = db_exec(s->db, sql);
 
-	if (rc != SQLITE_OK) {
-		nv_err_set(err, rc == SQLITE_BUSY ? NV_EBUSY : NV_EIO, "%s (store %s)",
-			   msg ? msg : sqlite3_errstr(rc), s->path);
-		sqlite3_free(msg);
+	if (rc != DB_OK) {
+		nv_err_set(err, rc == DB_BUSY ? NV_EBUSY : NV_EIO, "%s (store %s)",
+			   db_errmsg(s->db), s->path);
 		return err ? err->code : NV_EIO;
 	}
 	return NV_OK;
@@ -452,10 +461,10 @@ int store_begin_immediate(struct store *s, struct nv_err *err)
 	 * the cases where SQLite reports BUSY without waiting (WAL recovery).
 	 */
 	for (;;) {
-		rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
+		rc = db_exec(s->db, "BEGIN IMMEDIATE");
+		if (rc == DB_OK)
 			return NV_OK;
-		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+		if ((rc & 0xff) != DB_BUSY && (rc & 0xff) != DB_LOCKED)
 			return store_sql_error(s, rc, err, "starting a write transaction");
 		if (time_mono_ms() > deadline)
 			return nv_err_set(
@@ -484,11 +493,11 @@ static int commit_retry(struct store *s, struct nv_err *err)
 	int64_t deadline = time_mono_ms() + BEGIN_RETRY_MS;
 	int rc;
 
-	while ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
-		if ((rc & 0xff) != SQLITE_BUSY || time_mono_ms() > deadline) {
+	while ((rc = db_exec(s->db, "COMMIT")) != DB_OK) {
+		if ((rc & 0xff) != DB_BUSY || time_mono_ms() > deadline) {
 			int status = store_sql_error(s, rc, err, "committing");
-			if (!sqlite3_get_autocommit(s->db))
-				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			if (!db_autocommit(s->db))
+				db_exec(s->db, "ROLLBACK");
 			store_tx_failed(s);
 			return status;
 		}
@@ -509,8 +518,8 @@ void store_rollback(struct store *s)
 {
 	if (!s)
 		return;
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!db_autocommit(s->db))
+		db_exec(s->db, "ROLLBACK");
 	s->in_tx = 0;
 	store_tx_failed(s);
 }
@@ -538,8 +547,8 @@ int tx_leave(struct store *s, int own, int rc, struct nv_err *err)
 	if (!own)
 		return rc;
 	if (rc) {
-		if (!sqlite3_get_autocommit(s->db))
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (!db_autocommit(s->db))
+			db_exec(s->db, "ROLLBACK");
 		store_tx_failed(s);
 		return rc;
 	}
@@ -548,42 +557,43 @@ int tx_leave(struct store *s, int own, int rc, struct nv_err *err)
 
 /* ---- binding and reading ------------------------------------------------- */
 
-void bind_text(sqlite3_stmt *st, int idx, const char *s)
+void bind_text(struct db_stmt *st, int idx, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+		db_bind_text(st, idx, s, -1);
 	else
-		sqlite3_bind_null(st, idx);
+		db_bind_null(st, idx);
 }
 
-void bind_json(sqlite3_stmt *st, int idx, const json_t *v)
+void bind_json(struct db_stmt *st, int idx, const json_t *v)
 {
 	char *text;
 
 	if (!v) {
-		sqlite3_bind_null(st, idx);
+		db_bind_null(st, idx);
 		return;
 	}
 	text = json_canonical(v);
-	sqlite3_bind_text(st, idx, text, -1, free);
+	db_bind_text(st, idx, text, -1);
+	free(text);
 }
 
-char *col_text(sqlite3_stmt *st, int idx)
+char *col_text(struct db_stmt *st, int idx)
 {
-	const unsigned char *t = sqlite3_column_text(st, idx);
+	const unsigned char *t = db_column_text(st, idx);
 
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
-json_t *col_json(sqlite3_stmt *st, int idx)
+json_t *col_json(struct db_stmt *st, int idx)
 {
-	const char *t = (const char *)sqlite3_column_text(st, idx);
+	const char *t = (const char *)db_column_text(st, idx);
 
 	/* decoding what we encoded; a NULL result means a tampered row, shown as absent */
 	return t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
 }
 
-int bind_shared(sqlite3_stmt *st, int idx, const struct task *t, const char *tags_text,
+int bind_shared(struct db_stmt *st, int idx, const struct task *t, const char *tags_text,
 		const char *metadata_text)
 {
 	bind_text(st, idx++, t->scope);
@@ -604,13 +614,13 @@ int bind_shared(sqlite3_stmt *st, int idx, const struct task *t, const char *tag
 	bind_text(st, idx++, t->notion_url);
 	bind_text(st, idx++, t->notion_created_time);
 	bind_text(st, idx++, t->notion_last_edited_time);
-	sqlite3_bind_int(st, idx++, t->active ? 1 : 0);
+	db_bind_int(st, idx++, t->active ? 1 : 0);
 	bind_text(st, idx++, t->deleted_at);
 	return idx;
 }
 
 /* Reads the shared fields from column base on; returns the next column. */
-static int read_shared(sqlite3_stmt *st, int c, struct task *t)
+static int read_shared(struct db_stmt *st, int c, struct task *t)
 {
 	t->scope = col_text(st, c++);
 	t->title = col_text(st, c++);
@@ -630,12 +640,12 @@ static int read_shared(sqlite3_stmt *st, int c, struct task *t)
 	t->notion_url = col_text(st, c++);
 	t->notion_created_time = col_text(st, c++);
 	t->notion_last_edited_time = col_text(st, c++);
-	t->active = sqlite3_column_int(st, c++);
+	t->active = db_column_int(st, c++);
 	t->deleted_at = col_text(st, c++);
 	return c;
 }
 
-void row_to_task(sqlite3_stmt *st, int base, struct task *t)
+void row_to_task(struct db_stmt *st, int base, struct task *t)
 {
 	int c = base;
 
@@ -643,14 +653,14 @@ void row_to_task(sqlite3_stmt *st, int base, struct task *t)
 	t->id = col_text(st, c++);
 	c = read_shared(st, c, t);
 	t->current_version_id = col_text(st, c++);
-	t->version = sqlite3_column_int64(st, c++);
+	t->version = db_column_int64(st, c++);
 	t->created_at = col_text(st, c++);
 	t->updated_at = col_text(st, c++);
 }
 
-static void col_hash(sqlite3_stmt *st, int idx, char out[HASH_HEX_LEN + 1])
+static void col_hash(struct db_stmt *st, int idx, char out[HASH_HEX_LEN + 1])
 {
-	const char *t = (const char *)sqlite3_column_text(st, idx);
+	const char *t = (const char *)db_column_text(st, idx);
 	size_t n = t ? strlen(t) : 0;
 
 	if (n > HASH_HEX_LEN)
@@ -660,21 +670,21 @@ static void col_hash(sqlite3_stmt *st, int idx, char out[HASH_HEX_LEN + 1])
 	out[n] = '\0';
 }
 
-void row_to_version(sqlite3_stmt *st, int base, struct task_version *v)
+void row_to_version(struct db_stmt *st, int base, struct task_version *v)
 {
 	int c = base;
 
 	task_version_init(v);
 	v->id = col_text(st, c++);
 	v->snap.id = col_text(st, c++);
-	v->num = sqlite3_column_int64(st, c++);
+	v->num = db_column_int64(st, c++);
 	c = read_shared(st, c, &v->snap);
 	v->snap.version = v->num;
 	v->snap.current_version_id = xstrdup(v->id);
 	v->created_at = col_text(st, c++);
 	v->created_by = col_text(st, c++);
 	v->change_reason = col_text(st, c++);
-	v->conflict = sqlite3_column_int(st, c++);
+	v->conflict = db_column_int(st, c++);
 	col_hash(st, c++, v->content_hash);
 	col_hash(st, c++, v->chain_hash);
 }
@@ -755,16 +765,16 @@ static int create_private_file(const char *path, struct nv_err *err)
 
 static int read_user_version(struct store *s, int *out, struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if (store_prepare(s, "PRAGMA user_version", &st, err))
 		return err ? err->code : NV_EIO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = db_column_int(st, 0);
+	db_finalize(st);
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, err, "reading the schema version");
 	return NV_OK;
 }
@@ -780,13 +790,13 @@ static int newer_schema_error(struct store *s, int found, struct nv_err *err)
 /* True while versions written before schema 5 wait to be packed. */
 static int pack_pending(struct store *s)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int pending = 0;
 
 	if (store_prepare(s, "SELECT 1 FROM pack_progress", &st, NULL))
 		return 0;
-	pending = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	pending = db_step(st) == DB_ROW;
+	db_finalize(st);
 	return pending;
 }
 
@@ -875,28 +885,25 @@ static int has_wal_content(const char *path)
 /* Opens the SQLite connection of s; immutable only for read-only opens. */
 static int open_db(struct store *s, int immutable, struct nv_err *err)
 {
-	int oflags = (s->flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
-						 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	unsigned oflags = (s->flags & STORE_READONLY) ? DB_OPEN_READONLY : DB_OPEN_CREATE;
 	char *uri = immutable ? file_uri(s->path, "immutable=1") : NULL;
 	int rc;
 
-	rc = sqlite3_open_v2(uri ? uri : s->path, &s->db,
-			     oflags | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
+	rc = db_open_sqlite(uri ? uri : s->path, oflags | (uri ? DB_OPEN_URI : 0), BUSY_TIMEOUT_MS,
+			    &s->db);
 	free(uri);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return store_sql_error(s, rc, err, "opening the store");
-	sqlite3_extended_result_codes(s->db, 0);
-	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	return NV_OK;
 }
 
 static void close_db(struct store *s)
 {
 	for (int i = 0; i < ST_COUNT; i++) {
-		sqlite3_finalize(s->stmts[i]);
+		db_finalize(s->stmts[i]);
 		s->stmts[i] = NULL;
 	}
-	sqlite3_close(s->db);
+	db_close(s->db);
 	s->db = NULL;
 }
 
@@ -916,9 +923,8 @@ static int open_readonly(struct store *s, struct nv_err *err)
 	if ((rc = open_db(s, 0, err)))
 		return rc;
 	rc = read_user_version(s, &version, err);
-	code = s->db ? sqlite3_errcode(s->db) : SQLITE_OK;
-	if (rc && (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) &&
-	    !has_wal_content(s->path)) {
+	code = s->db ? db_errcode(s->db) : DB_OK;
+	if (rc && (code == DB_READONLY || code == DB_CANTOPEN) && !has_wal_content(s->path)) {
 		close_db(s);
 		nv_err_clear(err);
 		if ((rc = open_db(s, 1, err)))
@@ -968,16 +974,14 @@ int store_open(const char *path, unsigned flags, struct store **out, struct nv_e
 		goto fail;
 	/* journal_mode needs write access; a read-only opener uses what is there */
 	if (!(flags & STORE_READONLY) && (rc = store_exec(s, "PRAGMA journal_mode = WAL", err))) {
-		int code = sqlite3_errcode(s->db);
+		int code = db_errcode(s->db);
 
 		/* name the likely cause: a read-only file is not a format problem */
-		nv_err_prefix(err, code == SQLITE_READONLY || code == SQLITE_CANTOPEN ||
-						   code == SQLITE_PERM
+		nv_err_prefix(err, code == DB_READONLY || code == DB_CANTOPEN || code == DB_PERM
 					   ? "opening the store for writing (check the permissions "
 					     "of the file and its directory)"
-				   : code == SQLITE_NOTADB
-					   ? "opening the store (is it an SQLite file?)"
-					   : "opening the store");
+				   : code == DB_NOTADB ? "opening the store (is it an SQLite file?)"
+						       : "opening the store");
 		goto fail;
 	}
 	if ((rc = store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", err)) ||
@@ -1001,8 +1005,8 @@ void store_close(struct store *s)
 	if (s->db) {
 		store_rollback(s);
 		for (int i = 0; i < ST_COUNT; i++)
-			sqlite3_finalize(s->stmts[i]);
-		sqlite3_close(s->db);
+			db_finalize(s->stmts[i]);
+		db_close(s->db);
 	}
 	content_cache_free(s);
 	free(s->path);
@@ -1141,15 +1145,15 @@ int store_sync_running(struct store *s, int *running, struct nv_err *err)
 
 int store_copy_to(struct store *s, const char *path, struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if ((rc = store_prepare(s, "VACUUM INTO ?", &st, err)))
 		return rc;
 	bind_text(st, 1, path);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	rc = db_step(st);
+	db_finalize(st);
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "copying the store");
 	return NV_OK;
 }

@@ -2,14 +2,14 @@
  * store_int.h: what the files of src/store share and nobody else sees: the
  * struct store, the table of cached prepared statements, transaction
  * helpers, and the column lists that map struct task onto the tasks and
- * task_versions tables. This is the only header that names SQLite.
+ * task_versions tables. SQL goes through the engine interface of
+ * store_engine.h; no header of the store names an engine.
  */
 #ifndef NV_STORE_INT_H
 #define NV_STORE_INT_H
 
-#include <sqlite3.h>
-
 #include "store/store.h"
+#include "store/store_engine.h"
 #include "util/buf.h"
 #include "util/id.h"
 
@@ -115,11 +115,11 @@ enum stmt_id {
 };
 
 struct store {
-	sqlite3 *db;
+	struct db *db;
 	char *path;
 	unsigned flags;
-	int in_tx;		       /* inside store_begin() */
-	sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use */
+	int in_tx;			 /* inside store_begin() */
+	struct db_stmt *stmts[ST_COUNT]; /* prepared on first use */
 	/* the deletion scan whose older marks this connection already dropped */
 	char scan_forgot_ds[40];
 	int64_t scan_forgot_epoch;
@@ -127,15 +127,17 @@ struct store {
 };
 
 /* The cached statement id, reset and ready to bind; NULL (err set) on failure. */
-sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id, struct nv_err *err);
+struct db_stmt *store_stmt(struct store *s, enum stmt_id id, struct nv_err *err);
 /* Resets a statement after use (cached or not) so it holds no read lock. */
-void stmt_done(sqlite3_stmt *st);
-/* Records the connection's last error as "<what>: <sqlite message>"; returns the status. */
+void stmt_done(struct db_stmt *st);
+/* Records the connection's last error as "<what>: <engine message>"; returns the status. */
 int store_sql_error(struct store *s, int rc, struct nv_err *err, const char *what);
 /* Runs SQL without results. */
 int store_exec(struct store *s, const char *sql, struct nv_err *err);
 /* Prepares an uncached statement (dynamic SQL). */
-int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out, struct nv_err *err);
+int store_prepare(struct store *s, const char *sql, struct db_stmt **out, struct nv_err *err);
+/* Appends s to b as an SQL string literal ('...' with quotes doubled). */
+void sql_quote(struct buf *b, const char *s);
 
 /*
  * Write-transaction bracketing for functions that may run inside or outside
@@ -152,14 +154,14 @@ void store_tx_failed(struct store *s);
 /* BEGIN IMMEDIATE, retried while another process holds the write lock. */
 int store_begin_immediate(struct store *s, struct nv_err *err);
 
-/* Binding and reading helpers; text is copied by SQLite (SQLITE_TRANSIENT). */
-void bind_text(sqlite3_stmt *st, int idx, const char *s);
+/* Binding and reading helpers; text is copied by the engine. */
+void bind_text(struct db_stmt *st, int idx, const char *s);
 /* Binds a JSON value as compact canonical text, or NULL. */
-void bind_json(sqlite3_stmt *st, int idx, const json_t *v);
+void bind_json(struct db_stmt *st, int idx, const json_t *v);
 /* New copy of a text column, or NULL. */
-char *col_text(sqlite3_stmt *st, int idx);
+char *col_text(struct db_stmt *st, int idx);
 /* New JSON value parsed from a text column, or NULL. */
-json_t *col_json(sqlite3_stmt *st, int idx);
+json_t *col_json(struct db_stmt *st, int idx);
 
 /*
  * Binds the 20 shared fields of t starting at parameter idx; returns the
@@ -167,12 +169,12 @@ json_t *col_json(sqlite3_stmt *st, int idx);
  * serialised with json_canonical() (NULL when absent), so that one write
  * serialises them once for both the task row and its version.
  */
-int bind_shared(sqlite3_stmt *st, int idx, const struct task *t, const char *tags_text,
+int bind_shared(struct db_stmt *st, int idx, const struct task *t, const char *tags_text,
 		const char *metadata_text);
 /* Fills t (initialised by the callee) from a TASK_COLS row starting at column base. */
-void row_to_task(sqlite3_stmt *st, int base, struct task *t);
+void row_to_task(struct db_stmt *st, int base, struct task *t);
 /* Fills v (initialised by the callee) from a VERSION_COLS row starting at column base. */
-void row_to_version(sqlite3_stmt *st, int base, struct task_version *v);
+void row_to_version(struct db_stmt *st, int base, struct task_version *v);
 
 /* The trigger that makes a table refuse UPDATE (same text as schema 1's). */
 #define TRIGGER_NO_UPDATE(table)                                                                   \
@@ -188,7 +190,7 @@ int content_register(struct store *s, struct nv_err *err);
  * them smaller and binds their packs to parameters desc_idx and meta_idx
  * of st (left as bound when they stay inline).
  */
-int content_bind_packed(struct store *s, sqlite3_stmt *st, int desc_idx, int meta_idx,
+int content_bind_packed(struct store *s, struct db_stmt *st, int desc_idx, int meta_idx,
 			const struct task *t, struct nv_err *err);
 /*
  * Packs the versions written before schema 5, in transactions of a few
@@ -241,7 +243,7 @@ int where_build(struct where *w, const struct task_filter *f, const char *a, int
 		const char *lead, unsigned flags, struct nv_err *err);
 void where_release(struct where *w);
 /* Binds the where parameters starting at index first; returns the next index. */
-int where_bind(sqlite3_stmt *st, const struct where *w, int first);
+int where_bind(struct db_stmt *st, const struct where *w, int first);
 /* Opens a read snapshot unless a transaction is open; *own says whether to end it. */
 int read_begin(struct store *s, int *own);
 void read_end(struct store *s, int own);
@@ -256,7 +258,7 @@ char *store_search_other_text(const struct task *t);
  * indexed text is unchanged.
  */
 int store_search_put(struct store *s, int64_t seq, const struct task *t, struct nv_err *err);
-/* The pointer type of nv_rank()'s row counter (sqlite3_bind_pointer of an int64_t). */
+/* The pointer type of nv_rank()'s row counter (db_bind_pointer of an int64_t). */
 #define RANK_COUNTER "nv_rank_counter"
 /*
  * Appends to sql the SQL expression of a field named as in a filter or a

@@ -10,6 +10,7 @@
  */
 #include "store/store_int.h"
 
+#include <sqlite3.h> /* the SQL functions registered on SQLite */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -269,16 +270,16 @@ static void sql_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 int store_query_register(struct store *s, struct nv_err *err)
 {
-	int rc = sqlite3_create_function(s->db, "nv_prop_value", 1,
+	int rc = sqlite3_create_function(db_sqlite_handle(s->db), "nv_prop_value", 1,
 					 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_prop_value,
 					 NULL, NULL);
 
 	if (rc == SQLITE_OK)
-		rc = sqlite3_create_function(s->db, "nv_match", 3,
+		rc = sqlite3_create_function(db_sqlite_handle(s->db), "nv_match", 3,
 					     SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_match,
 					     NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_create_function(s->db, "nv_list_text", 1,
+		rc = sqlite3_create_function(db_sqlite_handle(s->db), "nv_list_text", 1,
 					     SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 					     sql_list_text, NULL, NULL);
 	return rc == SQLITE_OK ? NV_OK : store_sql_error(s, rc, err, "registering functions");
@@ -328,7 +329,6 @@ int where_field_expr(struct where *w, struct buf *sql, const char *a, const char
 		     int *numeric, struct nv_err *err)
 {
 	struct buf path = BUF_INIT;
-	char *quoted;
 
 	*numeric = 0;
 	for (size_t i = 0; i < sizeof(task_fields) / sizeof(task_fields[0]); i++) {
@@ -350,13 +350,13 @@ int where_field_expr(struct where *w, struct buf *sql, const char *a, const char
 				  (int)len, name);
 	/*
 	 * A Notion property, by its name in metadata.notionProperties. The
-	 * path is an SQL literal (quoted by SQLite's %Q), not a parameter, so
+	 * path is an SQL literal (quoted by sql_quote()), not a parameter, so
 	 * that the expression can appear more than once in a condition.
 	 */
 	buf_addf(&path, "$.notionProperties.\"%.*s\"", (int)len, name);
-	quoted = sqlite3_mprintf("%Q", path.data);
-	buf_addf(sql, "nv_prop_value(json_extract(%s.metadata, %s))", a, quoted);
-	sqlite3_free(quoted);
+	buf_addf(sql, "nv_prop_value(json_extract(%s.metadata, ", a);
+	sql_quote(sql, path.data);
+	buf_adds(sql, "))");
 	buf_release(&path);
 	(void)w;
 	return NV_OK;
@@ -525,7 +525,7 @@ void where_release(struct where *w)
 	memset(w, 0, sizeof(*w));
 }
 
-int where_bind(sqlite3_stmt *st, const struct where *w, int first)
+int where_bind(struct db_stmt *st, const struct where *w, int first)
 {
 	for (int i = 0; i < w->n; i++)
 		bind_text(st, first++, w->params[i]);
@@ -536,15 +536,14 @@ int where_bind(sqlite3_stmt *st, const struct where *w, int first)
 
 int read_begin(struct store *s, int *own)
 {
-	*own = !s->in_tx && sqlite3_get_autocommit(s->db) &&
-	       sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	*own = !s->in_tx && db_autocommit(s->db) && db_exec(s->db, "BEGIN") == DB_OK;
 	return NV_OK;
 }
 
 void read_end(struct store *s, int own)
 {
 	if (own)
-		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		db_exec(s->db, "COMMIT");
 }
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -571,20 +570,20 @@ void task_list_release(struct task_list *l)
 static int count_rows(struct store *s, const char *sql, const struct where *w, int64_t *out,
 		      struct nv_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
 	if ((rc = store_prepare(s, sql, &st, err)))
 		return rc;
 	where_bind(st, w, 1);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*out = db_column_int64(st, 0);
 		rc = NV_OK;
 	} else {
 		rc = store_sql_error(s, rc, err, "counting tasks");
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -773,16 +772,13 @@ out:
 static char *cursor_literal(const json_t *v)
 {
 	struct buf b = BUF_INIT;
-	char *q;
 
 	if (json_is_integer(v)) {
 		buf_addf(&b, "%lld", (long long)json_integer_value(v));
 	} else if (json_is_real(v)) {
 		buf_addf(&b, "%.17g", json_real_value(v));
 	} else {
-		q = sqlite3_mprintf("%Q", json_is_string(v) ? json_string_value(v) : "");
-		buf_adds(&b, q);
-		sqlite3_free(q);
+		sql_quote(&b, json_is_string(v) ? json_string_value(v) : "");
 	}
 	return buf_detach(&b);
 }
@@ -824,22 +820,22 @@ static void order_by(struct buf *sql, const struct order *o, const char *seq)
 }
 
 /* The cursor after a row whose sort value is column col of st and row number seq. */
-static void cursor_from_row(sqlite3_stmt *st, int col, int64_t seq, struct cursor *c)
+static void cursor_from_row(struct db_stmt *st, int col, int64_t seq, struct cursor *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->seq = seq;
-	switch (sqlite3_column_type(st, col)) {
-	case SQLITE_NULL:
+	switch (db_column_type(st, col)) {
+	case DB_NULL:
 		c->null = 1;
 		break;
-	case SQLITE_INTEGER:
-		c->value = json_integer(sqlite3_column_int64(st, col));
+	case DB_INTEGER:
+		c->value = json_integer(db_column_int64(st, col));
 		break;
-	case SQLITE_FLOAT:
-		c->value = json_real(sqlite3_column_double(st, col));
+	case DB_FLOAT:
+		c->value = json_real(db_column_double(st, col));
 		break;
 	default:
-		c->value = json_string((const char *)sqlite3_column_text(st, col));
+		c->value = json_string((const char *)db_column_text(st, col));
 		if (!c->value) /* not UTF-8: the value cannot be a key; restart after the row */
 			c->null = 1;
 		break;
@@ -855,7 +851,7 @@ static int list_plain(struct store *s, const struct task_filter *f, const struct
 {
 	struct where w;
 	struct buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct cursor last;
 	size_t cap = 0;
 	int rc, i;
@@ -881,9 +877,9 @@ static int list_plain(struct store *s, const struct task_filter *f, const struct
 	if ((rc = store_prepare(s, sql.data, &st, err)))
 		goto out;
 	i = where_bind(st, &w, 1);
-	sqlite3_bind_int64(st, i++, limit + 1);
-	sqlite3_bind_int64(st, i++, after ? 0 : offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, i++, limit + 1);
+	db_bind_int64(st, i++, after ? 0 : offset);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if ((int64_t)out->n == limit) {
 			out->has_more = 1;
 			continue;
@@ -891,14 +887,14 @@ static int list_plain(struct store *s, const struct task_filter *f, const struct
 		out->items = xgrow(out->items, &cap, out->n + 1, sizeof(*out->items));
 		row_to_task(st, 0, &out->items[out->n++]);
 		json_decref(last.value);
-		cursor_from_row(st, 6 + N_SHARED, sqlite3_column_int64(st, 5 + N_SHARED), &last);
+		cursor_from_row(st, 6 + N_SHARED, db_column_int64(st, 5 + N_SHARED), &last);
 	}
-	rc = rc == SQLITE_DONE ? NV_OK : store_sql_error(s, rc, err, "listing tasks");
+	rc = rc == DB_DONE ? NV_OK : store_sql_error(s, rc, err, "listing tasks");
 	if (!rc && out->has_more)
 		out->next_cursor = cursor_encode(o, &last);
 out:
 	json_decref(last.value);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	buf_release(&sql);
 	where_release(&w);
 	return rc;
@@ -908,45 +904,44 @@ out:
 static int load_hit(struct store *s, int64_t seq, const char *fts, struct task *t, char **snippet,
 		    struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	*snippet = NULL;
 	task_init(t);
 	if (!(st = store_stmt(s, ST_TASK_BY_SEQ, err)))
 		return err ? err->code : NV_EIO;
-	sqlite3_bind_int64(st, 1, seq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, seq);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		row_to_task(st, 0, t);
 	stmt_done(st);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, err, "reading a search hit");
 	if (!(st = store_stmt(s, ST_SEARCH_SNIPPET, err)))
 		return err ? err->code : NV_EIO;
 	bind_text(st, 1, fts);
-	sqlite3_bind_int64(st, 2, seq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 2, seq);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		*snippet = col_text(st, 0);
 	stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE
-		       ? NV_OK
-		       : store_sql_error(s, rc, err, "making a snippet");
+	return rc == DB_ROW || rc == DB_DONE ? NV_OK
+					     : store_sql_error(s, rc, err, "making a snippet");
 }
 
 /* Are there soft-deleted tasks at all? (From the partial index of them: cheap.) */
 static int any_deleted(struct store *s, int *out, struct nv_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_ANY_DELETED, err);
+	struct db_stmt *st = store_stmt(s, ST_ANY_DELETED, err);
 	int rc;
 
 	if (!st)
 		return err ? err->code : NV_EIO;
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW;
+	rc = db_step(st);
+	*out = rc == DB_ROW;
 	stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE
+	return rc == DB_ROW || rc == DB_DONE
 		       ? NV_OK
 		       : store_sql_error(s, rc, err, "looking for deleted tasks");
 }
@@ -957,7 +952,7 @@ static int list_search(struct store *s, const struct task_filter *f, const struc
 {
 	struct where w;
 	struct buf sql = BUF_INIT, from = BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct {
 		int64_t seq;
 		double score;
@@ -1003,7 +998,7 @@ static int list_search(struct store *s, const struct task_filter *f, const struc
 	buf_adds(&sql, " LIMIT ? OFFSET ?");
 	if ((rc = store_prepare(s, sql.data, &st, err)))
 		goto out;
-	sqlite3_bind_pointer(st, 1, &out->total, RANK_COUNTER, NULL);
+	db_bind_pointer(st, 1, &out->total, RANK_COUNTER);
 	bind_text(st, 2, fts);
 	i = where_bind(st, &w, 3);
 	/* a relevance cursor is positional: scores move as the index changes */
@@ -1011,22 +1006,22 @@ static int list_search(struct store *s, const struct task_filter *f, const struc
 		offset = after->offset;
 	else if (after)
 		offset = 0;
-	sqlite3_bind_int64(st, i++, limit + 1);
-	sqlite3_bind_int64(st, i++, offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, i++, limit + 1);
+	db_bind_int64(st, i++, offset);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if ((int64_t)n == limit) {
 			out->has_more = 1;
 			continue;
 		}
 		rows = xgrow(rows, &cap, n + 1, sizeof(*rows));
-		rows[n].seq = sqlite3_column_int64(st, 0);
-		rows[n++].score = sqlite3_column_double(st, 1);
+		rows[n].seq = db_column_int64(st, 0);
+		rows[n++].score = db_column_double(st, 1);
 		json_decref(last.value);
 		cursor_from_row(st, 2, rows[n - 1].seq, &last);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		rc = store_sql_error(s, rc, err, "searching tasks");
 		goto out;
 	}
@@ -1048,7 +1043,7 @@ static int list_search(struct store *s, const struct task_filter *f, const struc
 	}
 out:
 	json_decref(last.value);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	buf_release(&sql);
 	buf_release(&from);
 	where_release(&w);

@@ -65,7 +65,7 @@ json_t *evidence_to_json(const struct evidence *e)
 int store_evidence_add(struct store *s, struct evidence *e, struct nv_err *err)
 {
 	char norm[ID_DASHED_LEN + 1];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int own, rc, i = 1;
 
 	if (!e->status)
@@ -91,9 +91,9 @@ int store_evidence_add(struct store *s, struct evidence *e, struct nv_err *err)
 	bind_text(st, i++, e->finished_at);
 	bind_text(st, i++, e->status);
 	bind_json(st, i++, e->metadata);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	stmt_done(st);
-	rc = rc == SQLITE_DONE ? NV_OK : store_sql_error(s, rc, err, "writing evidence");
+	rc = rc == DB_DONE ? NV_OK : store_sql_error(s, rc, err, "writing evidence");
 out:
 	return tx_leave(s, own, rc, err);
 }
@@ -102,7 +102,7 @@ int store_evidence_list(struct store *s, const char *source_id, int64_t limit,
 			struct evidence **out, size_t *n, struct nv_err *err)
 {
 	char norm[ID_DASHED_LEN + 1];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	size_t cap = 0;
 	int rc;
 
@@ -118,8 +118,8 @@ int store_evidence_list(struct store *s, const char *source_id, int64_t limit,
 	if (rc)
 		return rc;
 	bind_text(st, 1, source_id && !id_normalize(source_id, norm) ? norm : source_id);
-	sqlite3_bind_int64(st, 2, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 2, limit);
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct evidence *e;
 		int c = 0;
 
@@ -137,8 +137,8 @@ int store_evidence_list(struct store *s, const char *source_id, int64_t limit,
 		e->status = col_text(st, c++);
 		e->metadata = col_json(st, c++);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	db_finalize(st);
+	if (rc != DB_DONE) {
 		evidence_free_array(*out, *n);
 		*out = NULL;
 		*n = 0;
@@ -179,7 +179,7 @@ void sync_states_free(struct sync_state *st, size_t n)
 	free(st);
 }
 
-static void row_to_sync_state(sqlite3_stmt *q, struct sync_state *st)
+static void row_to_sync_state(struct db_stmt *q, struct sync_state *st)
 {
 	int c = 0;
 
@@ -188,7 +188,7 @@ static void row_to_sync_state(sqlite3_stmt *q, struct sync_state *st)
 	st->database_id = col_text(q, c++);
 	st->watermark = col_text(q, c++);
 	st->last_full_scan_at = col_text(q, c++);
-	st->scan_epoch = sqlite3_column_int64(q, c++);
+	st->scan_epoch = db_column_int64(q, c++);
 	st->resume_after = col_text(q, c++);
 	st->run_id = col_text(q, c++);
 	st->run_started_at = col_text(q, c++);
@@ -200,7 +200,7 @@ int store_sync_state_get(struct store *s, const char *data_source_id, struct syn
 			 struct nv_err *err)
 {
 	char norm[ID_DASHED_LEN + 1];
-	sqlite3_stmt *q = store_stmt(s, ST_SYNC_STATE_GET, err);
+	struct db_stmt *q = store_stmt(s, ST_SYNC_STATE_GET, err);
 	int rc;
 
 	sync_state_init(out);
@@ -208,11 +208,11 @@ int store_sync_state_get(struct store *s, const char *data_source_id, struct syn
 		return err ? err->code : NV_EIO;
 	bind_text(q, 1,
 		  data_source_id && !id_normalize(data_source_id, norm) ? norm : data_source_id);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(q);
+	if (rc == DB_ROW) {
 		row_to_sync_state(q, out);
 		rc = NV_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = nv_err_set(err, NV_ENOTFOUND, "data source %s was never synced",
 				data_source_id ? data_source_id : "?");
 	} else {
@@ -225,7 +225,7 @@ int store_sync_state_get(struct store *s, const char *data_source_id, struct syn
 int store_sync_state_put(struct store *s, const struct sync_state *st, struct nv_err *err)
 {
 	char ds[ID_DASHED_LEN + 1], db[ID_DASHED_LEN + 1], now[32];
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int own, rc, i = 1;
 
 	if (!st->data_source_id)
@@ -242,23 +242,23 @@ int store_sync_state_put(struct store *s, const struct sync_state *st, struct nv
 		  st->database_id && !id_normalize(st->database_id, db) ? db : st->database_id);
 	bind_text(q, i++, st->watermark);
 	bind_text(q, i++, st->last_full_scan_at);
-	sqlite3_bind_int64(q, i++, st->scan_epoch);
+	db_bind_int64(q, i++, st->scan_epoch);
 	bind_text(q, i++, st->resume_after);
 	bind_text(q, i++, st->run_id);
 	bind_text(q, i++, st->run_started_at);
 	bind_text(q, i++, st->run_trigger);
 	bind_json(q, i++, st->extra);
 	bind_text(q, i++, now);
-	rc = sqlite3_step(q);
+	rc = db_step(q);
 	stmt_done(q);
-	rc = rc == SQLITE_DONE ? NV_OK : store_sql_error(s, rc, err, "writing sync state");
+	rc = rc == DB_DONE ? NV_OK : store_sql_error(s, rc, err, "writing sync state");
 out:
 	return tx_leave(s, own, rc, err);
 }
 
 int store_sync_state_list(struct store *s, struct sync_state **out, size_t *n, struct nv_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, ST_SYNC_STATE_LIST, err);
+	struct db_stmt *q = store_stmt(s, ST_SYNC_STATE_LIST, err);
 	size_t cap = 0;
 	int rc;
 
@@ -266,12 +266,12 @@ int store_sync_state_list(struct store *s, struct sync_state **out, size_t *n, s
 	*n = 0;
 	if (!q)
 		return err ? err->code : NV_EIO;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = db_step(q)) == DB_ROW) {
 		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
 		row_to_sync_state(q, &(*out)[(*n)++]);
 	}
 	stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		sync_states_free(*out, *n);
 		*out = NULL;
 		*n = 0;
@@ -286,7 +286,7 @@ int store_conflict_add(struct store *s, const char *task_id, const char *local_v
 		       const char *notion_version_id, struct nv_err *err)
 {
 	char id[ID_DASHED_LEN + 1], now[32];
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int own, rc;
 
 	if ((rc = tx_enter(s, &own, err)))
@@ -302,16 +302,16 @@ int store_conflict_add(struct store *s, const char *task_id, const char *local_v
 	bind_text(q, 3, local_version_id);
 	bind_text(q, 4, notion_version_id);
 	bind_text(q, 5, now);
-	rc = sqlite3_step(q);
+	rc = db_step(q);
 	stmt_done(q);
-	rc = rc == SQLITE_DONE ? NV_OK : store_sql_error(s, rc, err, "recording a conflict");
+	rc = rc == DB_DONE ? NV_OK : store_sql_error(s, rc, err, "recording a conflict");
 out:
 	return tx_leave(s, own, rc, err);
 }
 
 int store_conflict_list(struct store *s, const char *task_id, json_t **out, struct nv_err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc;
 
 	*out = NULL;
@@ -323,17 +323,17 @@ int store_conflict_list(struct store *s, const char *task_id, json_t **out, stru
 		return rc;
 	bind_text(q, 1, task_id);
 	*out = json_array();
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = db_step(q)) == DB_ROW) {
 		json_t *o = json_pack("{s:s? s:s? s:s? s:s? s:s?}", "id",
-				      (const char *)sqlite3_column_text(q, 0), "taskId",
-				      (const char *)sqlite3_column_text(q, 1), "localVersionId",
-				      (const char *)sqlite3_column_text(q, 2), "notionVersionId",
-				      (const char *)sqlite3_column_text(q, 3), "createdAt",
-				      (const char *)sqlite3_column_text(q, 4));
+				      (const char *)db_column_text(q, 0), "taskId",
+				      (const char *)db_column_text(q, 1), "localVersionId",
+				      (const char *)db_column_text(q, 2), "notionVersionId",
+				      (const char *)db_column_text(q, 3), "createdAt",
+				      (const char *)db_column_text(q, 4));
 		json_array_append_new(*out, o);
 	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE) {
+	db_finalize(q);
+	if (rc != DB_DONE) {
 		json_decref(*out);
 		*out = NULL;
 		return store_sql_error(s, rc, err, "reading conflicts");
@@ -362,25 +362,25 @@ void sched_state_release(struct sched_state *st)
 
 int store_sched_state_get(struct store *s, struct sched_state *out, struct nv_err *err)
 {
-	sqlite3_stmt *q = store_stmt(s, ST_SCHED_GET, err);
+	struct db_stmt *q = store_stmt(s, ST_SCHED_GET, err);
 	int rc, c = 0;
 
 	sched_state_init(out);
 	if (!q)
 		return err ? err->code : NV_EIO;
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		out->enabled = sqlite3_column_int(q, c++);
-		out->running = sqlite3_column_int(q, c++);
-		out->pid = sqlite3_column_int64(q, c++);
+	rc = db_step(q);
+	if (rc == DB_ROW) {
+		out->enabled = db_column_int(q, c++);
+		out->running = db_column_int(q, c++);
+		out->pid = db_column_int64(q, c++);
 		out->schedule = col_text(q, c++);
 		out->next_run = col_text(q, c++);
 		out->last_run = col_text(q, c++);
-		out->last_run_success = sqlite3_column_int(q, c++);
+		out->last_run_success = db_column_int(q, c++);
 		out->last_run_error = col_text(q, c++);
 		out->updated_at = col_text(q, c++);
 		rc = NV_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = NV_OK;
 	} else {
 		rc = store_sql_error(s, rc, err, "reading scheduler state");
@@ -392,7 +392,7 @@ int store_sched_state_get(struct store *s, struct sched_state *out, struct nv_er
 int store_sched_state_put(struct store *s, const struct sched_state *st, struct nv_err *err)
 {
 	char now[32];
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int own, rc, i = 1;
 
 	if ((rc = tx_enter(s, &own, err)))
@@ -402,18 +402,18 @@ int store_sched_state_put(struct store *s, const struct sched_state *st, struct 
 		goto out;
 	}
 	store_now(now);
-	sqlite3_bind_int(q, i++, st->enabled ? 1 : 0);
-	sqlite3_bind_int(q, i++, st->running ? 1 : 0);
-	sqlite3_bind_int64(q, i++, st->pid);
+	db_bind_int(q, i++, st->enabled ? 1 : 0);
+	db_bind_int(q, i++, st->running ? 1 : 0);
+	db_bind_int64(q, i++, st->pid);
 	bind_text(q, i++, st->schedule);
 	bind_text(q, i++, st->next_run);
 	bind_text(q, i++, st->last_run);
-	sqlite3_bind_int(q, i++, st->last_run_success ? 1 : 0);
+	db_bind_int(q, i++, st->last_run_success ? 1 : 0);
 	bind_text(q, i++, st->last_run_error);
 	bind_text(q, i++, now);
-	rc = sqlite3_step(q);
+	rc = db_step(q);
 	stmt_done(q);
-	rc = rc == SQLITE_DONE ? NV_OK : store_sql_error(s, rc, err, "writing scheduler state");
+	rc = rc == DB_DONE ? NV_OK : store_sql_error(s, rc, err, "writing scheduler state");
 out:
 	return tx_leave(s, own, rc, err);
 }

@@ -84,7 +84,7 @@ json_t *schema_event_to_json(const struct schema_event *e)
 int store_schema_event_add(struct store *s, const struct schema_event *e, struct nv_err *err)
 {
 	char ds[ID_DASHED_LEN + 1], db[ID_DASHED_LEN + 1], now[32];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int own, rc, i = 1;
 
 	if (!e->data_source_id || id_normalize(e->data_source_id, ds) || !e->kind ||
@@ -114,9 +114,9 @@ int store_schema_event_add(struct store *s, const struct schema_event *e, struct
 	bind_text(st, i++, e->old_name);
 	bind_text(st, i++, e->old_type);
 	bind_json(st, i++, e->old_options);
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? NV_OK : store_sql_error(s, rc, err, "recording a schema change");
-	sqlite3_finalize(st);
+	rc = db_step(st);
+	rc = rc == DB_DONE ? NV_OK : store_sql_error(s, rc, err, "recording a schema change");
+	db_finalize(st);
 out:
 	return tx_leave(s, own, rc, err);
 }
@@ -128,7 +128,7 @@ int store_schema_events(struct store *s, const char *data_source_id, const char 
 	struct buf sql = BUF_INIT;
 	struct schema_event *list = NULL;
 	size_t cap = 0, count = 0;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc, i = 1;
 
 	*out = NULL;
@@ -154,14 +154,14 @@ int store_schema_events(struct store *s, const char *data_source_id, const char 
 		bind_text(st, i++, ds);
 	if (database_id)
 		bind_text(st, i++, db);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct schema_event *e;
 		int c = 0;
 
 		list = xgrow(list, &cap, count + 1, sizeof(*list));
 		e = &list[count++];
 		schema_event_init(e);
-		e->seq = sqlite3_column_int64(st, c++);
+		e->seq = db_column_int64(st, c++);
 		e->data_source_id = col_text(st, c++);
 		e->database_id = col_text(st, c++);
 		e->seen_at = col_text(st, c++);
@@ -175,10 +175,10 @@ int store_schema_events(struct store *s, const char *data_source_id, const char 
 		e->old_type = col_text(st, c++);
 		e->old_options = col_json(st, c++);
 	}
-	rc = rc == SQLITE_DONE ? NV_OK : store_sql_error(s, rc, err, "reading the schema history");
+	rc = rc == DB_DONE ? NV_OK : store_sql_error(s, rc, err, "reading the schema history");
 out:
 	if (st)
-		sqlite3_finalize(st);
+		db_finalize(st);
 	buf_release(&sql);
 	if (rc) {
 		schema_events_free(list, count);

@@ -30,6 +30,7 @@
 #include "store/store_int.h"
 
 #include <math.h>
+#include <sqlite3.h> /* the SQL functions registered on SQLite */
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,9 +147,9 @@ char *store_search_other_text(const struct task *t)
 
 /* ---- keeping the index in step ------------------------------------------------ */
 
-static int text_differs(sqlite3_stmt *st, int col, const char *want)
+static int text_differs(struct db_stmt *st, int col, const char *want)
 {
-	const char *have = (const char *)sqlite3_column_text(st, col);
+	const char *have = (const char *)db_column_text(st, col);
 
 	return strcmp(have ? have : "", want ? want : "") != 0;
 }
@@ -156,7 +157,7 @@ static int text_differs(sqlite3_stmt *st, int col, const char *want)
 int store_search_put(struct store *s, int64_t seq, const struct task *t, struct nv_err *err)
 {
 	char *other = store_search_other_text(t);
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, same = 0;
 
 	/* unchanged text: no index write at all */
@@ -164,13 +165,13 @@ int store_search_put(struct store *s, int64_t seq, const struct task *t, struct 
 		rc = err ? err->code : NV_EIO;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, seq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, seq);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		same = !text_differs(st, 0, t->title) && !text_differs(st, 1, t->description) &&
 		       !text_differs(st, 2, other);
 	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != DB_ROW && rc != DB_DONE) {
 		rc = store_sql_error(s, rc, err, "reading the search index");
 		goto out;
 	}
@@ -181,10 +182,10 @@ int store_search_put(struct store *s, int64_t seq, const struct task *t, struct 
 		rc = err ? err->code : NV_EIO;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, seq);
-	rc = sqlite3_step(st);
+	db_bind_int64(st, 1, seq);
+	rc = db_step(st);
 	stmt_done(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		rc = store_sql_error(s, rc, err, "updating the search index");
 		goto out;
 	}
@@ -192,13 +193,13 @@ int store_search_put(struct store *s, int64_t seq, const struct task *t, struct 
 		rc = err ? err->code : NV_EIO;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, seq);
+	db_bind_int64(st, 1, seq);
 	bind_text(st, 2, t->title);
 	bind_text(st, 3, t->description);
 	bind_text(st, 4, other);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	stmt_done(st);
-	rc = rc == SQLITE_DONE ? NV_OK : store_sql_error(s, rc, err, "updating the search index");
+	rc = rc == DB_DONE ? NV_OK : store_sql_error(s, rc, err, "updating the search index");
 out:
 	free(other);
 	return rc;
@@ -358,7 +359,7 @@ static void sql_search_other(sqlite3_context *ctx, int argc, sqlite3_value **arg
 
 int store_search_register(struct store *s, struct nv_err *err)
 {
-	int rc = sqlite3_create_function(s->db, "nv_search_other", 7,
+	int rc = sqlite3_create_function(db_sqlite_handle(s->db), "nv_search_other", 7,
 					 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_search_other,
 					 NULL, NULL);
 	fts5_api *fts5;
@@ -367,7 +368,7 @@ int store_search_register(struct store *s, struct nv_err *err)
 		return store_sql_error(s, rc, err, "registering functions");
 	if ((rc = store_query_register(s, err)))
 		return rc;
-	if (!(fts5 = fts5_api_of(s->db)) || fts5->iVersion < 2)
+	if (!(fts5 = fts5_api_of(db_sqlite_handle(s->db))) || fts5->iVersion < 2)
 		return nv_err_set(err, NV_ESCHEMA,
 				  "this SQLite has no full-text search (FTS5); nvault needs it");
 	rc = fts5->xCreateFunction(fts5, "nv_rank", NULL, rank_fn, NULL);

@@ -23,14 +23,14 @@
 /* ---- lookups -------------------------------------------------------------- */
 
 /* Steps a one-row task query; NV_ENOTFOUND (no message) when it has no row. */
-static int fetch_task(struct store *s, sqlite3_stmt *st, struct task *out, struct nv_err *err)
+static int fetch_task(struct store *s, struct db_stmt *st, struct task *out, struct nv_err *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		row_to_task(st, 0, out);
 		rc = NV_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = NV_ENOTFOUND;
 	} else {
 		rc = store_sql_error(s, rc, err, "reading a task");
@@ -42,7 +42,7 @@ static int fetch_task(struct store *s, sqlite3_stmt *st, struct task *out, struc
 static int task_by(struct store *s, enum stmt_id which, const char *a, const char *b,
 		   struct task *out, struct nv_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, which, err);
+	struct db_stmt *st = store_stmt(s, which, err);
 
 	if (!st)
 		return err ? err->code : NV_EIO;
@@ -110,12 +110,12 @@ int store_task_get_by_page(struct store *s, const char *data_source_id, const ch
 
 /* ---- writing -------------------------------------------------------------- */
 
-static int step_write(struct store *s, sqlite3_stmt *st, struct nv_err *err, const char *what)
+static int step_write(struct store *s, struct db_stmt *st, struct nv_err *err, const char *what)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
 	stmt_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, what);
 	return NV_OK;
 }
@@ -124,7 +124,7 @@ static int step_write(struct store *s, sqlite3_stmt *st, struct nv_err *err, con
 static int insert_version(struct store *s, const struct task_version *v, const char *tags_text,
 			  const char *metadata_text, struct nv_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_VERSION_INSERT, err);
+	struct db_stmt *st = store_stmt(s, ST_VERSION_INSERT, err);
 	int i = 1, shared, rc;
 
 	if (!st)
@@ -134,7 +134,7 @@ static int insert_version(struct store *s, const struct task_version *v, const c
 	NV_ASSERT(strlen(v->content_hash) == HASH_HEX_LEN && strlen(v->chain_hash) == HASH_HEX_LEN);
 	bind_text(st, i++, v->id);
 	bind_text(st, i++, v->snap.id);
-	sqlite3_bind_int64(st, i++, v->num);
+	db_bind_int64(st, i++, v->num);
 	shared = i;
 	i = bind_shared(st, i, &v->snap, tags_text, metadata_text);
 	/* the version keeps references to shared contents where that is smaller */
@@ -146,7 +146,7 @@ static int insert_version(struct store *s, const struct task_version *v, const c
 	bind_text(st, i++, v->created_at);
 	bind_text(st, i++, v->created_by);
 	bind_text(st, i++, v->change_reason);
-	sqlite3_bind_int(st, i++, v->conflict ? 1 : 0);
+	db_bind_int(st, i++, v->conflict ? 1 : 0);
 	bind_text(st, i++, v->content_hash);
 	bind_text(st, i++, v->chain_hash);
 	return step_write(s, st, err, "writing a task version");
@@ -206,18 +206,18 @@ void store_heads_free(struct store_head *h, size_t n)
 	free(h);
 }
 
-static void copy_hash(char out[HASH_HEX_LEN + 1], sqlite3_stmt *st, int col)
+static void copy_hash(char out[HASH_HEX_LEN + 1], struct db_stmt *st, int col)
 {
-	const char *text = (const char *)sqlite3_column_text(st, col);
+	const char *text = (const char *)db_column_text(st, col);
 
 	snprintf(out, HASH_HEX_LEN + 1, "%s", text ? text : "");
 }
 
 /* Fills h (zeroed by the caller) from a TASK_HEAD_COLS row. */
-static void row_to_head(sqlite3_stmt *st, struct store_head *h)
+static void row_to_head(struct db_stmt *st, struct store_head *h)
 {
 	h->id = col_text(st, 0);
-	h->version = sqlite3_column_int64(st, 1);
+	h->version = db_column_int64(st, 1);
 	h->created_at = col_text(st, 2);
 	h->notion_last_edited_time = col_text(st, 3);
 	h->deleted_at = col_text(st, 4);
@@ -225,7 +225,7 @@ static void row_to_head(sqlite3_stmt *st, struct store_head *h)
 	copy_hash(h->chain_hash, st, 6);
 	h->current_version_id = col_text(st, 7);
 	h->updated_at = col_text(st, 8);
-	h->active = sqlite3_column_int(st, 9);
+	h->active = db_column_int(st, 9);
 }
 
 /*
@@ -236,11 +236,11 @@ static void row_to_head(sqlite3_stmt *st, struct store_head *h)
 static int task_head_find(struct store *s, const struct task *t, struct store_head *h,
 			  struct nv_err *err)
 {
-	sqlite3_stmt *st;
-	int rc = SQLITE_DONE;
+	struct db_stmt *st;
+	int rc = DB_DONE;
 
 	memset(h, 0, sizeof(*h));
-	for (int pass = 0; pass < 2 && rc == SQLITE_DONE; pass++) {
+	for (int pass = 0; pass < 2 && rc == DB_DONE; pass++) {
 		if (pass == 0 && t->id) {
 			if (!(st = store_stmt(s, ST_TASK_HEAD_BY_ID, err)))
 				return err ? err->code : NV_EIO;
@@ -253,14 +253,14 @@ static int task_head_find(struct store *s, const struct task *t, struct store_he
 		} else {
 			continue;
 		}
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
+		rc = db_step(st);
+		if (rc == DB_ROW)
 			row_to_head(st, h);
 		stmt_done(st);
 	}
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return NV_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return NV_ENOTFOUND;
 	return store_sql_error(s, rc, err, "reading a task");
 }
@@ -269,7 +269,7 @@ static int task_head_find(struct store *s, const struct task *t, struct store_he
 static int heads_batch(struct store *s, const char *ds, const char *author, struct store_head *out,
 		       size_t n, struct nv_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_HEADS_BY_PAGES, err);
+	struct db_stmt *st = store_stmt(s, ST_HEADS_BY_PAGES, err);
 	int rc;
 
 	if (!st)
@@ -279,20 +279,20 @@ static int heads_batch(struct store *s, const char *ds, const char *author, stru
 	/* unused placeholders stay NULL, which IN never matches */
 	for (size_t i = 0; i < n; i++)
 		bind_text(st, 3 + (int)i, out[i].page_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *page = (const char *)sqlite3_column_text(st, 10);
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *page = (const char *)db_column_text(st, 10);
 
 		for (size_t i = 0; page && i < n; i++) {
 			struct store_head *h = &out[i];
 			if (h->id || !h->page_id || strcmp(h->page_id, page))
 				continue;
 			row_to_head(st, h);
-			h->author_version = sqlite3_column_int64(st, 11);
+			h->author_version = db_column_int64(st, 11);
 			copy_hash(h->author_hash, st, 12);
 		}
 	}
 	stmt_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "reading task heads");
 	return NV_OK;
 }
@@ -326,7 +326,7 @@ int store_heads_by_pages(struct store *s, const char *data_source_id, const char
 static int touch_locked(struct store *s, const struct store_head *head, const char *let,
 			struct nv_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_TASK_TOUCH_EDITED, err);
+	struct db_stmt *st = store_stmt(s, ST_TASK_TOUCH_EDITED, err);
 
 	if (!st)
 		return err ? err->code : NV_EIO;
@@ -366,19 +366,19 @@ static int put_unchanged(struct store *s, struct task *t, const struct store_hea
 /* The row number (tasks.seq, the search index's rowid) of task id. */
 static int task_seq(struct store *s, const char *id, int64_t *seq, struct nv_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_TASK_SEQ, err);
+	struct db_stmt *st = store_stmt(s, ST_TASK_SEQ, err);
 	int rc;
 
 	if (!st)
 		return err ? err->code : NV_EIO;
 	bind_text(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*seq = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*seq = db_column_int64(st, 0);
 	stmt_done(st);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return NV_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return nv_err_set(err, NV_ESCHEMA, "task %s vanished while being written", id);
 	return store_sql_error(s, rc, err, "reading a task");
 }
@@ -412,7 +412,7 @@ static int write_version(struct store *s, const struct store_head *head, struct 
 	struct task_version v;
 	char now[32], vid[ID_DASHED_LEN + 1];
 	char *tags_text = NULL, *metadata_text = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t seq = 0;
 	int rc, i = 1;
 
@@ -464,12 +464,12 @@ static int write_version(struct store *s, const struct store_head *head, struct 
 		bind_text(st, i++, t->id);
 		i = bind_shared(st, i, t, tags_text, metadata_text);
 		bind_text(st, i++, t->current_version_id);
-		sqlite3_bind_int64(st, i++, t->version);
+		db_bind_int64(st, i++, t->version);
 		bind_text(st, i++, t->created_at);
 		bind_text(st, i++, t->updated_at);
 		if ((rc = step_write(s, st, err, "creating a task")))
 			goto out;
-		seq = sqlite3_last_insert_rowid(s->db);
+		seq = db_last_insert_id(s->db);
 	} else {
 		if (!(st = store_stmt(s, ST_TASK_UPDATE, err))) {
 			rc = err ? err->code : NV_EIO;
@@ -477,14 +477,14 @@ static int write_version(struct store *s, const struct store_head *head, struct 
 		}
 		i = bind_shared(st, i, t, tags_text, metadata_text);
 		bind_text(st, i++, t->current_version_id);
-		sqlite3_bind_int64(st, i++, t->version);
+		db_bind_int64(st, i++, t->version);
 		bind_text(st, i++, t->updated_at);
 		bind_text(st, i++, t->id);
-		sqlite3_bind_int64(st, i++, head->version);
+		db_bind_int64(st, i++, head->version);
 		if ((rc = step_write(s, st, err, "updating a task")))
 			goto out;
 	}
-	if (sqlite3_changes(s->db) != 1) {
+	if (db_changes(s->db) != 1) {
 		/* another writer created the page's task or appended a version */
 		*moved = 1;
 		goto out;
@@ -569,15 +569,15 @@ void task_versions_free(struct task_version *v, size_t n)
 }
 
 /* Steps a one-row version query into out; NV_ENOTFOUND (no message) when empty. */
-static int fetch_version(struct store *s, sqlite3_stmt *st, struct task_version *out,
+static int fetch_version(struct store *s, struct db_stmt *st, struct task_version *out,
 			 struct nv_err *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		row_to_version(st, 0, out);
 		rc = NV_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = NV_ENOTFOUND;
 	} else {
 		rc = store_sql_error(s, rc, err, "reading a task version");
@@ -590,18 +590,18 @@ static int fetch_version(struct store *s, sqlite3_stmt *st, struct task_version 
 static int id_by(struct store *s, enum stmt_id which, const char *key, char **out,
 		 struct nv_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, which, err);
+	struct db_stmt *st = store_stmt(s, which, err);
 	int rc;
 
 	*out = NULL;
 	if (!st)
 		return err ? err->code : NV_EIO;
 	bind_text(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		*out = col_text(st, 0);
 	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sql_error(s, rc, err, "looking a task up");
 	return NV_OK;
 }
@@ -633,7 +633,7 @@ static int resolve_task_id(struct store *s, const char *id, char **task_id, stru
 int store_task_history(struct store *s, const char *id, struct task_version **out, size_t *n,
 		       struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *task_id;
 	size_t cap = 0;
 	int rc;
@@ -647,13 +647,13 @@ int store_task_history(struct store *s, const char *id, struct task_version **ou
 		return err ? err->code : NV_EIO;
 	}
 	bind_text(st, 1, task_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
 		row_to_version(st, 0, &(*out)[(*n)++]);
 	}
 	stmt_done(st);
 	free(task_id);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		task_versions_free(*out, *n);
 		*out = NULL;
 		*n = 0;
@@ -665,7 +665,7 @@ int store_task_history(struct store *s, const char *id, struct task_version **ou
 int store_task_version(struct store *s, const char *id, int64_t num, struct task_version *out,
 		       struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *task_id;
 	int rc;
 
@@ -677,7 +677,7 @@ int store_task_version(struct store *s, const char *id, int64_t num, struct task
 		return err ? err->code : NV_EIO;
 	}
 	bind_text(st, 1, task_id);
-	sqlite3_bind_int64(st, 2, num);
+	db_bind_int64(st, 2, num);
 	rc = fetch_version(s, st, out, err);
 	if (rc == NV_ENOTFOUND)
 		nv_err_set(err, NV_ENOTFOUND, "task %s has no version %lld", task_id,
@@ -689,7 +689,7 @@ int store_task_version(struct store *s, const char *id, int64_t num, struct task
 int store_task_last_version_by(struct store *s, const char *task_id, const char *created_by_prefix,
 			       struct task_version *out, struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	task_version_init(out);
@@ -705,13 +705,13 @@ int store_task_last_version_by(struct store *s, const char *task_id, const char 
 }
 
 /* Steps st (VERSION_COLS rows) calling cb for each; returns cb's nonzero or a status. */
-static int stream_versions(struct store *s, sqlite3_stmt *st, store_version_cb cb, void *ud,
+static int stream_versions(struct store *s, struct db_stmt *st, store_version_cb cb, void *ud,
 			   struct nv_err *err)
 {
 	struct task_version v;
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		int stop;
 		row_to_version(st, 0, &v);
 		stop = cb(ud, &v);
@@ -719,7 +719,7 @@ static int stream_versions(struct store *s, sqlite3_stmt *st, store_version_cb c
 		if (stop)
 			return stop;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "reading task versions");
 	return NV_OK;
 }
@@ -729,7 +729,7 @@ int store_task_as_of(struct store *s, const char *at, const struct task_filter *
 {
 	struct where w;
 	struct buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char when[32];
 	int rc, own = 0;
 
@@ -751,7 +751,7 @@ int store_task_as_of(struct store *s, const char *at, const struct task_filter *
 	where_bind(st, &w, 2);
 	rc = stream_versions(s, st, cb, ud, err);
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	read_end(s, own);
 	buf_release(&sql);
 	where_release(&w);
@@ -763,7 +763,7 @@ int store_task_each_current(struct store *s, const struct task_filter *f, store_
 {
 	struct where w;
 	struct buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc, own = 0;
 
 	if ((rc = where_build(&w, f, "t", 1, " WHERE ", 0, err)))
@@ -778,7 +778,7 @@ int store_task_each_current(struct store *s, const struct task_filter *f, store_
 	where_bind(st, &w, 1);
 	rc = stream_versions(s, st, cb, ud, err);
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	read_end(s, own);
 	buf_release(&sql);
 	where_release(&w);
@@ -805,14 +805,14 @@ const char *diff_kind_name(enum diff_kind k)
 static int load_version(struct store *s, const char *task_id, int64_t num, struct task_version *out,
 			struct nv_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_VERSION_BY_NUM, err);
+	struct db_stmt *st = store_stmt(s, ST_VERSION_BY_NUM, err);
 	int rc;
 
 	task_version_init(out);
 	if (!st)
 		return err ? err->code : NV_EIO;
 	bind_text(st, 1, task_id);
-	sqlite3_bind_int64(st, 2, num);
+	db_bind_int64(st, 2, num);
 	rc = fetch_version(s, st, out, err);
 	if (rc == NV_ENOTFOUND)
 		rc = nv_err_set(err, NV_ESCHEMA,
@@ -827,7 +827,7 @@ static int diff_in_snapshot(struct store *s, const char *since, const char *unti
 {
 	struct where w;
 	struct buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
 	/* filters (include_deleted aside) select tasks by their current row */
@@ -844,16 +844,16 @@ static int diff_in_snapshot(struct store *s, const char *since, const char *unti
 	bind_text(st, 1, since);
 	bind_text(st, 2, until);
 	where_bind(st, &w, 3);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct task_version before, after;
 		struct diff_entry e;
-		const char *task_id = (const char *)sqlite3_column_text(st, 0);
-		int64_t first = sqlite3_column_int64(st, 2), last = sqlite3_column_int64(st, 3);
+		const char *task_id = (const char *)db_column_text(st, 0);
+		int64_t first = db_column_int64(st, 2), last = db_column_int64(st, 3);
 		int has_before = first > 1, stop;
 
 		task_version_init(&before);
 		memset(&e, 0, sizeof(e));
-		e.versions_in_range = sqlite3_column_int64(st, 1);
+		e.versions_in_range = db_column_int64(st, 1);
 		if ((has_before && (rc = load_version(s, task_id, first - 1, &before, err))) ||
 		    (rc = load_version(s, task_id, last, &after, err))) {
 			task_version_release(&before);
@@ -877,9 +877,9 @@ static int diff_in_snapshot(struct store *s, const char *since, const char *unti
 			goto out;
 		}
 	}
-	rc = rc == SQLITE_DONE ? NV_OK : store_sql_error(s, rc, err, "computing a diff");
+	rc = rc == DB_DONE ? NV_OK : store_sql_error(s, rc, err, "computing a diff");
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	buf_release(&sql);
 	where_release(&w);
 	return rc;
@@ -916,7 +916,7 @@ int store_count_tasks(struct store *s, const char *database_id, const char *data
 	struct task_filter f;
 	struct where w;
 	struct buf sql = BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
@@ -931,17 +931,17 @@ int store_count_tasks(struct store *s, const char *database_id, const char *data
 	if ((rc = store_prepare(s, sql.data, &st, err)))
 		goto out;
 	where_bind(st, &w, 1);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	if ((rc = db_step(st)) != DB_ROW) {
 		rc = store_sql_error(s, rc, err, "counting tasks");
 		goto out;
 	}
 	if (active)
-		*active = sqlite3_column_int64(st, 0);
+		*active = db_column_int64(st, 0);
 	if (deleted)
-		*deleted = sqlite3_column_int64(st, 1);
+		*deleted = db_column_int64(st, 1);
 	rc = NV_OK;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	buf_release(&sql);
 	where_release(&w);
 	return rc;
@@ -954,14 +954,14 @@ out:
  */
 static int forget_older_scans(struct store *s, const char *ds, int64_t epoch, struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if (s->scan_forgot_epoch == epoch && !strcmp(s->scan_forgot_ds, ds))
 		return NV_OK;
 	if (!(st = store_stmt(s, ST_SCAN_FORGET, err)))
 		return err ? err->code : NV_EIO;
-	sqlite3_bind_int64(st, 1, epoch);
+	db_bind_int64(st, 1, epoch);
 	bind_text(st, 2, ds);
 	if ((rc = step_write(s, st, err, "dropping the marks of an earlier deletion scan")))
 		return rc;
@@ -980,10 +980,10 @@ static int mark_locked(struct store *s, const char *ds, int64_t epoch, const cha
 	if ((rc = forget_older_scans(s, ds, epoch, err)))
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *st = store_stmt(s, ST_SCAN_MARK, err);
+		struct db_stmt *st = store_stmt(s, ST_SCAN_MARK, err);
 		if (!st)
 			return err ? err->code : NV_EIO;
-		sqlite3_bind_int64(st, 1, epoch);
+		db_bind_int64(st, 1, epoch);
 		bind_text(st, 2, ds);
 		bind_text(st, 3, norm_id(page_ids[i], pg));
 		if ((rc = step_write(s, st, err, "recording a deletion scan")))
@@ -1018,7 +1018,7 @@ int store_scan_unseen(struct store *s, const char *data_source_id, int64_t epoch
 	char ds[ID_DASHED_LEN + 1];
 	struct task *items = NULL;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
 	if (count)
@@ -1031,18 +1031,18 @@ int store_scan_unseen(struct store *s, const char *data_source_id, int64_t epoch
 	if (rc)
 		return rc;
 	bind_text(st, 1, norm_id(data_source_id, ds));
-	sqlite3_bind_int64(st, 2, epoch);
+	db_bind_int64(st, 2, epoch);
 	/*
 	 * Collected first: the callback soft-deletes, which updates the very
 	 * rows this query walks. The candidates are bounded by the mass-delete
 	 * guard of the caller, not by the database size.
 	 */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		items = xgrow(items, &cap, n + 1, sizeof(*items));
 		row_to_task(st, 0, &items[n++]);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	db_finalize(st);
+	if (rc != DB_DONE) {
 		rc = store_sql_error(s, rc, err, "finding unseen tasks");
 		goto out;
 	}

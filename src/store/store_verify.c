@@ -79,25 +79,25 @@ static void problem(struct verify *vf, const char *task_id, int64_t version, con
 
 static int check_integrity(struct store *s, struct verify *vf, struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if ((rc = store_prepare(s, "PRAGMA integrity_check", &st, err)))
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *line = (const char *)sqlite3_column_text(st, 0);
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *line = (const char *)db_column_text(st, 0);
 		if (line && strcmp(line, "ok"))
 			problem(vf, NULL, 0, "SQLite integrity check: %s", line);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	db_finalize(st);
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "checking integrity");
 	return NV_OK;
 }
 
 static int check_triggers(struct store *s, struct verify *vf, struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if ((rc = store_prepare(s,
@@ -106,18 +106,18 @@ static int check_triggers(struct store *s, struct verify *vf, struct nv_err *err
 				&st, err)))
 		return rc;
 	for (size_t i = 0; i < sizeof(required_triggers) / sizeof(required_triggers[0]); i++) {
-		sqlite3_bind_text(st, 1, required_triggers[i].name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW) {
-			sqlite3_finalize(st);
+		db_bind_text(st, 1, required_triggers[i].name, -1);
+		rc = db_step(st);
+		if (rc != DB_ROW) {
+			db_finalize(st);
 			return store_sql_error(s, rc, err, "checking triggers");
 		}
-		if (!sqlite3_column_int(st, 0))
+		if (!db_column_int(st, 0))
 			problem(vf, NULL, 0, "trigger %s (%s) is missing",
 				required_triggers[i].name, required_triggers[i].role);
-		sqlite3_reset(st);
+		db_reset(st);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return NV_OK;
 }
 
@@ -127,7 +127,7 @@ static int check_triggers(struct store *s, struct verify *vf, struct nv_err *err
  */
 static int check_search_index(struct store *s, struct verify *vf, struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if ((rc = store_prepare(
@@ -144,11 +144,11 @@ static int check_search_index(struct store *s, struct verify *vf, struct nv_err 
 		     " WHERE rowid NOT IN (SELECT seq FROM tasks)",
 		     &st, err)))
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		problem(vf, (const char *)sqlite3_column_text(st, 0), 0, "%s the search index",
-			(const char *)sqlite3_column_text(st, 1));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	while ((rc = db_step(st)) == DB_ROW)
+		problem(vf, (const char *)db_column_text(st, 0), 0, "%s the search index",
+			(const char *)db_column_text(st, 1));
+	db_finalize(st);
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "checking the search index");
 	return NV_OK;
 }
@@ -156,7 +156,7 @@ static int check_search_index(struct store *s, struct verify *vf, struct nv_err 
 /* Checks one task's versions and its row. */
 static int check_task(struct store *s, struct verify *vf, const struct task *t, struct nv_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_VERSION_HISTORY, err);
+	struct db_stmt *st = store_stmt(s, ST_VERSION_HISTORY, err);
 	struct task_version v, last;
 	char prev_chain[HASH_HEX_LEN + 1] = "", hash[HASH_HEX_LEN + 1];
 	const char *bad;
@@ -167,7 +167,7 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 		return err ? err->code : NV_EIO;
 	task_version_init(&last);
 	bind_text(st, 1, t->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		row_to_version(st, 0, &v);
 		vf->versions++;
 		if (v.num != expect)
@@ -191,7 +191,7 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 		last = v;
 	}
 	stmt_done(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		task_version_release(&last);
 		return store_sql_error(s, rc, err, "reading versions");
 	}
@@ -222,7 +222,7 @@ static int check_task(struct store *s, struct verify *vf, const struct task *t, 
 static int chain_walk(struct store *s, int (*at)(void *ud, int64_t n, const char *head), void *ud,
 		      struct store_chain *out, struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct buf b = BUF_INIT;
 	int rc;
 
@@ -231,22 +231,22 @@ static int chain_walk(struct store *s, int (*at)(void *ud, int64_t n, const char
 	if ((rc = store_prepare(s, "SELECT id, chain_hash FROM task_versions ORDER BY seq", &st,
 				err)))
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *chain = (const char *)sqlite3_column_text(st, 1);
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *id = (const char *)db_column_text(st, 0);
+		const char *chain = (const char *)db_column_text(st, 1);
 
 		buf_reset(&b);
 		buf_addf(&b, "%s\n%s\n%s", out->head, id ? id : "", chain ? chain : "");
 		hash_sha256_hex(b.data, b.len, out->head);
 		out->versions++;
 		if (at && at(ud, out->versions, out->head)) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	buf_release(&b);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "reading versions for the store-wide chain");
 	return NV_OK;
 }
@@ -323,7 +323,7 @@ static int check_store_chain(struct store *s, struct verify *vf, struct store_ch
 			     struct nv_err *err)
 {
 	struct chain_expect x = {json_object(), vf};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *key;
 	json_t *list;
 	int rc;
@@ -335,20 +335,20 @@ static int check_store_chain(struct store *s, struct verify *vf, struct store_ch
 				" ORDER BY seq",
 				&st, err)))
 		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		char k[24];
 		json_t *l;
 
-		snprintf(k, sizeof(k), "%lld", (long long)sqlite3_column_int64(st, 2));
+		snprintf(k, sizeof(k), "%lld", (long long)db_column_int64(st, 2));
 		if (!(l = json_object_get(x.by_count, k)))
 			json_object_set_new(x.by_count, k, l = json_array());
-		json_array_append_new(l, json_pack("{s:s s:s}", "evidence",
-						   (const char *)sqlite3_column_text(st, 0) ?: "?",
-						   "head",
-						   (const char *)sqlite3_column_text(st, 1) ?: ""));
+		json_array_append_new(l,
+				      json_pack("{s:s s:s}", "evidence",
+						(const char *)db_column_text(st, 0) ?: "?", "head",
+						(const char *)db_column_text(st, 1) ?: ""));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	db_finalize(st);
+	if (rc != DB_DONE) {
 		rc = store_sql_error(s, rc, err, "reading evidence");
 		goto out;
 	}
@@ -371,24 +371,24 @@ out:
 
 static int check_tasks(struct store *s, struct verify *vf, struct nv_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if ((rc = store_prepare(s, "SELECT " TASK_COLS " FROM tasks t ORDER BY t.seq", &st, err)))
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct task t;
 		row_to_task(st, 0, &t);
 		vf->tasks++;
 		rc = check_task(s, vf, &t, err);
 		task_release(&t);
 		if (rc) {
-			sqlite3_finalize(st);
+			db_finalize(st);
 			return rc;
 		}
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	db_finalize(st);
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "reading tasks");
 
 	/* versions of tasks that no longer exist (only possible behind our back) */
@@ -397,11 +397,11 @@ static int check_tasks(struct store *s, struct verify *vf, struct nv_err *err)
 				" WHERE task_id NOT IN (SELECT id FROM tasks) GROUP BY task_id",
 				&st, err)))
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		problem(vf, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+	while ((rc = db_step(st)) == DB_ROW)
+		problem(vf, (const char *)db_column_text(st, 0), db_column_int64(st, 1),
 			"versions exist but the task row is gone");
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	db_finalize(st);
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "reading versions");
 	return NV_OK;
 }
@@ -416,14 +416,14 @@ int store_verify(struct store *s, json_t **report, struct nv_err *err)
 	memset(&vf, 0, sizeof(vf));
 	vf.problems = json_array();
 	/* one snapshot, so a concurrent sync cannot make a clean store look broken */
-	own = !s->in_tx && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	own = !s->in_tx && db_exec(s->db, "BEGIN") == DB_OK;
 	if (!(rc = check_integrity(s, &vf, err)) && !(rc = check_triggers(s, &vf, err)) &&
 	    !(rc = check_search_index(s, &vf, err)))
 		rc = check_tasks(s, &vf, err);
 	if (!rc)
 		rc = check_store_chain(s, &vf, &chain, err);
 	if (own)
-		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		db_exec(s->db, "COMMIT");
 	if (rc) {
 		json_decref(vf.problems);
 		return rc;

@@ -8,6 +8,10 @@
 #   check "sync created 100 tasks" test "$(nv --json task list | jq ...)" = ...
 #   finish                              # prints 'N passed, M failed', exits
 set -u
+# Debian's python3 (the one python3-jsonschema installs into) ahead of any
+# version manager's shim on PATH: a shim starts a shell per call, the suite
+# makes thousands of calls, and on a loaded machine that was 13x the cost.
+PATH=/usr/bin:$PATH
 : "${NVAULT:?NVAULT must point to the nvault binary}"
 : "${FAKE_NOTION:=}"
 NV_SRC_DIR=${NV_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}

@@ -22,9 +22,10 @@ daemon_start() {
   DPID=$!
 }
 
-# wait_log NAME PATTERN [SECONDS]: waits until the daemon's log matches (default 15 s).
+# wait_log NAME PATTERN: waits until the daemon's log matches. The 180 s guard
+# only stops a hung test; nothing here asserts on how long an event takes.
 wait_log() {
-  local deadline=$(( $(now_ms) + ${3:-15} * 1000 ))
+  local deadline=$(( $(now_ms) + 180 * 1000 ))
   until grep -qs -- "$2" "$T/$1.log"; do
     if [ "$(now_ms)" -gt "$deadline" ]; then
       echo "timed out waiting for '$2' in $1.log:" >&2; cat "$T/$1.log" >&2
@@ -82,20 +83,21 @@ check_eq "disabled: recorded for status" "False False" "$(status 'd["enabled"], 
 check_eq "no sync ran yet" 0 "$(evidences)"
 
 # ---- runs on time, records status ------------------------------------------------------
-daemon_start ontime NVAULT_TEST_NOW=2026-03-10T04:59:57Z
+daemon_start ontime NVAULT_TEST_NOW=2026-03-10T04:59:45Z
 wait_log ontime "next run at 2026-03-10T05:00:00+0000"
 check_eq "first start: no catch-up (nothing was missed)" 0 "$(grep -c 'catching up' "$T/ontime.log")"
 check_eq "status while waiting: running, next run" "True 2026-03-10T05:00:00.000Z None" \
   "$(status '"%s %s %s" % (d["running"], d["nextRun"], d["lastRun"])')"
 check "text status says running with the pid" sh -c "'$NVAULT' status | grep -q 'daemon: *running (pid $DPID)'"
-check_eq "nothing synced before the scheduled time" 0 "$(evidences)"
-wait_log ontime "scheduled sync succeeded" 20
+wait_log ontime "scheduled sync succeeded"
 check_eq "one scheduled run" 1 "$(sched_evidence)"
 check_eq "300 tasks backed up" 300 "$(sq 'select count(*) from tasks where active = 1')"
 check_eq "status after the run" "True True None 2026-03-11T05:00:00.000Z" \
   "$(status '"%s %s %s %s" % (d["running"], d["lastRunSuccess"], d["lastRunError"], d["nextRun"])')"
-check "last run recorded at the scheduled time" \
-  test "$(status 'd["lastRun"] >= "2026-03-10T05:00:00" and d["lastRun"] < "2026-03-10T05:00:05"')" = True
+# The daemon's clock starts 15 s before the schedule and runs in real time: the
+# run must start at 05:00 (never before) on that clock, however slow the machine.
+check "last run recorded at the scheduled time, not before" \
+  test "$(status 'd["lastRun"] >= "2026-03-10T05:00:00" and d["lastRun"] < "2026-03-10T05:05:00"')" = True
 check_eq "status lists the data source with its last sync" "$DS_ID success schedule" \
   "$(status '"%s %s %s" % (d["dataSources"][0]["dataSourceId"], d["dataSources"][0]["lastSync"]["status"], d["dataSources"][0]["lastSync"]["trigger"])')"
 FIRST=$DPID
@@ -114,7 +116,7 @@ check_eq "stopped: not running, no next run" "False None" "$(status '"%s %s" % (
 ctl PATCH "/_control/pages/$(page_ids | sed -n 1p)" '{"set": {"Name": "Edited while the daemon was down"}}' >/dev/null
 daemon_start catchup NVAULT_TEST_NOW=2026-03-12T09:00:00Z
 wait_log catchup "the run scheduled for 2026-03-12T05:00:00+0000 was missed"
-wait_log catchup "next run at 2026-03-13T05:00:00+0000" 20
+wait_log catchup "next run at 2026-03-13T05:00:00+0000"
 check_eq "catch-up ran once" 2 "$(sched_evidence)"
 check_eq "catch-up picked up the edit" 1 "$(sq "select count(*) from tasks where title = 'Edited while the daemon was down'")"
 check_eq "catch-up recorded as the last run" "True 2026-03-12T09:00" \
@@ -123,8 +125,8 @@ daemon_stop TERM
 check_eq "catch-up daemon: exit 0" 0 "$DRC"
 
 # ---- SIGHUP: an invalid config is refused and the old one kept; a valid one is used -----------
-# Restarted 5 s before 2026-03-13 05:00; the caught-up run means nothing is missed now.
-daemon_start reload NVAULT_TEST_NOW=2026-03-13T04:59:55Z
+# Restarted 15 s before 2026-03-13 05:00; the caught-up run means nothing is missed now.
+daemon_start reload NVAULT_TEST_NOW=2026-03-13T04:59:45Z
 wait_log reload "next run at 2026-03-13T05:00:00+0000"
 check_eq "restart after a caught-up run: no second catch-up" 0 "$(grep -c 'catching up' "$T/reload.log")"
 echo '{"databases": [' >"$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH"
@@ -136,7 +138,7 @@ sed -i 's/"proj-eng"/"proj-reloaded"/' "$AGENT_MEMORY_NOTION_SYNC_CONFIG_PATH"
 kill -HUP "$DPID"
 wait_log reload "configuration reloaded: 1 database(s), 1 enabled for sync"
 check_eq "reloaded before the scheduled run" 0 "$(grep -c 'starting the sync' "$T/reload.log")"
-wait_log reload "scheduled sync succeeded" 20
+wait_log reload "scheduled sync succeeded"
 daemon_stop TERM
 check_eq "the run after SIGHUP used the reloaded config" "proj-reloaded" \
   "$(sq "select scope from evidence where trigger = 'schedule' order by seq desc limit 1")"
@@ -147,7 +149,7 @@ HOLDER=$!
 sleep 0.2
 before=$(evidences)
 daemon_start locked NVAULT_TEST_NOW=2026-03-14T04:59:58Z
-wait_log locked "scheduled sync skipped" 20
+wait_log locked "scheduled sync skipped"
 wait_log locked "next run at 2026-03-15T05:00:00+0000"
 check_eq "skipped run: no evidence written" "$before" "$(evidences)"
 check "skipped run recorded" test "$(status 'd["lastRunSuccess"] is False and d["lastRunError"].startswith("skipped: a sync is already running")')" = True
@@ -156,16 +158,18 @@ daemon_stop TERM
 kill "$HOLDER"; wait "$HOLDER" 2>/dev/null; HOLDER=""
 
 # ---- SIGTERM in the middle of a sync ---------------------------------------------------------
-# A fresh store and 4 requests/s: the first sync takes several seconds.
+# A fresh store; the second query page stalls in the fake until the test releases it, so the
+# run is mid-sync for as long as the checks below take.
 export NVAULT_DB="$T/interrupt.db"
-daemon_start interrupt NVAULT_TEST_NOW=2026-03-15T04:59:59Z NVAULT_RATE_LIMIT=4
-wait_log interrupt "starting the sync scheduled for" 20
-deadline=$(( $(now_ms) + 15000 ))
-until [ "$(sq 'select count(*) from tasks' 2>/dev/null || echo 0)" -gt 0 ] || [ "$(now_ms)" -gt "$deadline" ]; do sleep 0.05; done
+ctl POST /_control/faults "{\"count\": 1, \"after\": 1, \"kind\": \"stall\", \"stall_ms\": 600000, \"match\": \"/v1/data_sources/$DS_ID/query\"}" >/dev/null
+daemon_start interrupt NVAULT_TEST_NOW=2026-03-15T04:59:59Z
+wait_log interrupt "starting the sync scheduled for"
+until [ "$(sq 'select count(*) from tasks' 2>/dev/null || echo 0)" -gt 0 ]; do sleep 0.05; done
 check "mid-sync: some rows committed" test "$(sq 'select count(*) from tasks')" -gt 0
 nv sync >/dev/null 2>"$T/manual.err"
 check_eq "a manual sync during the scheduled one: exit 3" 3 $?
 daemon_stop TERM
+ctl DELETE /_control/faults >/dev/null
 check_eq "SIGTERM mid-sync: exit 0" 0 "$DRC"
 echo "# mid-sync daemon stopped in $STOP_MS ms (not all rows synced: checked below)"
 check "not all rows were synced" test "$(sq 'select count(*) from tasks')" -lt 300
