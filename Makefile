@@ -24,8 +24,10 @@ ASAN_BUILD ?= build-asan
 DEMO_BUILD ?= build-demo
 RELEASE_BUILD ?= build-release
 TSAN_BUILD ?= build-tsan
-# the threaded parts: the MCP servers (stdio and HTTP) and the daemon
-TSAN_TESTS ?= integration/test_(mcp|mcp_http|mcp_sdk|daemon)$$
+# the threaded parts: the MCP servers (stdio and HTTP), the daemon, and the
+# Notion client's fetch threads (the client's unit test, syncs over them)
+TSAN_TESTS ?= (integration/test_(mcp|mcp_http|mcp_sdk|daemon|sync_basic|sync_limits|sync_io|sync_overlap)|unit/test_notion_client)$$
+TSAN_TARGETS = nvault fake-notion test_notion_client
 
 # What building nvault needs (libmicrohttpd: nvault mcp --http, fake Notion;
 # libpq: the PostgreSQL store).
@@ -81,11 +83,11 @@ test-asan: deps
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		NV_SANITIZED=1 ctest --output-on-failure -j $(JOBS)
 
-# ThreadSanitizer over the threaded servers: only the binaries those tests
+# ThreadSanitizer over the threaded parts: only the binaries those tests
 # run are built, and a reported race stops the process (exit 66).
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNVAULT_TSAN=ON >/dev/null
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target nvault fake-notion
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 \
 		NV_SANITIZED=1 ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 

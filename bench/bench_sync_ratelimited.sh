@@ -48,6 +48,7 @@ t0=$(date +%s.%N)
   { echo "bench_sync_ratelimited: sync failed:" >&2; cat "$T/sync.err" >&2; exit 1; }
 t1=$(date +%s.%N)
 curl -sS "$NOTION_API_BASE_URL/_control/log" >"$T/log.json"
+[ -n "${BENCH_KEEP_LOG:-}" ] && cp "$T/log.json" "$BENCH_KEEP_LOG"
 tasks=$(sqlite3 "$NVAULT_DB" "select count(*) from tasks")
 ev_requests=$(sqlite3 "$NVAULT_DB" "select json_extract(metadata, '\$.requests') from evidence order by seq desc limit 1")
 
@@ -57,12 +58,19 @@ log, t0, t1, rows, rate, tasks, ev_requests, latency = sys.argv[1:]
 label = "rate-limited full sync (3 req/s%s)" % (", %s ms latency" % latency if int(latency) else "")
 reqs = [r for r in json.load(open(log))["requests"] if r["path"].startswith("/v1/")]
 n, n429 = len(reqs), sum(1 for r in reqs if r["status"] == 429)
+kinds = {}
+for r in reqs:
+    p = r["path"]
+    k = "query" if p.endswith("/query") else "property" if "/properties/" in p else p.split("/")[2]
+    kinds[k] = kinds.get(k, 0) + 1
 wall = float(t1) - float(t0)
 floor = n / float(rate)
 over = (wall / floor - 1) * 100 if floor else 0
 sys.stderr.write("bench_sync_ratelimited: %s rows (%s tasks stored), %d requests in the fake's log "
                  "(%s in evidence), %d x 429; wall %.2f s vs floor %.2f s: %+.1f%%\n"
                  % (rows, tasks, n, ev_requests, n429, wall, floor, over))
+sys.stderr.write("bench_sync_ratelimited: requests by kind: %s\n"
+                 % ", ".join("%s %d" % kv for kv in sorted(kinds.items())))
 for figure, value, unit, target in [
         (label + ": wall time", "%.2f" % wall, "s", "<= floor + 5%"),
         (label + ": floor, requests / 3", "%.2f" % floor, "s", ""),

@@ -211,7 +211,7 @@ int settings_require_token(const struct settings *st, const struct config *cfg, 
 		token = settings_token(st, config_token_env(&cfg->dbs[i]));
 		if (!token)
 			named = cfg->dbs[i].where_token_env;
-		free_secret(token);
+		xfree_secret(token);
 	}
 	rc = nv_err_set(err, NV_ECONFIG,
 			"%s %s not set%s%s: export the integration token as %s (it is never "

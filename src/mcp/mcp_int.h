@@ -121,15 +121,15 @@ int mcp_tools_call(const struct mcp_env *env, const struct jsonrpc_request *req,
 json_t *mcp_tool_result(json_t *structured, const char *text, int is_error);
 
 /* Argument accessors (arguments are validated before actions run). */
-json_t *mcp_arg_get(const struct mcp_call *c, const char *name);	 /* NULL when absent */
-int mcp_arg_has(const struct mcp_call *c, const char *name);	 /* present, even as null */
+json_t *mcp_arg_get(const struct mcp_call *c, const char *name);     /* NULL when absent */
+int mcp_arg_has(const struct mcp_call *c, const char *name);	     /* present, even as null */
 const char *mcp_arg_str(const struct mcp_call *c, const char *name); /* NULL when absent/null */
 int64_t mcp_arg_int(const struct mcp_call *c, const char *name, int64_t dflt);
 int mcp_arg_bool(const struct mcp_call *c, const char *name, int dflt);
 /* The where parameter's expressions (borrowed) into exprs[max] and q; NV_EINVAL when too many. */
 #define MCP_WHERE_MAX 16
 int mcp_arg_where(const struct mcp_call *c, struct app_query *q, const char **exprs, size_t max,
-	      struct nv_err *err);
+		  struct nv_err *err);
 
 /* ---- reply budget (budget.c) ------------------------------------------------ */
 

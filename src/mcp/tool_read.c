@@ -429,7 +429,8 @@ static int get_range(struct mcp_call *c, const struct task *t, json_t *task, con
 	struct app_view all = {.full = 1};
 	json_t *full = app_task_view_json(t, &all), *val = field_value(full, field);
 	const char *text = json_string_value(val) ? json_string_value(val) : "";
-	size_t total = json_string_length(val), off = (size_t)mcp_arg_int(c, "offset", 0), len, room;
+	size_t total = json_string_length(val), off = (size_t)mcp_arg_int(c, "offset", 0), len,
+	       room;
 	int64_t want = mcp_arg_int(c, "length", 0);
 	int rc = 0;
 

@@ -241,7 +241,7 @@ int mcp_arg_bool(const struct mcp_call *c, const char *name, int dflt)
 }
 
 int mcp_arg_where(const struct mcp_call *c, struct app_query *q, const char **exprs, size_t max,
-	      struct nv_err *err)
+		  struct nv_err *err)
 {
 	json_t *arr = mcp_arg_get(c, "where"), *v;
 	size_t i;

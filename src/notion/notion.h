@@ -1,9 +1,11 @@
 /*
  * notion.h: the Notion API client (SPEC §6). The only code that includes
- * curl. One client holds one reused connection, one rate limiter (token
- * bucket, shared by every database synced through it), the retry policy and
- * the circuit breaker. Results are streamed: notion_query() hands over one
- * result page at a time, so memory does not grow with the database.
+ * curl. One client holds one rate limiter (token bucket, shared by every
+ * database synced through it), the retry policy and the circuit breaker;
+ * its functions may be called from several threads at once, each request
+ * on a connection of its own (kept alive and reused). Results are
+ * streamed: notion_query() hands over one result page at a time, so memory
+ * does not grow with the database.
  *
  * Errors: NV_EHTTP (err->http_status set; message has status, Notion code,
  * message and request_id), NV_ENET (transport, after retries), NV_EBREAKER
@@ -122,6 +124,16 @@ struct notion_query {
 	const char *const *filter_properties; /* property ids as the API returns them */
 	size_t n_filter_properties;
 	int page_size; /* 0 → 100 */
+	/*
+	 * notion_query_streams(): rows are expected at or after this time (ms,
+	 * say the data source's created_time; 0 unknown), so the range can be
+	 * cut into windows before the first page arrives. Only a hint: rows
+	 * before it are read all the same. expect_rows: how many rows the
+	 * query is expected to return (say the tasks stored), 0 unknown; a
+	 * query expected to be small is not split before its first page.
+	 */
+	int64_t expect_from_ms;
+	int64_t expect_rows;
 };
 
 /*
@@ -141,6 +153,53 @@ typedef int (*notion_rows_cb)(void *ud, json_t *rows, struct nv_err *err);
  */
 int notion_query(struct notion_client *c, const struct notion_query *q, notion_rows_cb cb, void *ud,
 		 struct nv_err *err);
+
+/* One result page of notion_query_streams(). */
+struct notion_page {
+	json_t *rows;	  /* borrowed: the page's rows, none already delivered */
+	json_t *prepared; /* what the prepare hook made of them (borrowed), or NULL */
+	/*
+	 * Every row of the query whose sort timestamp (ms) is below this has
+	 * been delivered, in this page or before; INT64_MAX once the query has
+	 * delivered everything. Pages of different windows come in any order,
+	 * so a sync's watermark may go this far and no further.
+	 */
+	int64_t complete_below_ms;
+};
+
+struct notion_streams {
+	/*
+	 * Most cursor chains in flight at once (1..8). The query starts as one;
+	 * while the client's latency says more requests in flight are needed to
+	 * use the rate budget (latency × rate), its range of the sort timestamp
+	 * is cut into windows [start, end) fetched side by side.
+	 */
+	int max_streams;
+	/*
+	 * Called on a fetch thread for each page before it is queued (may be
+	 * NULL): completes rows through Notion (say truncated properties), may
+	 * change them, and may set *prepared (new reference) for page(). It must
+	 * not touch anything the caller's thread uses without a lock. Nonzero
+	 * ends the query with that code.
+	 */
+	int (*prepare)(void *ud, json_t *rows, json_t **prepared, struct nv_err *err);
+	/* Called on the caller's thread per page; nonzero ends the query. */
+	int (*page)(void *ud, const struct notion_page *p, struct nv_err *err);
+	void *ud;
+};
+
+/*
+ * Runs a query to the end like notion_query(), but fetches ahead on up to
+ * s->max_streams threads (the next page is in flight while page() runs,
+ * and windows of the range run side by side when latency calls for it),
+ * all through the client's one rate budget, retry policy and breaker. Rows
+ * of one window come in order; windows interleave. Every row is delivered
+ * exactly once, unless it moves (edited) while the query runs. Pages stay
+ * bounded: at most max_streams + 1 wait for page(). A failed request ends
+ * the query with its error after the pages before it were delivered.
+ */
+int notion_query_streams(struct notion_client *c, const struct notion_query *q,
+			 const struct notion_streams *s, struct nv_err *err);
 
 /*
  * POST /v1/search for everything of one kind shared with the integration:

@@ -33,6 +33,7 @@
 struct ds_entry {
 	char id[ID_DASHED_LEN + 1];
 	json_t *properties;
+	int64_t created_ms; /* its created_time, 0 unknown: rows are expected after it */
 };
 
 static void ds_entries_free(struct ds_entry *e, size_t n)
@@ -66,6 +67,14 @@ static json_t *schema_properties(json_t *obj)
 	return json_is_object(p) ? json_incref(p) : NULL;
 }
 
+/* The created_time of a database or data source object (ms), 0 when unknown. */
+static int64_t created_time(json_t *obj)
+{
+	int64_t ms = sync_parse_time(json_string_value(json_object_get(obj, "created_time")));
+
+	return ms > 0 ? ms : 0;
+}
+
 /*
  * Lists the data sources of db with their schemas. 2022-06-28: the database
  * is its own data source. 2025-09-03: the configured dataSourceId, else
@@ -90,6 +99,7 @@ static int resolve_sources(struct sync_run_ctx *ctx, const struct db_config *db,
 	if (legacy) {
 		e = xcalloc(1, sizeof(*e));
 		memcpy(e[0].id, db->database_id, ID_DASHED_LEN + 1);
+		e[0].created_ms = created_time(dbobj);
 		if (!(e[0].properties = schema_properties(dbobj))) {
 			rc = nv_err_set(err, NV_EHTTP,
 					"database %s: Notion returned no property schema",
@@ -130,6 +140,7 @@ static int resolve_sources(struct sync_run_ctx *ctx, const struct db_config *db,
 			goto out;
 		}
 		e[i].properties = schema_properties(dsobj);
+		e[i].created_ms = created_time(dsobj);
 		json_decref(dsobj);
 		if (!e[i].properties) {
 			rc = nv_err_set(err, NV_EHTTP,
@@ -615,6 +626,7 @@ static int sync_database(struct sync_run_ctx *ctx, const struct db_config *db,
 		r->ds_meta = ds_meta;
 		r->legacy = legacy;
 		r->properties = ds[i].properties;
+		r->created_ms = ds[i].created_ms;
 		memcpy(r->ds_id, ds[i].id, sizeof(r->ds_id));
 		sync_state_init(&r->st);
 		nv_err_clear(&err);

@@ -22,6 +22,11 @@
 
 #define SYNC_CREATED_BY "notion-sync"
 #define SYNC_DEFAULT_LOOKBACK_MS 120000
+/*
+ * Cursor chains of one query in flight at once (notion_query_streams()): as
+ * many as the client's latency × rate asks for, up to this.
+ */
+#define SYNC_MAX_STREAMS 6
 /* Rows written per transaction when soft-deleting after a scan. */
 #define SYNC_DELETE_BATCH 100
 
@@ -84,6 +89,7 @@ struct source_run {
 	int legacy;		   /* 2022-06-28: query /v1/databases/{id} */
 	const json_t *properties;  /* schema (borrowed) */
 	const char *title_prop_id; /* borrowed from properties */
+	int64_t created_ms;	   /* the data source's created_time, 0 unknown */
 
 	struct sync_state st; /* owned; written per committed page */
 	int have_state;
@@ -104,6 +110,7 @@ struct source_run {
 	int64_t truncated_kept;		   /* properties kept with truncated: true */
 	int64_t progress_rows;		   /* rows received so far (scan and pass), for progress */
 	int64_t pass_first_ms, pass_at_ms; /* the pass's first and latest last_edited_time */
+	int64_t pass_max_let; /* greatest (capped) last_edited_time committed by the pass */
 	int pass_complete;
 	int store_failed;  /* a scan callback failed on the store */
 	int guard_tripped; /* the mass-delete guard kept deletions back */
@@ -167,14 +174,24 @@ struct page_batch {
 };
 
 /*
- * Step 1 of a result page, with no transaction open: completes each row's
- * truncated properties through Notion (the only network I/O of the page),
- * maps, normalises and hashes the rows, and reads their heads (one query).
- * *b is filled (release with sync_page_batch_release()). Returns NV_OK,
- * NV_EINTERRUPTED, or a store error. Rows that cannot be mapped are noted in
- * r->res->errors and left unmapped.
+ * Step 0 of a result page, on the thread that fetched it (no store, no
+ * run state): completes each row's truncated properties through Notion (the
+ * only network I/O of a page). *prepared (new reference) holds the warnings
+ * and the count of properties kept truncated, for sync_page_prepare().
+ * NV_OK or NV_EINTERRUPTED.
  */
-int sync_page_prepare(struct source_run *r, json_t *rows, struct page_batch *b, struct nv_err *err);
+int sync_page_complete(struct notion_client *c, json_t *rows, json_t **prepared,
+		       struct nv_err *err);
+/*
+ * Step 1 of a result page, with no transaction open: completes each row's
+ * truncated properties through Notion unless completed (sync_page_complete()'s
+ * result) says that was done, maps, normalises and hashes the rows, and
+ * reads their heads (one query). *b is filled (release with
+ * sync_page_batch_release()). Returns NV_OK, NV_EINTERRUPTED, or a store error.
+ * Rows that cannot be mapped are noted in r->res->errors and left unmapped.
+ */
+int sync_page_prepare(struct source_run *r, json_t *rows, const json_t *completed,
+		      struct page_batch *b, struct nv_err *err);
 /*
  * Step 2, inside the caller's transaction: decides each mapped row against
  * its head and writes the outcome (a version, a touch of Notion's edit

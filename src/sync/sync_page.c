@@ -76,11 +76,14 @@ void sync_count_action(struct source_run *r, enum sync_action a)
 }
 
 /*
- * Completes each truncated property of page in place. Returns NV_OK (a
- * property that could not be completed is marked truncated and noted), or
- * NV_EINTERRUPTED when the stop flag ended a request.
+ * Completes each truncated property of page in place through client c.
+ * A property that could not be completed is marked truncated, noted in
+ * warnings and counted in *kept. Returns NV_OK, or NV_EINTERRUPTED when the
+ * stop flag ended a request. Touches nothing but its arguments, so a fetch
+ * thread runs it (sync_page_complete()).
  */
-static int complete_truncated(struct source_run *r, json_t *page, struct nv_err *err)
+static int complete_truncated(struct notion_client *c, json_t *page, json_t *warnings,
+			      int64_t *kept, struct nv_err *err)
 {
 	json_t *props = mapper_truncated_properties(page);
 	const char *page_id = json_string_value(json_object_get(page, "id"));
@@ -88,8 +91,6 @@ static int complete_truncated(struct source_run *r, json_t *page, struct nv_err 
 	size_t i;
 	int rc = NV_OK;
 
-	/* SPEC §4.14: no network I/O while a write transaction is open */
-	NV_ASSERT(!store_in_write_tx(r->run->s));
 	json_array_foreach(props, i, p)
 	{
 		const char *name = json_string_value(json_object_get(p, "name"));
@@ -103,8 +104,7 @@ static int complete_truncated(struct source_run *r, json_t *page, struct nv_err 
 		nv_err_clear(&perr);
 		if (!page_id || !prop_id) {
 			why = "the row does not name the property id";
-		} else if ((rc = notion_retrieve_property(r->run->c, page_id, prop_id, &full,
-							  &perr))) {
+		} else if ((rc = notion_retrieve_property(c, page_id, prop_id, &full, &perr))) {
 			if (rc == NV_EINTERRUPTED) {
 				nv_err_set(err, rc, "%s", perr.msg);
 				break;
@@ -118,14 +118,32 @@ static int complete_truncated(struct source_run *r, json_t *page, struct nv_err 
 		json_decref(full);
 		if (why) {
 			mapper_mark_truncated(page, name);
-			r->truncated_kept++;
-			sync_note(r->res->warnings,
+			(*kept)++;
+			sync_note(warnings,
 				  "page %s: property '%s' kept truncated (marked truncated: true): "
 				  "%s",
 				  page_id ? page_id : "?", name, why);
 		}
 	}
 	json_decref(props);
+	return rc;
+}
+
+int sync_page_complete(struct notion_client *c, json_t *rows, json_t **prepared, struct nv_err *err)
+{
+	json_t *warnings = json_array(), *row;
+	int64_t kept = 0;
+	size_t i;
+	int rc = NV_OK;
+
+	json_array_foreach(rows, i, row)
+	{
+		if (json_object_get(row, NOTION_UNREADABLE_KEY))
+			continue; /* quarantined by the pass, not mapped */
+		if ((rc = complete_truncated(c, row, warnings, &kept, err)))
+			break;
+	}
+	*prepared = json_pack("{s:o s:I}", "warnings", warnings, "truncatedKept", (json_int_t)kept);
 	return rc;
 }
 
@@ -145,8 +163,12 @@ void sync_page_batch_release(struct page_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Completes, maps, normalises and hashes one row into pr. NV_OK or NV_EINTERRUPTED. */
-static int prepare_row(struct source_run *r, json_t *row, struct page_row *pr, struct nv_err *err)
+/*
+ * Completes (unless completed says a fetch thread did), maps, normalises and
+ * hashes one row into pr. NV_OK or NV_EINTERRUPTED.
+ */
+static int prepare_row(struct source_run *r, json_t *row, int completed, struct page_row *pr,
+		       struct nv_err *err)
 {
 	struct nv_err merr;
 	int rc;
@@ -159,8 +181,13 @@ static int prepare_row(struct source_run *r, json_t *row, struct page_row *pr, s
 		sync_parse_time(json_string_value(json_object_get(row, "last_edited_time")));
 	if (json_object_get(row, NOTION_UNREADABLE_KEY))
 		return NV_OK; /* quarantined by the pass (sync_source.c), not mapped */
-	if ((rc = complete_truncated(r, row, err)))
-		return rc;
+	if (!completed) {
+		/* SPEC §4.14: no network I/O while a write transaction is open */
+		NV_ASSERT(!store_in_write_tx(r->run->s));
+		if ((rc = complete_truncated(r->run->c, row, r->res->warnings, &r->truncated_kept,
+					     err)))
+			return rc;
+	}
 	nv_err_clear(&merr);
 	if (mapper_map_page(r->db, r->ds_id, row, &pr->t, &merr)) {
 		const char *id = json_string_value(json_object_get(row, "id"));
@@ -177,13 +204,20 @@ static int prepare_row(struct source_run *r, json_t *row, struct page_row *pr, s
 	return NV_OK;
 }
 
-int sync_page_prepare(struct source_run *r, json_t *rows, struct page_batch *b, struct nv_err *err)
+int sync_page_prepare(struct source_run *r, json_t *rows, const json_t *completed,
+		      struct page_batch *b, struct nv_err *err)
 {
-	json_t *row;
+	json_t *row, *note;
 	size_t i;
 	int rc;
 
 	memset(b, 0, sizeof(*b));
+	if (completed) {
+		json_array_foreach(json_object_get(completed, "warnings"), i, note)
+			sync_note(r->res->warnings, "%s", json_string_value(note));
+		r->truncated_kept +=
+			json_integer_value(json_object_get(completed, "truncatedKept"));
+	}
 	/* Notion is asked first, the store read after, and nothing is written */
 	NV_ASSERT(!store_in_write_tx(r->run->s));
 	b->rows = xcalloc(json_array_size(rows) ? json_array_size(rows) : 1, sizeof(*b->rows));
@@ -191,7 +225,7 @@ int sync_page_prepare(struct source_run *r, json_t *rows, struct page_batch *b, 
 	json_array_foreach(rows, i, row)
 	{
 		struct page_row *pr = &b->rows[b->n++];
-		if ((rc = prepare_row(r, row, pr, err)))
+		if ((rc = prepare_row(r, row, completed != NULL, pr, err)))
 			return rc;
 		if (pr->mapped)
 			b->ids[b->n_ids++] = pr->page_id;

@@ -80,6 +80,18 @@ static void set_str(char **slot, const char *value)
 	*slot = copy;
 }
 
+/* The active tasks stored for the data source (rows a full query should return), 0 unknown. */
+static int64_t stored_tasks(struct source_run *r)
+{
+	int64_t active = 0, deleted = 0;
+	struct nv_err err;
+
+	nv_err_clear(&err);
+	if (store_count_tasks(r->run->s, r->db->database_id, r->ds_id, &active, &deleted, &err))
+		return 0;
+	return active;
+}
+
 /* ---- step 1: the id scan ------------------------------------------------ */
 
 /* Remembers a row the pass must read even if the watermark is past it. */
@@ -202,6 +214,11 @@ out:
 	return rc;
 }
 
+static int scan_page(void *ud, const struct notion_page *p, struct nv_err *err)
+{
+	return scan_page_cb(ud, p->rows, err);
+}
+
 static int begin_scan_epoch(struct source_run *r, struct nv_err *err)
 {
 	r->epoch = r->st.scan_epoch + 1;
@@ -219,7 +236,11 @@ static int run_id_scan(struct source_run *r, struct nv_err *err)
 		.data_source = !r->legacy,
 		.id = r->ds_id,
 		.sort = NOTION_SORT_CREATED,
+		.expect_from_ms = r->created_ms,
+		.expect_rows = stored_tasks(r),
 	};
+	struct notion_streams streams = {
+		.max_streams = SYNC_MAX_STREAMS, .page = scan_page, .ud = r};
 	const char *props[1];
 	struct nv_err qerr;
 	int rc;
@@ -232,9 +253,9 @@ static int run_id_scan(struct source_run *r, struct nv_err *err)
 		q.n_filter_properties = 1;
 	}
 	nv_err_clear(&qerr);
-	/* SPEC §4.14: each result page is fetched with no write transaction open */
+	/* SPEC §4.14: pages are fetched on threads that hold no transaction */
 	NV_ASSERT(!store_in_write_tx(r->run->s));
-	rc = notion_query(r->run->c, &q, scan_page_cb, r, &qerr);
+	rc = notion_query_streams(r->run->c, &q, &streams, &qerr);
 	if (rc == NV_EINTERRUPTED) {
 		r->interrupted = 1;
 		json_object_set_new(r->ds_meta, "scan", json_string("interrupted"));
@@ -377,11 +398,19 @@ static void quarantine_row(struct source_run *r, const json_t *row, int64_t page
 		  r->ds_id, id ? id : "(page id unreadable)", why ? why : "unreadable");
 }
 
-static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
+/*
+ * One result page of the pass, on the caller's thread: its rows (truncated
+ * properties completed by the fetch thread: completed), then one
+ * transaction with their versions, scan marks and the sync state. Pages of
+ * different windows of the query arrive in any order, so the watermark goes
+ * to the greatest last_edited_time committed, but never past
+ * complete_below: below it every row of the pass has been committed.
+ */
+static int pass_page_cb(struct source_run *r, json_t *rows, const json_t *completed,
+			int64_t complete_below, struct nv_err *err)
 {
-	struct source_run *r = ud;
 	int64_t watermark = sync_parse_time(r->st.watermark);
-	int64_t page_max = -1;
+	int64_t page_max = -1, most, upto;
 	struct page_undo undo;
 	struct page_batch pb;
 	struct id_batch b;
@@ -389,7 +418,7 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 
 	id_batch_init(&b, json_array_size(rows));
 	/* Notion first (truncated properties), then the transaction */
-	if ((rc = sync_page_prepare(r, rows, &pb, err)))
+	if ((rc = sync_page_prepare(r, rows, completed, &pb, err)))
 		goto out;
 	if ((rc = store_begin(r->run->s, err)))
 		goto out;
@@ -419,17 +448,20 @@ static int pass_page_cb(void *ud, json_t *rows, struct nv_err *err)
 		r->pass_at_ms = page_max;
 	if ((rc = mark_seen(r, &b, err)))
 		goto fail;
-	if (r->hold_ms && page_max >= r->hold_ms)
-		page_max = r->hold_ms - 1;
-	if (page_max > watermark) {
+	most = page_max > r->pass_max_let ? page_max : r->pass_max_let;
+	upto = most < complete_below ? most : complete_below;
+	if (r->hold_ms && upto >= r->hold_ms)
+		upto = r->hold_ms - 1;
+	if (upto > watermark) {
 		char iso[TIME_ISO_MAX];
-		set_str(&r->st.watermark, time_format_iso(page_max, iso));
+		set_str(&r->st.watermark, time_format_iso(upto, iso));
 	}
 	set_str(&r->st.resume_after, r->st.watermark);
 	if ((rc = save_state(r, err)))
 		goto fail;
 	if ((rc = store_commit(r->run->s, err)))
 		goto fail;
+	r->pass_max_let = most;
 	r->progress_rows += (int64_t)json_array_size(rows);
 	report_progress(r, "query");
 	if (stop_requested(r))
@@ -443,6 +475,19 @@ out:
 	sync_page_batch_release(&pb);
 	id_batch_release(&b);
 	return rc;
+}
+
+/* On a fetch thread: the rows' truncated properties, before their page is queued. */
+static int pass_prepare(void *ud, json_t *rows, json_t **prepared, struct nv_err *err)
+{
+	const struct source_run *r = ud;
+
+	return sync_page_complete(r->run->c, rows, prepared, err);
+}
+
+static int pass_page(void *ud, const struct notion_page *p, struct nv_err *err)
+{
+	return pass_page_cb(ud, p->rows, p->prepared, p->complete_below_ms, err);
 }
 
 /* The on_or_after time of the pass into out, or NULL for a full pass. */
@@ -473,6 +518,14 @@ static int run_pass(struct source_run *r, struct nv_err *err)
 		.data_source = !r->legacy,
 		.id = r->ds_id,
 		.sort = NOTION_SORT_LAST_EDITED,
+		.expect_from_ms = r->created_ms,
+		.expect_rows = stored_tasks(r),
+	};
+	struct notion_streams streams = {
+		.max_streams = SYNC_MAX_STREAMS,
+		.prepare = pass_prepare,
+		.page = pass_page,
+		.ud = r,
 	};
 	const char **props = NULL;
 	struct nv_err qerr;
@@ -492,13 +545,27 @@ static int run_pass(struct source_run *r, struct nv_err *err)
 	}
 	nv_err_clear(&qerr);
 	NV_ASSERT(!store_in_write_tx(r->run->s));
-	rc = notion_query(r->run->c, &q, pass_page_cb, r, &qerr);
+	r->pass_max_let = -1;
+	rc = notion_query_streams(r->run->c, &q, &streams, &qerr);
 	free(props);
 	if (rc == NV_EINTERRUPTED)
 		r->interrupted = 1;
 	if (rc) {
 		nv_err_set(err, rc, "%s", qerr.msg);
 		return rc;
+	}
+	/*
+	 * Every page is committed: the watermark may go to the newest row now,
+	 * even when the last page committed was not the newest window's.
+	 */
+	if (r->pass_max_let >= 0) {
+		int64_t upto = r->pass_max_let;
+		char iso[TIME_ISO_MAX];
+
+		if (r->hold_ms && upto >= r->hold_ms)
+			upto = r->hold_ms - 1;
+		if (upto > sync_parse_time(r->st.watermark))
+			set_str(&r->st.watermark, time_format_iso(upto, iso));
 	}
 	if (r->full_pass) {
 		r->scan_complete = 1;

@@ -503,6 +503,11 @@ static int setup_1000_cap(void **state)
 	return start_fake(state, args);
 }
 
+static int capped_page(void *ud, const struct notion_page *p, struct nv_err *err)
+{
+	return collect_rows(ud, p->rows, err);
+}
+
 static void run_capped(struct fake_proc *f, enum notion_sort sort, const char *ts_key)
 {
 	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, NULL);
@@ -531,6 +536,20 @@ static void run_capped(struct fake_proc *f, enum notion_sort sort, const char *t
 	assert_true(windows >= 3);
 	json_decref(log);
 	rows_seen_release(&s);
+
+	/* the same through notion_query_streams() with one stream: one chain,
+	 * fetched ahead, in order, windows at the cap as before */
+	{
+		struct notion_streams st = {.max_streams = 1, .page = capped_page, .ud = &s};
+
+		rows_seen_init(&s, ts_key);
+		assert_int_equal(notion_query_streams(c, &q, &st, &err), NV_OK);
+		assert_int_equal(s.rows, 1000);
+		assert_int_equal(json_object_size(s.ids), 1000);
+		assert_int_equal(duplicates(&s), 0);
+		assert_false(s.out_of_order);
+		rows_seen_release(&s);
+	}
 	notion_client_free(c);
 }
 
@@ -1027,6 +1046,185 @@ static void test_bad_listing_is_an_error(void **state)
 	notion_client_free(c);
 }
 
+/* ---- group 5: one query on several streams (notion_query_streams) ------- */
+
+static int setup_1050_slow(void **state)
+{
+	/* 600 ms per answer: latency × rate asks for three chains in flight */
+	static const char *const args[] = {"--rows",	   "1050", "--seed", "7",
+					   "--latency-ms", "600",  NULL};
+
+	return start_fake(state, args);
+}
+
+struct streams_seen {
+	struct rows_seen rows;
+	const int64_t *ref; /* every row's sort time, ascending (from notion_query) */
+	size_t n_ref;
+	int64_t *got; /* sort times delivered so far */
+	size_t n_got;
+	int64_t last_below;
+	int below_wrong, below_backwards, prepared_missing;
+	int pages;
+	int stop_after_pages;
+	pthread_t caller;
+	_Atomic int prepared_elsewhere, prepare_calls;
+};
+
+static int streams_prepare(void *ud, json_t *rows, json_t **prepared, struct nv_err *err)
+{
+	struct streams_seen *s = ud;
+
+	s->prepare_calls++;
+	if (!pthread_equal(pthread_self(), s->caller))
+		s->prepared_elsewhere = 1;
+	*prepared = json_integer((json_int_t)json_array_size(rows));
+	return 0;
+}
+
+static int streams_page(void *ud, const struct notion_page *p, struct nv_err *err)
+{
+	struct streams_seen *s = ud;
+	json_t *row;
+	size_t i, ref_below = 0, got_below = 0;
+
+	s->pages++;
+	if (json_integer_value(p->prepared) != (json_int_t)json_array_size(p->rows))
+		s->prepared_missing = 1;
+	json_array_foreach(p->rows, i, row)
+	{
+		int64_t ms;
+		if (time_parse_iso(json_string_value(json_object_get(row, "last_edited_time")),
+				   &ms) == 0 &&
+		    s->n_got < 2000)
+			s->got[s->n_got++] = ms;
+	}
+	/* every row below complete_below has been delivered, none is missing */
+	for (i = 0; i < s->n_ref; i++)
+		ref_below += s->ref[i] < p->complete_below_ms;
+	for (i = 0; i < s->n_got; i++)
+		got_below += s->got[i] < p->complete_below_ms;
+	if (ref_below != got_below)
+		s->below_wrong = 1;
+	if (p->complete_below_ms < s->last_below)
+		s->below_backwards = 1;
+	s->last_below = p->complete_below_ms;
+	s->rows.out_of_order = 0; /* windows interleave: order is not checked */
+	collect_rows(&s->rows, p->rows, err);
+	if (s->stop_after_pages && s->pages >= s->stop_after_pages)
+		return nv_err_set(err, NV_EINVAL, "stopped by the callback");
+	return 0;
+}
+
+static void test_streams_split_the_range(void **state)
+{
+	struct fake_proc *f = *state;
+	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, NULL);
+	struct notion_query q = {.data_source = 1, .id = DS_ID};
+	struct streams_seen s;
+	struct notion_streams st = {
+		.max_streams = 4, .prepare = streams_prepare, .page = streams_page, .ud = &s};
+	struct rows_seen all;
+	struct nv_err err;
+	json_t *ds = NULL, *log, *e, *starts = json_object();
+	int64_t created;
+	size_t i;
+
+	/* the reference: every row's time, by the plain query (which also
+	 * teaches the client the latency) */
+	rows_seen_init(&all, "last_edited_time");
+	all.times = calloc(2000, sizeof(int64_t));
+	assert_int_equal(notion_query(c, &q, collect_rows, &all, &err), NV_OK);
+	assert_int_equal(all.n_times, 1050);
+	qsort(all.times, all.n_times, sizeof(int64_t), cmp_int64);
+	assert_int_equal(notion_retrieve_data_source(c, DS_ID, &ds, &err), NV_OK);
+	assert_int_equal(
+		time_parse_iso(json_string_value(json_object_get(ds, "created_time")), &created),
+		0);
+	q.expect_from_ms = created;
+
+	memset(&s, 0, sizeof(s));
+	rows_seen_init(&s.rows, "last_edited_time");
+	s.ref = all.times;
+	s.n_ref = all.n_times;
+	s.got = calloc(2000, sizeof(int64_t));
+	s.last_below = INT64_MIN;
+	s.caller = pthread_self();
+	assert_int_equal(fake_proc_clear_log(f), 0);
+	assert_int_equal(notion_query_streams(c, &q, &st, &err), NV_OK);
+	assert_int_equal(s.rows.rows, 1050);
+	assert_int_equal(json_object_size(s.rows.ids), 1050);
+	assert_int_equal(duplicates(&s.rows), 0);
+	assert_false(s.below_wrong);
+	assert_false(s.below_backwards);
+	assert_false(s.prepared_missing);
+	assert_true(s.prepared_elsewhere);
+	assert_int_equal(s.prepare_calls, s.pages);
+
+	/* the range was cut: queries started at more than one time */
+	log = fake_proc_log(f);
+	json_array_foreach(log, i, e)
+	{
+		json_t *body = log_body(e);
+		json_t *filter = json_object_get(body, "filter");
+		json_t *and = json_object_get(filter, "and");
+		const char *from = body_on_or_after(and? json_array_get(and, 0) : body);
+
+		if (and)
+			from = json_string_value(json_object_get(
+				json_object_get(json_array_get(and, 0), "last_edited_time"),
+				"on_or_after"));
+		if (!json_object_get(body, "start_cursor"))
+			json_object_set_new(starts, from ? from : "-", json_true());
+		json_decref(body);
+	}
+	assert_true(json_object_size(starts) >= 2);
+	json_decref(starts);
+	json_decref(log);
+
+	/* a callback that says stop ends the query with its error */
+	rows_seen_release(&s.rows);
+	rows_seen_init(&s.rows, "last_edited_time");
+	s.n_got = 0;
+	s.pages = 0;
+	s.last_below = INT64_MIN;
+	s.stop_after_pages = 3;
+	assert_int_equal(notion_query_streams(c, &q, &st, &err), NV_EINVAL);
+	assert_string_equal(err.msg, "stopped by the callback");
+	assert_int_equal(s.pages, 3);
+
+	free(s.got);
+	rows_seen_release(&s.rows);
+	free(all.times);
+	rows_seen_release(&all);
+	json_decref(ds);
+	notion_client_free(c);
+}
+
+/* A failed request ends the query with its error (and the fetch threads). */
+static void test_streams_error_ends_query(void **state)
+{
+	struct fake_proc *f = *state;
+	struct notion_client *c = open_client(f, NOTION_VERSION_DATA_SOURCES, NULL);
+	struct notion_query q = {.data_source = 1, .id = DS_ID, .page_size = 50};
+	struct streams_seen s;
+	struct notion_streams st = {.max_streams = 4, .page = streams_page, .ud = &s};
+	struct nv_err err;
+
+	memset(&s, 0, sizeof(s));
+	rows_seen_init(&s.rows, "last_edited_time");
+	s.got = calloc(2000, sizeof(int64_t));
+	s.last_below = INT64_MIN;
+	inject_fault(f, "{\"kind\":\"status\",\"status\":404,\"after\":2,\"count\":1000}");
+	assert_int_equal(notion_query_streams(c, &q, &st, &err), NV_EHTTP);
+	assert_int_equal(err.http_status, 404);
+	assert_true(s.rows.rows <= 100);
+	clear_faults(f);
+	free(s.got);
+	rows_seen_release(&s.rows);
+	notion_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest pagination[] = {
@@ -1052,6 +1250,10 @@ int main(void)
 		cmocka_unit_test(test_token_redacted_from_echoes),
 		cmocka_unit_test(test_bad_listing_is_an_error),
 	};
+	const struct CMUnitTest streams[] = {
+		cmocka_unit_test(test_streams_split_the_range),
+		cmocka_unit_test(test_streams_error_ends_query),
+	};
 	const struct CMUnitTest standalone[] = {
 		cmocka_unit_test(test_wrong_token),
 		cmocka_unit_test(test_client_options),
@@ -1062,6 +1264,7 @@ int main(void)
 	failed += cmocka_run_group_tests_name("pagination", pagination, setup_1050, stop_fake);
 	failed += cmocka_run_group_tests_name("cap", cap, setup_1000_cap, stop_fake);
 	failed += cmocka_run_group_tests_name("faults", faults, setup_small, stop_fake);
+	failed += cmocka_run_group_tests_name("streams", streams, setup_1050_slow, stop_fake);
 	failed += cmocka_run_group_tests_name("standalone", standalone, NULL, NULL);
 	curl_global_cleanup();
 	return failed ? 1 : 0;

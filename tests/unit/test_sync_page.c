@@ -99,7 +99,7 @@ static int run_page(struct fixture *f, json_t *rows, struct page_batch *pb)
 	int rc;
 
 	nv_err_clear(&err);
-	if ((rc = sync_page_prepare(&f->r, rows, pb, &err)))
+	if ((rc = sync_page_prepare(&f->r, rows, NULL, pb, &err)))
 		return rc;
 	assert_false(store_in_write_tx(f->s));
 	assert_int_equal(store_begin(f->s, &err), NV_OK);
@@ -188,7 +188,7 @@ static void test_head_moved_by_local_edit_is_decided_again(void **state)
 
 	sync_rows(f, json_pack("[o]", row(PAGE1, "One", "2026-01-05T06:07:00.000Z", 0)));
 	rows = json_pack("[o]", row(PAGE1, "One from Notion", "2026-01-06T00:00:00.000Z", 0));
-	assert_int_equal(sync_page_prepare(&f->r, rows, &pb, &err), NV_OK);
+	assert_int_equal(sync_page_prepare(&f->r, rows, NULL, &pb, &err), NV_OK);
 	assert_int_equal(pb.heads[0].version, 1);
 
 	local_edit(f, PAGE1, "One, edited by an agent"); /* lands meanwhile */
@@ -221,7 +221,7 @@ static void test_head_moved_local_edit_kept(void **state)
 
 	sync_rows(f, json_pack("[o]", row(PAGE1, "One", "2026-01-05T06:07:00.000Z", 0)));
 	rows = json_pack("[o]", row(PAGE1, "One", "2026-01-05T06:07:00.000Z", 0));
-	assert_int_equal(sync_page_prepare(&f->r, rows, &pb, &err), NV_OK);
+	assert_int_equal(sync_page_prepare(&f->r, rows, NULL, &pb, &err), NV_OK);
 	local_edit(f, PAGE1, "One, edited by an agent");
 	assert_int_equal(store_begin(f->s, &err), NV_OK);
 	assert_int_equal(sync_page_write(&f->r, &pb, &err), NV_OK);
@@ -248,7 +248,7 @@ static void test_task_created_meanwhile(void **state)
 	json_t *rows = json_pack("[o]", row(PAGE1, "One", "2026-01-05T06:07:00.000Z", 0));
 	struct task t;
 
-	assert_int_equal(sync_page_prepare(&f->r, rows, &pb, &err), NV_OK);
+	assert_int_equal(sync_page_prepare(&f->r, rows, NULL, &pb, &err), NV_OK);
 	assert_null(pb.heads[0].id);
 	/* the other writer: the same pipeline, committed first */
 	assert_int_equal(run_page(f, rows, &other), NV_OK);
