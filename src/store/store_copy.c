@@ -85,7 +85,9 @@ static int search_rebuild(struct store *s, struct nv_err *err)
 /* Tables that hold no data of their own: rebuilt, or the engine's bookkeeping. */
 static int derived_table(const char *name)
 {
-	static const char *const names[] = {"task_search", "nvault_schema_version", PROGRESS, NULL};
+	static const char *const names[] = {"task_search",    "nvault_schema_version",
+					    "schema_version", "sync_lock_note",
+					    PROGRESS,	      NULL};
 	for (size_t i = 0; names[i]; i++)
 		if (!strcmp(name, names[i]))
 			return 1;
@@ -701,14 +703,15 @@ static int fix_sequences(struct copy *c, struct nv_err *err)
 		struct db_stmt *st;
 		int rc;
 
-		if (t->key < 0 || t->skip)
-			continue;
+		if (t->key < 0 || t->skip || (t->has_last && !t->last_is_int))
+			continue; /* only integer keys have a sequence */
 		add_ident(&name, t->name);
-		buf_adds(&sql, "SELECT setval(pg_get_serial_sequence(?1, ?2), (SELECT max(");
+		buf_adds(&sql,
+			 "SELECT setval(pg_get_serial_sequence(?1, ?2)::regclass, (SELECT max(");
 		add_ident(&sql, t->cols.name[t->key]);
 		buf_adds(&sql, ") FROM ");
 		add_ident(&sql, t->name);
-		buf_adds(&sql, "))");
+		buf_adds(&sql, ")::bigint)");
 		rc = store_prepare(c->to, sql.data, &st, err);
 		buf_release(&sql);
 		if (rc) {
