@@ -79,8 +79,14 @@ echo "BENCH daemon soak: peak RSS|$HWM|kB|30|"
 check "the daemon made $RUNS scheduled runs" test "$(runs)" -ge "$RUNS"
 check_eq "no scheduled run failed" 0 "$(grep -c "scheduled sync failed\|scheduled sync skipped" "$T/d.log")"
 check_eq "the same descriptors after $RUNS runs as after $WARM" "$FDL0" "$FDL1"
-check "RSS flat: $RSS0 kB after $WARM runs, $RSS1 kB after $RUNS (slack $SLACK kB)" \
-  test $(( RSS1 - RSS0 )) -le "$SLACK"
+if [ "${NV_SANITIZED:-0}" = 1 ]; then
+  # ASan's quarantine keeps freed memory (up to 256 MB), so RSS grows by design;
+  # LeakSanitizer checks for leaks when the daemon exits instead.
+  echo "# RSS not compared under the sanitizer build ($RSS0 -> $RSS1 kB)"
+else
+  check "RSS flat: $RSS0 kB after $WARM runs, $RSS1 kB after $RUNS (slack $SLACK kB)" \
+    test $(( RSS1 - RSS0 )) -le "$SLACK"
+fi
 check_eq "the daemon stops on SIGTERM (exit 0)" 0 "$DRC"
 check "the edits made during the soak arrived ($edits)" \
   test "$(sq "select count(*) from task_versions where title like 'Soak edit %'")" -eq "$edits"
