@@ -54,6 +54,8 @@ check() {
 	}
 	{
 		src = $1; sym = $2
+		# ASan names its record of an instrumented global __odr_asan.NAME
+		sub(/^__odr_asan\./, "", sym)
 		if (!(src in folder)) { print "style/prefixes: no source for object " src > "/dev/stderr"; bad++; next }
 		path = folder[src]; mod = path; sub(/^src\//, "", mod); sub(/\/.*/, "", mod)
 		if (!(mod in allowed)) { print "style/prefixes: module " mod " is not in the table (" path ")"; bad++; next }
